@@ -1,0 +1,83 @@
+"""Configuration classes, read from the environment (12-factor).
+
+`BETWEEN_ENV` picks the class: development (default), testing or production.
+Secrets missing in development and testing are generated into the instance
+folder by `server.secrets`; in production a missing secret stops start-up.
+"""
+
+import os
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = _env("SECRET_KEY")
+    ENCRYPTION_KEYS = _env("ENCRYPTION_KEYS")
+    VAPID_PRIVATE_KEY = _env("VAPID_PRIVATE_KEY")
+    VAPID_SUBJECT = _env("VAPID_SUBJECT", "mailto:operator@between.invalid")
+    REDIS_URL = _env("REDIS_URL")
+    # None means "SQLite in the instance folder", resolved in create_app.
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_SESSION_OPTIONS = {"expire_on_commit": False}
+
+    SESSION_COOKIE_NAME = "between_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = 0
+    # Absolute session lifetime; idle limits per role live in server.auth.sessions.
+    PERMANENT_SESSION_LIFETIME = 12 * 60 * 60
+    MAX_CONTENT_LENGTH = 256 * 1024
+    JSON_SORT_KEYS = False
+
+    API_TITLE = "Between API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    # Clock skew tolerated for times a device reports (check-ins written offline).
+    CLOCK_SKEW_SECONDS = 300
+    INVITE_LIFETIME_HOURS = 72
+    LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+    RATELIMIT_ENABLED = True
+    ALLOW_HTTP_PUSH_ENDPOINTS = False
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = False
+    ALLOW_HTTP_PUSH_ENDPOINTS = True
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    ALLOW_HTTP_PUSH_ENDPOINTS = True
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL")
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for_environment() -> type[Config]:
+    name = _env("BETWEEN_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"BETWEEN_ENV={name!r} is not one of: {', '.join(CONFIGS)}") from None

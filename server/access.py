@@ -1,0 +1,94 @@
+"""Who may see what: one function per decision, used by every route.
+
+Anything about a patient outside the caller's care team (another
+therapist's, another clinic's) is answered 404, never 403, so the API does
+not confirm that the patient exists. A wrong role for a route is 403.
+"""
+
+import functools
+import uuid
+
+from flask_login import current_user
+from sqlalchemy import exists, select
+
+from server.auth.models import User
+from server.clinics.models import CareTeamMember
+from server.errors import abort
+from server.extensions import db
+
+
+def roles_required(*roles: str):
+    """Decorate a view: the caller must be signed in with one of `roles`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                abort(401, "Sign in to continue.")
+            if current_user.role not in roles:
+                abort(403, "This is not available to your role.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+patient_only = roles_required("patient")
+therapist_only = roles_required("therapist")
+admin_only = roles_required("admin")
+staff_only = roles_required("therapist", "admin")
+signed_in = roles_required("patient", "therapist", "admin")
+
+
+def is_on_care_team(therapist: User, patient_id: uuid.UUID) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    CareTeamMember.patient_id == patient_id,
+                    CareTeamMember.therapist_id == therapist.id,
+                )
+            )
+        )
+    )
+
+
+def patient_in_care(patient_id: uuid.UUID) -> User:
+    """The patient if the current therapist cares for them; 404 otherwise."""
+    patient = db.session.get(User, patient_id)
+    if (
+        patient is None
+        or patient.role != "patient"
+        or patient.clinic_id != current_user.clinic_id
+        or not is_on_care_team(current_user, patient.id)
+    ):
+        abort(404, "No such patient.")
+    return patient
+
+
+def therapist_in_clinic(therapist_id: uuid.UUID) -> User:
+    """A therapist of the caller's clinic; 404 otherwise."""
+    therapist = db.session.get(User, therapist_id)
+    if (
+        therapist is None
+        or therapist.role != "therapist"
+        or therapist.clinic_id != current_user.clinic_id
+    ):
+        abort(404, "No such therapist.", errors={"therapist_id": ["No such therapist."]})
+    return therapist
+
+
+def own_item(model, item_id: uuid.UUID):
+    """A patient's own item by id; anyone else's is 404."""
+    item = db.session.get(model, item_id)
+    if item is None or item.patient_id != current_user.id:
+        abort(404, "No such item.")
+    return item
+
+
+def may_invite(role: str) -> None:
+    """Therapists invite patients; admins invite therapists and patients."""
+    allowed = {"therapist": {"patient"}, "admin": {"patient", "therapist"}}
+    if role not in allowed.get(current_user.role, set()):
+        abort(403, f"You cannot invite a {role}.", errors={"role": ["Not allowed for you."]})

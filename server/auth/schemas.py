@@ -1,0 +1,89 @@
+from marshmallow import fields, validate
+
+from server.auth.models import ROLES
+from server.fields import AwareDateTime, Schema, TimeZone
+
+
+class Email(fields.Email):
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Length(max=254), **kwargs)
+
+
+class LoginSchema(Schema):
+    email = Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+    totp = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9A-Za-z-]{6,20}$"))
+
+
+class MeSchema(Schema):
+    id = fields.UUID()
+    email = fields.String()
+    role = fields.String()
+    display_name = fields.String()
+    clinic_id = fields.UUID()
+    time_zone = fields.String()
+    share_by_default = fields.Boolean()
+    csrf_token = fields.String(
+        allow_none=True,
+        metadata={"description": "Send as X-CSRF-Token on unsafe cookie requests."},
+    )
+
+
+class TokenRequestSchema(LoginSchema):
+    name = fields.String(load_default="mobile", validate=validate.Length(min=1, max=100))
+
+
+class TokenSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    created_at = AwareDateTime()
+    token = fields.String(metadata={"description": "Shown once; send as Authorization: Bearer."})
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=256))
+    new_password = fields.String(required=True, validate=validate.Length(max=256))
+
+
+class InviteRequestSchema(Schema):
+    email = Email(required=True)
+    role = fields.String(load_default="patient", validate=validate.OneOf(ROLES[:2]))
+    display_name = fields.String(load_default=None, validate=validate.Length(min=1, max=120))
+    therapist_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "Admins inviting a patient: the therapist caring for them."},
+    )
+
+
+class InviteSchema(Schema):
+    id = fields.UUID()
+    email = fields.String()
+    role = fields.String()
+    display_name = fields.String(allow_none=True)
+    expires_at = AwareDateTime()
+    token = fields.String(metadata={"description": "Shown once, only to the inviter."})
+    accept_url = fields.String()
+
+
+class InviteInfoSchema(Schema):
+    email = fields.String()
+    role = fields.String()
+    display_name = fields.String(allow_none=True)
+    clinic_name = fields.String()
+    expires_at = AwareDateTime()
+
+
+class InviteAcceptSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(max=256))
+    display_name = fields.String(load_default=None, validate=validate.Length(min=1, max=120))
+    time_zone = TimeZone(load_default="UTC")
+    share_by_default = fields.Boolean(load_default=True)
+
+
+class SettingsSchema(Schema):
+    display_name = fields.String(validate=validate.Length(min=1, max=120))
+    time_zone = TimeZone()
+    checkin_time = fields.Time(allow_none=True, metadata={"description": "Local daily reminder."})
+    quiet_hours_start = fields.Time(allow_none=True)
+    quiet_hours_end = fields.Time(allow_none=True)
+    share_by_default = fields.Boolean()

@@ -1,0 +1,217 @@
+"""Account operations: create users, log in, bearer tokens, invites, settings.
+
+Functions flush and never commit; the request (or CLI command) commits.
+"""
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from server.auth.models import ApiToken, Invite, LoginSession, User
+from server.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from server.clinics.models import CareTeamMember
+from server.db import utcnow
+from server.errors import abort
+from server.extensions import db
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def check_password_policy(password: str, email: str, field: str = "password") -> None:
+    problems = password_problems(password, email=email)
+    if problems:
+        abort(422, "The password is not accepted.", errors={field: problems})
+
+
+def create_user(
+    *,
+    clinic_id: uuid.UUID,
+    role: str,
+    email: str,
+    password: str,
+    display_name: str | None = None,
+    time_zone: str = "UTC",
+    therapist: User | None = None,
+    share_by_default: bool = True,
+) -> User:
+    """Create an account; a patient may be put on `therapist`'s care team."""
+    email = normalise_email(email)
+    if user_by_email(email) is not None:
+        abort(409, "An account with this email already exists.", errors={"email": ["Taken."]})
+    check_password_policy(password, email)
+    user = User(
+        id=uuid.uuid4(),
+        clinic_id=clinic_id,
+        role=role,
+        email=email,
+        display_name=display_name or email.split("@")[0],
+        password_hash=hash_password(password),
+        time_zone=time_zone,
+        share_by_default=share_by_default,
+    )
+    db.session.add(user)
+    db.session.flush()
+    if therapist is not None:
+        add_to_care_team(user, therapist)
+    return user
+
+
+def add_to_care_team(patient: User, therapist: User) -> None:
+    if patient.clinic_id != therapist.clinic_id or therapist.role != "therapist":
+        raise ValueError("a care team joins a patient and a therapist of one clinic")
+    db.session.merge(CareTeamMember(patient_id=patient.id, therapist_id=therapist.id))
+    db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose credentials these are, or None; costs the same either way."""
+    user = user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        abort(422, "The current password is not right.", errors={"current_password": ["Wrong."]})
+    check_password_policy(new, user.email, field="new_password")
+    user.password_hash = hash_password(new)
+    end_all_sessions(user)
+
+
+def end_all_sessions(user: User) -> None:
+    """End every browser session and bearer token of `user` at once."""
+    now = utcnow()
+    for model in (LoginSession, ApiToken):
+        db.session.execute(
+            update(model)
+            .where(model.user_id == user.id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    db.session.flush()
+
+
+def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a bearer token; the clear token is returned once and never stored."""
+    clear = "btw_" + secrets.token_urlsafe(32)
+    token = ApiToken(id=uuid.uuid4(), user_id=user.id, name=name, token_hash=hash_token(clear))
+    db.session.add(token)
+    db.session.flush()
+    return token, clear
+
+
+def user_for_bearer(clear: str) -> User | None:
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(clear), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None:
+        return None
+    token.last_used_at = utcnow()
+    return db.session.get(User, token.user_id)
+
+
+def revoke_token(user: User, token_id: uuid.UUID) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        abort(404, "No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    db.session.flush()
+
+
+def create_invite(
+    inviter: User,
+    *,
+    email: str,
+    role: str,
+    display_name: str | None = None,
+    therapist: User | None = None,
+) -> tuple[Invite, str]:
+    """Invite someone to the inviter's clinic. Returns the invite and its clear token."""
+    email = normalise_email(email)
+    if user_by_email(email) is not None:
+        abort(409, "An account with this email already exists.", errors={"email": ["Taken."]})
+    clear = secrets.token_urlsafe(32)
+    hours = current_app.config["INVITE_LIFETIME_HOURS"]
+    invite = Invite(
+        id=uuid.uuid4(),
+        clinic_id=inviter.clinic_id,
+        role=role,
+        email=email,
+        display_name=display_name,
+        token_hash=hash_token(clear),
+        invited_by_id=inviter.id,
+        therapist_id=therapist.id if therapist else None,
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return invite, clear
+
+
+def open_invite(clear: str) -> Invite:
+    """The invite for this token if it can still be accepted; 404 or 410 otherwise."""
+    invite = db.session.scalar(select(Invite).where(Invite.token_hash == hash_token(clear)))
+    if invite is None:
+        abort(404, "This invitation link is not valid.")
+    if invite.accepted_at is not None or invite.expires_at <= utcnow():
+        abort(410, "This invitation has been used or has expired; ask for a new one.")
+    return invite
+
+
+def accept_invite(
+    clear: str, *, password: str, display_name: str | None, time_zone: str, share_by_default: bool
+) -> User:
+    invite = open_invite(clear)
+    therapist = db.session.get(User, invite.therapist_id) if invite.therapist_id else None
+    user = create_user(
+        clinic_id=invite.clinic_id,
+        role=invite.role,
+        email=invite.email,
+        password=password,
+        display_name=display_name or invite.display_name,
+        time_zone=time_zone,
+        therapist=therapist,
+        share_by_default=share_by_default,
+    )
+    invite.accepted_at = utcnow()
+    invite.accepted_user_id = user.id
+    db.session.flush()
+    return user
+
+
+SETTINGS_FIELDS = (
+    "time_zone",
+    "checkin_time",
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "share_by_default",
+    "display_name",
+)
+
+
+def update_settings(user: User, changes: dict) -> User:
+    for name, value in changes.items():
+        if name in SETTINGS_FIELDS:
+            setattr(user, name, value)
+    db.session.flush()
+    return user

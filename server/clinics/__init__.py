@@ -1,0 +1,1 @@
+"""Clinics (the tenant) and care teams."""

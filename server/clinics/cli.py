@@ -1,0 +1,72 @@
+"""`flask clinic …` and `flask user …`: setting up a clinic from the shell."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from server.auth import services as accounts
+from server.auth.models import ROLES
+from server.clinics.models import Clinic
+from server.clinics.services import create_clinic
+from server.errors import Problem
+from server.extensions import db
+
+clinic_cli = AppGroup("clinic", help="Manage clinics.")
+user_cli = AppGroup("user", help="Manage user accounts.")
+
+
+@clinic_cli.command("create")
+@click.argument("name")
+@click.option("--phone", default=None, help="The clinic's phone, shown with crisis resources.")
+def clinic_create(name, phone):
+    """Create a clinic and print its id."""
+    clinic = create_clinic(name, phone)
+    db.session.commit()
+    click.echo(str(clinic.id))
+
+
+@user_cli.command("create")
+@click.option("--clinic", "clinic_id", required=True, type=click.UUID)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--email", required=True)
+@click.option("--name", "display_name", default=None)
+@click.option(
+    "--therapist",
+    "therapist_email",
+    default=None,
+    help="For a patient: the therapist who cares for them.",
+)
+@click.option("--time-zone", default="UTC")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(clinic_id, role, email, display_name, therapist_email, time_zone, password_stdin):
+    """Create a user; the password comes from stdin or a prompt, never an argument."""
+    if db.session.get(Clinic, clinic_id) is None:
+        raise click.UsageError(f"no clinic with id {clinic_id}")
+    therapist = None
+    if therapist_email:
+        therapist = accounts.user_by_email(therapist_email)
+        if therapist is None or therapist.role != "therapist" or therapist.clinic_id != clinic_id:
+            raise click.UsageError("--therapist must name a therapist of that clinic")
+        if role != "patient":
+            raise click.UsageError("--therapist goes with --role patient")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(
+            clinic_id=clinic_id,
+            role=role,
+            email=email,
+            password=password,
+            display_name=display_name,
+            time_zone=time_zone,
+            therapist=therapist,
+        )
+    except Problem as problem:
+        db.session.rollback()
+        messages = [m for ms in (problem.data["errors"] or {}).values() for m in ms]
+        raise click.ClickException(" ".join([problem.description, *messages])) from None
+    db.session.commit()
+    click.echo(str(user.id))

@@ -1,0 +1,1 @@
+"""Demo data: a believable clinic to look around in development."""

@@ -1,0 +1,83 @@
+"""The demo clinic. Running the seed twice changes nothing."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from server.auth import services as accounts
+from server.clinics.models import Clinic
+from server.clinics.services import create_clinic
+from server.extensions import db
+
+DEMO_CLINIC = "Between Demo Clinic"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+    display_name: str
+    time_zone: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(
+        "admin", "admin@demo.between.test", "harbour-lights-demo", "Dana Okafor", "America/New_York"
+    ),
+    DemoAccount(
+        "therapist",
+        "therapist@demo.between.test",
+        "steady-river-demo",
+        "Dr. Maya Lindqvist",
+        "America/New_York",
+    ),
+    DemoAccount(
+        "patient",
+        "alex@demo.between.test",
+        "gentle-morning-demo",
+        "Alex Moreno",
+        "America/New_York",
+    ),
+    DemoAccount(
+        "patient",
+        "sam@demo.between.test",
+        "gentle-morning-demo",
+        "Sam Whitfield",
+        "America/Chicago",
+    ),
+    DemoAccount(
+        "patient",
+        "jordan@demo.between.test",
+        "gentle-morning-demo",
+        "Jordan Reyes",
+        "America/Los_Angeles",
+    ),
+)
+
+
+def seed_demo(*, only_if_empty: bool = False) -> bool:
+    """Create what is missing of the demo clinic; True if anything was created."""
+    if only_if_empty and db.session.scalar(select(Clinic.id).limit(1)) is not None:
+        return False
+    clinic = db.session.scalar(select(Clinic).where(Clinic.name == DEMO_CLINIC))
+    created = clinic is None
+    if clinic is None:
+        clinic = create_clinic(DEMO_CLINIC, phone="+1 555 0100")
+    therapist = None
+    for account in DEMO_ACCOUNTS:
+        user = accounts.user_by_email(account.email)
+        if user is None:
+            created = True
+            user = accounts.create_user(
+                clinic_id=clinic.id,
+                role=account.role,
+                email=account.email,
+                password=account.password,
+                display_name=account.display_name,
+                time_zone=account.time_zone,
+                therapist=therapist if account.role == "patient" else None,
+            )
+        if account.role == "therapist":
+            therapist = user
+    return created

@@ -1,0 +1,20 @@
+"""Signals through which features tell each other what happened.
+
+Senders pass identifiers and objects; receivers (push scheduling, flags,
+audit) must not assume they run in any order.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender=user; a patient's reminder time, quiet hours or zone changed.
+settings_changed = _signals.signal("settings-changed")
+#: sender=KetamineSession; created, moved or cancelled.
+ketamine_session_changed = _signals.signal("ketamine-session-changed")
+#: sender=the new item (CheckIn, JournalEntry, MeasureResponse); first stored.
+item_created = _signals.signal("item-created")
+#: sender=Flag; a flag was raised.
+flag_raised = _signals.signal("flag-raised")
+#: sender=user; an account is about to be deleted with its data.
+account_deleting = _signals.signal("account-deleting")

@@ -1,0 +1,195 @@
+"""Fixtures: one app per run, a real database, a rollback per test.
+
+Tests run on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is
+set. Each test runs inside a transaction that is rolled back, so tests see
+a clean database without rebuilding it. Tests marked `committed` (a live
+server, concurrent requests) commit for real and the tables are emptied
+after them.
+"""
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+os.environ["BETWEEN_ENV"] = "testing"
+
+from server import create_app
+from server.extensions import db, limiter
+from tests import factories
+
+ORIGIN = "http://localhost"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "between-test.db")
+
+
+class FreshContextClient(FlaskClient):
+    """Runs each request in its own app context, as in production.
+
+    Tests hold an app context open; without this, requests would share its
+    `g` (and so Flask-Login's cached user) with each other.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The application, with every table created on an empty test database."""
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "SERVER_NAME": None,
+        }
+    )
+    app.instance_path = str(instance)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _database(request, app):
+    """Roll back everything a test wrote (or, for `committed` tests, empty the tables).
+
+    The session joins an outer transaction through a savepoint, so a
+    `commit()` (by a request or a factory) only releases the savepoint and the
+    outer rollback still undoes it. Factories commit, so a request that fails
+    and rolls back does not take the test's data with it.
+    """
+    limiter.reset()
+    if request.node.get_closest_marker("committed") or request.node.get_closest_marker("browser"):
+        with app.app_context():
+            yield
+            _empty_tables()
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = scoped_session(
+            sessionmaker(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
+        )
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+def _empty_tables():
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    """A test client that looks same-origin, like the PWA."""
+    client = app.test_client()
+    client.environ_base["HTTP_ORIGIN"] = ORIGIN
+    return client
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Auth:
+    """Signs a test client in as a user and keeps its CSRF token on every request."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password=factories.PASSWORD, **extra):
+        response = self.client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": password, **extra}
+        )
+        assert response.status_code == 200, response.get_json()
+        self.client.environ_base["HTTP_X_CSRF_TOKEN"] = response.get_json()["csrf_token"]
+        return response
+
+    def logout(self):
+        return self.client.post("/api/v1/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def as_user(app):
+    """`as_user(user)` is a fresh client signed in as `user`."""
+
+    def make(user):
+        client = app.test_client()
+        client.environ_base["HTTP_ORIGIN"] = ORIGIN
+        Auth(client).login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def clinic():
+    return factories.clinic()
+
+
+@pytest.fixture
+def therapist(clinic):
+    return factories.user(clinic, "therapist", email="therapist@clinic.test")
+
+
+@pytest.fixture
+def patient(clinic, therapist):
+    return factories.user(clinic, "patient", email="patient@clinic.test", therapist=therapist)
+
+
+@pytest.fixture
+def count_statements(app):
+    """`with count_statements() as counter:` counts SQL statements run inside."""
+
+    @contextlib.contextmanager
+    def counting():
+        statements = []
+
+        def before(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
