@@ -70,3 +70,4 @@ def user_create(clinic_id, role, email, display_name, therapist_email, time_zone
         raise click.ClickException(" ".join([problem.description, *messages])) from None
     db.session.commit()
     click.echo(str(user.id))
+cli_groups = [clinic_cli, user_cli]

@@ -22,3 +22,4 @@ def seed(if_empty):
     click.echo("Logins (email / password):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role:<9} {account.email} / {account.password}")
+cli_groups = [demo_cli]

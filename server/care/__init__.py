@@ -1,0 +1,1 @@
+"""Care: dosing and integration sessions, phases, and the therapist's read side."""

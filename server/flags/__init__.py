@@ -1,0 +1,1 @@
+"""Flags a therapist must see, and crisis resources."""

@@ -1,0 +1,1 @@
+"""The journal: check-ins, entries, prompts and prompt assignments."""

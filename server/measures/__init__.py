@@ -1,0 +1,1 @@
+"""Validated measures: PHQ-9, GAD-7, PCL-5, scored by the server."""

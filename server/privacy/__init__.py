@@ -1,0 +1,1 @@
+"""A patient's own data: export (JSON, FHIR) and deletion."""
