@@ -54,3 +54,45 @@ def user(
         db.session.add(CareTeamMember(patient_id=made.id, therapist_id=therapist.id))
     db.session.commit()
     return made
+
+
+def ketamine_session(patient: User, *, created_by: User | None = None, **fields):
+    """A dosing session for `patient`; by default IV, at the clinic, a week from now."""
+    from datetime import timedelta
+
+    from server.care.models import KetamineSession
+    from server.db import utcnow
+
+    made = KetamineSession(
+        id=fields.pop("id", uuid.uuid4()),
+        patient_id=patient.id,
+        scheduled_at=fields.pop("scheduled_at", utcnow() + timedelta(days=7)),
+        route=fields.pop("route", "iv"),
+        setting=fields.pop("setting", "clinic"),
+        status=fields.pop("status", "scheduled"),
+        created_by_id=created_by.id if created_by else None,
+        **fields,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def integration_session(patient: User, therapist: User | None = None, **fields):
+    """An integration session for `patient`; by default 50 minutes, eight days from now."""
+    from datetime import timedelta
+
+    from server.care.models import IntegrationSession
+    from server.db import utcnow
+
+    made = IntegrationSession(
+        id=fields.pop("id", uuid.uuid4()),
+        patient_id=patient.id,
+        therapist_id=therapist.id if therapist else None,
+        scheduled_at=fields.pop("scheduled_at", utcnow() + timedelta(days=8)),
+        status=fields.pop("status", "scheduled"),
+        **fields,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made
