@@ -1,9 +1,238 @@
-// Until the screens land: tell whether the API answers.
-const status = document.getElementById("status");
-fetch("/healthz")
-  .then((response) => {
-    status.textContent = response.ok ? "The API is up." : "The API is not answering.";
-  })
-  .catch(() => {
-    status.textContent = "The API is not reachable.";
+// The patient app: boot, routing between screens (one module each, loaded
+// on demand), the outbox status line, and the service worker.
+
+import { OfflineError, onSignedOut } from "./api.js";
+import { h } from "./dom.js";
+import { events as outboxEvents, flush, pending } from "./outbox.js";
+import { cachedMe, refreshMe, session, setMe } from "./session.js";
+
+const ROUTES = [
+  [/^\/signin$/, "signin", { open: true }],
+  [/^\/invite\/([\w-]+)$/, "invite", { open: true, keys: ["token"] }],
+  [/^\/crisis$/, "crisis", { open: true }],
+  [/^\/today$/, "today"],
+  [/^\/journal$/, "journal"],
+  [/^\/journal\/new(?:\/([\w-]+))?$/, "entry", { keys: ["promptId"] }],
+  [/^\/journal\/([\w-]+)\/edit$/, "entry", { keys: ["entryId"] }],
+  [/^\/measures$/, "measures"],
+  [/^\/measures\/([a-z0-9]+)$/, "questionnaire", { keys: ["instrument"] }],
+  [/^\/trend$/, "trend"],
+  [/^\/sharing$/, "sharing"],
+  [/^\/settings$/, "settings"],
+  [/^\/waiting$/, "waiting"],
+  [/^\/signout$/, "signout"],
+];
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const status = document.getElementById("sync-status");
+let cleanup = null;
+let firstRender = true;
+let signInNeeded = false;
+let renderId = 0;
+
+export function navigate(path) {
+  if (location.hash === `#${path}`) route();
+  else location.hash = `#${path}`;
+}
+
+function match(path) {
+  for (const [pattern, name, options = {}] of ROUTES) {
+    const found = pattern.exec(path);
+    if (found) {
+      const params = {};
+      (options.keys || []).forEach((key, index) => {
+        if (found[index + 1]) params[key] = found[index + 1];
+      });
+      return { name, params, open: Boolean(options.open) };
+    }
+  }
+  return null;
+}
+
+async function route() {
+  const path = location.hash.replace(/^#/, "") || "/today";
+  const found = match(path);
+  if (!found) return navigate(session.me ? "/today" : "/signin");
+  if (!found.open && !session.me) return navigate("/signin");
+  if (found.name === "signin" && session.me && session.verified) return navigate("/today");
+  if (session.me && session.me.role !== "patient" && !found.open) return showStaffNotice();
+
+  const id = ++renderId;
+  nav.hidden = !session.me;
+  for (const link of nav.querySelectorAll("a")) {
+    const here = path === link.dataset.path || path.startsWith(`${link.dataset.path}/`);
+    if (here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  let screen;
+  try {
+    screen = await import(`./screens/${found.name}.js`);
+  } catch {
+    if (id !== renderId) return;
+    main.replaceChildren(
+      h("h1", { tabindex: "-1" }, "This screen could not load"),
+      h("p", {}, "Check your connection and try again. Anything you wrote is kept."),
+    );
+    return;
+  }
+  if (id !== renderId) return;
+  if (typeof cleanup === "function") cleanup();
+  cleanup = null;
+  main.replaceChildren();
+  cleanup = await screen.render(main, { params: found.params, navigate, me: session.me });
+  if (id !== renderId) return;
+  const heading = main.querySelector("h1");
+  document.title = heading ? `${heading.textContent} · Between` : "Between";
+  if (heading && !firstRender) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: false });
+  }
+  firstRender = false;
+}
+
+function showStaffNotice() {
+  nav.hidden = true;
+  main.replaceChildren(
+    h("h1", {}, "This app is for patients"),
+    h("p", {}, "Therapists and clinic staff work in the therapist workspace."),
+    h("p", {}, h("a", { href: "/therapist/index.html" }, "Open the therapist workspace")),
+    h("p", {}, h("a", { href: "#/signout" }, "Sign out")),
+  );
+  document.title = "Between";
+}
+
+async function updateStatus() {
+  const items = session.me ? await pending() : [];
+  const held = items.filter((item) => item.state === "held").length;
+  const waiting = items.length - held;
+  const parts = [];
+  if (!navigator.onLine) parts.push("You're offline. What you write is kept on this phone.");
+  if (signInNeeded && items.length) {
+    status.replaceChildren(
+      `${items.length} waiting to send. `,
+      h("a", { href: "#/signin" }, "Sign in again to send them"),
+    );
+    return;
+  }
+  if (waiting) {
+    parts.push(
+      waiting === 1
+        ? "1 thing waiting to send."
+        : `${waiting} things waiting to send.`,
+    );
+  }
+  const children = [parts.join(" ")];
+  if (held) {
+    children.push(
+      " ",
+      h("a", { href: "#/waiting" }, held === 1 ? "1 needs your attention" : `${held} need your attention`),
+    );
+  } else if (waiting) {
+    children.push(" ", h("a", { href: "#/waiting" }, "See what's waiting"));
+  } else if (session.me && navigator.onLine) {
+    children.push("Everything you wrote is sent.");
+  }
+  status.replaceChildren(...children);
+}
+
+async function finishPendingLogout() {
+  if (localStorage.getItem("between.logout-pending") !== "1") return false;
+  try {
+    const { finishServerLogout } = await import("./signout-core.js");
+    await finishServerLogout();
+  } catch {
+    // Still offline: stay signed out here and try again next time.
+  }
+  return true;
+}
+
+async function boot() {
+  registerServiceWorker();
+  document.getElementById("skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    main.setAttribute("tabindex", "-1");
+    main.focus();
   });
+  const loggingOut = await finishPendingLogout();
+  if (!loggingOut) {
+    try {
+      await refreshMe();
+    } catch (error) {
+      if (error instanceof OfflineError) {
+        const cached = await cachedMe().catch(() => null);
+        if (cached) await setMe(cached, { verified: false });
+      }
+    }
+  }
+  onSignedOut(() => {
+    session.verified = false;
+    signInNeeded = true;
+    updateStatus();
+  });
+  outboxEvents.addEventListener("change", updateStatus);
+  outboxEvents.addEventListener("signin-needed", () => {
+    signInNeeded = true;
+    updateStatus();
+  });
+  outboxEvents.addEventListener("signed-in", () => {
+    signInNeeded = false;
+    updateStatus();
+  });
+  window.addEventListener("hashchange", route);
+  window.addEventListener("online", () => {
+    updateStatus();
+    flush();
+  });
+  window.addEventListener("offline", updateStatus);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && session.me) flush();
+  });
+  await route();
+  updateStatus();
+  if (session.me) flush();
+}
+
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data?.type === "navigate" && typeof event.data.url === "string") {
+      const target = new URL(event.data.url, location.origin);
+      if (target.origin === location.origin) location.hash = target.hash || "#/today";
+    }
+  });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (reloading) location.reload();
+  });
+  navigator.serviceWorker
+    .register("/sw.js", { scope: "/" })
+    .then((registration) => {
+      const offer = (worker) => {
+        if (!worker || !navigator.serviceWorker.controller) return;
+        const button = h(
+          "button",
+          {
+            type: "button",
+            class: "quiet",
+            onclick: () => {
+              reloading = true;
+              worker.postMessage({ type: "skip-waiting" });
+            },
+          },
+          "A new version is ready — refresh",
+        );
+        document.getElementById("update").replaceChildren(button);
+      };
+      offer(registration.waiting);
+      registration.addEventListener("updatefound", () => {
+        const worker = registration.installing;
+        worker?.addEventListener("statechange", () => {
+          if (worker.state === "installed") offer(worker);
+        });
+      });
+    })
+    .catch(() => {});
+}
+
+boot();

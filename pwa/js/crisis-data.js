@@ -1,0 +1,72 @@
+// Crisis resources: the clinic's list from the API, kept on the device for
+// offline use, and a built-in default that is always there.
+
+import { api } from "./api.js";
+import { getValue, setValue } from "./db.js";
+
+export const DEFAULT_RESOURCES = [
+  {
+    name: "988 Suicide & Crisis Lifeline (US)",
+    description: "Free, confidential, 24 hours a day. Call or text 988.",
+    phone: "988",
+    sms: "988",
+  },
+  {
+    name: "Emergency services",
+    description: "If you are in immediate danger, call 911 or go to the nearest emergency room.",
+    phone: "911",
+  },
+];
+
+function normalise(answer) {
+  const list = Array.isArray(answer) ? answer : answer?.items || answer?.resources || [];
+  return list
+    .filter((item) => item && typeof item === "object" && (item.name || item.title || item.label))
+    .map((item) => ({
+      name: item.name || item.title || item.label,
+      description: item.description || item.detail || item.body || "",
+      phone: item.phone || item.call || item.tel || null,
+      sms: item.sms || item.text || null,
+      url: typeof item.url === "string" && /^https:\/\//.test(item.url) ? item.url : null,
+    }));
+}
+
+/** What we can show right now, without waiting for the network. */
+export async function cachedResources() {
+  const cached = await getValue("crisis").catch(() => null);
+  return cached?.length ? cached : DEFAULT_RESOURCES;
+}
+
+/** Fetch the clinic's list (when signed in and online) and keep it for offline. */
+export async function freshResources() {
+  const list = normalise(await api("/crisis-resources", { quiet401: true }));
+  if (list.length) await setValue("crisis", list);
+  return list.length ? list : DEFAULT_RESOURCES;
+}
+
+/** The list of resources as cards with big call / text buttons. */
+export function resourceList(resources, h, level = "h2") {
+  return h(
+    "ul",
+    { class: "list" },
+    resources.map((resource) =>
+      h(
+        "li",
+        { class: "card resource" },
+        h(level, {}, resource.name),
+        resource.description ? h("p", {}, resource.description) : null,
+        h(
+          "div",
+          { class: "actions" },
+          resource.phone
+            ? h("a", { class: "button primary", href: `tel:${resource.phone.replace(/[^\d+]/g, "")}` }, `Call ${resource.phone}`)
+            : null,
+          resource.sms
+            ? h("a", { class: "button", href: `sms:${resource.sms.replace(/[^\d+]/g, "")}` }, `Text ${resource.sms}`)
+            : null,
+          resource.url ? h("a", { class: "button", href: resource.url, rel: "noopener" }, "Website") : null,
+        ),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,108 @@
+// Tiny DOM helpers. Text always goes in through textContent or text nodes,
+// never innerHTML, so nothing a person wrote can become markup.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child == null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+function setAttrs(el, attrs) {
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value == null || value === false) continue;
+    if (key === "class") el.setAttribute("class", value);
+    else if (key === "text") el.textContent = value;
+    else if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === "value" || key === "checked") el[key] = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+}
+
+/** `h("p", {class: "x"}, "text", child)` makes an element. */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+/** The same for SVG elements (charts are built with DOM APIs, not markup strings). */
+export function s(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+export function clear(el) {
+  el.replaceChildren();
+  return el;
+}
+
+let counter = 0;
+/** A unique id for label/aria wiring. */
+export function uid(prefix = "f") {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+/** Time as ISO 8601 with this device's offset, e.g. 2025-03-01T21:04:00-05:00. */
+export function isoLocal(date = new Date()) {
+  const pad = (n) => String(n).padStart(2, "0");
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  const abs = Math.abs(offset);
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
+    `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
+  );
+}
+
+const whenFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  hour: "numeric",
+  minute: "2-digit",
+});
+const dayFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+
+export function formatWhen(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : whenFormat.format(date);
+}
+
+export function formatDay(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : dayFormat.format(date);
+}
+
+/** A <time> element showing a readable local time. */
+export function timeEl(iso) {
+  return h("time", { datetime: iso }, formatWhen(iso));
+}
+
+/** Field errors from a problem+json answer, rendered under a form. */
+export function problemMessages(problem) {
+  const lines = [];
+  if (problem?.detail) lines.push(problem.detail);
+  for (const [field, messages] of Object.entries(problem?.errors || {})) {
+    for (const message of messages) lines.push(`${field.replaceAll("_", " ")}: ${message}`);
+  }
+  return lines;
+}
+
+/** A one-time message for the next screen ("Saved."); never health data. */
+export const flash = { message: null };
+
+export function takeFlash() {
+  const message = flash.message;
+  flash.message = null;
+  return message;
+}

@@ -1,0 +1,201 @@
+// The outbox: everything the patient writes is stored here first (IndexedDB,
+// durability "strict"), then sent in order. Each item carries the UUID of
+// what it creates or changes, so a replay never duplicates (the server
+// answers 200 with the stored item). 4xx answers keep the item, marked for
+// the patient to correct or discard; network errors and 5xx keep it queued.
+
+import { ApiError, OfflineError, api } from "./api.js";
+import { done, get, getAll, remove, transaction } from "./db.js";
+import { isoLocal } from "./dom.js";
+import { refreshMe, session } from "./session.js";
+
+export const events = new EventTarget();
+const sentAnswers = new Map();
+let running = null;
+let persistenceAsked = false;
+
+function changed() {
+  events.dispatchEvent(new Event("change"));
+}
+
+function mine(item) {
+  return session.me && item.user_id === session.me.id;
+}
+
+/** My items, oldest first. */
+export async function pending(kind) {
+  const items = (await getAll("outbox")).filter(mine);
+  return kind ? items.filter((item) => item.kind === kind) : items;
+}
+
+async function askForPersistence() {
+  if (persistenceAsked) return;
+  persistenceAsked = true;
+  try {
+    if (navigator.storage?.persist && !(await navigator.storage.persisted())) {
+      await navigator.storage.persist();
+    }
+  } catch {
+    // Best effort: the browser decides.
+  }
+}
+
+/**
+ * Store a write. `entry` = {kind, op: "create"|"update"|"delete", id, method, path, body, label}.
+ * An edit of something not yet sent is folded into the waiting item, so the
+ * server sees one create (or one edit) and no stale version.
+ */
+export async function enqueue(entry) {
+  if (!session.me) throw new Error("Sign in first.");
+  const record = {
+    ...entry,
+    user_id: session.me.id,
+    created_at: isoLocal(),
+    state: "waiting",
+    problem: null,
+  };
+  const stored = await transaction("outbox", "readwrite", async (store) => {
+    const same = (await done(store.getAll())).filter(
+      (item) => item.id === entry.id && item.user_id === record.user_id,
+    );
+    const create = same.find((item) => item.op === "create");
+    const update = same.find((item) => item.op === "update");
+    const revive = async (item) => {
+      item.state = "waiting";
+      item.problem = null;
+      await done(store.put(item));
+      return item;
+    };
+    if (entry.op === "create" && create) {
+      // A correction of something the server has not accepted yet.
+      create.body = entry.body;
+      create.label = entry.label;
+      if (create.problem?.status === 409) {
+        const fresh = crypto.randomUUID();
+        create.body = { ...entry.body, id: fresh };
+        create.id = fresh;
+      }
+      return revive(create);
+    }
+    if (entry.op === "update" && (create || update)) {
+      const target = create || update;
+      const { version: _ignored, ...fields } = entry.body;
+      target.body = { ...target.body, ...fields };
+      return revive(target);
+    }
+    if (entry.op === "delete") {
+      for (const item of same) await done(store.delete(item.seq));
+      if (create) return null; // it never reached the server: nothing to send
+    }
+    record.seq = await done(store.add(record));
+    return record;
+  });
+  changed();
+  askForPersistence();
+  return stored;
+}
+
+export async function discard(seq) {
+  await remove("outbox", seq);
+  changed();
+}
+
+/** Send what waits, in order. Safe to call often: one flush runs at a time. */
+export function flush() {
+  if (!running) {
+    const work = () => replay();
+    running = (navigator.locks ? navigator.locks.request("between-outbox", work) : work())
+      .catch(() => {})
+      .finally(() => {
+        running = null;
+      });
+  }
+  return running;
+}
+
+/** Store, try to send at once, and tell what happened: sent, waiting or held. */
+export async function submit(entry) {
+  const record = await enqueue(entry);
+  if (!record) return { state: "sent", response: null };
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    await flush();
+    const current = await get("outbox", record.seq);
+    if (!current) return { state: "sent", response: sentAnswers.get(record.seq) ?? null };
+    if (current.state === "held") return { state: "held", problem: current.problem };
+  }
+  return { state: "waiting" };
+}
+
+async function replay() {
+  if (!session.me) return;
+  const items = (await getAll("outbox")).filter(mine);
+  if (!items.some((item) => item.state === "waiting")) return;
+  try {
+    await refreshMe(); // a fresh CSRF token before any replay
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      events.dispatchEvent(new Event("signin-needed"));
+    }
+    return;
+  }
+  const heldIds = new Set(items.filter((item) => item.state === "held").map((item) => item.id));
+  for (const item of items) {
+    if (item.state === "held" || heldIds.has(item.id)) continue;
+    let answer;
+    try {
+      answer = await api(item.path, { method: item.method, body: item.body, quiet401: true });
+    } catch (error) {
+      if (error instanceof OfflineError) return;
+      if (!(error instanceof ApiError)) return;
+      if (error.status === 401) {
+        events.dispatchEvent(new Event("signin-needed"));
+        return;
+      }
+      if (error.status >= 500 || error.status === 429 || error.status === 408) return;
+      const settled = await settle(item, error);
+      if (settled === undefined) {
+        await hold(item, error.problem);
+        heldIds.add(item.id);
+        continue;
+      }
+      answer = settled;
+    }
+    await remove("outbox", item.seq);
+    sentAnswers.set(item.seq, answer);
+    events.dispatchEvent(new CustomEvent("sent", { detail: { item, response: answer } }));
+    changed();
+  }
+}
+
+/**
+ * Some 4xx answers mean the work is already done (a replay after the app
+ * closed mid-send). Returns the answer to use, or undefined to hold the item.
+ */
+async function settle(item, error) {
+  if (item.op === "delete" && (error.status === 404 || error.status === 410)) return null;
+  if (item.op === "update" && error.status === 409) {
+    try {
+      const current = await api(item.path, { quiet401: true });
+      const { version: _v, ...fields } = item.body;
+      const applied = Object.entries(fields).every(
+        ([key, value]) => JSON.stringify(current?.[key]) === JSON.stringify(value),
+      );
+      if (applied) return current;
+      error.problem.detail =
+        "This was changed on another device since. Open it again to make your change.";
+    } catch {
+      // Keep the server's own answer.
+    }
+  }
+  if (item.op === "create" && error.status === 410) {
+    error.problem.detail = "This was deleted on another device.";
+  }
+  return undefined;
+}
+
+async function hold(item, problem) {
+  item.state = "held";
+  item.problem = problem;
+  await transaction("outbox", "readwrite", (store) => done(store.put(item)));
+  changed();
+}

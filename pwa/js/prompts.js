@@ -1,0 +1,46 @@
+// Prompts of the day and due questionnaires. Prompt wording is not health
+// data; it is kept on the device so a prompt can be answered offline.
+
+import { api } from "./api.js";
+import { getValue, setValue } from "./db.js";
+
+function list(answer) {
+  return Array.isArray(answer) ? answer : answer?.items || [];
+}
+
+export function promptText(prompt) {
+  return prompt?.text || prompt?.body || prompt?.question || prompt?.title || "";
+}
+
+export async function duePrompts() {
+  const prompts = list(await api("/prompts/due")).filter((prompt) => prompt?.id && promptText(prompt));
+  await setValue("prompts", prompts).catch(() => {});
+  return prompts;
+}
+
+export async function cachedPrompts() {
+  return (await getValue("prompts").catch(() => null)) || [];
+}
+
+export async function findPrompt(id) {
+  const known = (await cachedPrompts()).find((prompt) => String(prompt.id) === String(id));
+  if (known) return known;
+  try {
+    return (await duePrompts()).find((prompt) => String(prompt.id) === String(id)) || null;
+  } catch {
+    return null;
+  }
+}
+
+export const INSTRUMENTS = {
+  phq9: { name: "PHQ-9", about: "Mood over the last 2 weeks", items: 9 },
+  gad7: { name: "GAD-7", about: "Worry and anxiety over the last 2 weeks", items: 7 },
+  pcl5: { name: "PCL-5", about: "Stress after difficult experiences, over the last month", items: 20 },
+};
+
+/** Instruments due now, as ids like "phq9". */
+export async function dueMeasures() {
+  return list(await api("/measures/due"))
+    .map((item) => (typeof item === "string" ? item : item?.instrument))
+    .filter((id) => id in INSTRUMENTS);
+}

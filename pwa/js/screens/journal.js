@@ -1,0 +1,166 @@
+import { ApiError, OfflineError, api } from "../api.js";
+import { h, takeFlash, timeEl } from "../dom.js";
+import { discard, events, pending, submit } from "../outbox.js";
+import { cachedPrompts, promptText } from "../prompts.js";
+
+export async function render(main) {
+  const flashText = takeFlash();
+  main.append(
+    h("h1", {}, "Journal"),
+    h("p", { role: "status", class: flashText ? "notice" : "" }, flashText || ""),
+    h("div", { class: "actions" }, h("a", { href: "#/journal/new", class: "button primary" }, "Write an entry")),
+  );
+  const prompts = new Map((await cachedPrompts()).map((prompt) => [String(prompt.id), promptText(prompt)]));
+  const waitingList = h("ul", { class: "list", "aria-label": "Waiting to send" });
+  const list = h("ul", { class: "list", "aria-label": "My entries" });
+  const more = h("div", { class: "actions" });
+  const note = h("p", { class: "muted" });
+  main.append(waitingList, list, note, more);
+
+  const showWaiting = async () => {
+    const items = (await pending("entry")).filter((item) => item.op === "create");
+    waitingList.replaceChildren(...items.map((item) => waitingCard(item, prompts)));
+  };
+  await showWaiting();
+  const onChange = () => showWaiting();
+  events.addEventListener("change", onChange);
+
+  const load = async (cursor) => {
+    let page;
+    try {
+      page = await api(cursor ? `/entries?cursor=${encodeURIComponent(cursor)}` : "/entries");
+    } catch (error) {
+      note.textContent =
+        error instanceof OfflineError
+          ? "You're offline. Your earlier entries will show when you're back online; you can still write."
+          : "Your entries could not be loaded just now.";
+      return;
+    }
+    const items = page?.items || [];
+    if (!cursor && !items.length) note.textContent = "Nothing here yet. Whatever you write stays yours.";
+    else note.textContent = "";
+    list.append(...items.map((entry) => entryCard(entry, prompts)));
+    more.replaceChildren();
+    if (page?.next_cursor) {
+      more.append(h("button", { type: "button", onclick: () => load(page.next_cursor) }, "Show older entries"));
+    }
+  };
+  await load(null);
+  return () => events.removeEventListener("change", onChange);
+}
+
+function waitingCard(item, prompts) {
+  const entry = item.body;
+  const held = item.state === "held";
+  return h(
+    "li",
+    {},
+    h(
+      "article",
+      { class: "card", "aria-label": "Entry waiting to send" },
+      h(
+        "p",
+        { class: "meta" },
+        timeEl(entry.written_at),
+        " ",
+        h("span", { class: "badge waiting" }, held ? "Needs your attention" : "Waiting to send"),
+      ),
+      entry.prompt_id && prompts.get(String(entry.prompt_id))
+        ? h("p", { class: "meta" }, prompts.get(String(entry.prompt_id)))
+        : null,
+      h("p", { class: "entry-body" }, entry.body),
+      held ? h("p", { class: "attention" }, item.problem?.detail || "The server could not accept this.") : null,
+      h(
+        "div",
+        { class: "actions" },
+        h("a", { href: `#/journal/${item.id}/edit`, class: "button" }, "Edit"),
+        confirmButton("Discard", "Discard this entry? It has not been sent.", () => discard(item.seq)),
+      ),
+    ),
+  );
+}
+
+function entryCard(entry, prompts) {
+  const status = h("span", { class: "meta", role: "status" });
+  const shared = h("input", { type: "checkbox", role: "switch", checked: Boolean(entry.shared) });
+  const discuss = h("input", { type: "checkbox", checked: Boolean(entry.discuss_next_session) });
+  const change = async (fields) => {
+    status.textContent = "Saving…";
+    const result = await submit({
+      kind: "entry",
+      op: "update",
+      id: entry.id,
+      method: "PATCH",
+      path: `/entries/${entry.id}`,
+      body: { version: entry.version, ...fields },
+      label: "Change to a journal entry",
+    });
+    if (result.state === "sent" && result.response) Object.assign(entry, result.response);
+    status.textContent = {
+      sent: "Saved.",
+      waiting: "Saved on this phone; waiting to send.",
+      held: result.problem?.detail || "This change could not be saved.",
+    }[result.state];
+  };
+  shared.addEventListener("change", () => change({ shared: shared.checked }));
+  discuss.addEventListener("change", () => change({ discuss_next_session: discuss.checked }));
+  const card = h(
+    "article",
+    { class: "card" },
+    h("p", { class: "meta" }, timeEl(entry.written_at)),
+    entry.prompt_id && prompts.get(String(entry.prompt_id))
+      ? h("p", { class: "meta" }, prompts.get(String(entry.prompt_id)))
+      : null,
+    h("p", { class: "entry-body" }, entry.body),
+    h("label", { class: "switch" }, h("span", {}, "Shared with my therapist"), shared),
+    h("label", { class: "check" }, discuss, h("span", {}, "Talk about this next session")),
+    status,
+    h(
+      "div",
+      { class: "actions" },
+      h("a", { href: `#/journal/${entry.id}/edit`, class: "button" }, "Edit"),
+      confirmButton("Delete", "Delete this entry for good?", async () => {
+        const result = await submit({
+          kind: "entry",
+          op: "delete",
+          id: entry.id,
+          method: "DELETE",
+          path: `/entries/${entry.id}`,
+          label: "Deleting a journal entry",
+        });
+        if (result.state === "held") status.textContent = result.problem?.detail || "Not deleted.";
+        else card.closest("li")?.remove();
+      }),
+    ),
+  );
+  return h("li", {}, card);
+}
+
+/** A button that asks once, inline, before doing something that cannot be undone. */
+export function confirmButton(label, question, action) {
+  const wrap = h("span", {});
+  const ask = h("button", { type: "button" }, label);
+  ask.addEventListener("click", () => {
+    const yes = h("button", { type: "button", class: "primary" }, `Yes, ${label.toLowerCase()}`);
+    const no = h("button", { type: "button" }, "Keep it");
+    const prompt = h("span", { class: "actions", role: "group", "aria-label": question }, h("span", {}, question), yes, no);
+    yes.addEventListener("click", async () => {
+      yes.disabled = true;
+      try {
+        await action();
+      } catch (error) {
+        prompt.replaceChildren(
+          h("span", {}, error instanceof ApiError ? error.message : "That did not work; please try again."),
+        );
+      }
+    });
+    no.addEventListener("click", () => {
+      wrap.replaceChildren(ask);
+      ask.focus();
+    });
+    wrap.replaceChildren(prompt);
+    no.focus();
+  });
+  wrap.append(ask);
+  return wrap;
+}

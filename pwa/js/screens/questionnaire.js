@@ -1,0 +1,227 @@
+import { api } from "../api.js";
+import { cachedResources, resourceList } from "../crisis-data.js";
+import { getValue, setValue } from "../db.js";
+import { h, isoLocal, problemMessages, uid } from "../dom.js";
+import { keeper } from "../drafts.js";
+import { submit } from "../outbox.js";
+import { INSTRUMENTS } from "../prompts.js";
+import { answers as answerGroup, radioValue } from "../scale.js";
+import { session } from "../session.js";
+
+const SAFETY_ITEM = { phq9: 9 };
+
+function normalise(id, raw) {
+  const shared = (raw.options || []).map((option, index) =>
+    typeof option === "object" ? { value: Number(option.value ?? index), label: option.label ?? option.text } : { value: index, label: option },
+  );
+  const items = (raw.items || []).map((item) => {
+    if (typeof item === "string") return { text: item, options: shared };
+    const own = item.options?.length
+      ? item.options.map((option, index) =>
+          typeof option === "object" ? { value: Number(option.value ?? index), label: option.label ?? option.text } : { value: index, label: option },
+        )
+      : shared;
+    return { text: item.text || item.label || item.question, options: own };
+  });
+  const top = Math.max(0, ...items.flatMap((item) => item.options.map((option) => option.value)));
+  return {
+    title: raw.title || raw.name || INSTRUMENTS[id].name,
+    instructions: raw.instructions || "",
+    items,
+    safetyItem: raw.safety_item ?? SAFETY_ITEM[id] ?? null,
+    max: raw.total_range?.[1] ?? top * items.length,
+  };
+}
+
+async function definition(id) {
+  try {
+    const raw = await api(`/measures/${id}`);
+    await setValue(`def:${id}`, raw).catch(() => {});
+    return normalise(id, raw);
+  } catch (error) {
+    const kept = await getValue(`def:${id}`).catch(() => null);
+    if (kept) return normalise(id, kept);
+    throw error;
+  }
+}
+
+export async function render(main, { params }) {
+  const id = params.instrument;
+  if (!(id in INSTRUMENTS)) {
+    main.append(h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/measures" }, "Back to check-ups")));
+    return;
+  }
+  const title = h("h1", {}, INSTRUMENTS[id].name);
+  const stage = h("div", {});
+  main.append(title, stage);
+  let def;
+  try {
+    def = await definition(id);
+  } catch {
+    stage.append(h("p", {}, "This questionnaire needs a connection the first time. Please try again when you're online."));
+    return;
+  }
+  title.textContent = def.title;
+  const draft = keeper(`measure:${id}`);
+  const kept = await draft.load();
+  const answers = Array.isArray(kept) && kept.length === def.items.length ? kept : def.items.map(() => null);
+  let step = Math.max(0, answers.indexOf(null));
+  if (answers.every((value) => value !== null)) step = def.items.length;
+  let pointerAt = 0;
+
+  const show = () => {
+    const legendId = uid("q");
+    if (step >= def.items.length) return showFinish();
+    const item = def.items[step];
+    const group = answerGroup({ name: "answer", legend: item.text, options: item.options, value: answers[step], legendId });
+    const message = h("div", { role: "alert" });
+    const form = h(
+      "form",
+      { novalidate: true },
+      h("p", { class: "progress" }, `Question ${step + 1} of ${def.items.length}`),
+      def.instructions ? h("p", { class: "muted" }, def.instructions) : null,
+      group,
+      message,
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "submit", class: "primary" }, step + 1 === def.items.length ? "Next: review" : "Next"),
+        step > 0 ? h("button", { type: "button", onclick: () => go(step - 1) }, "Back") : null,
+      ),
+    );
+    group.addEventListener("pointerdown", () => {
+      pointerAt = Date.now();
+    });
+    group.addEventListener("change", () => {
+      answers[step] = radioValue(form, "answer");
+      draft.save(answers);
+      // A tap moves on by itself; keyboard users move on with Next.
+      if (Date.now() - pointerAt < 1500) {
+        const here = step;
+        setTimeout(() => {
+          if (step === here) go(step + 1);
+        }, 150);
+      }
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = radioValue(form, "answer");
+      if (value === null) {
+        message.replaceChildren(h("p", { class: "attention" }, "Choose the answer that fits best."));
+        return;
+      }
+      answers[step] = value;
+      draft.save(answers);
+      go(step + 1);
+    });
+    stage.replaceChildren(form);
+    return document.getElementById(legendId);
+  };
+
+  const go = (next) => {
+    step = next;
+    const target = show();
+    target?.focus();
+  };
+
+  const showFinish = () => {
+    const shared = h("input", { type: "checkbox", checked: session.me?.share_by_default !== false });
+    const discuss = h("input", { type: "checkbox" });
+    const heading = h("h2", { tabindex: "-1" }, "Ready to send");
+    const send = h("button", { type: "submit", class: "primary" }, "Send my answers");
+    const form = h(
+      "form",
+      { novalidate: true },
+      heading,
+      h("p", {}, `You answered all ${def.items.length} questions.`),
+      h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
+      h("label", { class: "check" }, discuss, h("span", {}, "I'd like to talk about this next session")),
+      h(
+        "div",
+        { class: "actions" },
+        send,
+        h("button", { type: "button", onclick: () => go(def.items.length - 1) }, "Back"),
+      ),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      send.disabled = true;
+      const responseId = crypto.randomUUID();
+      const result = await submit({
+        kind: "measure",
+        op: "create",
+        id: responseId,
+        method: "POST",
+        path: `/measures/${id}/responses`,
+        body: {
+          id: responseId,
+          answers: [...answers],
+          completed_at: isoLocal(),
+          shared: shared.checked,
+          discuss_next_session: discuss.checked,
+        },
+        label: `${INSTRUMENTS[id].name} answers`,
+      });
+      await draft.clear();
+      showResult(result);
+    });
+    stage.replaceChildren(form);
+    return heading;
+  };
+
+  const showResult = async (result) => {
+    const response = result.response || {};
+    const safety = def.safetyItem ? answers[def.safetyItem - 1] : null;
+    const needsCrisis = response.show_crisis_resources === true || (safety !== null && safety > 0);
+    const parts = [];
+    let focusTarget;
+    if (needsCrisis) {
+      focusTarget = h("h2", { tabindex: "-1", id: "crisis-now" }, "You don't have to carry this alone");
+      parts.push(
+        h(
+          "section",
+          { class: "card crisis", "aria-labelledby": "crisis-now" },
+          focusTarget,
+          h(
+            "p",
+            {},
+            safety > 0
+              ? "You said you've had thoughts of being better off dead or of hurting yourself. Please reach out now — talking to someone helps."
+              : "Your answers say things are very hard right now. Please reach out now — talking to someone helps.",
+          ),
+          resourceList(await cachedResources(), h, "h3"),
+          h("p", {}, h("a", { href: "#/crisis" }, "More ways to get help")),
+        ),
+      );
+    }
+    const heading = h("h2", { tabindex: "-1" }, "Thank you");
+    focusTarget = focusTarget || heading;
+    parts.push(heading);
+    if (result.state === "sent") {
+      if (typeof response.total === "number") {
+        parts.push(
+          h("p", { class: "score" }, `Your score: ${response.total} of ${def.max}${response.severity ? ` (${response.severity})` : ""}`),
+        );
+      }
+      parts.push(h("p", {}, "Your answers are saved. Your therapist can go through them with you."));
+    } else if (result.state === "waiting") {
+      parts.push(h("p", { class: "notice" }, "Your answers are saved on this phone and will be sent when you're back online. Your score will show then."));
+    } else {
+      parts.push(
+        h(
+          "div",
+          { class: "attention" },
+          h("p", {}, "Your answers are kept on this phone, but the server could not accept them:"),
+          h("ul", {}, problemMessages(result.problem).map((line) => h("li", {}, line))),
+        ),
+        h("p", {}, h("a", { href: "#/waiting" }, "See what needs your attention")),
+      );
+    }
+    parts.push(h("p", {}, h("a", { href: "#/today", class: "button" }, "Back to today")));
+    stage.replaceChildren(...parts);
+    focusTarget.focus();
+  };
+
+  show();
+  return () => draft.stop();
+}

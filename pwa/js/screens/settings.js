@@ -1,0 +1,172 @@
+import { ApiError, OfflineError, api } from "../api.js";
+import { h, problemMessages } from "../dom.js";
+import { patchMe } from "../session.js";
+
+function hhmm(value) {
+  return typeof value === "string" ? value.slice(0, 5) : "";
+}
+
+function isIos() {
+  const ua = navigator.userAgent;
+  return /iPhone|iPad|iPod/.test(ua) || (ua.includes("Macintosh") && navigator.maxTouchPoints > 1);
+}
+
+function installed() {
+  return matchMedia("(display-mode: standalone)").matches || navigator.standalone === true;
+}
+
+function zones(current) {
+  let list = [];
+  try {
+    list = Intl.supportedValuesOf("timeZone");
+  } catch {
+    list = [];
+  }
+  if (current && !list.includes(current)) list = [current, ...list];
+  if (!list.includes("UTC")) list = ["UTC", ...list];
+  return list;
+}
+
+export async function render(main) {
+  // Loaded now so the click below can ask for permission straight away.
+  const pushModule = import("../push.js").catch(() => null);
+  main.append(h("h1", {}, "Settings"));
+
+  const formBox = h("section", { "aria-labelledby": "reminders-title", class: "card" }, h("h2", { id: "reminders-title" }, "Reminders and time"));
+  main.append(formBox);
+  let settings;
+  try {
+    settings = await api("/me/settings");
+  } catch (error) {
+    formBox.append(
+      h("p", { class: "muted" }, error instanceof OfflineError ? "Settings can be changed when you're online." : "Settings could not be loaded."),
+    );
+  }
+  if (settings) {
+    const device = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const checkin = h("input", { type: "time", id: "checkin-time", value: hhmm(settings.checkin_time) });
+    const quietStart = h("input", { type: "time", id: "quiet-start", value: hhmm(settings.quiet_hours_start) });
+    const quietEnd = h("input", { type: "time", id: "quiet-end", value: hhmm(settings.quiet_hours_end) });
+    const zone = h(
+      "select",
+      { id: "time-zone" },
+      zones(settings.time_zone).map((name) => h("option", { value: name, selected: name === settings.time_zone || null }, name.replaceAll("_", " "))),
+    );
+    const message = h("div", { role: "status" });
+    const form = h(
+      "form",
+      { novalidate: true },
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "checkin-time" }, "Daily check-in reminder"),
+        h("span", { class: "hint", id: "checkin-hint" }, "Leave empty for no daily reminder."),
+        checkin,
+      ),
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "Quiet hours"),
+        h("p", { class: "hint" }, "No reminders between these times."),
+        h("div", { class: "field" }, h("label", { for: "quiet-start" }, "From"), quietStart),
+        h("div", { class: "field" }, h("label", { for: "quiet-end" }, "Until"), quietEnd),
+      ),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "time-zone" }, "Time zone"),
+        device && device !== settings.time_zone
+          ? h("span", { class: "hint" }, `This phone is set to ${device.replaceAll("_", " ")}.`)
+          : null,
+        zone,
+      ),
+      message,
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save settings")),
+    );
+    checkin.setAttribute("aria-describedby", "checkin-hint");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      message.replaceChildren();
+      try {
+        const saved = await api("/me/settings", {
+          method: "PATCH",
+          body: {
+            checkin_time: checkin.value || null,
+            quiet_hours_start: quietStart.value || null,
+            quiet_hours_end: quietEnd.value || null,
+            time_zone: zone.value,
+          },
+        });
+        await patchMe({ time_zone: saved?.time_zone || zone.value });
+        message.replaceChildren(h("p", { class: "notice" }, "Saved."));
+      } catch (error) {
+        const lines =
+          error instanceof ApiError ? problemMessages(error.problem) : ["You're offline; try again when you're connected."];
+        message.replaceChildren(h("div", { class: "attention" }, h("ul", {}, lines.map((line) => h("li", {}, line)))));
+      }
+    });
+    formBox.append(form);
+  }
+
+  const pushStatus = h("p", { role: "status" });
+  const pushButton = h("button", { type: "button", class: "primary" }, "Turn on reminders on this phone");
+  const pushBox = h(
+    "section",
+    { class: "card", "aria-labelledby": "notifications-title" },
+    h("h2", { id: "notifications-title" }, "Notifications"),
+    h("p", {}, "Gentle reminders to check in and reflect. They never show anything you wrote."),
+  );
+  if (isIos() && !installed()) {
+    pushBox.append(
+      h(
+        "div",
+        { class: "notice" },
+        h("p", {}, "On iPhone and iPad, reminders work once Between is on your Home Screen:"),
+        h(
+          "ol",
+          {},
+          h("li", {}, "Tap the Share button in Safari."),
+          h("li", {}, "Choose “Add to Home Screen”."),
+          h("li", {}, "Open Between from the Home Screen and come back here."),
+        ),
+      ),
+    );
+  }
+  if (!("Notification" in window) || !("serviceWorker" in navigator)) {
+    pushButton.disabled = true;
+    pushStatus.textContent = "This browser can't show notifications.";
+  } else if (Notification.permission === "denied") {
+    pushStatus.textContent = "Notifications are blocked for Between. You can allow them in your browser or phone settings.";
+  } else if (Notification.permission === "granted") {
+    pushStatus.textContent = "Notifications are allowed on this phone.";
+  }
+  pushButton.addEventListener("click", async () => {
+    const push = await pushModule;
+    if (!push?.enablePush) {
+      pushStatus.textContent = "Reminders are not available yet. Please try again later.";
+      return;
+    }
+    pushStatus.textContent = "Asking…";
+    try {
+      const result = await push.enablePush();
+      pushStatus.textContent =
+        result === false || Notification.permission !== "granted"
+          ? "Reminders are off. You can turn them on any time."
+          : "Reminders are on for this phone.";
+    } catch {
+      pushStatus.textContent = "Reminders could not be turned on just now.";
+    }
+  });
+  pushBox.append(h("div", { class: "actions" }, pushButton), pushStatus);
+  main.append(pushBox);
+
+  main.append(
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "account-title" },
+      h("h2", { id: "account-title" }, "Account"),
+      h("p", {}, "Signing out removes your journal from this phone. Anything waiting is sent first."),
+      h("div", { class: "actions" }, h("a", { class: "button", href: "#/signout" }, "Sign out")),
+    ),
+  );
+}

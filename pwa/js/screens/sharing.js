@@ -1,0 +1,114 @@
+import { OfflineError, api, listAll } from "../api.js";
+import { h, timeEl } from "../dom.js";
+import { submit } from "../outbox.js";
+import { INSTRUMENTS } from "../prompts.js";
+import { patchMe, session } from "../session.js";
+
+const KINDS = {
+  checkin: {
+    title: "Check-ins",
+    path: (item) => `/checkins/${item.id}`,
+    when: (item) => item.recorded_at,
+    describe: (item) => `Mood ${item.mood}${item.note ? " · with a note" : ""}`,
+  },
+  entry: {
+    title: "Journal entries",
+    path: (item) => `/entries/${item.id}`,
+    when: (item) => item.written_at,
+    describe: (item) => (item.body.length > 80 ? `${item.body.slice(0, 80)}…` : item.body),
+  },
+  measure: {
+    title: "Check-ups",
+    path: (item) => `/measures/responses/${item.id}`,
+    when: (item) => item.completed_at,
+    describe: (item) => `${INSTRUMENTS[item.instrument]?.name || item.instrument}: ${item.total}`,
+  },
+};
+
+function row(kind, item) {
+  const spec = KINDS[kind];
+  const status = h("span", { class: "meta", role: "status" });
+  const toggle = h("input", { type: "checkbox", role: "switch", checked: Boolean(item.shared) });
+  toggle.addEventListener("change", async () => {
+    status.textContent = "Saving…";
+    const body = { shared: toggle.checked };
+    if (item.version !== undefined) body.version = item.version;
+    const result = await submit({
+      kind,
+      op: "update",
+      id: item.id,
+      method: "PATCH",
+      path: spec.path(item),
+      body,
+      label: toggle.checked ? "Share an item" : "Make an item private",
+    });
+    if (result.state === "sent" && result.response) Object.assign(item, result.response);
+    status.textContent = {
+      sent: toggle.checked ? "Shared." : "Private now.",
+      waiting: "Saved on this phone; it takes effect once sent.",
+      held: result.problem?.detail || "This could not be changed.",
+    }[result.state];
+  });
+  return h(
+    "li",
+    { class: "card" },
+    h("p", { class: "meta" }, timeEl(spec.when(item))),
+    h("p", { class: "entry-body" }, spec.describe(item)),
+    h("label", { class: "switch" }, h("span", {}, "Shared with my therapist"), toggle),
+    status,
+  );
+}
+
+export async function render(main) {
+  main.append(
+    h("h1", {}, "Sharing"),
+    h(
+      "p",
+      {},
+      "Your therapist sees only what is shared. Private items are seen by nobody but you — not even as a count. You can change your mind at any time, and it takes effect at once.",
+    ),
+  );
+  const defaultStatus = h("span", { class: "meta", role: "status" });
+  const byDefault = h("input", { type: "checkbox", role: "switch", checked: session.me?.share_by_default !== false });
+  byDefault.addEventListener("change", async () => {
+    defaultStatus.textContent = "Saving…";
+    try {
+      await api("/me/settings", { method: "PATCH", body: { share_by_default: byDefault.checked } });
+      await patchMe({ share_by_default: byDefault.checked });
+      defaultStatus.textContent = byDefault.checked ? "New items start shared." : "New items start private.";
+    } catch (error) {
+      byDefault.checked = !byDefault.checked;
+      defaultStatus.textContent =
+        error instanceof OfflineError ? "You're offline; try again when you're connected." : "That could not be saved.";
+    }
+  });
+  main.append(
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "default-title" },
+      h("h2", { id: "default-title" }, "For new items"),
+      h("label", { class: "switch" }, h("span", {}, "Share new check-ins, entries and check-ups"), byDefault),
+      defaultStatus,
+    ),
+  );
+  const since = new Date(Date.now() - 30 * 86400000).toISOString();
+  const sources = {
+    checkin: () => listAll(`/checkins?since=${encodeURIComponent(since)}`, { limit: 100 }),
+    entry: () => listAll("/entries", { limit: 100 }),
+    measure: () => api("/measures/responses").then((answer) => (Array.isArray(answer) ? answer : answer?.items || [])),
+  };
+  for (const [kind, load] of Object.entries(sources)) {
+    const titleId = `sharing-${kind}`;
+    const section = h("section", { "aria-labelledby": titleId }, h("h2", { id: titleId }, KINDS[kind].title));
+    main.append(section);
+    try {
+      const items = await load();
+      if (!items.length) section.append(h("p", { class: "muted" }, "Nothing yet."));
+      else section.append(h("ul", { class: "list" }, items.map((item) => row(kind, item))));
+    } catch (error) {
+      section.append(
+        h("p", { class: "muted" }, error instanceof OfflineError ? "This shows when you're online." : "This could not be loaded."),
+      );
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { ApiError, OfflineError } from "../api.js";
+import { h, problemMessages } from "../dom.js";
+import { events, flush } from "../outbox.js";
+import { session, signIn } from "../session.js";
+
+export async function render(main, { navigate }) {
+  const message = h("div", { role: "alert", class: "form-message" });
+  const email = h("input", { type: "email", id: "email", name: "email", autocomplete: "username", required: true });
+  const password = h("input", {
+    type: "password",
+    id: "password",
+    name: "password",
+    autocomplete: "current-password",
+    required: true,
+  });
+  const button = h("button", { type: "submit", class: "primary" }, "Sign in");
+  const form = h(
+    "form",
+    { novalidate: true },
+    h("div", { class: "field" }, h("label", { for: "email" }, "Email"), email),
+    h("div", { class: "field" }, h("label", { for: "password" }, "Password"), password),
+    message,
+    h("div", { class: "actions" }, button),
+  );
+  if (session.me && !session.verified) {
+    email.value = "";
+    message.replaceChildren(
+      h("p", { class: "notice" }, "Your session has ended. Sign in again to send anything that is waiting."),
+    );
+  }
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.replaceChildren();
+    if (!email.value.trim() || !password.value) {
+      message.replaceChildren(h("p", { class: "attention" }, "Enter your email and password."));
+      return;
+    }
+    button.disabled = true;
+    try {
+      await signIn(email.value.trim(), password.value);
+      events.dispatchEvent(new Event("signed-in"));
+      flush();
+      navigate("/today");
+    } catch (error) {
+      const text =
+        error instanceof OfflineError
+          ? "You're offline. Signing in needs a connection."
+          : error instanceof ApiError
+            ? problemMessages(error.problem)[0] || "That didn't work. Please try again."
+            : "That didn't work. Please try again.";
+      message.replaceChildren(h("p", { class: "attention" }, text));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  main.append(
+    h("h1", {}, "Sign in"),
+    h("p", {}, "Welcome back. Your journal is here when you need it."),
+    form,
+    h("p", { class: "muted" }, "New here? Open the invitation link your clinic sent you."),
+  );
+}

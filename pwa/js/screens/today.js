@@ -1,0 +1,204 @@
+import { h, isoLocal } from "../dom.js";
+import { keeper } from "../drafts.js";
+import { pending, submit } from "../outbox.js";
+import { INSTRUMENTS, cachedPrompts, dueMeasures, duePrompts, promptText } from "../prompts.js";
+import { checkedValues, radioValue, scale, tags } from "../scale.js";
+import { session } from "../session.js";
+
+const EMOTIONS = [
+  "calm", "grateful", "hopeful", "connected", "open", "tender", "tired",
+  "sad", "anxious", "irritable", "numb", "overwhelmed", "confused", "lonely",
+];
+
+export async function render(main) {
+  const me = session.me;
+  main.append(h("h1", {}, "Today"));
+  if (me?.display_name) main.append(h("p", { class: "muted" }, `Hello, ${me.display_name}.`));
+
+  const checkin = h("section", { "aria-labelledby": "checkin-title", class: "card" });
+  main.append(checkin);
+  const draft = keeper("checkin-note");
+  await showForm(checkin, me, draft);
+
+  const promptCard = h(
+    "section",
+    { class: "card reserved", "aria-labelledby": "prompt-title" },
+    h("h2", { id: "prompt-title" }, "A prompt for today"),
+    h("p", { class: "muted" }, "Looking for today's prompt…"),
+  );
+  const dueCard = h(
+    "section",
+    { class: "card", "aria-labelledby": "due-title" },
+    h("h2", { id: "due-title" }, "Check-ups"),
+    h("p", { class: "muted" }, "Looking for what's due…"),
+  );
+  main.append(promptCard, dueCard);
+  fillPrompt(promptCard);
+  fillDue(dueCard);
+  return () => draft.stop();
+}
+
+async function showForm(section, me, draft) {
+  const waiting = (await pending("checkin")).filter((item) => item.op === "create");
+  const note = h("textarea", { id: "checkin-note", name: "note", rows: "4", maxlength: "5000" });
+  const savedNote = await draft.load();
+  if (savedNote) note.value = savedNote;
+  note.addEventListener("input", () => draft.save(note.value));
+  const message = h("div", { role: "alert" });
+  const shared = h("input", { type: "checkbox", name: "shared", checked: me?.share_by_default !== false });
+  const discuss = h("input", { type: "checkbox", name: "discuss_next_session" });
+  const form = h(
+    "form",
+    { novalidate: true, "aria-labelledby": "checkin-title" },
+    scale({ name: "mood", legend: "How is your mood right now?", low: "very low", high: "very good" }),
+    h(
+      "details",
+      { open: savedNote ? true : null },
+      h("summary", {}, "Add more (optional)"),
+      scale({ name: "anxiety", legend: "Anxiety", low: "none", high: "extreme" }),
+      scale({ name: "energy", legend: "Energy", low: "none", high: "full of energy" }),
+      scale({ name: "sleep_quality", legend: "Last night's sleep", low: "very poor", high: "very good" }),
+      tags({ name: "emotions", legend: "Feelings you notice", options: EMOTIONS }),
+      h("div", { class: "field" }, h("label", { for: "checkin-note" }, "A note"), note),
+    ),
+    h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
+    h("label", { class: "check" }, discuss, h("span", {}, "I'd like to talk about this next session")),
+    message,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save check-in")),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const mood = radioValue(form, "mood");
+    if (mood === null) {
+      message.replaceChildren(h("p", { class: "attention" }, "Choose a number for your mood first."));
+      form.querySelector('input[name="mood"]').focus();
+      return;
+    }
+    const id = crypto.randomUUID();
+    const body = { id, recorded_at: isoLocal(), mood };
+    for (const name of ["anxiety", "energy", "sleep_quality"]) {
+      const value = radioValue(form, name);
+      if (value !== null) body[name] = value;
+    }
+    const emotions = checkedValues(form, "emotions");
+    if (emotions.length) body.emotions = emotions;
+    if (note.value.trim()) body.note = note.value;
+    body.shared = shared.checked;
+    body.discuss_next_session = discuss.checked;
+    form.querySelector('button[type="submit"]').disabled = true;
+    const result = await submit({
+      kind: "checkin",
+      op: "create",
+      id,
+      method: "POST",
+      path: "/checkins",
+      body,
+      label: `Check-in: mood ${mood}`,
+    });
+    await draft.clear();
+    showDone(section, me, draft, result);
+  });
+  section.replaceChildren(h("h2", { id: "checkin-title" }, "Check in"));
+  if (waiting.length) {
+    section.append(
+      h(
+        "p",
+        { class: "notice" },
+        waiting.length === 1
+          ? "Your last check-in is saved on this phone and waiting to send."
+          : `${waiting.length} check-ins are saved on this phone and waiting to send.`,
+      ),
+    );
+  }
+  section.append(form);
+}
+
+function showDone(section, me, draft, result) {
+  const text = {
+    sent: "Saved. Thank you for checking in.",
+    waiting: "Saved on this phone. It will be sent when you're back online.",
+    held: "Saved on this phone, but the server could not accept it yet.",
+  }[result.state];
+  const status = h("p", { tabindex: "-1", class: "notice" }, text);
+  section.replaceChildren(h("h2", { id: "checkin-title" }, "Check in"), status);
+  if (result.state === "held") {
+    section.append(h("p", {}, h("a", { href: "#/waiting" }, "See what needs your attention")));
+  }
+  section.append(
+    h(
+      "div",
+      { class: "actions" },
+      h(
+        "button",
+        { type: "button", onclick: () => showForm(section, me, draft).then(() => section.querySelector("legend")?.focus()) },
+        "Check in again",
+      ),
+      h("a", { href: "#/journal/new", class: "button quiet" }, "Write in my journal"),
+    ),
+  );
+  status.focus();
+}
+
+async function fillPrompt(card) {
+  const show = (prompts, offline) => {
+    const children = [h("h2", { id: "prompt-title" }, "A prompt for today")];
+    if (!prompts.length) {
+      children.push(
+        h(
+          "p",
+          { class: "muted" },
+          offline ? "Today's prompt will appear when you're online." : "No prompt today. You can always write freely.",
+        ),
+        h("p", {}, h("a", { href: "#/journal/new" }, "Write freely")),
+      );
+    } else {
+      const prompt = prompts[0];
+      children.push(
+        h("p", { class: "prompt" }, promptText(prompt)),
+        h("p", {}, h("a", { href: `#/journal/new/${prompt.id}`, class: "button" }, "Write about this")),
+      );
+    }
+    card.replaceChildren(...children);
+  };
+  try {
+    show(await duePrompts(), false);
+  } catch {
+    show(await cachedPrompts(), true);
+  }
+}
+
+async function fillDue(card) {
+  let due;
+  try {
+    due = await dueMeasures();
+  } catch {
+    card.replaceChildren(
+      h("h2", { id: "due-title" }, "Check-ups"),
+      h("p", { class: "muted" }, "What's due will show when you're online."),
+      h("p", {}, h("a", { href: "#/measures" }, "All check-ups")),
+    );
+    return;
+  }
+  const children = [h("h2", { id: "due-title" }, "Check-ups")];
+  if (!due.length) children.push(h("p", { class: "muted" }, "Nothing is due. Thank you."));
+  else {
+    children.push(
+      h("p", {}, "Your therapist would like you to fill these in:"),
+      h(
+        "ul",
+        { class: "list" },
+        due.map((id) =>
+          h(
+            "li",
+            {},
+            h("a", { href: `#/measures/${id}`, class: "button" }, `Start ${INSTRUMENTS[id].name}`),
+            " ",
+            h("span", { class: "muted" }, INSTRUMENTS[id].about),
+          ),
+        ),
+      ),
+    );
+  }
+  card.replaceChildren(...children);
+}
+

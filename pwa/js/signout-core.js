@@ -1,0 +1,38 @@
+// Signing out: end the server session, then remove everything of this user
+// from the device (IndexedDB and our caches), so the next person sees nothing.
+
+import { OfflineError, api } from "./api.js";
+import { wipe } from "./db.js";
+
+const PENDING = "between.logout-pending";
+
+export async function finishServerLogout() {
+  const me = await api("/auth/me", { quiet401: true }).catch((error) => {
+    if (error instanceof OfflineError) throw error;
+    return null;
+  });
+  if (me?.csrf_token) {
+    const { setCsrfToken } = await import("./api.js");
+    setCsrfToken(me.csrf_token);
+    await api("/auth/logout", { method: "POST", quiet401: true });
+  }
+  localStorage.removeItem(PENDING);
+}
+
+export async function signOutNow() {
+  try {
+    await api("/auth/logout", { method: "POST", quiet401: true });
+  } catch (error) {
+    // Offline: the server session is ended as soon as the app is online again.
+    if (error instanceof OfflineError) localStorage.setItem(PENDING, "1");
+  }
+  await wipe();
+  if ("caches" in window) {
+    const names = await caches.keys();
+    await Promise.all(names.filter((name) => name.startsWith("between-")).map((name) => caches.delete(name)));
+  }
+  const worker = navigator.serviceWorker?.controller;
+  if (worker) worker.postMessage({ type: "precache" }); // the shell only: no user data
+  location.hash = "#/signin";
+  location.reload();
+}

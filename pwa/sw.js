@@ -1,0 +1,225 @@
+// Between's service worker, at the root scope.
+//
+// - The app shell is precached in a versioned cache ("between-shell-<VERSION>");
+//   VERSION is a hash of the shell files (tests/browser/shell.py checks it and
+//   `python -m tests.browser.shell --write` updates it), so a changed file
+//   always reaches patients.
+// - Navigations: network first (with navigation preload), the cached shell
+//   when offline or when the server fails.
+// - Shell files: cache first. Nothing under /api/ is ever cached: it is health data.
+// - Push: always shows a notification; a click opens the right screen.
+
+const PREFIX = "between-";
+const VERSION = "3e857fe17f9d";
+const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
+const SHELL = [
+  "/",
+  "/manifest.webmanifest",
+  "/css/app.css",
+  "/js/app.js",
+  "/js/api.js",
+  "/js/db.js",
+  "/js/dom.js",
+  "/js/outbox.js",
+  "/js/session.js",
+  "/js/drafts.js",
+  "/js/prompts.js",
+  "/js/crisis-data.js",
+  "/js/scale.js",
+  "/js/signout-core.js",
+  "/js/screens/signin.js",
+  "/js/screens/invite.js",
+  "/js/screens/today.js",
+  "/js/screens/journal.js",
+  "/js/screens/entry.js",
+  "/js/screens/measures.js",
+  "/js/screens/questionnaire.js",
+  "/js/screens/trend.js",
+  "/js/screens/sharing.js",
+  "/js/screens/settings.js",
+  "/js/screens/crisis.js",
+  "/js/screens/waiting.js",
+  "/js/screens/signout.js",
+  "/icons/icon.svg",
+  "/icons/icon-192.png",
+  "/icons/icon-512.png",
+  "/icons/maskable-192.png",
+  "/icons/maskable-512.png",
+  "/icons/apple-touch-icon.png",
+];
+// Owned by the push feature and changed on its own schedule: fetched from the
+// network first, the cached copy only when offline.
+const NETWORK_FIRST = ["/js/push.js"];
+
+async function precache() {
+  const cache = await caches.open(SHELL_CACHE);
+  // cache: "reload" skips the HTTP cache so the shell matches VERSION.
+  await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })));
+  await Promise.all(
+    NETWORK_FIRST.map((url) =>
+      fetch(url, { cache: "reload" })
+        .then((response) => response.ok && cache.put(url, response))
+        .catch(() => {}),
+    ),
+  );
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(precache());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      if (self.registration.navigationPreload) {
+        await self.registration.navigationPreload.enable();
+      }
+      const names = await caches.keys();
+      await Promise.all(
+        names
+          .filter((name) => name.startsWith(PREFIX) && name !== SHELL_CACHE)
+          .map((name) => caches.delete(name)),
+      );
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "skip-waiting") self.skipWaiting();
+  // After logout the page deletes our caches; the shell (no user data) comes back.
+  if (event.data?.type === "precache") event.waitUntil(precache());
+});
+
+async function shellResponse() {
+  const cache = await caches.open(SHELL_CACHE);
+  return (await cache.match("/")) || Response.error();
+}
+
+async function navigation(event) {
+  try {
+    const response = (await event.preloadResponse) || (await fetch(event.request));
+    if (response.status >= 500) return (await caches.match("/")) || response;
+    return response;
+  } catch {
+    return shellResponse();
+  }
+}
+
+async function networkFirst(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      const cache = await caches.open(SHELL_CACHE);
+      await cache.put(request, response.clone());
+    }
+    return response;
+  } catch {
+    return (await caches.match(request)) || Response.error();
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(SHELL_CACHE);
+  return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  // Health data: straight to the network, never into a cache.
+  if (url.pathname.startsWith("/api/")) return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigation(event));
+  } else if (NETWORK_FIRST.includes(url.pathname)) {
+    event.respondWith(networkFirst(request));
+  } else if (SHELL.includes(url.pathname)) {
+    event.respondWith(cacheFirst(request));
+  }
+});
+
+// --- Push ------------------------------------------------------------------
+
+function sameOriginUrl(value) {
+  try {
+    const url = new URL(value || "/", self.location.origin);
+    return url.origin === self.location.origin ? url.href : self.location.origin + "/";
+  } catch {
+    return self.location.origin + "/";
+  }
+}
+
+self.addEventListener("push", (event) => {
+  let payload = {};
+  try {
+    payload = event.data ? event.data.json() : {};
+  } catch {
+    payload = {};
+  }
+  // Always show something: a push without a notification costs the permission.
+  const title = typeof payload.title === "string" && payload.title ? payload.title : "Between";
+  const options = {
+    body: typeof payload.body === "string" ? payload.body : "",
+    data: { url: sameOriginUrl(payload.url) },
+    icon: "/icons/icon-192.png",
+    badge: "/icons/maskable-192.png",
+  };
+  if (typeof payload.tag === "string" && payload.tag) options.tag = payload.tag;
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = sameOriginUrl(event.notification.data?.url);
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const client = windows.find((each) => each.url.startsWith(self.location.origin));
+      if (client) {
+        await client.focus();
+        client.postMessage({ type: "navigate", url });
+        return;
+      }
+      await self.clients.openWindow(url);
+    })(),
+  );
+});
+
+function base64UrlToBytes(value) {
+  const padded = value.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(value.length / 4) * 4, "=");
+  return Uint8Array.from(atob(padded), (char) => char.charCodeAt(0));
+}
+
+async function applicationServerKey(oldSubscription) {
+  const known = oldSubscription?.options?.applicationServerKey;
+  if (known) return known;
+  const response = await fetch("/api/v1/push/vapid-public-key", { credentials: "same-origin" });
+  if (!response.ok) throw new Error("no VAPID key");
+  const body = await response.json();
+  return base64UrlToBytes(body.public_key || body.key || body.vapid_public_key);
+}
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(
+    (async () => {
+      const key = await applicationServerKey(event.oldSubscription);
+      const subscription =
+        event.newSubscription ||
+        (await self.registration.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: key,
+        }));
+      const me = await fetch("/api/v1/auth/me", { credentials: "same-origin" });
+      if (!me.ok) return; // signed out: the app re-subscribes when it next opens
+      const { csrf_token: token } = await me.json();
+      const { endpoint, keys } = subscription.toJSON();
+      await fetch("/api/v1/push/subscriptions", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": token || "" },
+        body: JSON.stringify({ endpoint, keys }),
+      });
+    })(),
+  );
+});
