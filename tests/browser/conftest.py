@@ -64,3 +64,32 @@ def context(browser):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+# --- The patient PWA (appended) ------------------------------------------------
+
+
+@pytest.fixture
+def care_team():
+    """A clinic, a therapist and a patient on that therapist's care team (committed rows)."""
+    from tests import factories
+
+    clinic = factories.clinic()
+    therapist = factories.user(clinic, "therapist")
+    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Robin")
+    return clinic, therapist, patient
+
+
+@pytest.fixture
+def console_errors(page):
+    """Console errors and uncaught exceptions of the page; a test asserts it stays empty."""
+    errors = []
+
+    def on_console(message):
+        # Expected HTTP failures (401 signed out, offline) are logged by Chromium itself.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

@@ -1,3 +1,4 @@
+import { OfflineError } from "../api.js";
 import { h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { pending, submit } from "../outbox.js";
@@ -162,8 +163,8 @@ async function fillPrompt(card) {
   };
   try {
     show(await duePrompts(), false);
-  } catch {
-    show(await cachedPrompts(), true);
+  } catch (error) {
+    show(error instanceof OfflineError ? await cachedPrompts() : [], error instanceof OfflineError);
   }
 }
 

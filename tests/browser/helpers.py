@@ -1,0 +1,138 @@
+"""Helpers for the patient PWA's browser tests: signing in, axe-core, screenshots, storage."""
+
+import json
+import os
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests import factories
+
+HERE = Path(__file__).resolve().parent
+AXE = HERE / "vendor" / "axe.min.js"
+SCREENSHOTS = HERE.parents[1] / "docs" / "screenshots"
+
+
+def sign_in_via_api(page: Page, base: str, user) -> None:
+    """Start a session with the same cookie jar the page uses (faster than the form)."""
+    response = page.request.post(
+        base + "/api/v1/auth/login",
+        data={"email": user.email, "password": factories.PASSWORD},
+        headers={"Origin": base},
+    )
+    assert response.ok, response.text()
+
+
+def open_app(page: Page, base: str, route: str = "/today") -> None:
+    page.goto(f"{base}/#{route}")
+    expect(page.locator("main h1")).to_be_visible()
+
+
+def wait_for_service_worker(page: Page) -> None:
+    """Until the service worker controls the page (and so the shell is cached)."""
+    # evaluate, not wait_for_function: the page's CSP forbids the eval that one uses.
+    page.evaluate(
+        """async () => {
+            await navigator.serviceWorker.ready;
+            if (!navigator.serviceWorker.controller) {
+              await new Promise(done =>
+                navigator.serviceWorker.addEventListener('controllerchange', done, {once: true}));
+            }
+        }"""
+    )
+
+
+def check_accessibility(page: Page, name: str) -> None:
+    """axe-core (WCAG 2.0–2.2 A and AA rules) finds nothing on the current screen.
+
+    Injected through the DevTools protocol, which the page's strict CSP does
+    not apply to (a <script> tag of ours would be refused, as it should be).
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {
+              runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
+            });
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+        }"""
+    )
+    assert result == [], f"axe violations on {name}:\n" + json.dumps(result, indent=2)
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Saved into docs/screenshots/ when SCREENSHOTS=1 (the committed set)."""
+    if os.environ.get("SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def indexeddb_contents(page: Page) -> dict:
+    """Every record of every store of every IndexedDB database of the origin."""
+    return page.evaluate(
+        """async () => {
+            const out = {};
+            for (const info of await indexedDB.databases()) {
+              const db = await new Promise((ok, ko) => {
+                const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error);
+              });
+              for (const name of db.objectStoreNames) {
+                out[info.name + '/' + name] = await new Promise((ok, ko) => {
+                  const r = db.transaction(name).objectStore(name).getAll();
+                  r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error);
+                });
+              }
+              db.close();
+            }
+            return out;
+        }"""
+    )
+
+
+def cache_contents(page: Page) -> dict:
+    """Cache Storage: each cache's name and the URLs it holds."""
+    return page.evaluate(
+        """async () => {
+            const out = {};
+            for (const name of await caches.keys()) {
+              const cache = await caches.open(name);
+              out[name] = (await cache.keys()).map(r => new URL(r.url).pathname);
+            }
+            return out;
+        }"""
+    )
+
+
+def fresh_rows(model, **where):
+    """Rows as the live server committed them (a new session sees its commits)."""
+    from sqlalchemy import select
+
+    from server.extensions import db
+
+    db.session.remove()
+    statement = select(model)
+    for name, value in where.items():
+        statement = statement.where(getattr(model, name) == value)
+    return list(db.session.scalars(statement))
+
+
+def api_post(page: Page, base: str, path: str, body: dict):
+    """An API call from the page's own session (cookie and CSRF token), as the app makes it."""
+    me = page.request.get(base + "/api/v1/auth/me").json()
+    response = page.request.post(
+        base + "/api/v1" + path,
+        data=body,
+        headers={"Origin": base, "X-CSRF-Token": me["csrf_token"]},
+    )
+    assert response.ok, response.text()
+    return response.json()
+
+
+def sign_in_with_form(page: Page, base: str, user) -> None:
+    page.goto(base + "/#/signin")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
