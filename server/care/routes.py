@@ -1,3 +1,172 @@
+"""Scheduling routes: therapists book sessions for their patients; patients read theirs.
+
+A therapist's read of a patient's schedule, and every change to it, is
+audited (identifiers only).
+"""
+
+from flask_login import current_user
 from flask_smorest import Blueprint
 
-blp = Blueprint("care", __name__, url_prefix="/api/v1")
+from server import access
+from server.audit.services import record
+from server.care import queries, services
+from server.care.models import IntegrationSession, KetamineSession
+from server.care.phase import phase_at
+from server.care.schemas import (
+    IntegrationSessionChangeSchema,
+    IntegrationSessionCreateSchema,
+    IntegrationSessionPageSchema,
+    KetamineSessionChangeSchema,
+    KetamineSessionCreateSchema,
+    KetamineSessionPageSchema,
+    PhaseSchema,
+    ScheduleQuerySchema,
+    TherapistIntegrationSessionPageSchema,
+    TherapistIntegrationSessionSchema,
+    TherapistKetamineSessionPageSchema,
+    TherapistKetamineSessionSchema,
+)
+from server.db import utcnow
+
+blp = Blueprint("care", __name__, url_prefix="/api/v1", description="Scheduling and phases")
+
+KETAMINE = "/patients/<uuid:patient_id>/ketamine-sessions"
+INTEGRATION = "/patients/<uuid:patient_id>/integration-sessions"
+
+
+def _audit_change(kind: str, session, data) -> None:
+    action = "cancelled" if data.get("status") == "cancelled" else "changed"
+    record(
+        f"{kind}_{action}", patient_id=session.patient_id, object_type=kind, object_id=session.id
+    )
+
+
+# -- therapist: dosing sessions ----------------------------------------------------
+
+
+@blp.route(KETAMINE, methods=["POST"])
+@access.therapist_only
+@blp.arguments(KetamineSessionCreateSchema)
+@blp.response(201, TherapistKetamineSessionSchema)
+@blp.alt_response(200, schema=TherapistKetamineSessionSchema, description="A replay.")
+def create_ketamine_session(data, patient_id):
+    """Book a dosing session for a patient on my care team."""
+    patient = access.patient_in_care(patient_id)
+    session, created = services.create_ketamine_session(patient, current_user, data)
+    if not created:
+        return session, 200
+    record(
+        "ketamine_session_created",
+        patient_id=patient.id,
+        object_type="ketamine_session",
+        object_id=session.id,
+    )
+    return session
+
+
+@blp.route(f"{KETAMINE}/<uuid:session_id>", methods=["PATCH"])
+@access.therapist_only
+@blp.arguments(KetamineSessionChangeSchema)
+@blp.response(200, TherapistKetamineSessionSchema)
+def change_ketamine_session(data, patient_id, session_id):
+    """Move, edit, complete or cancel a dosing session; send the `version` you read."""
+    patient = access.patient_in_care(patient_id)
+    session = services.session_of(KetamineSession, patient, session_id)
+    session, changed = services.change_ketamine_session(session, data)
+    if changed:
+        _audit_change("ketamine_session", session, data)
+    return session
+
+
+@blp.route(KETAMINE)
+@access.therapist_only
+@blp.arguments(ScheduleQuerySchema, location="query")
+@blp.response(200, TherapistKetamineSessionPageSchema)
+def list_patient_ketamine_sessions(query, patient_id):
+    """A patient's dosing sessions, oldest first, cancelled ones included."""
+    patient = access.patient_in_care(patient_id)
+    record("schedule_read", patient_id=patient.id, object_type="ketamine_session")
+    return queries.sessions_page(KetamineSession, patient.id, **query)
+
+
+# -- therapist: integration sessions -------------------------------------------------
+
+
+@blp.route(INTEGRATION, methods=["POST"])
+@access.therapist_only
+@blp.arguments(IntegrationSessionCreateSchema)
+@blp.response(201, TherapistIntegrationSessionSchema)
+@blp.alt_response(200, schema=TherapistIntegrationSessionSchema, description="A replay.")
+def create_integration_session(data, patient_id):
+    """Book an integration session with a patient on my care team."""
+    patient = access.patient_in_care(patient_id)
+    session, created = services.create_integration_session(patient, current_user, data)
+    if not created:
+        return session, 200
+    record(
+        "integration_session_created",
+        patient_id=patient.id,
+        object_type="integration_session",
+        object_id=session.id,
+    )
+    return session
+
+
+@blp.route(f"{INTEGRATION}/<uuid:session_id>", methods=["PATCH"])
+@access.therapist_only
+@blp.arguments(IntegrationSessionChangeSchema)
+@blp.response(200, TherapistIntegrationSessionSchema)
+def change_integration_session(data, patient_id, session_id):
+    """Move, resize, complete or cancel an integration session; send the `version` you read."""
+    patient = access.patient_in_care(patient_id)
+    session = services.session_of(IntegrationSession, patient, session_id)
+    session, changed = services.change_integration_session(session, data)
+    if changed:
+        _audit_change("integration_session", session, data)
+    return session
+
+
+@blp.route(INTEGRATION)
+@access.therapist_only
+@blp.arguments(ScheduleQuerySchema, location="query")
+@blp.response(200, TherapistIntegrationSessionPageSchema)
+def list_patient_integration_sessions(query, patient_id):
+    """A patient's integration sessions, oldest first, cancelled ones included."""
+    patient = access.patient_in_care(patient_id)
+    record("schedule_read", patient_id=patient.id, object_type="integration_session")
+    return queries.sessions_page(IntegrationSession, patient.id, **query)
+
+
+# -- patient: my schedule and phase --------------------------------------------------
+
+
+@blp.route("/ketamine-sessions")
+@access.patient_only
+@blp.arguments(ScheduleQuerySchema, location="query")
+@blp.response(200, KetamineSessionPageSchema)
+def my_ketamine_sessions(query):
+    """My dosing sessions, oldest first; pass `since` for the upcoming ones."""
+    return queries.sessions_page(KetamineSession, current_user.id, **query)
+
+
+@blp.route("/integration-sessions")
+@access.patient_only
+@blp.arguments(ScheduleQuerySchema, location="query")
+@blp.response(200, IntegrationSessionPageSchema)
+def my_integration_sessions(query):
+    """My integration sessions, oldest first; pass `since` for the upcoming ones."""
+    return queries.sessions_page(IntegrationSession, current_user.id, **query)
+
+
+@blp.route("/me/phase")
+@access.patient_only
+@blp.response(200, PhaseSchema)
+def my_phase():
+    """Where I am now: preparation, dosing day, early integration or integration."""
+    phase = phase_at(current_user, utcnow())
+    return {
+        "name": phase.name,
+        "ketamine_session_id": phase.ketamine_session_id,
+        "ketamine_session_at": phase.ketamine_session_at,
+        "time_zone": current_user.time_zone,
+    }

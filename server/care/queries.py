@@ -1,0 +1,193 @@
+"""Read-side questions about the schedule, for this and other features.
+
+"Has happened" means not cancelled and at or before the given time: a
+scheduled session whose time has passed counts, since therapists do not
+always mark sessions completed. "Next" means still scheduled and after it.
+Every function runs one statement.
+"""
+
+import base64
+import binascii
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from server.care.models import IntegrationSession, KetamineSession
+from server.errors import abort
+from server.extensions import db
+
+Session = KetamineSession | IntegrationSession
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def sessions_page(
+    model: type[Session],
+    patient_id: uuid.UUID,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """A patient's sessions of one kind, oldest first, cancelled ones included.
+
+    Cancelled sessions stay listed (marked by their status) so a patient sees
+    that a booked session was called off rather than finding it gone.
+    """
+    query = select(model).where(model.patient_id == patient_id)
+    if since is not None:
+        query = query.where(model.scheduled_at >= since)
+    if until is not None:
+        query = query.where(model.scheduled_at < until)
+    if cursor:
+        after_at, after_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                model.scheduled_at > after_at,
+                and_(model.scheduled_at == after_at, model.id > after_id),
+            )
+        )
+    rows = list(db.session.scalars(query.order_by(model.scheduled_at, model.id).limit(limit + 1)))
+    if len(rows) <= limit:
+        return Page(rows, None)
+    last = rows[limit - 1]
+    return Page(rows[:limit], _encode_cursor(last.scheduled_at, last.id))
+
+
+def schedule_for(patient_id: uuid.UUID) -> tuple[list[KetamineSession], list[IntegrationSession]]:
+    """All of a patient's dosing and integration sessions, each oldest first (two statements)."""
+    return (
+        list(
+            db.session.scalars(
+                select(KetamineSession)
+                .where(KetamineSession.patient_id == patient_id)
+                .order_by(KetamineSession.scheduled_at, KetamineSession.id)
+            )
+        ),
+        list(
+            db.session.scalars(
+                select(IntegrationSession)
+                .where(IntegrationSession.patient_id == patient_id)
+                .order_by(IntegrationSession.scheduled_at, IntegrationSession.id)
+            )
+        ),
+    )
+
+
+def last_integration_session_before(
+    patient_id: uuid.UUID, at: datetime
+) -> IntegrationSession | None:
+    """The latest integration session that has happened by `at`: where "since" starts."""
+    return db.session.scalar(
+        _happened(IntegrationSession, at)
+        .where(IntegrationSession.patient_id == patient_id)
+        .order_by(IntegrationSession.scheduled_at.desc(), IntegrationSession.id.desc())
+        .limit(1)
+    )
+
+
+def latest_ketamine_session_before(patient_id: uuid.UUID, at: datetime) -> KetamineSession | None:
+    """The dosing session that a journal entry written at `at` follows, if any."""
+    return db.session.scalar(
+        _happened(KetamineSession, at)
+        .where(KetamineSession.patient_id == patient_id)
+        .order_by(KetamineSession.scheduled_at.desc(), KetamineSession.id.desc())
+        .limit(1)
+    )
+
+
+def next_ketamine_session(patient_id: uuid.UUID, at: datetime) -> KetamineSession | None:
+    """The first dosing session still scheduled after `at`."""
+    return db.session.scalar(
+        _upcoming(KetamineSession, at)
+        .where(KetamineSession.patient_id == patient_id)
+        .order_by(KetamineSession.scheduled_at, KetamineSession.id)
+        .limit(1)
+    )
+
+
+def next_integration_session(patient_id: uuid.UUID, at: datetime) -> IntegrationSession | None:
+    """The first integration session still scheduled after `at`."""
+    return db.session.scalar(
+        _upcoming(IntegrationSession, at)
+        .where(IntegrationSession.patient_id == patient_id)
+        .order_by(IntegrationSession.scheduled_at, IntegrationSession.id)
+        .limit(1)
+    )
+
+
+def next_sessions_for(
+    model: type[Session], patient_ids: Iterable[uuid.UUID], at: datetime
+) -> dict[uuid.UUID, Session]:
+    """Each patient's next scheduled session of one kind, in one statement (caseload)."""
+    return _one_each(model, list(patient_ids), _upcoming(model, at), func.min)
+
+
+def last_sessions_before(
+    model: type[Session], patient_ids: Iterable[uuid.UUID], at: datetime
+) -> dict[uuid.UUID, Session]:
+    """Each patient's latest session of one kind that has happened by `at`, in one statement."""
+    return _one_each(model, list(patient_ids), _happened(model, at), func.max)
+
+
+def _one_each(model, patient_ids, candidates: Select, pick) -> dict[uuid.UUID, Session]:
+    if not patient_ids:
+        return {}
+    # The candidate with the smallest (or largest) time per patient; a tie at
+    # the same instant is broken by id so each patient gets exactly one row.
+    ranked = candidates.where(model.patient_id.in_(patient_ids)).subquery()
+    best = (
+        select(ranked.c.patient_id, pick(ranked.c.scheduled_at).label("scheduled_at"))
+        .group_by(ranked.c.patient_id)
+        .subquery()
+    )
+    chosen = aliased(model, ranked)
+    rows = db.session.scalars(
+        select(chosen)
+        .join(
+            best,
+            and_(
+                best.c.patient_id == chosen.patient_id,
+                best.c.scheduled_at == chosen.scheduled_at,
+            ),
+        )
+        .order_by(chosen.id)
+    )
+    found: dict[uuid.UUID, Session] = {}
+    for row in rows:
+        found.setdefault(row.patient_id, row)
+    return found
+
+
+def _happened(model: type[Session], at: datetime) -> Select:
+    return select(model).where(model.status != "cancelled", model.scheduled_at <= at)
+
+
+def _upcoming(model: type[Session], at: datetime) -> Select:
+    return select(model).where(model.status == "scheduled", model.scheduled_at > at)
+
+
+def _encode_cursor(at: datetime, item_id: uuid.UUID) -> str:
+    raw = f"{at.astimezone(UTC).isoformat()}|{item_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at_text, id_text = raw.split("|")
+        at = datetime.fromisoformat(at_text)
+        if at.tzinfo is None:
+            raise ValueError
+        return at, uuid.UUID(id_text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})

@@ -1,0 +1,194 @@
+"""Schedule schemas. The patient's and the therapist's views are separate field sets."""
+
+from datetime import UTC, datetime, timedelta
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from server.care.models import (
+    DEFAULT_INTEGRATION_MINUTES,
+    MAX_DOSE_MG,
+    MAX_INTEGRATION_MINUTES,
+    ROUTES,
+    SETTINGS,
+    STATUSES,
+)
+from server.care.phase import PHASES
+from server.fields import AwareDateTime, Cursor, Schema
+
+# A session more than this far ahead is a typo in the year, not a plan.
+MAX_LEAD = timedelta(days=2 * 366)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def validate_session_time(value: datetime) -> None:
+    if value < EARLIEST or value > datetime.now(UTC) + MAX_LEAD:
+        raise ValidationError("Must be after 2000 and at most two years ahead.")
+
+
+class SessionTime(AwareDateTime):
+    """When a session takes place: with an offset, after 2000, at most two years ahead."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate_session_time, **kwargs)
+
+
+class Dose(fields.Float):
+    """Milligrams, above 0 and at most MAX_DOSE_MG (marshmallow refuses booleans, NaN)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            allow_none=True,
+            validate=validate.Range(min=0, min_inclusive=False, max=MAX_DOSE_MG),
+            metadata={"description": f"Milligrams, optional; above 0, at most {MAX_DOSE_MG}."},
+            **kwargs,
+        )
+
+
+class Version(fields.Integer):
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=True,
+            strict=True,
+            validate=validate.Range(min=1),
+            metadata={"description": "The version last read; a stale one is refused (409)."},
+            **kwargs,
+        )
+
+
+# -- dosing sessions ---------------------------------------------------------
+
+
+class KetamineSessionCreateSchema(Schema):
+    id = fields.UUID(
+        load_default=None,
+        metadata={"description": "Client-made id; replaying the same request returns it (200)."},
+    )
+    scheduled_at = SessionTime(required=True)
+    route = fields.String(required=True, validate=validate.OneOf(ROUTES))
+    dose_mg = Dose(load_default=None)
+    setting = fields.String(load_default="clinic", validate=validate.OneOf(SETTINGS))
+    status = fields.String(
+        load_default="scheduled",
+        validate=validate.OneOf(STATUSES[:2]),
+        metadata={"description": "`completed` records a session that already took place."},
+    )
+
+
+class KetamineSessionChangeSchema(Schema):
+    version = Version()
+    scheduled_at = SessionTime()
+    route = fields.String(validate=validate.OneOf(ROUTES))
+    dose_mg = Dose()
+    setting = fields.String(validate=validate.OneOf(SETTINGS))
+    status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata={"description": "`cancelled` cancels the session; the row is kept."},
+    )
+
+
+class KetamineSessionSchema(Schema):
+    """A dosing session as the patient sees it."""
+
+    id = fields.UUID()
+    patient_id = fields.UUID()
+    scheduled_at = AwareDateTime()
+    route = fields.String()
+    dose_mg = fields.Float(allow_none=True)
+    setting = fields.String()
+    status = fields.String()
+    version = fields.Integer()
+    updated_at = AwareDateTime()
+
+
+class TherapistKetamineSessionSchema(KetamineSessionSchema):
+    created_by_id = fields.UUID(allow_none=True)
+    created_at = AwareDateTime()
+
+
+# -- integration sessions ----------------------------------------------------
+
+
+class Duration(fields.Integer):
+    def __init__(self, **kwargs):
+        super().__init__(
+            strict=True,
+            validate=validate.Range(min=5, max=MAX_INTEGRATION_MINUTES),
+            metadata={"description": "Minutes."},
+            **kwargs,
+        )
+
+
+class IntegrationSessionCreateSchema(Schema):
+    id = fields.UUID(
+        load_default=None,
+        metadata={"description": "Client-made id; replaying the same request returns it (200)."},
+    )
+    scheduled_at = SessionTime(required=True)
+    duration_minutes = Duration(load_default=DEFAULT_INTEGRATION_MINUTES)
+    status = fields.String(load_default="scheduled", validate=validate.OneOf(STATUSES[:2]))
+
+
+class IntegrationSessionChangeSchema(Schema):
+    version = Version()
+    scheduled_at = SessionTime()
+    duration_minutes = Duration()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class IntegrationSessionSchema(Schema):
+    """An integration session as the patient sees it."""
+
+    id = fields.UUID()
+    patient_id = fields.UUID()
+    therapist_id = fields.UUID(allow_none=True)
+    scheduled_at = AwareDateTime()
+    duration_minutes = fields.Integer()
+    status = fields.String()
+    version = fields.Integer()
+    updated_at = AwareDateTime()
+
+
+class TherapistIntegrationSessionSchema(IntegrationSessionSchema):
+    created_at = AwareDateTime()
+
+
+# -- lists and phase -----------------------------------------------------------
+
+
+class ScheduleQuerySchema(Cursor):
+    since = AwareDateTime(load_default=None, metadata={"description": "From this time on."})
+    until = AwareDateTime(load_default=None, metadata={"description": "Before this time."})
+
+    @validates_schema
+    def _ordered(self, data, **_kwargs):
+        if data.get("since") and data.get("until") and data["until"] <= data["since"]:
+            raise ValidationError("Must be after since.", "until")
+
+
+class KetamineSessionPageSchema(Schema):
+    items = fields.List(fields.Nested(KetamineSessionSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TherapistKetamineSessionPageSchema(Schema):
+    items = fields.List(fields.Nested(TherapistKetamineSessionSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class IntegrationSessionPageSchema(Schema):
+    items = fields.List(fields.Nested(IntegrationSessionSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TherapistIntegrationSessionPageSchema(Schema):
+    items = fields.List(fields.Nested(TherapistIntegrationSessionSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class PhaseSchema(Schema):
+    name = fields.String(metadata={"enum": list(PHASES)})
+    ketamine_session_id = fields.UUID(
+        allow_none=True, metadata={"description": "The dosing session this phase is about."}
+    )
+    ketamine_session_at = AwareDateTime(allow_none=True)
+    time_zone = fields.String(metadata={"description": "The zone the local days are counted in."})

@@ -1,0 +1,177 @@
+"""Scheduling: create, move, cancel and complete dosing and integration sessions.
+
+Functions flush and never commit; the request commits. Every stored change
+to a dosing session is announced with `ketamine_session_changed`, so the
+push feature can reschedule or drop the reminders around it.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from server.auth.models import User
+from server.care.models import IntegrationSession, KetamineSession
+from server.db import utcnow
+from server.errors import abort
+from server.extensions import db
+from server.signals import ketamine_session_changed
+
+KETAMINE_FIELDS = ("scheduled_at", "route", "dose_mg", "setting", "status")
+INTEGRATION_FIELDS = ("scheduled_at", "duration_minutes", "status")
+
+Session = KetamineSession | IntegrationSession
+
+
+def session_of(model: type[Session], patient: User, session_id: uuid.UUID) -> Session:
+    """A session of `patient`; one that is missing or another patient's is 404."""
+    session = db.session.get(model, session_id)
+    if session is None or session.patient_id != patient.id:
+        abort(404, "No such session.")
+    return session
+
+
+def create_ketamine_session(
+    patient: User, by: User, data: dict[str, Any]
+) -> tuple[KetamineSession, bool]:
+    """Book (or record) a dosing session for `patient`; returns it and whether it is new.
+
+    With a client-made `id`, a replay of the same request returns the stored
+    session (created False); the same id with other values is 409.
+    """
+    values = _normalised({name: data[name] for name in KETAMINE_FIELDS})
+    _check_completion(values["status"], values["scheduled_at"], "status")
+    session, created = _create_once(
+        KetamineSession, data.get("id"), patient, values, created_by_id=by.id
+    )
+    if created:
+        ketamine_session_changed.send(session)
+    return session, created
+
+
+def change_ketamine_session(
+    session: KetamineSession, changes: dict[str, Any]
+) -> tuple[KetamineSession, bool]:
+    """Move, edit, cancel or complete a dosing session; returns it and whether it changed.
+
+    `changes["version"]` must be the stored version (409 otherwise, and
+    nothing is written); a real change bumps it and is announced.
+    """
+    changed = _change(session, changes, KETAMINE_FIELDS)
+    if changed:
+        ketamine_session_changed.send(session)
+    return session, changed
+
+
+def cancel_ketamine_session(session: KetamineSession, version: int) -> KetamineSession:
+    """Cancel a dosing session. The row is kept, so the history still shows it."""
+    return change_ketamine_session(session, {"version": version, "status": "cancelled"})[0]
+
+
+def complete_ketamine_session(session: KetamineSession, version: int) -> KetamineSession:
+    """Mark a dosing session as having taken place."""
+    return change_ketamine_session(session, {"version": version, "status": "completed"})[0]
+
+
+def create_integration_session(
+    patient: User, therapist: User, data: dict[str, Any]
+) -> tuple[IntegrationSession, bool]:
+    """Book an integration session of `therapist` with `patient`; idempotent like dosing ones."""
+    values = {name: data[name] for name in INTEGRATION_FIELDS}
+    _check_completion(values["status"], values["scheduled_at"], "status")
+    return _create_once(
+        IntegrationSession, data.get("id"), patient, values, therapist_id=therapist.id
+    )
+
+
+def change_integration_session(
+    session: IntegrationSession, changes: dict[str, Any]
+) -> tuple[IntegrationSession, bool]:
+    """Move, resize, cancel or complete an integration session (versioned like dosing ones)."""
+    return session, _change(session, changes, INTEGRATION_FIELDS)
+
+
+def cancel_integration_session(session: IntegrationSession, version: int) -> IntegrationSession:
+    return change_integration_session(session, {"version": version, "status": "cancelled"})[0]
+
+
+def complete_integration_session(session: IntegrationSession, version: int) -> IntegrationSession:
+    return change_integration_session(session, {"version": version, "status": "completed"})[0]
+
+
+def _normalised(values: dict[str, Any]) -> dict[str, Any]:
+    # The column keeps two decimals; rounding first means a replayed request
+    # compares equal to what was stored, on every database.
+    if values.get("dose_mg") is not None:
+        values["dose_mg"] = round(values["dose_mg"], 2)
+    return values
+
+
+def _check_completion(status: str, scheduled_at, field: str) -> None:
+    if status == "completed" and scheduled_at > utcnow():
+        abort(
+            422,
+            "A session can be marked completed once its time has come.",
+            errors={field: ["Not before the session's time."]},
+        )
+
+
+def _create_once(model, item_id, patient: User, values: dict, **extra):
+    if item_id is not None:
+        stored = db.session.get(model, item_id)
+        if stored is not None:
+            return _replayed(stored, patient, values), False
+    item = model(id=item_id or uuid.uuid4(), patient_id=patient.id, **values, **extra)
+    try:
+        # A savepoint, so that losing a race against an identical request
+        # undoes only this insert and the stored row can be returned.
+        with db.session.begin_nested():
+            db.session.add(item)
+    except IntegrityError:
+        stored = db.session.get(model, item_id, populate_existing=True) if item_id else None
+        if stored is None:
+            raise
+        return _replayed(stored, patient, values), False
+    return item, True
+
+
+def _replayed(stored: Session, patient: User, values: dict) -> Session:
+    if stored.patient_id != patient.id or any(
+        getattr(stored, name) != value for name, value in values.items()
+    ):
+        abort(
+            409,
+            "This id belongs to a different session.",
+            errors={"id": ["Already used with other values."]},
+        )
+    return stored
+
+
+def _change(session: Session, changes: dict[str, Any], names: tuple[str, ...]) -> bool:
+    if changes["version"] != session.version:
+        abort(
+            409,
+            "The session was changed since you read it; reload and try again.",
+            errors={"version": ["Stale."]},
+        )
+    values = _normalised({name: changes[name] for name in names if name in changes})
+    status = values.get("status", session.status)
+    scheduled_at = values.get("scheduled_at", session.scheduled_at)
+    _check_completion(status, scheduled_at, "status" if "status" in values else "scheduled_at")
+    updates = {name: value for name, value in values.items() if getattr(session, name) != value}
+    if not updates:
+        return False
+    for name, value in updates.items():
+        setattr(session, name, value)
+    try:
+        # The UPDATE also checks the version, so a racing edit that passed the
+        # check above at the same time cannot overwrite this one (or vice versa).
+        db.session.flush()
+    except StaleDataError:
+        abort(
+            409,
+            "The session was changed since you read it; reload and try again.",
+            errors={"version": ["Stale."]},
+        )
+    return True
