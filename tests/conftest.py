@@ -127,6 +127,9 @@ class Auth:
         self.client = client
 
     def login(self, user, password=factories.PASSWORD, **extra):
+        # Staff must give a TOTP code; send the current one unless the test chose.
+        if "totp" not in extra and (code := factories.totp_code(user)):
+            extra["totp"] = code
         response = self.client.post(
             "/api/v1/auth/login", json={"email": user.email, "password": password, **extra}
         )

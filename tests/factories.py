@@ -96,3 +96,41 @@ def integration_session(patient: User, therapist: User | None = None, **fields):
     db.session.add(made)
     db.session.commit()
     return made
+
+
+# --- Two-step sign-in (TOTP) ------------------------------------------------
+# Therapists and admins must sign in with a TOTP code (SPEC 8), so staff made
+# by `user` are enrolled with this known secret unless a test passes
+# `totp_secret=None`; conftest's `Auth.login` sends `totp_code(user)`.
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+_user_without_totp = user
+
+
+def user(clinic: Clinic, role: str = "patient", **fields) -> User:
+    """As above; staff are enrolled in TOTP with STAFF_TOTP_SECRET by default."""
+    from server.auth.models import TOTP_REQUIRED_ROLES
+    from server.db import utcnow
+
+    if role in TOTP_REQUIRED_ROLES:
+        fields.setdefault("totp_secret", STAFF_TOTP_SECRET)
+    if fields.get("totp_secret"):
+        fields.setdefault("totp_enrolled_at", utcnow())
+    return _user_without_totp(clinic, role, **fields)
+
+
+def totp_code(user: User) -> str | None:
+    """The current TOTP code of `user`, or None when they have not enrolled.
+
+    Tests sign one person in several times within a 30-second step, which
+    replay protection would (rightly) refuse; so the last used step is
+    forgotten first. Replay protection itself is tested in tests/auth/test_totp.py.
+    """
+    import pyotp
+    from sqlalchemy import update
+
+    stored = db.session.get(User, user.id)
+    if stored is None or not stored.totp_enrolled:
+        return None
+    db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+    db.session.commit()
+    return pyotp.TOTP(stored.totp_secret).now()

@@ -73,12 +73,19 @@ def test_demo_seed_is_idempotent_and_prints_logins(runner):
 
 
 def test_demo_logins_work_through_the_api(runner, client):
-    runner.invoke(args=["demo", "seed"])
-    for email, password in (
-        ("therapist@demo.between.test", "steady-river-demo"),
-        ("alex@demo.between.test", "gentle-morning-demo"),
+    import pyotp
+
+    from server.demo.seed import DEMO_TOTP_SECRET
+
+    output = runner.invoke(args=["demo", "seed"]).output
+    assert DEMO_TOTP_SECRET in output  # printed with the logins
+    for email, password, code in (
+        ("therapist@demo.between.test", "steady-river-demo", pyotp.TOTP(DEMO_TOTP_SECRET).now()),
+        ("alex@demo.between.test", "gentle-morning-demo", None),
     ):
-        response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        response = client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password, "totp": code}
+        )
         assert response.status_code == 200, response.get_json()
         client.post(
             "/api/v1/auth/logout", headers={"X-CSRF-Token": response.get_json()["csrf_token"]}

@@ -2,13 +2,16 @@ import uuid
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, Time
+from sqlalchemy import BigInteger, Boolean, ForeignKey, LargeBinary, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server.crypto import EncryptedText
 from server.db import CreatedMixin, IdMixin
 from server.extensions import db
 
 ROLES = ("patient", "therapist", "admin")
+#: Roles that must sign in with a second factor (SPEC 8); patients may opt in.
+TOTP_REQUIRED_ROLES = frozenset({"therapist", "admin"})
 
 
 class User(IdMixin, CreatedMixin, UserMixin, db.Model):
@@ -27,7 +30,18 @@ class User(IdMixin, CreatedMixin, UserMixin, db.Model):
     checkin_time: Mapped[time | None] = mapped_column(Time, default=time(20, 0))
     quiet_hours_start: Mapped[time | None] = mapped_column(Time, default=time(22, 0))
     quiet_hours_end: Mapped[time | None] = mapped_column(Time, default=time(8, 0))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # TOTP secrets are encrypted under ENCRYPTION_KEYS and bound to this row:
+    # a database dump or backup alone does not hand out anyone's second factor.
+    totp_secret_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Issued by /auth/totp/enrol, active only once a code from it is confirmed.
+    totp_pending_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The last 30-second time step accepted, so a code observed once (shoulder,
+    # phishing proxy, log) cannot be replayed within its validity window.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_enrolled_at: Mapped[datetime | None]
+
+    totp_secret = EncryptedText("totp_secret_ciphertext")
+    totp_pending_secret = EncryptedText("totp_pending_ciphertext")
 
     @property
     def is_patient(self) -> bool:
@@ -40,6 +54,14 @@ class User(IdMixin, CreatedMixin, UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def totp_enrolled(self) -> bool:
+        return self.totp_secret_ciphertext is not None
+
+    @property
+    def totp_required(self) -> bool:
+        return self.role in TOTP_REQUIRED_ROLES
 
 
 class ApiToken(IdMixin, CreatedMixin, db.Model):
@@ -95,3 +117,20 @@ class LoginSession(IdMixin, CreatedMixin, db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     revoked_at: Mapped[datetime | None]
+
+
+class RecoveryCode(IdMixin, CreatedMixin, db.Model):
+    """A single-use second factor for a lost authenticator.
+
+    Codes carry 80 random bits, so a plain SHA-256 is enough to make a stolen
+    table useless (no slow hash needed, unlike a password). `used_at` is set
+    with a conditional UPDATE so two concurrent logins cannot both spend it.
+    """
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

@@ -1,12 +1,13 @@
 """Auth, invites and the caller's own settings. Views stay thin."""
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
-from server.auth import services
+from server.auth import services, totp
+from server.auth.passwords import verify_password
 from server.auth.schemas import (
     InviteAcceptSchema,
     InviteInfoSchema,
@@ -15,9 +16,13 @@ from server.auth.schemas import (
     LoginSchema,
     MeSchema,
     PasswordChangeSchema,
+    RecoveryCodesSchema,
     SettingsSchema,
     TokenRequestSchema,
     TokenSchema,
+    TotpConfirmSchema,
+    TotpDisableSchema,
+    TotpEnrolmentSchema,
 )
 from server.auth.sessions import csrf_token, end_session, start_session
 from server.clinics.models import Clinic
@@ -56,17 +61,51 @@ def _me(user):
         "clinic_id": user.clinic_id,
         "time_zone": user.time_zone,
         "share_by_default": user.share_by_default,
+        "totp_enrolled": user.totp_enrolled,
+        "totp_required": user.totp_required,
         "csrf_token": csrf_token(),
     }
 
 
+# One answer for every failed sign-in (unknown account, wrong password, missing,
+# wrong or replayed code), so the answer never confirms that a password was right.
+LOGIN_FAILED = "The email, password or code is not right."
+
+
+def _refuse_login():
+    db.session.commit()  # the audit event is kept even though the request fails
+    abort(401, LOGIN_FAILED)
+
+
 def _credentials_user(data):
+    """The user these credentials (password, and second factor once enrolled) prove."""
     user = services.authenticate(data["email"], data["password"])
     if user is None:
         record("login_failed", clinic_id=None)
-        db.session.commit()  # the failure is kept even though the request fails
-        abort(401, "The email or password is not right.")
+        _refuse_login()
+    if user.totp_enrolled:
+        factor = totp.verify_second_factor(user, data["totp"])
+        if factor is None:
+            # The password was right: the clinic's admin should see this one.
+            record("login_failed_totp", actor=user, object_type="user", object_id=user.id)
+            _refuse_login()
+        if factor == "recovery_code":
+            record("recovery_code_used", actor=user, object_type="user", object_id=user.id)
     return user
+
+
+def _keep_only_this_device(user):
+    """After a credential change, end every other session and token of `user`.
+
+    A cookie session is replaced by a new one (a fixed or stolen session id
+    dies with the old one); a bearer client keeps the token it is using.
+    Returns the CSRF token for a cookie session, else None.
+    """
+    if g.get("auth_method") == "bearer":
+        services.end_all_sessions(user, except_token_id=g.get("api_token_id"))
+        return None
+    services.end_all_sessions(user)
+    return start_session(user)
 
 
 @blp.route("/auth/login", methods=["POST"])
@@ -104,9 +143,75 @@ def me():
 @blp.response(204)
 def change_password(data):
     """Change my password; every other session and token of mine ends."""
-    services.change_password(current_user, data["current_password"], data["new_password"])
+    user = current_user._get_current_object()
+    services.change_password(user, data["current_password"], data["new_password"])
     record("password_changed")
-    start_session(current_user)
+    _keep_only_this_device(user)
+
+
+@blp.route("/auth/totp/enrol", methods=["POST"])
+@access.signed_in
+@blp.response(201, TotpEnrolmentSchema)
+def totp_enrol():
+    """Start two-step sign-in: a new secret to add to an authenticator app.
+
+    Nothing changes at login until a code from it is confirmed; enrolling
+    again before that replaces the unconfirmed secret.
+    """
+    user = current_user._get_current_object()
+    secret = totp.begin_enrolment(user)
+    record("totp_enrolment_started", object_type="user", object_id=user.id)
+    uri = totp.provisioning_uri(user, secret)
+    return {"secret": secret, "otpauth_uri": uri, "qr_code": totp.qr_code_data_uri(uri)}
+
+
+@blp.route("/auth/totp/confirm", methods=["POST"])
+@access.signed_in
+@blp.arguments(TotpConfirmSchema)
+@blp.response(200, RecoveryCodesSchema)
+def totp_confirm(data):
+    """Confirm a code from the new authenticator; answers ten recovery codes, once.
+
+    Every other session and token of mine ends: one signed in with the
+    password alone before enrolment does not become a full session.
+    """
+    user = current_user._get_current_object()
+    codes = totp.confirm_enrolment(user, data["code"])
+    record("totp_enrolled", object_type="user", object_id=user.id)
+    return {"recovery_codes": codes, "csrf_token": _keep_only_this_device(user)}
+
+
+@blp.route("/auth/totp/disable", methods=["POST"])
+@access.signed_in
+@blp.arguments(TotpDisableSchema)
+@blp.response(204)
+def totp_disable(data):
+    """Turn two-step sign-in off (password and a code needed); staff must enrol again."""
+    user = current_user._get_current_object()
+    if not user.totp_enrolled:
+        abort(409, "Two-step sign-in is not set up.")
+    if not verify_password(user.password_hash, data["password"]):
+        abort(422, "The password is not right.", errors={"password": ["Wrong."]})
+    if totp.verify_second_factor(user, data["code"]) is None:
+        abort(422, "That code is not right.", errors={"code": ["Not a current or unused code."]})
+    totp.disable(user)
+    record("totp_disabled", object_type="user", object_id=user.id)
+    _keep_only_this_device(user)
+
+
+@blp.route("/users/<uuid:user_id>/sessions/revoke", methods=["POST"])
+@access.admin_only
+@blp.response(204)
+def revoke_user_sessions(user_id):
+    """End every session and bearer token of a user of my clinic, at once."""
+    user = services.clinic_member(current_user, user_id)
+    services.end_all_sessions(user)
+    record(
+        "sessions_revoked",
+        patient_id=user.id if user.is_patient else None,
+        object_type="user",
+        object_id=user.id,
+    )
 
 
 @blp.route("/auth/tokens", methods=["POST"])

@@ -12,7 +12,14 @@ class Email(fields.Email):
 class LoginSchema(Schema):
     email = Email(required=True)
     password = fields.String(required=True, validate=validate.Length(min=1, max=256))
-    totp = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9A-Za-z-]{6,20}$"))
+    totp = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^[0-9A-Za-z-]{6,20}$"),
+        metadata={
+            "description": "Once two-step sign-in is set up: the authenticator's current "
+            "6-digit code, or one unused recovery code."
+        },
+    )
 
 
 class MeSchema(Schema):
@@ -23,6 +30,13 @@ class MeSchema(Schema):
     clinic_id = fields.UUID()
     time_zone = fields.String()
     share_by_default = fields.Boolean()
+    totp_enrolled = fields.Boolean(metadata={"description": "Two-step sign-in is set up."})
+    totp_required = fields.Boolean(
+        metadata={
+            "description": "This role must use two-step sign-in; while it is required and "
+            "not enrolled, only enrolment is available (403 totp-enrolment-required)."
+        }
+    )
     csrf_token = fields.String(
         allow_none=True,
         metadata={"description": "Send as X-CSRF-Token on unsafe cookie requests."},
@@ -87,3 +101,33 @@ class SettingsSchema(Schema):
     quiet_hours_start = fields.Time(allow_none=True)
     quiet_hours_end = fields.Time(allow_none=True)
     share_by_default = fields.Boolean()
+
+
+class TotpEnrolmentSchema(Schema):
+    secret = fields.String(metadata={"description": "Base32, for typing into an authenticator."})
+    otpauth_uri = fields.String(metadata={"description": "The otpauth:// URI (QR content)."})
+    qr_code = fields.String(metadata={"description": "The URI as an SVG QR code, a data: URI."})
+
+
+class TotpConfirmSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
+
+
+class RecoveryCodesSchema(Schema):
+    recovery_codes = fields.List(
+        fields.String(),
+        metadata={"description": "Ten single-use codes, shown once; only hashes are kept."},
+    )
+    csrf_token = fields.String(
+        allow_none=True,
+        metadata={"description": "Other sessions ended; this is the new token for this one."},
+    )
+
+
+class TotpDisableSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(max=256))
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9A-Za-z-]{6,20}$"),
+        metadata={"description": "A current code or an unused recovery code."},
+    )

@@ -89,23 +89,39 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password. The caller ends the user's other sessions (see routes)."""
     if not verify_password(user.password_hash, current):
         abort(422, "The current password is not right.", errors={"current_password": ["Wrong."]})
     check_password_policy(new, user.email, field="new_password")
     user.password_hash = hash_password(new)
-    end_all_sessions(user)
+    db.session.flush()
 
 
-def end_all_sessions(user: User) -> None:
-    """End every browser session and bearer token of `user` at once."""
+def end_all_sessions(user: User, *, except_token_id: uuid.UUID | None = None) -> None:
+    """End every browser session and bearer token of `user` at once.
+
+    `except_token_id` spares the bearer token making the request, so a mobile
+    client that changed its own credentials stays signed in.
+    """
     now = utcnow()
     for model in (LoginSession, ApiToken):
-        db.session.execute(
+        statement = (
             update(model)
             .where(model.user_id == user.id, model.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        if model is ApiToken and except_token_id is not None:
+            statement = statement.where(ApiToken.id != except_token_id)
+        db.session.execute(statement)
     db.session.flush()
+
+
+def clinic_member(admin: User, user_id: uuid.UUID) -> User:
+    """A user of `admin`'s clinic; 404 for anyone else, so other clinics stay invisible."""
+    user = db.session.get(User, user_id)
+    if user is None or user.clinic_id != admin.clinic_id:
+        abort(404, "No such user.")
+    return user
 
 
 def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
@@ -117,16 +133,21 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
     return token, clear
 
 
-def user_for_bearer(clear: str) -> User | None:
+def token_for_bearer(clear: str) -> ApiToken | None:
+    """The live token for this bearer credential, marked as used now; None if unknown or revoked."""
     token = db.session.scalar(
         select(ApiToken).where(
             ApiToken.token_hash == hash_token(clear), ApiToken.revoked_at.is_(None)
         )
     )
-    if token is None:
-        return None
-    token.last_used_at = utcnow()
-    return db.session.get(User, token.user_id)
+    if token is not None:
+        token.last_used_at = utcnow()
+    return token
+
+
+def user_for_bearer(clear: str) -> User | None:
+    token = token_for_bearer(clear)
+    return None if token is None else db.session.get(User, token.user_id)
 
 
 def revoke_token(user: User, token_id: uuid.UUID) -> None:

@@ -5,6 +5,10 @@ session (logout) or all of a user's sessions (password change) at once.
 Unsafe cookie-authenticated requests need the CSRF token in `X-CSRF-Token`
 and a same-origin `Origin` (or `Referer`). Bearer requests cannot be forged
 cross-site and skip the CSRF check.
+
+A therapist or admin who has not confirmed TOTP yet is signed in for
+enrolment only: every other API answers 403 `/problems/totp-enrolment-required`,
+so a password alone never reaches patient data.
 """
 
 import hmac
@@ -49,12 +53,14 @@ def load_user_from_bearer(req) -> User | None:
     scheme, _, credentials = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credentials:
         return None
-    from server.auth.services import user_for_bearer
+    from server.auth.services import token_for_bearer
 
-    user = user_for_bearer(credentials.strip())
-    if user is not None:
-        g.auth_method = "bearer"
-    return user
+    token = token_for_bearer(credentials.strip())
+    if token is None:
+        return None
+    g.auth_method = "bearer"
+    g.api_token_id = token.id
+    return db.session.get(User, token.user_id)
 
 
 @login_manager.unauthorized_handler
@@ -147,6 +153,40 @@ def _enforce_session_lifetime():
         session["seen"] = now
 
 
+# What a therapist or admin without TOTP may do: see who they are, enrol, leave
+# (and sign in, or get a token, to do so). Nothing here reads anyone's data.
+ENROLMENT_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "auth.logout",
+        "auth.me",
+        "auth.create_token",
+        "auth.totp_enrol",
+        "auth.totp_confirm",
+        "api-docs.openapi_json",
+    }
+)
+
+
+def _require_totp_enrolment():
+    if (
+        not request.path.startswith("/api/")
+        or request.routing_exception is not None  # unknown routes stay 404/405
+        or not current_user.is_authenticated
+        or not current_user.totp_required
+        or current_user.totp_enrolled
+        or request.endpoint in ENROLMENT_ENDPOINTS
+    ):
+        return
+    abort(
+        403,
+        "Set up two-step sign-in first: POST /api/v1/auth/totp/enrol, then confirm a code.",
+        type_="/problems/totp-enrolment-required",
+        title="Two-step sign-in required",
+    )
+
+
 def register(app: Flask) -> None:
     login_manager.session_protection = None  # the session version does the revoking
     app.before_request(_check_request)
+    app.before_request(_require_totp_enrolment)

@@ -1,11 +1,14 @@
 """`flask clinic …` and `flask user …`: setting up a clinic from the shell."""
 
+import io
 import sys
 
 import click
+import segno
 from flask.cli import AppGroup
 
 from server.auth import services as accounts
+from server.auth import totp
 from server.auth.models import ROLES
 from server.clinics.models import Clinic
 from server.clinics.services import create_clinic
@@ -68,6 +71,31 @@ def user_create(clinic_id, role, email, display_name, therapist_email, time_zone
         db.session.rollback()
         messages = [m for ms in (problem.data["errors"] or {}).values() for m in ms]
         raise click.ClickException(" ".join([problem.description, *messages])) from None
+    recovery_codes = None
+    if user.totp_required:
+        # Staff start enrolled, so there is no window in which the password
+        # alone signs them in; whoever runs this hands the secret over.
+        secret = totp.new_secret()
+        totp.activate(user, secret)
+        recovery_codes = totp.replace_recovery_codes(user)
     db.session.commit()
+    if recovery_codes is not None:
+        _print_totp_enrolment(totp.provisioning_uri(user, secret), recovery_codes)
+    # The id comes last, alone on its line, for scripts.
     click.echo(str(user.id))
+
+
+def _print_totp_enrolment(uri: str, recovery_codes: list[str]) -> None:
+    click.echo("Two-step sign-in is on for this account. Scan this with an authenticator app")
+    click.echo("(or enter the URI); login then takes the app's code as `totp`:")
+    # A QR right here, so nobody pastes the secret into an online QR generator.
+    qr = io.StringIO()
+    segno.make(uri, error="m").terminal(out=qr, compact=True)
+    click.echo(qr.getvalue(), nl=False)
+    click.echo(f"  {uri}")
+    click.echo("Recovery codes, each usable once if the authenticator is lost:")
+    for code in recovery_codes:
+        click.echo(f"  {code}")
+
+
 cli_groups = [clinic_cli, user_cli]

@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from server.demo.seed import DEMO_ACCOUNTS, seed_demo
+from server.demo.seed import DEMO_ACCOUNTS, DEMO_TOTP_SECRET, seed_demo
 from server.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
@@ -22,4 +22,8 @@ def seed(if_empty):
     click.echo("Logins (email / password):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role:<9} {account.email} / {account.password}")
+    click.echo("The therapist and admin also give a TOTP code (`totp`) from the demo's")
+    click.echo(f"fixed, public secret {DEMO_TOTP_SECRET} (add it to an authenticator app).")
+
+
 cli_groups = [demo_cli]

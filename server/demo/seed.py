@@ -5,11 +5,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from server.auth import services as accounts
+from server.auth import totp
 from server.clinics.models import Clinic
 from server.clinics.services import create_clinic
 from server.extensions import db
 
 DEMO_CLINIC = "Between Demo Clinic"
+# Demo only, and public on purpose: the demo therapist and admin must give a
+# TOTP code like real staff, so this secret is printed with the logins (add it
+# to an authenticator, or `python -c "import pyotp; print(pyotp.TOTP('…').now())"`).
+# `flask demo seed` refuses to run in production.
+DEMO_TOTP_SECRET = "BETWEENDEMOTOTPSECRETFORSTAFF234"  # noqa: S105 - public demo secret
 
 
 @dataclass(frozen=True)
@@ -19,11 +25,17 @@ class DemoAccount:
     password: str
     display_name: str
     time_zone: str
+    totp_secret: str | None = None
 
 
 DEMO_ACCOUNTS = (
     DemoAccount(
-        "admin", "admin@demo.between.test", "harbour-lights-demo", "Dana Okafor", "America/New_York"
+        "admin",
+        "admin@demo.between.test",
+        "harbour-lights-demo",
+        "Dana Okafor",
+        "America/New_York",
+        DEMO_TOTP_SECRET,
     ),
     DemoAccount(
         "therapist",
@@ -31,6 +43,7 @@ DEMO_ACCOUNTS = (
         "steady-river-demo",
         "Dr. Maya Lindqvist",
         "America/New_York",
+        DEMO_TOTP_SECRET,
     ),
     DemoAccount(
         "patient",
@@ -78,6 +91,8 @@ def seed_demo(*, only_if_empty: bool = False) -> bool:
                 time_zone=account.time_zone,
                 therapist=therapist if account.role == "patient" else None,
             )
+        if account.totp_secret and not user.totp_enrolled:
+            totp.activate(user, account.totp_secret)
         if account.role == "therapist":
             therapist = user
     return created
