@@ -147,6 +147,9 @@ def _enforce_session_lifetime():
     absolute = current_app.permanent_session_lifetime.total_seconds()
     if now - seen > idle or now - started > absolute:
         end_session()
+        # Kept although the request fails (a 401 would otherwise roll it back):
+        # the session row must end on the server, not only in this cookie.
+        db.session.commit()
         abort(401, "Your session has ended; sign in again.", type_="/problems/session-expired")
     # Refresh the idle clock at most once a minute: each refresh rewrites the cookie.
     if now - seen >= 60:
