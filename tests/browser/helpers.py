@@ -43,7 +43,7 @@ def wait_for_service_worker(page: Page) -> None:
 
 
 def check_accessibility(page: Page, name: str) -> None:
-    """axe-core (WCAG 2.0–2.2 A and AA rules) finds nothing on the current screen.
+    """axe-core (WCAG 2.0 to 2.2 A and AA rules) finds nothing on the current screen.
 
     Injected through the DevTools protocol, which the page's strict CSP does
     not apply to (a <script> tag of ours would be refused, as it should be).
@@ -53,10 +53,12 @@ def check_accessibility(page: Page, name: str) -> None:
     result = page.evaluate(
         """async () => {
             const r = await axe.run(document, {
-              runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
+              runOnly: {type: 'tag', values: [
+                'wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']},
             });
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+              nodes: v.nodes.slice(0, 3).map(
+                n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
         }"""
     )
     assert result == [], f"axe violations on {name}:\n" + json.dumps(result, indent=2)
@@ -76,7 +78,9 @@ def indexeddb_contents(page: Page) -> dict:
             const out = {};
             for (const info of await indexedDB.databases()) {
               const db = await new Promise((ok, ko) => {
-                const r = indexedDB.open(info.name); r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error);
+                const r = indexedDB.open(info.name);
+                r.onsuccess = () => ok(r.result);
+                r.onerror = () => ko(r.error);
               });
               for (const name of db.objectStoreNames) {
                 out[info.name + '/' + name] = await new Promise((ok, ko) => {

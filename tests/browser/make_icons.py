@@ -39,7 +39,8 @@ def render(page, markup: str, size: int, path: Path) -> None:
         + markup.replace("<svg ", f"<svg width='{size}' height='{size}' ")
         + "</div></body></html>"
     )
-    page.screenshot(path=str(path), omit_background=True, clip={"x": 0, "y": 0, "width": size, "height": size})
+    clip = {"x": 0, "y": 0, "width": size, "height": size}
+    page.screenshot(path=str(path), omit_background=True, clip=clip)
 
 
 def main() -> None:

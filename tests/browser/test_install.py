@@ -40,9 +40,7 @@ def test_the_manifest_makes_the_app_installable(page, live_server):
     assert any(icon["src"].endswith(".svg") for icon in manifest["icons"])
 
 
-def test_the_service_worker_precaches_the_shell_and_never_api_answers(
-    page, live_server, care_team
-):
+def test_the_service_worker_precaches_the_shell_and_never_api_answers(page, live_server, care_team):
     from tests.browser.helpers import sign_in_with_form
 
     sign_in_with_form(page, live_server, care_team[2])

@@ -41,7 +41,7 @@ export async function render(main) {
 
 async function showForm(section, me, draft) {
   const waiting = (await pending("checkin")).filter((item) => item.op === "create");
-  const note = h("textarea", { id: "checkin-note", name: "note", rows: "4", maxlength: "5000" });
+  const note = h("textarea", { id: "checkin-note", name: "note", rows: "4", maxlength: "4000" });
   const savedNote = await draft.load();
   if (savedNote) note.value = savedNote;
   note.addEventListener("input", () => draft.save(note.value));
@@ -153,7 +153,7 @@ async function fillPrompt(card) {
         h("p", {}, h("a", { href: "#/journal/new" }, "Write freely")),
       );
     } else {
-      const prompt = prompts[0];
+      const prompt = prompts.find((each) => each.prompt_of_the_day) || prompts[0];
       children.push(
         h("p", { class: "prompt" }, promptText(prompt)),
         h("p", {}, h("a", { href: `#/journal/new/${prompt.id}`, class: "button" }, "Write about this")),
