@@ -188,6 +188,6 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         at = datetime.fromisoformat(at_text)
         if at.tzinfo is None:
             raise ValueError
-        return at, uuid.UUID(id_text)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return at.astimezone(UTC), uuid.UUID(id_text)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})

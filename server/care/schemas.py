@@ -33,13 +33,14 @@ class SessionTime(AwareDateTime):
 
 
 class Dose(fields.Float):
-    """Milligrams, above 0 and at most MAX_DOSE_MG (marshmallow refuses booleans, NaN)."""
+    """Milligrams, 0.01 to MAX_DOSE_MG (marshmallow itself refuses booleans and NaN)."""
 
     def __init__(self, **kwargs):
         super().__init__(
             allow_none=True,
-            validate=validate.Range(min=0, min_inclusive=False, max=MAX_DOSE_MG),
-            metadata={"description": f"Milligrams, optional; above 0, at most {MAX_DOSE_MG}."},
+            # Stored to 0.01 mg, so anything smaller would round to an impossible 0.
+            validate=validate.Range(min=0.01, max=MAX_DOSE_MG),
+            metadata={"description": f"Milligrams, optional; 0.01 to {MAX_DOSE_MG}."},
             **kwargs,
         )
 
@@ -155,9 +156,25 @@ class TherapistIntegrationSessionSchema(IntegrationSessionSchema):
 # -- lists and phase -----------------------------------------------------------
 
 
+def validate_query_time(value: datetime) -> None:
+    # Year 1 at +05:00 is before year 1 in UTC: no database can take it.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError("Out of range.") from None
+
+
 class ScheduleQuerySchema(Cursor):
-    since = AwareDateTime(load_default=None, metadata={"description": "From this time on."})
-    until = AwareDateTime(load_default=None, metadata={"description": "Before this time."})
+    since = AwareDateTime(
+        load_default=None,
+        validate=validate_query_time,
+        metadata={"description": "From this time on."},
+    )
+    until = AwareDateTime(
+        load_default=None,
+        validate=validate_query_time,
+        metadata={"description": "Before this time."},
+    )
 
     @validates_schema
     def _ordered(self, data, **_kwargs):

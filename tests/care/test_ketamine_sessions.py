@@ -1,5 +1,6 @@
 """Therapists book, move, cancel and complete dosing sessions for their patients."""
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +19,9 @@ def in_days(days: float) -> datetime:
     return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
 
 
+FORGED_CURSOR = base64.urlsafe_b64encode(
+    f"0001-01-01T00:00:00+05:00|{uuid.UUID(int=0)}".encode()
+).decode()
 # A local time with no offset: ambiguous, so refused rather than guessed.
 NAIVE = in_days(10).replace(tzinfo=None).isoformat()
 
@@ -239,6 +243,16 @@ def test_the_list_pages_with_a_cursor_and_filters_by_time(as_user, therapist, pa
     ]
     bad = client.get(url(patient), query_string={"cursor": "nonsense"})
     assert bad.status_code == 422 and "cursor" in bad.get_json()["errors"]
+    for query, field in (
+        ({"since": "0001-01-01T00:00:00+05:00"}, "since"),
+        ({"until": "2025-01-01T00:00:00"}, "until"),
+        ({"since": in_days(2).isoformat(), "until": in_days(1).isoformat()}, "until"),
+        ({"limit": 0}, "limit"),
+        # A forged cursor holding a time no database can store.
+        ({"cursor": FORGED_CURSOR}, "cursor"),
+    ):
+        refused = client.get(url(patient), query_string=query)
+        assert refused.status_code == 422 and field in refused.get_json()["errors"], query
 
 
 def test_a_session_of_another_patient_is_not_found(as_user, therapist, patient, clinic):
@@ -261,6 +275,8 @@ def test_a_session_of_another_patient_is_not_found(as_user, therapist, patient, 
         ({"route": None}, "route"),
         ({"dose_mg": 0}, "dose_mg"),
         ({"dose_mg": -5}, "dose_mg"),
+        ({"dose_mg": 0.001}, "dose_mg"),
+        ({"dose_mg": "NaN"}, "dose_mg"),
         ({"dose_mg": 5000}, "dose_mg"),
         ({"dose_mg": "a lot"}, "dose_mg"),
         ({"dose_mg": True}, "dose_mg"),

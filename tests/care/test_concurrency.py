@@ -1,0 +1,106 @@
+"""Racing requests: one booking per client id, and no edit silently lost.
+
+These commit for real and run requests on threads. An ORM event holds each
+request at the point of writing until both have read, so the race happens
+every run instead of by luck.
+"""
+
+import contextlib
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from server.care.models import KetamineSession
+from server.extensions import db
+from tests import factories
+
+pytestmark = pytest.mark.committed
+
+
+def in_days(days: float) -> datetime:
+    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+
+
+@pytest.fixture
+def people():
+    clinic = factories.clinic()
+    therapist = factories.user(clinic, "therapist")
+    patient = factories.user(clinic, "patient", therapist=therapist)
+    return therapist, patient
+
+
+def postgres_only():
+    if db.engine.dialect.name != "postgresql":
+        # SQLite allows one writer: the request that loses the race cannot
+        # upgrade its read snapshot and fails; production runs PostgreSQL.
+        pytest.skip("racing writers need PostgreSQL")
+
+
+def race(requests, model, hook):
+    """Run `requests` on threads, each held at `hook` until all have got there."""
+    barrier = threading.Barrier(len(requests), timeout=10)
+
+    def hold(*_args):
+        # A request that never reaches the write (it failed first) breaks the
+        # barrier by timing out, and the other one simply goes on.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+
+    event.listen(model, hook, hold)
+    responses = [None] * len(requests)
+
+    def run(index, request):
+        responses[index] = request()
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        event.remove(model, hook, hold)
+    return responses
+
+
+def test_two_identical_bookings_at_once_store_one_session(as_user, people):
+    postgres_only()
+    therapist, patient = people
+    body = {
+        "id": str(uuid.uuid4()),
+        "scheduled_at": in_days(5).isoformat(),
+        "route": "iv",
+        "dose_mg": 40,
+    }
+    clients = [as_user(therapist), as_user(therapist)]
+    url = f"/api/v1/patients/{patient.id}/ketamine-sessions"
+    responses = race(
+        [lambda c=c: c.post(url, json=body) for c in clients], KetamineSession, "before_insert"
+    )
+    assert sorted(r.status_code for r in responses) == [200, 201]
+    assert responses[0].get_json() == responses[1].get_json()
+    with db.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(KetamineSession)) == 1
+
+
+def test_two_edits_of_the_same_version_at_once_let_only_one_win(as_user, people):
+    postgres_only()
+    therapist, patient = people
+    session = factories.ketamine_session(patient, scheduled_at=in_days(5))
+    url = f"/api/v1/patients/{patient.id}/ketamine-sessions/{session.id}"
+    clients = [as_user(therapist), as_user(therapist)]
+    bodies = [{"version": 1, "dose_mg": 30}, {"version": 1, "dose_mg": 90}]
+    responses = race(
+        [lambda c=c, b=b: c.patch(url, json=b) for c, b in zip(clients, bodies, strict=True)],
+        KetamineSession,
+        "before_update",
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 409]
+    winner = next(r for r in responses if r.status_code == 200).get_json()
+    with db.engine.connect() as connection:
+        stored = connection.execute(select(KetamineSession.dose_mg, KetamineSession.version)).one()
+    assert (stored.dose_mg, stored.version) == (winner["dose_mg"], 2)
