@@ -1,0 +1,150 @@
+"""Login protection: shared failure counts across processes, and one answer for all.
+
+SPEC 8: at most 10 failed logins per account and per address in 15 minutes,
+counted across every web process through Redis, and the same answer whether
+or not the account exists.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.auth import services
+from tests import factories
+
+LOGIN = "/api/v1/auth/login"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, flushed by this test
+
+# One web process: its own create_app, its own Flask-Limiter. Separate OS
+# processes, because the limiter is one module-level object: two create_app
+# calls in one interpreter would share its storage even without Redis, and
+# prove nothing.
+WEB_PROCESS = """
+import json, os, sys
+os.environ["BETWEEN_ENV"] = "testing"
+from server import create_app
+from server.extensions import db
+
+database_url, redis_url, attempts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url})
+assert app.config["RATELIMIT_STORAGE_URI"] == redis_url
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+statuses = []
+for email, address in attempts:
+    response = client.post(
+        "/api/v1/auth/login",
+        json={"email": email, "password": "not the right password"},
+        environ_base={"REMOTE_ADDR": address, "HTTP_ORIGIN": "http://localhost"},
+    )
+    statuses.append(response.status_code)
+print(json.dumps(statuses))
+"""
+
+
+@pytest.fixture
+def shared_redis():
+    redis = pytest.importorskip("redis")
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI starts it)")
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+    connection.close()
+
+
+def web_process(database_url, attempts):
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_URL")}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", WEB_PROCESS, database_url, REDIS_URL, json.dumps(attempts)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_failures_in_one_process_count_in_another_through_redis(shared_redis, tmp_path):
+    database_url = "sqlite:///" + str(tmp_path / "shared.db")
+    victim = "victim@clinic.test"
+    guessing_address = "198.51.100.7"
+    # Process A: five guesses at one account (from five addresses) and five
+    # guesses at five accounts from one address.
+    first = web_process(
+        database_url,
+        [(victim, f"192.0.2.{n}") for n in range(1, 6)]
+        + [(f"nobody{n}@clinic.test", guessing_address) for n in range(1, 6)],
+    )
+    assert first == [401] * 10
+    # Process B: five more of each, still allowed: 10 in 15 minutes is the limit...
+    second = web_process(
+        database_url,
+        [(victim, f"192.0.2.{n}") for n in range(6, 11)]
+        + [(f"nobody{n}@clinic.test", guessing_address) for n in range(6, 11)]
+        # ...and now both are locked, though B itself has seen only five of each.
+        + [(victim, "203.0.113.1"), ("someone.new@clinic.test", guessing_address)],
+    )
+    assert second == [401] * 10 + [429, 429]
+
+
+def test_unknown_accounts_get_the_same_answer_after_the_same_work(
+    client, clinic, patient, monkeypatch
+):
+    verified = []
+    real_verify = services.verify_password
+
+    def spy(password_hash, password):
+        verified.append(password_hash)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", spy)
+    staff = factories.user(clinic, "therapist")
+    body = {"password": "not the password!"}
+    answers = {
+        "unknown account": client.post(LOGIN, json={**body, "email": "nobody@clinic.test"}),
+        "wrong password": client.post(LOGIN, json={**body, "email": patient.email}),
+        "right password, no code": client.post(
+            LOGIN, json={"email": staff.email, "password": factories.PASSWORD}
+        ),
+    }
+    # Every path ran one Argon2 verification (the unknown account against a
+    # dummy hash), so the cost does not tell the cases apart either.
+    assert len(verified) == 3
+    assert verified[0] is None and verified[1] and verified[2]
+    reference = answers["unknown account"]
+    for name, response in answers.items():
+        assert response.status_code == 401, name
+        assert response.get_json() == reference.get_json(), name
+        assert response.mimetype == reference.mimetype, name
+        assert "Set-Cookie" not in response.headers, name
+        assert sorted(response.headers.keys()) == sorted(reference.headers.keys()), name
+
+
+def test_unknown_accounts_are_limited_like_real_ones(app, patient):
+    client = app.test_client()
+    client.environ_base.update(HTTP_ORIGIN="http://localhost", REMOTE_ADDR="192.0.2.50")
+    known, unknown = [], []
+    for _ in range(11):
+        known.append(
+            client.post(LOGIN, json={"email": patient.email, "password": "wrong password!"})
+        )
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.51"
+    for _ in range(11):
+        unknown.append(
+            client.post(LOGIN, json={"email": "ghost@clinic.test", "password": "wrong password!"})
+        )
+    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [401] * 10 + [429]
+    assert known[-1].get_json() == unknown[-1].get_json()
