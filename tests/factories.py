@@ -134,3 +134,67 @@ def totp_code(user: User) -> str | None:
     db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
     db.session.commit()
     return pyotp.TOTP(stored.totp_secret).now()
+
+
+# --- Journal: check-ins, entries, prompts ---------------------------------------
+
+
+def checkin(patient: User, **fields):
+    """A check-in by `patient`, now, mood 6, shared per their default; `note` is encrypted."""
+    from server.db import utcnow
+    from server.journal.models import CheckIn
+
+    note = fields.pop("note", None)
+    recorded_at = fields.pop("recorded_at", utcnow())
+    made = CheckIn(
+        id=fields.pop("id", uuid.uuid4()),
+        patient_id=patient.id,
+        recorded_at=recorded_at,
+        recorded_offset_minutes=int(recorded_at.utcoffset().total_seconds() // 60),
+        mood=fields.pop("mood", 6),
+        shared=fields.pop("shared", patient.share_by_default),
+        emotions=fields.pop("emotions", []),
+        **fields,
+    )
+    made.note = note
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def entry(patient: User, body: str = "A quiet evening; I wrote a little.", **fields):
+    """A journal entry by `patient`, written now, shared per their default; `body` is encrypted."""
+    from server.db import utcnow
+    from server.journal.models import JournalEntry
+
+    written_at = fields.pop("written_at", utcnow())
+    made = JournalEntry(
+        id=fields.pop("id", uuid.uuid4()),
+        patient_id=patient.id,
+        written_at=written_at,
+        written_offset_minutes=int(written_at.utcoffset().total_seconds() // 60),
+        shared=fields.pop("shared", patient.share_by_default),
+        **fields,
+    )
+    made.body = body
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def prompt(clinic: Clinic, text: str = "What stayed with you today?", **fields):
+    """A prompt in `clinic`'s library (by default for integration, theme insight)."""
+    from server.journal.models import Prompt
+
+    made = Prompt(
+        id=fields.pop("id", uuid.uuid4()),
+        clinic_id=clinic.id,
+        text=text,
+        phases=fields.pop("phases", ["integration"]),
+        theme=fields.pop("theme", "insight"),
+        active=fields.pop("active", True),
+        **fields,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made

@@ -1,0 +1,329 @@
+"""What the journal's routes accept and answer.
+
+Input schemas leave out what the client did not send (no `load_default`),
+so a service can tell "not sent" from "sent empty": a replayed create is
+compared only on what it says, and an omitted `shared` takes the patient's
+`share_by_default`. The patient's and the therapist's views of an item are
+separate field sets.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from server.db import utcnow
+from server.fields import AwareDateTime, Cursor, Schema
+from server.journal.models import BODY_MAX, EMOTIONS, NOTE_MAX, PHASES, THEMES
+
+SCALE = validate.Range(min=0, max=10)
+PROMPT_TEXT_MAX = 500
+
+
+def not_in_future(value) -> None:
+    """A time a device reports may be in the past (written offline), not ahead of now."""
+    skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
+    if value > utcnow() + skew:
+        raise ValidationError("Cannot be in the future.")
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Write something, or leave it out.")
+
+
+def unique(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("List each value once.")
+
+
+def _scale(description: str, **kwargs):
+    return fields.Integer(
+        strict=True, validate=SCALE, metadata={"description": description}, **kwargs
+    )
+
+
+def _emotions(**kwargs):
+    return fields.List(
+        fields.String(validate=validate.OneOf(EMOTIONS)),
+        validate=[validate.Length(max=len(EMOTIONS)), unique],
+        metadata={"description": "Words from the fixed emotion vocabulary."},
+        **kwargs,
+    )
+
+
+def _note(**kwargs):
+    return fields.String(
+        allow_none=True,
+        validate=validate.Length(max=NOTE_MAX),
+        metadata={"description": "Free text; stored encrypted. An empty string means no note."},
+        **kwargs,
+    )
+
+
+def _version():
+    return fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The version you read; a stale one is refused with 409."},
+    )
+
+
+# --- check-ins ----------------------------------------------------------------
+
+
+class CheckInCreateSchema(Schema):
+    id = fields.UUID(
+        required=True, metadata={"description": "Made by the client; makes a retry safe."}
+    )
+    recorded_at = AwareDateTime(
+        required=True,
+        validate=not_in_future,
+        metadata={"description": "When it was felt, with the device's UTC offset."},
+    )
+    mood = _scale("0 = the lowest mood, 10 = the best.", required=True)
+    anxiety = _scale("0 = none, 10 = the most intense.", allow_none=True)
+    energy = _scale("0 = none, 10 = plenty.", allow_none=True)
+    sleep_quality = _scale("0 = the worst sleep, 10 = the best.", allow_none=True)
+    emotions = _emotions()
+    note = _note()
+    shared = fields.Boolean(metadata={"description": "Default: my `share_by_default` setting."})
+    discuss_next_session = fields.Boolean()
+
+
+class CheckInUpdateSchema(Schema):
+    version = _version()
+    recorded_at = AwareDateTime(validate=not_in_future)
+    mood = _scale("0 = the lowest mood, 10 = the best.")
+    anxiety = _scale("0 = none, 10 = the most intense.", allow_none=True)
+    energy = _scale("0 = none, 10 = plenty.", allow_none=True)
+    sleep_quality = _scale("0 = the worst sleep, 10 = the best.", allow_none=True)
+    emotions = _emotions()
+    note = _note()
+    shared = fields.Boolean()
+    discuss_next_session = fields.Boolean()
+
+
+class CheckInSchema(Schema):
+    """A check-in as its patient sees it."""
+
+    id = fields.UUID()
+    recorded_at = AwareDateTime(attribute="recorded_at_local")
+    mood = fields.Integer()
+    anxiety = fields.Integer(allow_none=True)
+    energy = fields.Integer(allow_none=True)
+    sleep_quality = fields.Integer(allow_none=True)
+    emotions = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    shared = fields.Boolean()
+    discuss_next_session = fields.Boolean()
+    version = fields.Integer()
+
+
+class SharedCheckInSchema(Schema):
+    """A check-in as the care team sees it: only ever a shared one, so no `shared`."""
+
+    id = fields.UUID()
+    recorded_at = AwareDateTime(attribute="recorded_at_local")
+    mood = fields.Integer()
+    anxiety = fields.Integer(allow_none=True)
+    energy = fields.Integer(allow_none=True)
+    sleep_quality = fields.Integer(allow_none=True)
+    emotions = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    discuss_next_session = fields.Boolean()
+
+
+class ListArgs(Cursor):
+    since = AwareDateTime(metadata={"description": "Only items at or after this time."})
+    until = AwareDateTime(metadata={"description": "Only items before this time."})
+
+
+class CheckInPageSchema(Schema):
+    items = fields.List(fields.Nested(CheckInSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# --- journal entries ---------------------------------------------------------
+
+
+def _body(**kwargs):
+    return fields.String(
+        validate=[validate.Length(min=1, max=BODY_MAX), not_blank],
+        metadata={"description": "Free text; stored encrypted."},
+        **kwargs,
+    )
+
+
+class EntryCreateSchema(Schema):
+    id = fields.UUID(
+        required=True, metadata={"description": "Made by the client; makes a retry safe."}
+    )
+    written_at = AwareDateTime(
+        required=True,
+        validate=not_in_future,
+        metadata={"description": "When it was written, with the device's UTC offset."},
+    )
+    body = _body(required=True)
+    prompt_id = fields.UUID(allow_none=True, metadata={"description": "The prompt it answers."})
+    ketamine_session_id = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "The dosing session it follows. Left out: the latest one before "
+            "`written_at`; null: none."
+        },
+    )
+    shared = fields.Boolean(metadata={"description": "Default: my `share_by_default` setting."})
+    discuss_next_session = fields.Boolean()
+
+
+class EntryUpdateSchema(Schema):
+    version = _version()
+    written_at = AwareDateTime(validate=not_in_future)
+    body = _body()
+    prompt_id = fields.UUID(allow_none=True)
+    ketamine_session_id = fields.UUID(allow_none=True)
+    shared = fields.Boolean()
+    discuss_next_session = fields.Boolean()
+
+
+class EntrySchema(Schema):
+    """A journal entry as its patient sees it."""
+
+    id = fields.UUID()
+    written_at = AwareDateTime(attribute="written_at_local")
+    body = fields.String()
+    prompt_id = fields.UUID(allow_none=True)
+    ketamine_session_id = fields.UUID(allow_none=True)
+    shared = fields.Boolean()
+    discuss_next_session = fields.Boolean()
+    version = fields.Integer()
+
+
+class SharedEntrySchema(Schema):
+    """A journal entry as the care team sees it: only ever a shared one."""
+
+    id = fields.UUID()
+    written_at = AwareDateTime(attribute="written_at_local")
+    body = fields.String()
+    prompt_id = fields.UUID(allow_none=True)
+    ketamine_session_id = fields.UUID(allow_none=True)
+    discuss_next_session = fields.Boolean()
+
+
+class EntryPageSchema(Schema):
+    items = fields.List(fields.Nested(EntrySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# --- prompts -----------------------------------------------------------------
+
+
+def _phases(**kwargs):
+    return fields.List(
+        fields.String(validate=validate.OneOf(PHASES)),
+        validate=[validate.Length(min=1, max=len(PHASES)), unique],
+        metadata={"description": "The phases this prompt suits."},
+        **kwargs,
+    )
+
+
+def _prompt_text(**kwargs):
+    return fields.String(
+        validate=[validate.Length(min=1, max=PROMPT_TEXT_MAX), not_blank], **kwargs
+    )
+
+
+class PromptCreateSchema(Schema):
+    text = _prompt_text(required=True)
+    phases = _phases(required=True)
+    theme = fields.String(required=True, validate=validate.OneOf(THEMES))
+    active = fields.Boolean(load_default=True)
+
+
+class PromptUpdateSchema(Schema):
+    version = _version()
+    text = _prompt_text()
+    phases = _phases()
+    theme = fields.String(validate=validate.OneOf(THEMES))
+    active = fields.Boolean(metadata={"description": "Switched off: no longer offered."})
+
+
+class PromptSchema(Schema):
+    """A prompt as a therapist edits it."""
+
+    id = fields.UUID()
+    text = fields.String()
+    phases = fields.List(fields.String())
+    theme = fields.String()
+    active = fields.Boolean()
+    is_default = fields.Boolean(
+        metadata={"description": "Copied from Between's built-in library (possibly edited since)."}
+    )
+    version = fields.Integer()
+    created_at = AwareDateTime()
+    updated_at = AwareDateTime()
+
+
+class PromptListArgs(Schema):
+    phase = fields.String(validate=validate.OneOf(PHASES))
+    theme = fields.String(validate=validate.OneOf(THEMES))
+    active = fields.Boolean()
+
+
+class PromptPageSchema(Schema):
+    items = fields.List(fields.Nested(PromptSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Always null: one page."})
+
+
+class AssignmentRequestSchema(Schema):
+    prompt_ids = fields.List(
+        fields.UUID(), required=True, validate=[validate.Length(min=1, max=20), unique]
+    )
+    ketamine_session_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "Make the prompts due relative to this dosing session."},
+    )
+    offset_hours = fields.Integer(
+        strict=True,
+        load_default=None,
+        validate=validate.Range(min=-14 * 24, max=60 * 24),
+        metadata={"description": "Hours after the dosing session (negative: before). Default 0."},
+    )
+
+    @validates_schema
+    def offset_needs_a_session(self, data, **_):
+        if data.get("offset_hours") is not None and data.get("ketamine_session_id") is None:
+            raise ValidationError("Give the dosing session it is relative to.", "offset_hours")
+
+
+class AssignmentSchema(Schema):
+    id = fields.UUID()
+    prompt_id = fields.UUID()
+    ketamine_session_id = fields.UUID(allow_none=True)
+    offset_hours = fields.Integer(allow_none=True)
+    due_at = AwareDateTime(
+        allow_none=True, metadata={"description": "Null while its dosing session is cancelled."}
+    )
+    created_at = AwareDateTime()
+
+
+class AssignmentListSchema(Schema):
+    items = fields.List(fields.Nested(AssignmentSchema))
+
+
+class DuePromptSchema(Schema):
+    id = fields.UUID(metadata={"description": "The prompt's id; send it as an entry's prompt_id."})
+    text = fields.String()
+    theme = fields.String()
+    phases = fields.List(fields.String())
+    source = fields.String(metadata={"description": "`assigned` by the therapist, or `phase`."})
+    assignment_id = fields.UUID(allow_none=True)
+    due_at = AwareDateTime(allow_none=True)
+    prompt_of_the_day = fields.Boolean()
+
+
+class DuePromptsSchema(Schema):
+    phase = fields.String(metadata={"description": "My current phase."})
+    items = fields.List(fields.Nested(DuePromptSchema))
