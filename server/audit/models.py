@@ -1,8 +1,19 @@
+"""Audit events, append-only from the application's side.
+
+The ORM refuses to update or delete an event, whether through a loaded
+object or a bulk UPDATE/DELETE statement (see the listeners at the end).
+That stops our own code, not someone holding the database credentials: in
+production the operator also revokes UPDATE and DELETE on `audit_events`
+from the application's database role, or installs the trigger shown in
+SECURITY.md (to come as a migration; the tests' schema comes from
+`create_all`, which would not carry it).
+"""
+
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from server.db import IdMixin, utcnow
 from server.extensions import db
@@ -33,3 +44,26 @@ class AuditEvent(IdMixin, db.Model):
     object_id: Mapped[uuid.UUID | None]
     ip_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or remove an audit event."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(_mapper, _connection, _target):
+    raise AuditLogIsAppendOnly("audit events cannot be changed")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(_mapper, _connection, _target):
+    raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state):
+    # `update(AuditEvent)` / `delete(AuditEvent)` skip the mapper events above.
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")

@@ -1,0 +1,177 @@
+"""The clinic's audit log: admins read it, it holds no health data, nobody edits it."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from server.audit.models import AuditEvent, AuditLogIsAppendOnly
+from server.audit.services import record
+from server.extensions import db
+from tests import factories
+
+AUDIT = "/api/v1/audit"
+FIELDS = {
+    "id",
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "patient_id",
+    "object_type",
+    "object_id",
+    "ip_address",
+    "user_agent",
+}
+
+
+@pytest.fixture
+def admin(clinic):
+    return factories.user(clinic, "admin")
+
+
+def add_event(action, *, actor, patient=None, at=None):
+    event = record(action, actor=actor, patient_id=patient.id if patient else None)
+    if at is not None:
+        event.at = at
+    db.session.commit()
+    return event
+
+
+def listing(client, **query):
+    response = client.get(AUDIT, query_string=query)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_an_admin_reads_their_clinics_log_newest_first(as_user, admin, therapist, patient):
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    add_event("entry_read", actor=therapist, patient=patient, at=base)
+    add_event("sharing_changed", actor=patient, patient=patient, at=base + timedelta(hours=1))
+    stranger = factories.user(factories.clinic(), "therapist")
+    add_event("entry_read", actor=stranger, at=base + timedelta(hours=2))
+
+    page = listing(as_user(admin), since=base.isoformat())
+    assert [item["action"] for item in page["items"]] == ["sharing_changed", "entry_read"]
+    assert page["next_cursor"] is None
+    first = page["items"][1]
+    assert set(first) == FIELDS  # identifiers and places, never content
+    assert first["actor_id"] == str(therapist.id) and first["actor_role"] == "therapist"
+    assert first["patient_id"] == str(patient.id)
+    assert first["at"] == "2030-01-01T00:00:00+00:00"
+
+
+def test_filters_narrow_the_log(as_user, admin, therapist, patient, clinic):
+    other_patient = factories.user(clinic, "patient", therapist=therapist)
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    add_event("entry_read", actor=therapist, patient=patient, at=base)
+    add_event("entry_read", actor=therapist, patient=other_patient, at=base + timedelta(days=1))
+    add_event("export", actor=patient, patient=patient, at=base + timedelta(days=2))
+    client = as_user(admin)
+
+    def actions(**query):
+        return [
+            (item["action"], item["patient_id"])
+            for item in listing(client, since=base.isoformat(), **query)["items"]
+        ]
+
+    assert actions(patient_id=str(patient.id)) == [
+        ("export", str(patient.id)),
+        ("entry_read", str(patient.id)),
+    ]
+    assert actions(actor_id=str(therapist.id)) == [
+        ("entry_read", str(other_patient.id)),
+        ("entry_read", str(patient.id)),
+    ]
+    assert actions(action="export") == [("export", str(patient.id))]
+    assert actions(until=(base + timedelta(days=1)).isoformat()) == [
+        ("entry_read", str(patient.id))
+    ]
+
+
+def test_the_log_pages_with_a_cursor(as_user, admin, therapist, patient):
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    for hour in range(5):
+        add_event(f"read_{hour}", actor=therapist, patient=patient, at=base + timedelta(hours=hour))
+    client = as_user(admin)
+    seen, cursor = [], None
+    while True:
+        query = {"limit": 2, "since": base.isoformat()}
+        if cursor:
+            query["cursor"] = cursor
+        page = listing(client, **query)
+        seen.append([item["action"] for item in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [["read_4", "read_3"], ["read_2", "read_1"], ["read_0"]]
+
+
+def test_reading_the_log_is_itself_recorded(as_user, admin, patient):
+    listing(as_user(admin), patient_id=str(patient.id))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit_log_read"))
+    assert event.actor_id == admin.id and event.patient_id == patient.id
+    # The reading shows in the next page read, not in the one it describes.
+    items = listing(as_user(admin), action="audit_log_read")["items"]
+    assert items and items[0]["actor_id"] == str(admin.id)
+
+
+def test_only_admins_read_the_log(client, as_user, therapist, patient):
+    assert client.get(AUDIT).status_code == 401
+    assert as_user(therapist).get(AUDIT).status_code == 403
+    assert as_user(patient).get(AUDIT).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"cursor": "not-a-cursor"},
+        {"since": "2030-01-01T00:00:00"},  # no offset
+        {"patient_id": "someone"},
+        {"limit": 0},
+        {"limit": 1000},
+    ],
+)
+def test_bad_queries_are_problems_naming_the_field(as_user, admin, query):
+    response = as_user(admin).get(AUDIT, query_string=query)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == set(query)
+
+
+def test_the_application_cannot_change_or_delete_audit_events(therapist, patient):
+    event = add_event("entry_read", actor=therapist, patient=patient)
+    event.action = "nothing_happened"
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.get(AuditEvent, event.id))
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.execute(update(AuditEvent).values(action="edited"))
+    db.session.rollback()
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.execute(delete(AuditEvent).where(AuditEvent.id == event.id))
+    db.session.rollback()
+    stored = db.session.get(AuditEvent, event.id)
+    assert stored is not None and stored.action == "entry_read"
+
+
+def test_an_unknown_id_filter_is_an_empty_page_not_an_error(as_user, admin):
+    page = listing(as_user(admin), patient_id=str(uuid.uuid4()))
+    assert page == {"items": [], "next_cursor": None}
+
+
+def test_a_page_is_one_statement_however_long_the_log(admin, therapist, patient, count_statements):
+    from server.audit import queries
+
+    for _ in range(5):
+        add_event("entry_read", actor=therapist, patient=patient)
+    with count_statements() as statements:
+        items, cursor = queries.clinic_events(admin.clinic_id, limit=3)
+    assert len(items) == 3 and cursor
+    with count_statements() as more:
+        queries.clinic_events(admin.clinic_id, limit=3, cursor=cursor)
+    assert len(statements) == len(more) == 1
