@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "f0ae346f2fc9";
+const VERSION = "b5b038ee3d20";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -87,9 +87,24 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data?.type === "skip-waiting") self.skipWaiting();
-  // After logout the page deletes our caches; the shell (no user data) comes back.
-  if (event.data?.type === "precache") event.waitUntil(precache());
+  // Logout: keep only the shell files themselves (public, the same for everyone).
+  if (event.data?.type === "purge") event.waitUntil(purge());
 });
+
+async function purge() {
+  const keep = new Set([...SHELL, ...NETWORK_FIRST].map((url) => new URL(url, self.location.origin).href));
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(PREFIX)) continue;
+    if (name !== SHELL_CACHE) {
+      await caches.delete(name);
+      continue;
+    }
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      if (!keep.has(request.url)) await cache.delete(request);
+    }
+  }
+}
 
 async function shellResponse() {
   const cache = await caches.open(SHELL_CACHE);

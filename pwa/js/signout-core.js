@@ -28,11 +28,17 @@ export async function signOutNow() {
   }
   await wipe();
   if ("caches" in window) {
+    // Every cache of ours goes, except the app shell: the same public files
+    // for everyone, kept so the app (and its crisis screen) still opens offline.
     const names = await caches.keys();
-    await Promise.all(names.filter((name) => name.startsWith("between-")).map((name) => caches.delete(name)));
+    await Promise.all(
+      names
+        .filter((name) => name.startsWith("between-") && !name.startsWith("between-shell-"))
+        .map((name) => caches.delete(name)),
+    );
   }
-  const worker = navigator.serviceWorker?.controller;
-  if (worker) worker.postMessage({ type: "precache" }); // the shell only: no user data
+  // The worker drops anything in the shell cache that is not a shell file.
+  navigator.serviceWorker?.controller?.postMessage({ type: "purge" });
   location.hash = "#/signin";
   location.reload();
 }

@@ -1,0 +1,159 @@
+"""Offline first: what is written offline survives a reload and arrives exactly once;
+the server's refusals are shown, never dropped; logout leaves nothing behind."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import shell
+from tests.browser.helpers import (
+    cache_contents,
+    fresh_rows,
+    indexeddb_contents,
+    open_app,
+    sign_in_via_api,
+    wait_for_service_worker,
+)
+
+
+@pytest.fixture
+def patient(care_team):
+    return care_team[2]
+
+
+def outbox(page):
+    return indexeddb_contents(page).get("between/outbox", [])
+
+
+def test_offline_writes_survive_a_reload_and_arrive_exactly_once(
+    page, context, live_server, patient
+):
+    from server.journal.models import CheckIn
+    from server.journal.models import JournalEntry as Entry
+
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    wait_for_service_worker(page)
+
+    context.set_offline(True)
+    page.get_by_role("group", name="How is your mood right now?").get_by_label(
+        "2", exact=True
+    ).click()
+    page.get_by_role("button", name="Save check-in").click()
+    expect(
+        page.get_by_text("Saved on this phone. It will be sent when you're back online.")
+    ).to_be_visible()
+    expect(page.locator("#sync-status")).to_contain_text("1 thing waiting to send.")
+
+    page.get_by_role("link", name="Journal", exact=True).click()
+    page.get_by_role("link", name="Write an entry").click()
+    page.get_by_label("What's on your mind?").fill("Written on the train, no signal.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("Your entry is saved on this phone")).to_be_visible()
+    waiting = page.get_by_role("list", name="Waiting to send")
+    expect(waiting.get_by_text("Written on the train, no signal.")).to_be_visible()
+    expect(page.locator("#sync-status")).to_contain_text("2 things waiting to send.")
+
+    # Closing and reopening the app while still offline loses nothing.
+    page.reload()
+    expect(page.get_by_role("heading", name="Journal")).to_be_visible()
+    expect(page.get_by_text("Written on the train, no signal.")).to_be_visible()
+    expect(page.locator("#sync-status")).to_contain_text("2 things waiting to send.")
+    assert len(outbox(page)) == 2
+    assert fresh_rows(CheckIn, patient_id=patient.id) == []
+
+    context.set_offline(False)
+    expect(page.locator("#sync-status")).to_have_text("Everything you wrote is sent.")
+    assert outbox(page) == []
+
+    # Reopening online sends nothing twice.
+    page.reload()
+    expect(page.locator("#sync-status")).to_have_text("Everything you wrote is sent.")
+    [checkin] = fresh_rows(CheckIn, patient_id=patient.id)
+    [entry] = fresh_rows(Entry, patient_id=patient.id)
+    assert checkin.mood == 2
+    assert entry.body == "Written on the train, no signal."
+
+
+def test_a_refused_item_is_shown_and_kept_for_correction(page, live_server, patient):
+    from server.journal.models import JournalEntry as Entry
+
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal/new")
+    too_long = "word " * 4001  # over the server's 20,000 characters
+    page.get_by_label("What's on your mind?").fill(too_long)
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("the server could not accept it yet")).to_be_visible()
+    card = page.get_by_role("article", name="Entry waiting to send")
+    expect(card.get_by_text("Needs your attention")).to_be_visible()
+    expect(page.locator("#sync-status")).to_contain_text("1 needs your attention")
+    [kept] = outbox(page)
+    assert kept["state"] == "held" and kept["problem"]["status"] == 422
+
+    # The patient corrects it; the same item (same id) is sent.
+    card.get_by_role("link", name="Edit").click()
+    page.get_by_label("What's on your mind?").fill("Shorter, and enough.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("Your entry is saved.")).to_be_visible()
+    [row] = fresh_rows(Entry, patient_id=patient.id)
+    assert str(row.id) == kept["id"]
+    assert outbox(page) == []
+
+
+def test_logout_sends_what_waits_then_leaves_no_health_data(page, context, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    page.get_by_role("group", name="How is your mood right now?").get_by_label(
+        "5", exact=True
+    ).click()
+    page.get_by_text("Add more (optional)").click()
+    page.get_by_label("A note", exact=True).fill("private words")
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.locator("#sync-status")).to_contain_text("1 thing waiting to send.")
+
+    # Offline, signing out asks before anything is discarded.
+    page.goto(f"{live_server}/#/signout")
+    expect(page.get_by_text("1 thing you wrote has not reached the server yet.")).to_be_visible()
+    page.get_by_role("button", name="Stay signed in").click()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+
+    context.set_offline(False)
+    expect(page.locator("#sync-status")).to_have_text("Everything you wrote is sent.")
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    stored = indexeddb_contents(page)
+    assert all(records == [] for records in stored.values()), stored
+    caches = cache_contents(page)
+    shell_files = set(shell.shell_urls()) | {"/js/push.js"}
+    for urls in caches.values():
+        assert set(urls) <= shell_files
+    page_text = str(stored) + str(caches) + str(page.evaluate("JSON.stringify(localStorage)"))
+    assert "private words" not in page_text
+    assert page.request.get(live_server + "/api/v1/auth/me").status == 401
+
+
+def test_discarding_on_logout_is_explicit(page, context, live_server, patient):
+    from server.journal.models import CheckIn
+
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    page.get_by_role("group", name="How is your mood right now?").get_by_label(
+        "8", exact=True
+    ).click()
+    page.get_by_role("button", name="Save check-in").click()
+    page.goto(f"{live_server}/#/signout")
+    page.get_by_role("button", name="Discard it and sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert outbox(page) == []
+    context.set_offline(False)
+    # The server session is ended as soon as the app is online again.
+    page.reload()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert page.request.get(live_server + "/api/v1/auth/me").status == 401
+    assert fresh_rows(CheckIn, patient_id=patient.id) == []
