@@ -136,6 +136,58 @@ def totp_code(user: User) -> str | None:
     return pyotp.TOTP(stored.totp_secret).now()
 
 
+# --- Measures and flags -------------------------------------------------------
+
+
+def measure_response(patient: User, instrument: str = "phq9", answers=None, **fields):
+    """An answered questionnaire, scored by the server's own scoring; all zeros by default."""
+    import hashlib
+
+    from server.db import utcnow
+    from server.measures import scoring
+    from server.measures.models import MeasureResponse
+
+    answers = list(answers if answers is not None else [0] * scoring.item_count(instrument))
+    scored = scoring.score(instrument, answers)
+    made = MeasureResponse(
+        id=fields.pop("id", uuid.uuid4()),
+        patient_id=patient.id,
+        instrument=instrument,
+        answers=answers,
+        completed_at=fields.pop("completed_at", utcnow()),
+        total=scored.total,
+        severity=scored.severity,
+        subscores=scored.subscores,
+        shared=fields.pop("shared", True),
+        request_digest=fields.pop("request_digest", hashlib.sha256(b"factory").hexdigest()),
+        **fields,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
+def flag(patient: User, kind: str = "phq9_severe", **fields):
+    """A flag on `patient`, raised now, with no source unless given."""
+    from server.db import utcnow
+    from server.flags.models import KINDS, Flag
+
+    made_id = fields.pop("id", uuid.uuid4())
+    made = Flag(
+        id=made_id,
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        kind=kind,
+        severity=fields.pop("severity", KINDS[kind][0]),
+        dedupe_key=fields.pop("dedupe_key", f"{kind}:test:{made_id}"),
+        raised_at=fields.pop("raised_at", utcnow()),
+        **fields,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made
+
+
 # --- Journal: check-ins, entries, prompts ---------------------------------------
 
 

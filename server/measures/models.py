@@ -1,1 +1,70 @@
-"""Models of this feature."""
+"""Answered questionnaires and each patient's plan of which ones are due.
+
+Answers and scores are health data: they are stored as numbers (no free
+text), returned only to the patient and, when shared, to the care team, and
+never written to logs or error messages.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.db import CreatedMixin, utcnow
+from server.extensions import db
+
+
+class MeasureResponse(CreatedMixin, db.Model):
+    """One answered PHQ-9, GAD-7 or PCL-5, scored by the server.
+
+    `id` is made by the client so a replayed POST finds the stored row.
+    `request_digest` fingerprints the creating request, so a replay with the
+    same body is told apart from a different body reusing the id (409) even
+    after `shared` has since been edited. `version` is checked by the ORM in
+    every UPDATE, so two racing edits cannot both win.
+    """
+
+    __tablename__ = "measure_responses"
+    __table_args__ = (
+        Index("ix_measure_responses_patient_completed", "patient_id", "completed_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[list[int]] = mapped_column(JSON)
+    completed_at: Mapped[datetime]
+    total: Mapped[int] = mapped_column(Integer)
+    # The band's label; None for PCL-5, which has a cut-off instead of bands.
+    severity: Mapped[str | None] = mapped_column(String(32))
+    # PCL-5 cluster sums {"B": .., "C": .., "D": .., "E": ..}; None otherwise.
+    subscores: Mapped[dict | None] = mapped_column(JSON)
+    shared: Mapped[bool] = mapped_column(Boolean)
+    discuss_next_session: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    request_digest: Mapped[str] = mapped_column(String(64))
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MeasurePlan(db.Model):
+    """Which questionnaires a patient is asked to fill; no row means the default plan.
+
+    The default (PHQ-9 and GAD-7 on, PCL-5 off) is what most KAP clinics ask
+    of everyone; the care-team therapist turns PCL-5 on where trauma is a
+    focus of treatment.
+    """
+
+    __tablename__ = "measure_plans"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    phq9: Mapped[bool] = mapped_column(Boolean, default=True)
+    gad7: Mapped[bool] = mapped_column(Boolean, default=True)
+    pcl5: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

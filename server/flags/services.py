@@ -1,0 +1,305 @@
+"""Raising and acknowledging flags, the rules that raise them, crisis resources.
+
+Functions flush and never commit; the request (or CLI command) commits.
+
+Privacy: only the PHQ-9 item-9 rule looks at private responses, because a
+patient at risk must reach the care team whatever they chose to share; the
+flag then says only that a safety answer needs follow-up. Every other rule
+reads shared items only, so a flag never reveals that a private item exists.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.auth.models import User
+from server.clinics.models import Clinic
+from server.db import utcnow
+from server.extensions import db
+from server.flags.models import KINDS, ClinicCrisisResources, Flag
+from server.measures import scoring
+from server.signals import flag_raised, item_created
+
+#: A check-in's mood this far below the average of the week before is a sharp drop.
+MOOD_DROP_POINTS = 3
+MOOD_AVERAGE_WINDOW = timedelta(days=7)
+#: How far back `flags scan` looks for dosing sessions whose early integration
+#: passed without a check-in: a missed scan run is caught up, but first
+#: deployment does not flag months-old sessions.
+MISSED_CHECKIN_LOOK_BACK = timedelta(days=7)
+
+
+def checkin_model():
+    """The journal's CheckIn model, or None while the journal feature is absent.
+
+    Imported lazily so flags does not depend on journal at import time.
+    """
+    try:
+        from server.journal.models import CheckIn
+    except ImportError:
+        return None
+    return CheckIn
+
+
+def raise_flag(
+    kind: str,
+    *,
+    patient_id: uuid.UUID,
+    clinic_id: uuid.UUID,
+    dedupe_key: str,
+    source_type: str | None = None,
+    source_id: uuid.UUID | None = None,
+) -> Flag:
+    """Raise a flag once per cause; returns the stored flag, new or not.
+
+    `dedupe_key` names the cause. A second call for the same cause (a rule
+    re-run, a racing request) returns the first flag and notifies nobody
+    again. A new flag is announced with `signals.flag_raised` (sender=flag)
+    so push can tell the care team.
+    """
+    severity = KINDS[kind][0]
+    existing = db.session.scalar(select(Flag).where(Flag.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    flag = Flag(
+        id=uuid.uuid4(),
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        kind=kind,
+        severity=severity,
+        source_type=source_type,
+        source_id=source_id,
+        dedupe_key=dedupe_key,
+        raised_at=utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(flag)
+    except IntegrityError:
+        # Another transaction raised it first; theirs is the flag.
+        return db.session.scalar(select(Flag).where(Flag.dedupe_key == dedupe_key))
+    flag_raised.send(flag)
+    return flag
+
+
+def check_measure_response(response, patient: User, previous_shared_total: int | None) -> list:
+    """Run the measure rules on a stored response; returns the flags it has raised.
+
+    - PHQ-9 item 9 above 0: urgent, at once, even from a private response.
+    - PHQ-9 total 20 or more, and a reliable worsening against the previous
+      shared response of the same instrument: from shared responses only.
+
+    Safe to run again (after the response is shared later): each cause is
+    raised once.
+    """
+    raised = []
+    common = {
+        "patient_id": patient.id,
+        "clinic_id": patient.clinic_id,
+        "source_type": "measure_response",
+        "source_id": response.id,
+    }
+    if scoring.safety_answer(response.instrument, response.answers):
+        raised.append(raise_flag("phq9_item9", dedupe_key=f"phq9_item9:{response.id}", **common))
+    if not response.shared:
+        return raised
+    if response.instrument == "phq9" and response.total >= scoring.PHQ9_SEVERE:
+        raised.append(raise_flag("phq9_severe", dedupe_key=f"phq9_severe:{response.id}", **common))
+    change = scoring.reliable_change(response.instrument, previous_shared_total, response.total)
+    if change == "worsened":
+        raised.append(
+            raise_flag(
+                "reliable_worsening", dedupe_key=f"reliable_worsening:{response.id}", **common
+            )
+        )
+    return raised
+
+
+def check_mood_drop(checkin) -> Flag | None:
+    """Flag a shared check-in whose mood is 3+ below the 7-day average of earlier shared ones.
+
+    Private check-ins neither raise the flag nor count in the average: the
+    flag must not let a therapist infer anything about private items.
+    """
+    CheckIn = checkin_model()
+    if CheckIn is None or not checkin.shared or checkin.mood is None:
+        return None
+    conditions = [
+        CheckIn.patient_id == checkin.patient_id,
+        CheckIn.shared.is_(True),
+        CheckIn.mood.is_not(None),
+        CheckIn.id != checkin.id,
+        CheckIn.recorded_at >= checkin.recorded_at - MOOD_AVERAGE_WINDOW,
+        CheckIn.recorded_at < checkin.recorded_at,
+    ]
+    if hasattr(CheckIn, "deleted_at"):
+        conditions.append(CheckIn.deleted_at.is_(None))
+    average = db.session.scalar(select(func.avg(CheckIn.mood)).where(*conditions))
+    if average is None or float(average) - checkin.mood < MOOD_DROP_POINTS:
+        return None
+    patient = db.session.get(User, checkin.patient_id)
+    return raise_flag(
+        "mood_drop",
+        patient_id=patient.id,
+        clinic_id=patient.clinic_id,
+        dedupe_key=f"mood_drop:{checkin.id}",
+        source_type="checkin",
+        source_id=checkin.id,
+    )
+
+
+@item_created.connect
+def _on_item_created(item, **_):
+    # By class name, so this module never imports the journal to learn the type.
+    if type(item).__name__ == "CheckIn":
+        check_mood_drop(item)
+
+
+def scan_missed_checkins(now: datetime) -> list[Flag]:
+    """Flag each dosing session whose early integration passed with no shared check-in.
+
+    Early integration is the 72 h after a dose (`server.care.phase`); a
+    session whose window ended within the last week and had no shared
+    check-in raises one `missed_checkins` flag, keyed by the session, so
+    running the scan again raises nothing new. Private check-ins do not
+    count: to the care team they are silence, and counting them would reveal
+    that they exist. Four statements plus one insert per new flag.
+    """
+    from server.care.models import KetamineSession
+    from server.care.phase import EARLY_INTEGRATION_WINDOW
+
+    window_ends_after = now - MISSED_CHECKIN_LOOK_BACK
+    sessions = db.session.execute(
+        select(KetamineSession.id, KetamineSession.patient_id, KetamineSession.scheduled_at)
+        .join(User, User.id == KetamineSession.patient_id)
+        .where(
+            KetamineSession.status != "cancelled",
+            KetamineSession.scheduled_at <= now - EARLY_INTEGRATION_WINDOW,
+            KetamineSession.scheduled_at > window_ends_after - EARLY_INTEGRATION_WINDOW,
+            User.role == "patient",
+        )
+    ).all()
+    if not sessions:
+        return []
+    keys = {session_id: f"missed_checkins:{session_id}" for session_id, _, _ in sessions}
+    already = set(
+        db.session.scalars(select(Flag.dedupe_key).where(Flag.dedupe_key.in_(keys.values())))
+    )
+    pending = [s for s in sessions if keys[s[0]] not in already]
+    if not pending:
+        return []
+    patient_ids = {patient_id for _, patient_id, _ in pending}
+    checkins: dict[uuid.UUID, list[datetime]] = {patient_id: [] for patient_id in patient_ids}
+    CheckIn = checkin_model()
+    if CheckIn is not None:
+        earliest = min(scheduled_at for _, _, scheduled_at in pending)
+        conditions = [
+            CheckIn.patient_id.in_(patient_ids),
+            CheckIn.shared.is_(True),
+            CheckIn.recorded_at >= earliest,
+            CheckIn.recorded_at < now,
+        ]
+        if hasattr(CheckIn, "deleted_at"):
+            conditions.append(CheckIn.deleted_at.is_(None))
+        for patient_id, recorded_at in db.session.execute(
+            select(CheckIn.patient_id, CheckIn.recorded_at).where(*conditions)
+        ):
+            checkins[patient_id].append(recorded_at)
+    clinics = dict(
+        db.session.execute(select(User.id, User.clinic_id).where(User.id.in_(patient_ids))).all()
+    )
+    raised = []
+    for session_id, patient_id, scheduled_at in pending:
+        window_end = scheduled_at + EARLY_INTEGRATION_WINDOW
+        if any(scheduled_at <= at < window_end for at in checkins[patient_id]):
+            continue
+        raised.append(
+            raise_flag(
+                "missed_checkins",
+                patient_id=patient_id,
+                clinic_id=clinics[patient_id],
+                dedupe_key=keys[session_id],
+                source_type="ketamine_session",
+                source_id=session_id,
+            )
+        )
+    return raised
+
+
+def acknowledge(flag: Flag, therapist: User) -> Flag:
+    """Mark a flag seen; the first acknowledgement's time and author are kept.
+
+    The UPDATE only matches an open flag, so a second click (or a colleague
+    at the same moment) leaves the first acknowledgement in place.
+    """
+    db.session.execute(
+        update(Flag)
+        .where(Flag.id == flag.id, Flag.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow(), acknowledged_by_id=therapist.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(flag)
+    return flag
+
+
+# Crisis resources -------------------------------------------------------------
+
+LIFELINE_988 = {
+    "name": "988 Suicide & Crisis Lifeline",
+    "phone": "988",
+    "sms": "988",
+    "url": "https://988lifeline.org",
+    "description": "Call or text 988, any time, free and confidential (US).",
+}
+DEFAULT_MESSAGE = (
+    "If you are in immediate danger, call 911 or go to the nearest emergency department."
+)
+
+
+def crisis_resources(clinic_id: uuid.UUID) -> dict:
+    """What a clinic's patients see on the crisis screen.
+
+    Without the clinic's own list: call or text 988 (US) and the clinic's
+    phone. The clinic's phone is added to a clinic's own list too unless the
+    admin turned that off.
+    """
+    clinic = db.session.get(Clinic, clinic_id)
+    stored = db.session.get(ClinicCrisisResources, clinic_id)
+    if stored is None:
+        resources, message, include_phone = [dict(LIFELINE_988)], DEFAULT_MESSAGE, True
+    else:
+        resources, message = [dict(r) for r in stored.resources], stored.message
+        include_phone = stored.include_clinic_phone
+    if include_phone and clinic is not None and clinic.phone:
+        resources.append(
+            {"name": clinic.name, "phone": clinic.phone, "description": "Your clinic."}
+        )
+    return {
+        "resources": resources,
+        "message": message,
+        "include_clinic_phone": include_phone,
+        "customised": stored is not None,
+    }
+
+
+def set_crisis_resources(
+    clinic_id: uuid.UUID,
+    *,
+    resources: list[dict],
+    message: str | None,
+    include_clinic_phone: bool,
+    admin: User,
+) -> dict:
+    """Replace a clinic's crisis resources with the admin's list."""
+    stored = db.session.get(ClinicCrisisResources, clinic_id)
+    if stored is None:
+        stored = ClinicCrisisResources(clinic_id=clinic_id)
+        db.session.add(stored)
+    stored.resources = [{k: v for k, v in r.items() if v is not None} for r in resources]
+    stored.message = message
+    stored.include_clinic_phone = include_clinic_phone
+    stored.updated_by_id = admin.id
+    db.session.flush()
+    return crisis_resources(clinic_id)

@@ -1,0 +1,202 @@
+"""Answering, editing and deleting measure responses; the measure plan.
+
+Functions flush and never commit; the request boundary commits once.
+Answers and totals never go into an error message or a log line.
+"""
+
+import hashlib
+import json
+from datetime import UTC, timedelta
+
+from flask import current_app
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from server.audit.services import record
+from server.auth.models import User
+from server.db import utcnow
+from server.errors import abort
+from server.extensions import db
+from server.flags import services as flags
+from server.measures import scoring
+from server.measures.models import MeasurePlan, MeasureResponse
+from server.measures.queries import previous_shared_total
+from server.signals import item_created
+
+
+def request_digest(instrument: str, data: dict) -> str:
+    """A fingerprint of what a create request said, so a replay is recognised.
+
+    Times are compared as instants (an offset change is the same answer);
+    fields the client left out stay out, so a replay that also leaves them
+    out matches.
+    """
+    completed_at = data.get("completed_at")
+    canonical = {
+        "instrument": instrument,
+        "answers": data["answers"],
+        "completed_at": completed_at.astimezone(UTC).isoformat() if completed_at else None,
+        "shared": data.get("shared"),
+        "discuss_next_session": data.get("discuss_next_session"),
+    }
+    encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def _check_answers(instrument: str, data: dict) -> None:
+    errors = scoring.answer_errors(instrument, data.get("answers"))
+    completed_at = data.get("completed_at")
+    skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
+    if completed_at is not None and completed_at > utcnow() + skew:
+        errors["completed_at"] = ["Cannot be in the future."]
+    if errors:
+        abort(422, "Some answers are missing or not valid; see errors.", errors=errors)
+
+
+def _replayed(stored: MeasureResponse, patient: User, digest: str) -> MeasureResponse:
+    if stored.patient_id != patient.id or stored.request_digest != digest:
+        abort(
+            409,
+            "A different response was already stored with this id.",
+            errors={"id": ["Already used for a different response."]},
+        )
+    return stored
+
+
+#: How often a create is retried when SQLite refuses a write (see `create_response`).
+SQLITE_BUSY_RETRIES = 5
+
+
+def create_response(patient: User, instrument: str, data: dict) -> tuple[MeasureResponse, bool]:
+    """Store and score a response; returns `(response, created)`.
+
+    Idempotent on the client's `id`: the same request again returns the
+    stored response (created=False); the same id with a different body is a
+    409. Two identical requests racing each other store one row: the insert
+    runs in a savepoint, and the loser reads the winner's row.
+
+    A new response runs the flag rules (the PHQ-9 item-9 flag even when
+    private) and is announced with `signals.item_created`.
+    """
+    _check_answers(instrument, data)
+    digest = request_digest(instrument, data)
+    for attempt in range(SQLITE_BUSY_RETRIES + 1):
+        try:
+            return _store(patient, instrument, data, digest)
+        except OperationalError as error:
+            if attempt == SQLITE_BUSY_RETRIES or not _sqlite_busy(error):
+                raise
+            # SQLite (WAL) refuses, without waiting, a write from a transaction
+            # that read while another writer held the lock. Start afresh and
+            # write first, so this request queues (busy_timeout) behind the
+            # winner and then reads its row. Nothing was written before this
+            # point of the request but a bearer token's last-used time.
+            db.session.rollback()
+            db.session.execute(text("UPDATE measure_responses SET id = id WHERE 1 = 0"))
+    raise AssertionError("unreachable")
+
+
+def _sqlite_busy(error: OperationalError) -> bool:
+    return db.engine.dialect.name == "sqlite" and "locked" in str(error.orig).lower()
+
+
+def _store(patient: User, instrument: str, data: dict, digest: str):
+    stored = db.session.get(MeasureResponse, data["id"])
+    if stored is not None:
+        return _replayed(stored, patient, digest), False
+    scored = scoring.score(instrument, data["answers"])
+    shared = data.get("shared")
+    response = MeasureResponse(
+        id=data["id"],
+        patient_id=patient.id,
+        instrument=instrument,
+        answers=list(data["answers"]),
+        # Kept as UTC so a replay answers exactly what the first request did.
+        completed_at=(data.get("completed_at") or utcnow()).astimezone(UTC),
+        total=scored.total,
+        severity=scored.severity,
+        subscores=scored.subscores,
+        shared=patient.share_by_default if shared is None else shared,
+        discuss_next_session=bool(data.get("discuss_next_session")),
+        request_digest=digest,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+    except IntegrityError:
+        stored = db.session.scalar(
+            select(MeasureResponse)
+            .where(MeasureResponse.id == data["id"])
+            .execution_options(populate_existing=True)
+        )
+        if stored is None:  # not a duplicate id: something else is wrong
+            raise
+        return _replayed(stored, patient, digest), False
+    flags.check_measure_response(response, patient, previous_shared_total(response))
+    item_created.send(response)
+    return response, True
+
+
+def update_response(response: MeasureResponse, data: dict, patient: User) -> MeasureResponse:
+    """Change `shared` / `discuss_next_session`; `version` must be the stored one.
+
+    A stale version is a 409 and nothing is written. A sharing change is
+    audited and takes effect at once; sharing a response runs the rules that
+    read shared responses only (each cause still flags once).
+    """
+    if data["version"] != response.version:
+        abort(
+            409,
+            "This response was changed elsewhere; reload it and try again.",
+            errors={"version": ["Stale."]},
+        )
+    sharing_changed = "shared" in data and data["shared"] != response.shared
+    for field in ("shared", "discuss_next_session"):
+        if field in data:
+            setattr(response, field, data[field])
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # Another edit won the race after our version check; the boundary rolls back.
+        abort(
+            409,
+            "This response was changed elsewhere; reload it and try again.",
+            errors={"version": ["Stale."]},
+        )
+    if sharing_changed:
+        record(
+            "sharing_changed",
+            patient_id=patient.id,
+            object_type="measure_response",
+            object_id=response.id,
+        )
+        if response.shared:
+            flags.check_measure_response(response, patient, previous_shared_total(response))
+    return response
+
+
+def delete_response(response: MeasureResponse) -> None:
+    """Delete a patient's own response.
+
+    Flags raised from it stay: an urgent flag is about the patient's safety,
+    which deleting the answer does not change. Other flags stop showing,
+    because their source is no longer shared (`server.flags.queries`).
+    """
+    db.session.delete(response)
+    db.session.flush()
+
+
+def update_plan(patient: User, data: dict, therapist: User) -> MeasurePlan:
+    """Switch instruments on or off in a patient's plan (care-team therapist)."""
+    plan = db.session.get(MeasurePlan, patient.id)
+    if plan is None:
+        plan = MeasurePlan(patient_id=patient.id, phq9=True, gad7=True, pcl5=False)
+        db.session.add(plan)
+    for name in scoring.INSTRUMENTS:
+        if name in data:
+            setattr(plan, name, data[name])
+    plan.updated_at = utcnow()
+    plan.updated_by_id = therapist.id
+    db.session.flush()
+    return plan
