@@ -1,3 +1,72 @@
+"""Flags for the care team, and crisis resources for everyone."""
+
+from flask_login import current_user
 from flask_smorest import Blueprint
 
-blp = Blueprint("flags", __name__, url_prefix="/api/v1")
+from server import access
+from server.audit.services import record
+from server.errors import abort
+from server.flags import queries, services
+from server.flags.schemas import (
+    AcknowledgedFlagSchema,
+    CrisisResourcesSchema,
+    FlagPageSchema,
+    FlagQuerySchema,
+)
+
+blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags and crisis resources")
+
+
+@blp.route("/flags")
+@access.therapist_only
+@blp.arguments(FlagQuerySchema, location="query")
+@blp.response(200, FlagPageSchema)
+def open_flags(args):
+    """Open flags across my caseload, urgent first, newest first."""
+    if args["patient_id"] is not None:
+        access.patient_in_care(args["patient_id"])
+    items, next_cursor = queries.open_flags(
+        current_user, patient_id=args["patient_id"], cursor=args["cursor"], limit=args["limit"]
+    )
+    for patient_id in dict.fromkeys(item["patient_id"] for item in items):
+        record("flags_read", patient_id=patient_id, object_type="flag")
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/flags/<uuid:flag_id>/acknowledge", methods=["POST"])
+@access.therapist_only
+@blp.response(200, AcknowledgedFlagSchema)
+def acknowledge(flag_id):
+    """Mark a flag seen; acknowledging again changes nothing."""
+    found = queries.visible_flag(current_user, flag_id)
+    if found is None:
+        abort(404, "No such flag.")
+    flag, display_name, source_shown = found
+    was_open = flag.acknowledged_at is None
+    services.acknowledge(flag, current_user)
+    if was_open:
+        record(
+            "flag_acknowledged", patient_id=flag.patient_id, object_type="flag", object_id=flag.id
+        )
+    row = queries.flag_row(flag, display_name, source_shown)
+    row["seconds_to_acknowledge"] = int((flag.acknowledged_at - flag.raised_at).total_seconds())
+    return row
+
+
+@blp.route("/crisis-resources")
+@access.signed_in
+@blp.response(200, CrisisResourcesSchema)
+def crisis_resources():
+    """Who to call or text in a crisis: my clinic's list, or 988 and the clinic's phone."""
+    return services.crisis_resources(current_user.clinic_id)
+
+
+@blp.route("/crisis-resources", methods=["PUT"])
+@access.admin_only
+@blp.arguments(CrisisResourcesSchema)
+@blp.response(200, CrisisResourcesSchema)
+def set_crisis_resources(data):
+    """Replace my clinic's crisis resources."""
+    result = services.set_crisis_resources(current_user.clinic_id, admin=current_user, **data)
+    record("crisis_resources_changed", object_type="clinic", object_id=current_user.clinic_id)
+    return result
