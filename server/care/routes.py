@@ -30,6 +30,10 @@ from server.db import utcnow
 
 blp = Blueprint("care", __name__, url_prefix="/api/v1", description="Scheduling and phases")
 
+NOT_IN_CARE = "No such patient on your care team."
+ID_REUSED = "This `id` was already used with other values."
+STALE = "The `version` sent is not the stored one; nothing was changed."
+
 KETAMINE = "/patients/<uuid:patient_id>/ketamine-sessions"
 INTEGRATION = "/patients/<uuid:patient_id>/integration-sessions"
 
@@ -49,6 +53,8 @@ def _audit_change(kind: str, session, data) -> None:
 @blp.arguments(KetamineSessionCreateSchema)
 @blp.response(201, TherapistKetamineSessionSchema)
 @blp.alt_response(200, schema=TherapistKetamineSessionSchema, description="A replay.")
+@blp.alt_response(404, description=NOT_IN_CARE)
+@blp.alt_response(409, description=ID_REUSED)
 def create_ketamine_session(data, patient_id):
     """Book a dosing session for a patient on my care team."""
     patient = access.patient_in_care(patient_id)
@@ -68,6 +74,8 @@ def create_ketamine_session(data, patient_id):
 @access.therapist_only
 @blp.arguments(KetamineSessionChangeSchema)
 @blp.response(200, TherapistKetamineSessionSchema)
+@blp.alt_response(404, description=NOT_IN_CARE + " Or the session is not this patient's.")
+@blp.alt_response(409, description=STALE)
 def change_ketamine_session(data, patient_id, session_id):
     """Move, edit, complete or cancel a dosing session; send the `version` you read."""
     patient = access.patient_in_care(patient_id)
@@ -82,6 +90,7 @@ def change_ketamine_session(data, patient_id, session_id):
 @access.therapist_only
 @blp.arguments(ScheduleQuerySchema, location="query")
 @blp.response(200, TherapistKetamineSessionPageSchema)
+@blp.alt_response(404, description=NOT_IN_CARE)
 def list_patient_ketamine_sessions(query, patient_id):
     """A patient's dosing sessions, oldest first, cancelled ones included."""
     patient = access.patient_in_care(patient_id)
@@ -97,6 +106,8 @@ def list_patient_ketamine_sessions(query, patient_id):
 @blp.arguments(IntegrationSessionCreateSchema)
 @blp.response(201, TherapistIntegrationSessionSchema)
 @blp.alt_response(200, schema=TherapistIntegrationSessionSchema, description="A replay.")
+@blp.alt_response(404, description=NOT_IN_CARE)
+@blp.alt_response(409, description=ID_REUSED)
 def create_integration_session(data, patient_id):
     """Book an integration session with a patient on my care team."""
     patient = access.patient_in_care(patient_id)
@@ -116,6 +127,8 @@ def create_integration_session(data, patient_id):
 @access.therapist_only
 @blp.arguments(IntegrationSessionChangeSchema)
 @blp.response(200, TherapistIntegrationSessionSchema)
+@blp.alt_response(404, description=NOT_IN_CARE + " Or the session is not this patient's.")
+@blp.alt_response(409, description=STALE)
 def change_integration_session(data, patient_id, session_id):
     """Move, resize, complete or cancel an integration session; send the `version` you read."""
     patient = access.patient_in_care(patient_id)
@@ -130,6 +143,7 @@ def change_integration_session(data, patient_id, session_id):
 @access.therapist_only
 @blp.arguments(ScheduleQuerySchema, location="query")
 @blp.response(200, TherapistIntegrationSessionPageSchema)
+@blp.alt_response(404, description=NOT_IN_CARE)
 def list_patient_integration_sessions(query, patient_id):
     """A patient's integration sessions, oldest first, cancelled ones included."""
     patient = access.patient_in_care(patient_id)
