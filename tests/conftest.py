@@ -8,6 +8,7 @@ after them.
 """
 
 import contextlib
+import logging
 import os
 from pathlib import Path
 
@@ -196,3 +197,48 @@ def count_statements(app):
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- Log canary --------------------------------------------------------------
+LOG_CANARY = "CANARY-7f3a"
+
+
+class _EveryRecord(logging.Handler):
+    """Keeps every log record of the run, formatted as a log file would show it."""
+
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # a record that cannot be formatted is still checked
+            self.lines.append(f"{record.name}: {record.msg!r} {record.args!r}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_canary():
+    """Every log record of the whole run; at the end, none may hold LOG_CANARY.
+
+    Tests (tests/test_privacy_logs.py) write the canary where health data
+    goes. If any code path logs it (a request line with it in the URL, an
+    exception text quoting input, SQL parameters), the run fails. The root
+    logger is at DEBUG so nothing is filtered out before it is checked;
+    werkzeug and SQLAlchemy records propagate here at whatever level they
+    are enabled.
+    """
+    handler = _EveryRecord()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(level)
+    leaked = [line for line in handler.lines if LOG_CANARY in line]
+    assert not leaked, "health data reached the logs:\n" + "\n".join(leaked[:5])
+
+
+# --- end of log canary
