@@ -190,7 +190,11 @@ async function boot() {
   });
   await route();
   updateStatus();
-  if (session.me) flush();
+  if (session.me) {
+    flush();
+    // Keep the clinic's crisis list on the device, for the day the network is gone.
+    if (session.verified) import("./crisis-data.js").then((crisis) => crisis.freshResources()).catch(() => {});
+  }
 }
 
 function registerServiceWorker() {

@@ -65,10 +65,10 @@ def check_accessibility(page: Page, name: str) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """Saved into docs/screenshots/ when SCREENSHOTS=1 (the committed set)."""
+    """What the phone shows, saved into docs/screenshots/ when SCREENSHOTS=1 (the committed set)."""
     if os.environ.get("SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def indexeddb_contents(page: Page) -> dict:

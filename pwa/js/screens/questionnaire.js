@@ -1,5 +1,5 @@
 import { api } from "../api.js";
-import { cachedResources, resourceList } from "../crisis-data.js";
+import { cachedResources, freshResources, resourceList } from "../crisis-data.js";
 import { getValue, setValue } from "../db.js";
 import { h, isoLocal, problemMessages, uid } from "../dom.js";
 import { keeper } from "../drafts.js";
@@ -27,6 +27,7 @@ function normalise(id, raw) {
   return {
     title: raw.title || raw.name || INSTRUMENTS[id].name,
     instructions: raw.instructions || "",
+    stem: raw.stem || "",
     items,
     safetyItem: raw.safety_item ?? SAFETY_ITEM[id] ?? null,
     max: raw.total_range?.[1] ?? top * items.length,
@@ -79,7 +80,9 @@ export async function render(main, { params }) {
       "form",
       { novalidate: true },
       h("p", { class: "progress" }, `Question ${step + 1} of ${def.items.length}`),
-      def.instructions ? h("p", { class: "muted" }, def.instructions) : null,
+      // The full instructions once; then the short stem (PCL-5) or the recall question.
+      step === 0 && def.instructions ? h("p", { class: "muted" }, def.instructions) : null,
+      def.stem || (step > 0 && def.instructions) ? h("p", { class: "muted" }, def.stem || def.instructions) : null,
       group,
       message,
       h(
@@ -189,7 +192,7 @@ export async function render(main, { params }) {
               ? "You said you've had thoughts of being better off dead or of hurting yourself. Please reach out now — talking to someone helps."
               : "Your answers say things are very hard right now. Please reach out now — talking to someone helps.",
           ),
-          resourceList(await cachedResources(), h, "h3"),
+          resourceList(await freshResources().catch(() => cachedResources()), h, "h3"),
           h("p", {}, h("a", { href: "#/crisis" }, "More ways to get help")),
         ),
       );

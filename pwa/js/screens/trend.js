@@ -1,4 +1,4 @@
-import { OfflineError, api, listAll } from "../api.js";
+import { OfflineError, listAll } from "../api.js";
 import { formatDay, formatWhen, h, s, uid } from "../dom.js";
 import { INSTRUMENTS } from "../prompts.js";
 
@@ -93,10 +93,10 @@ export async function render(main) {
     try {
       [checkins, responses, sessions] = await Promise.all([
         listAll(`/checkins?since=${encodeURIComponent(new Date(from).toISOString())}`),
-        api("/measures/responses").then((answer) => (Array.isArray(answer) ? answer : answer?.items || [])),
-        api("/ketamine-sessions")
-          .then((answer) => (Array.isArray(answer) ? answer : answer?.items || []))
-          .catch(() => []),
+        listAll("/measures/responses?limit=200"),
+        listAll(`/ketamine-sessions?since=${encodeURIComponent(new Date(from).toISOString())}&limit=200`).catch(
+          () => [],
+        ),
       ]);
     } catch (error) {
       body.classList.remove("loading");
@@ -132,7 +132,7 @@ export async function render(main) {
         .sort((a, b) => a[0] - b[0]);
       if (!mine.length) continue;
       const max = { phq9: 27, gad7: 21, pcl5: 80 }[id];
-      const summary = `${mine.length} answers; latest score ${mine.at(-1)[1]} of ${max}. Lower is better.`;
+      const summary = `${mine.length === 1 ? "1 answer" : `${mine.length} answers`}; latest score ${mine.at(-1)[1]} of ${max}. Lower is better.`;
       parts.push(
         h("h2", {}, info.name),
         chart({ title: `${info.name} score, last ${days} days`, points: mine.map(([t, v]) => [t, v]), doses, from, to, max, unit: id, summary }),

@@ -1,0 +1,150 @@
+"""Every patient screen: no axe-core violations (light and dark), large touch targets,
+no sideways scrolling at 200 % zoom; and the committed screenshots (SCREENSHOTS=1)."""
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.helpers import check_accessibility, screenshot, sign_in_via_api
+
+
+@pytest.fixture
+def lived_in(care_team):
+    """A patient with three weeks of check-ins, entries, answers and two dosing sessions."""
+    from server.db import utcnow
+
+    _, therapist, patient = care_team
+    now = utcnow()
+    moods = [4, 5, 3, 4, 6, 6, 7, 5, 4, 6, 7, 7, 8, 6, 5, 6, 7, 8, 7, 7]
+    for day, mood in enumerate(moods):
+        factories.checkin(patient, recorded_at=now - timedelta(days=20 - day, hours=3), mood=mood)
+    for days_ago in (14, 4):
+        factories.ketamine_session(
+            patient,
+            created_by=therapist,
+            scheduled_at=now - timedelta(days=days_ago),
+            status="completed",
+        )
+    factories.entry(patient, body="After the session the room felt very big and very kind.")
+    factories.entry(patient, body="I want to remember the warmth in my hands.", shared=False)
+    for days_ago, answers in ((18, [2, 2, 1, 2, 1, 2, 1, 1, 0]), (3, [1, 1, 1, 1, 0, 1, 0, 0, 0])):
+        factories.measure_response(
+            patient, "phq9", answers=answers, completed_at=now - timedelta(days=days_ago)
+        )
+    factories.measure_response(patient, "gad7", answers=[1, 1, 2, 1, 0, 1, 1])
+    return patient
+
+
+def open_screen(page, base, route, ready_text):
+    page.goto(f"{base}/#{route}")
+    expect(page.get_by_text(ready_text, exact=False).first).to_be_visible()
+    # Every part that loads on its own has arrived (no layout is still to change).
+    expect(page.locator(".loading")).to_have_count(0)
+    expect(page.get_by_text("Looking for")).to_have_count(0)
+
+
+SCREENS = [
+    # (screenshot name, route, text that shows once the screen has its data)
+    ("today", "/today", "Hello, Robin."),
+    ("journal", "/journal", "warmth in my hands"),
+    ("journal-new", "/journal/new", "What's on your mind?"),
+    ("checkups", "/measures", "My answers"),
+    ("checkup-question", "/measures/gad7", "Question 1 of 7"),
+    ("trend", "/trend", "Dosing sessions"),
+    ("sharing", "/sharing", "warmth in my hands"),
+    ("settings", "/settings", "Daily check-in reminder"),
+    ("crisis", "/crisis", "While you reach out"),
+    ("waiting", "/waiting", "Everything you wrote has been sent."),
+]
+
+
+def large_targets_too_small(page):
+    """Buttons, tiles, switches and nav links smaller than 44 by 44 CSS pixels."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(`button, .button, .tabs a, .help-link, .brand,
+                                             .choice span, .check, .switch, summary`)]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el, el.getBoundingClientRect()])
+            .filter(([, box]) => box.height < 44 || box.width < 44)
+            .map(([el, box]) => `${el.tagName}.${el.className} "${el.textContent.slice(0, 30)}"`
+                                + ` ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+    )
+
+
+def test_every_patient_screen_passes_axe(page, live_server, lived_in):
+    page.goto(f"{live_server}/#/signin")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    check_accessibility(page, "sign in")
+    screenshot(page, "01-sign-in")
+    sign_in_via_api(page, live_server, lived_in)
+    page.reload()
+    for number, (name, route, ready) in enumerate(SCREENS, start=2):
+        open_screen(page, live_server, route, ready)
+        check_accessibility(page, name)
+        assert large_targets_too_small(page) == [], name
+        screenshot(page, f"{number:02d}-{name}")
+
+    # The check-in with every optional part open.
+    open_screen(page, live_server, "/today", "Hello, Robin.")
+    page.get_by_text("Add more (optional)").click()
+    check_accessibility(page, "today, expanded")
+    screenshot(page, "12-today-more")
+
+
+def test_phq9_crisis_result_passes_axe(page, live_server, care_team):
+    sign_in_via_api(page, live_server, care_team[2])
+    open_screen(page, live_server, "/measures/phq9", "Question 1 of 9")
+    for number in range(1, 10):
+        expect(page.get_by_text(f"Question {number} of 9")).to_be_visible()
+        page.get_by_role("radio", name="Several days").click()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("region", name="You don't have to carry this alone")).to_be_visible()
+    check_accessibility(page, "PHQ-9 result with crisis resources")
+    screenshot(page, "13-phq9-crisis")
+
+
+def test_invite_screen_passes_axe(page, live_server, care_team):
+    from server.auth import services
+    from server.extensions import db
+
+    _, therapist, _ = care_team
+    _, token = services.create_invite(
+        therapist,
+        email="invited@example.test",
+        role="patient",
+        display_name="Alex",
+        therapist=therapist,
+    )
+    db.session.commit()
+    open_screen(page, live_server, f"/invite/{token}", "Hello, Alex.")
+    check_accessibility(page, "invite")
+    screenshot(page, "00-invite")
+
+
+@pytest.mark.parametrize("route, ready", [s[1:] for s in SCREENS[:2] + SCREENS[5:6] + SCREENS[8:9]])
+def test_dark_mode_passes_axe(page, live_server, lived_in, route, ready):
+    page.emulate_media(color_scheme="dark")
+    sign_in_via_api(page, live_server, lived_in)
+    open_screen(page, live_server, route, ready)
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(22, 27, 26)"
+    check_accessibility(page, f"{route} (dark)")
+    screenshot(page, f"dark-{route.strip('/').replace('/', '-')}")
+
+
+def test_readable_at_200_percent_zoom_without_sideways_scrolling(browser, live_server, lived_in):
+    # 200 % zoom on a 390 px wide phone leaves 195 CSS pixels.
+    context = browser.new_context(viewport={"width": 195, "height": 422}, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        sign_in_via_api(page, live_server, lived_in)
+        for name, route, ready in SCREENS:
+            open_screen(page, live_server, route, ready)
+            overflow = page.evaluate(
+                "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+            )
+            assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at 200 % zoom"
+        screenshot(page, "zoom-200-today")
+    finally:
+        context.close()
