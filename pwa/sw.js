@@ -184,21 +184,21 @@ self.addEventListener("push", (event) => {
   event.waitUntil(self.registration.showNotification(title, options));
 });
 
+/** Focus an open window of the app and take it to `url`, or open one. */
+async function openApp(url) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const client = windows.find((each) => each.url.startsWith(self.location.origin));
+  if (client) {
+    await client.focus().catch(() => {}); // focus needs the click's user activation
+    client.postMessage({ type: "navigate", url });
+    return client;
+  }
+  return self.clients.openWindow(url);
+}
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const url = sameOriginUrl(event.notification.data?.url);
-  event.waitUntil(
-    (async () => {
-      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-      const client = windows.find((each) => each.url.startsWith(self.location.origin));
-      if (client) {
-        await client.focus();
-        client.postMessage({ type: "navigate", url });
-        return;
-      }
-      await self.clients.openWindow(url);
-    })(),
-  );
+  event.waitUntil(openApp(sameOriginUrl(event.notification.data?.url)));
 });
 
 function base64UrlToBytes(value) {
