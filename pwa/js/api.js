@@ -99,3 +99,11 @@ export async function listAll(path, { limit = 500 } = {}) {
   } while (cursor && items.length < limit);
   return items;
 }
+
+/** A calm sentence for something that could not be read from the server. */
+export function unavailable(error, what) {
+  const What = what.charAt(0).toUpperCase() + what.slice(1);
+  if (error instanceof OfflineError) return `You're offline. ${What} will show when you're back online.`;
+  if (error instanceof ApiError && error.status === 401) return `Sign in again to see ${what}.`;
+  return `${What} could not be loaded just now.`;
+}

@@ -108,10 +108,12 @@ async function updateStatus() {
   const waiting = items.length - held;
   const parts = [];
   if (!navigator.onLine) parts.push("You're offline. What you write is kept on this phone.");
-  if (signInNeeded && items.length) {
+  if (signInNeeded && session.me) {
     status.replaceChildren(
-      `${items.length} waiting to send. `,
-      h("a", { href: "#/signin" }, "Sign in again to send them"),
+      items.length
+        ? `${items.length} waiting to send. `
+        : "You were signed out after a rest; what you write is kept here. ",
+      h("a", { href: "#/signin" }, items.length ? "Sign in again to send them" : "Sign in again"),
     );
     return;
   }
@@ -159,9 +161,12 @@ async function boot() {
     try {
       await refreshMe();
     } catch (error) {
-      if (error instanceof OfflineError) {
-        const cached = await cachedMe().catch(() => null);
-        if (cached) await setMe(cached, { verified: false });
+      // Offline, or the session ended after a while of rest: the patient can
+      // still write now (it waits in the outbox) and sign in again to send it.
+      const cached = await cachedMe().catch(() => null);
+      if (cached) {
+        await setMe(cached, { verified: false });
+        signInNeeded = !(error instanceof OfflineError);
       }
     }
   }
@@ -180,21 +185,46 @@ async function boot() {
     updateStatus();
   });
   window.addEventListener("hashchange", route);
+  outboxEvents.addEventListener("signed-in", () => {
+    sync();
+    keepForOffline();
+  });
   window.addEventListener("online", () => {
     updateStatus();
-    flush();
+    sync();
   });
   window.addEventListener("offline", updateStatus);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && session.me) flush();
+    if (document.visibilityState === "visible") sync();
   });
   await route();
   updateStatus();
-  if (session.me) {
-    flush();
-    // Keep the clinic's crisis list on the device, for the day the network is gone.
-    if (session.verified) import("./crisis-data.js").then((crisis) => crisis.freshResources()).catch(() => {});
+  sync();
+  keepForOffline();
+}
+
+let retryTimer = null;
+let retryDelay = 15000;
+
+/** Send what waits; while the server fails, try again now and then (15 s doubling to 5 min). */
+async function sync() {
+  if (!session.me) return;
+  await flush();
+  clearTimeout(retryTimer);
+  const waiting = (await pending()).some((item) => item.state === "waiting");
+  if (waiting && navigator.onLine && !signInNeeded) {
+    retryTimer = setTimeout(sync, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 300000);
+  } else {
+    retryDelay = 15000;
   }
+}
+
+/** What the app needs to work offline and is not health data: crisis list, questionnaires. */
+function keepForOffline() {
+  if (!session.verified) return;
+  import("./crisis-data.js").then((crisis) => crisis.freshResources()).catch(() => {});
+  import("./prompts.js").then((prompts) => prompts.keepDefinitions()).catch(() => {});
 }
 
 function registerServiceWorker() {

@@ -44,3 +44,11 @@ export async function dueMeasures() {
     .map((item) => (typeof item === "string" ? item : item?.instrument))
     .filter((id) => id in INSTRUMENTS);
 }
+
+/** Keep each questionnaire's wording on the device, so it can be answered offline. */
+export async function keepDefinitions() {
+  for (const id of Object.keys(INSTRUMENTS)) {
+    if (await getValue(`def:${id}`).catch(() => null)) continue;
+    await setValue(`def:${id}`, await api(`/measures/${id}`));
+  }
+}

@@ -1,4 +1,4 @@
-import { ApiError, OfflineError, api } from "../api.js";
+import { ApiError, api, unavailable } from "../api.js";
 import { h, takeFlash, timeEl } from "../dom.js";
 import { discard, events, pending, submit } from "../outbox.js";
 import { cachedPrompts, promptText } from "../prompts.js";
@@ -23,17 +23,23 @@ export async function render(main) {
   };
   await showWaiting();
   const onChange = () => showWaiting();
+  // A waiting entry that reaches the server joins the list as the server has it.
+  const onSent = (event) => {
+    const { item, response } = event.detail;
+    if (item.kind === "entry" && item.op === "create" && response?.id) {
+      list.prepend(entryCard(response, prompts));
+      if (note.textContent.startsWith("Nothing here yet")) note.textContent = "";
+    }
+  };
   events.addEventListener("change", onChange);
+  events.addEventListener("sent", onSent);
 
   const load = async (cursor) => {
     let page;
     try {
       page = await api(cursor ? `/entries?cursor=${encodeURIComponent(cursor)}` : "/entries");
     } catch (error) {
-      note.textContent =
-        error instanceof OfflineError
-          ? "You're offline. Your earlier entries will show when you're back online; you can still write."
-          : "Your entries could not be loaded just now.";
+      note.textContent = `${unavailable(error, "your earlier entries")} You can still write.`;
       return;
     }
     const items = page?.items || [];
@@ -46,7 +52,10 @@ export async function render(main) {
     }
   };
   await load(null);
-  return () => events.removeEventListener("change", onChange);
+  return () => {
+    events.removeEventListener("change", onChange);
+    events.removeEventListener("sent", onSent);
+  };
 }
 
 function waitingCard(item, prompts) {

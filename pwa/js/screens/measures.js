@@ -1,4 +1,4 @@
-import { OfflineError, api } from "../api.js";
+import { api, unavailable } from "../api.js";
 import { formatWhen, h } from "../dom.js";
 import { pending } from "../outbox.js";
 import { INSTRUMENTS, dueMeasures } from "../prompts.js";
@@ -73,7 +73,7 @@ export async function render(main) {
     }
   } catch (error) {
     history.append(
-      h("p", { class: "muted" }, error instanceof OfflineError ? "Your earlier answers show when you're online." : "Your earlier answers could not be loaded."),
+      h("p", { class: "muted" }, unavailable(error, "your earlier answers")),
     );
   }
 }

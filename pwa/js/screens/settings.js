@@ -1,4 +1,4 @@
-import { ApiError, OfflineError, api } from "../api.js";
+import { ApiError, api, unavailable } from "../api.js";
 import { h, problemMessages } from "../dom.js";
 import { patchMe } from "../session.js";
 
@@ -39,7 +39,7 @@ export async function render(main) {
     settings = await api("/me/settings");
   } catch (error) {
     formBox.append(
-      h("p", { class: "muted" }, error instanceof OfflineError ? "Settings can be changed when you're online." : "Settings could not be loaded."),
+      h("p", { class: "muted" }, unavailable(error, "your settings")),
     );
   }
   if (settings) {

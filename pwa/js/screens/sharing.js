@@ -1,4 +1,4 @@
-import { OfflineError, api, listAll } from "../api.js";
+import { OfflineError, api, listAll, unavailable } from "../api.js";
 import { h, timeEl } from "../dom.js";
 import { submit } from "../outbox.js";
 import { INSTRUMENTS } from "../prompts.js";
@@ -107,7 +107,7 @@ export async function render(main) {
       else section.append(h("ul", { class: "list" }, items.map((item) => row(kind, item))));
     } catch (error) {
       section.append(
-        h("p", { class: "muted" }, error instanceof OfflineError ? "This shows when you're online." : "This could not be loaded."),
+        h("p", { class: "muted" }, unavailable(error, "this list")),
       );
     }
   }

@@ -22,8 +22,7 @@ export async function render(main, { navigate }) {
     message,
     h("div", { class: "actions" }, button),
   );
-  if (session.me && !session.verified) {
-    email.value = "";
+  if (session.me && !session.verified && navigator.onLine) {
     message.replaceChildren(
       h("p", { class: "notice" }, "Your session has ended. Sign in again to send anything that is waiting."),
     );

@@ -1,7 +1,7 @@
-import { OfflineError } from "../api.js";
+import { OfflineError, unavailable } from "../api.js";
 import { h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
-import { pending, submit } from "../outbox.js";
+import { events, pending, submit } from "../outbox.js";
 import { INSTRUMENTS, cachedPrompts, dueMeasures, duePrompts, promptText } from "../prompts.js";
 import { checkedValues, radioValue, scale, tags } from "../scale.js";
 import { session } from "../session.js";
@@ -20,6 +20,8 @@ export async function render(main) {
   main.append(checkin);
   const draft = keeper("checkin-note");
   await showForm(checkin, me, draft);
+  const onChange = () => showWaiting(checkin);
+  events.addEventListener("change", onChange);
 
   const promptCard = h(
     "section",
@@ -36,11 +38,25 @@ export async function render(main) {
   main.append(promptCard, dueCard);
   fillPrompt(promptCard);
   fillDue(dueCard);
-  return () => draft.stop();
+  return () => {
+    draft.stop();
+    events.removeEventListener("change", onChange);
+  };
+}
+
+/** "Saved on this phone, waiting to send" for check-ins not yet on the server. */
+async function showWaiting(section) {
+  const note = section.querySelector(".waiting-note");
+  if (!note) return;
+  const count = (await pending("checkin")).filter((item) => item.op === "create").length;
+  note.hidden = count === 0;
+  note.textContent =
+    count === 1
+      ? "Your last check-in is saved on this phone and waiting to send."
+      : `${count} check-ins are saved on this phone and waiting to send.`;
 }
 
 async function showForm(section, me, draft) {
-  const waiting = (await pending("checkin")).filter((item) => item.op === "create");
   const note = h("textarea", { id: "checkin-note", name: "note", rows: "4", maxlength: "4000" });
   const savedNote = await draft.load();
   if (savedNote) note.value = savedNote;
@@ -99,19 +115,12 @@ async function showForm(section, me, draft) {
     await draft.clear();
     showDone(section, me, draft, result);
   });
-  section.replaceChildren(h("h2", { id: "checkin-title" }, "Check in"));
-  if (waiting.length) {
-    section.append(
-      h(
-        "p",
-        { class: "notice" },
-        waiting.length === 1
-          ? "Your last check-in is saved on this phone and waiting to send."
-          : `${waiting.length} check-ins are saved on this phone and waiting to send.`,
-      ),
-    );
-  }
-  section.append(form);
+  section.replaceChildren(
+    h("h2", { id: "checkin-title" }, "Check in"),
+    h("p", { class: "notice waiting-note", hidden: true }),
+    form,
+  );
+  await showWaiting(section);
 }
 
 function showDone(section, me, draft, result) {
@@ -145,11 +154,7 @@ async function fillPrompt(card) {
     const children = [h("h2", { id: "prompt-title" }, "A prompt for today")];
     if (!prompts.length) {
       children.push(
-        h(
-          "p",
-          { class: "muted" },
-          offline ? "Today's prompt will appear when you're online." : "No prompt today. You can always write freely.",
-        ),
+        h("p", { class: "muted" }, offline ? unavailable(offline, "today's prompt") : "No prompt today. You can always write freely."),
         h("p", {}, h("a", { href: "#/journal/new" }, "Write freely")),
       );
     } else {
@@ -164,7 +169,7 @@ async function fillPrompt(card) {
   try {
     show(await duePrompts(), false);
   } catch (error) {
-    show(error instanceof OfflineError ? await cachedPrompts() : [], error instanceof OfflineError);
+    show(error instanceof OfflineError ? await cachedPrompts() : [], error);
   }
 }
 
@@ -172,10 +177,10 @@ async function fillDue(card) {
   let due;
   try {
     due = await dueMeasures();
-  } catch {
+  } catch (error) {
     card.replaceChildren(
       h("h2", { id: "due-title" }, "Check-ups"),
-      h("p", { class: "muted" }, "What's due will show when you're online."),
+      h("p", { class: "muted" }, unavailable(error, "what's due")),
       h("p", {}, h("a", { href: "#/measures" }, "All check-ups")),
     );
     return;

@@ -1,4 +1,4 @@
-import { OfflineError, listAll } from "../api.js";
+import { listAll, unavailable } from "../api.js";
 import { formatDay, formatWhen, h, s, uid } from "../dom.js";
 import { INSTRUMENTS } from "../prompts.js";
 
@@ -101,7 +101,7 @@ export async function render(main) {
     } catch (error) {
       body.classList.remove("loading");
       body.replaceChildren(
-        h("p", {}, error instanceof OfflineError ? "Your trend shows when you're online." : "Your trend could not be loaded just now."),
+        h("p", {}, unavailable(error, "your trend")),
       );
       return;
     }
