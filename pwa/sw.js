@@ -212,7 +212,7 @@ async function applicationServerKey(oldSubscription) {
   const response = await fetch("/api/v1/push/vapid-public-key", { credentials: "same-origin" });
   if (!response.ok) throw new Error("no VAPID key");
   const body = await response.json();
-  return base64UrlToBytes(body.public_key || body.key || body.vapid_public_key);
+  return base64UrlToBytes(body.public_key);
 }
 
 self.addEventListener("pushsubscriptionchange", (event) => {
@@ -228,12 +228,11 @@ self.addEventListener("pushsubscriptionchange", (event) => {
       const me = await fetch("/api/v1/auth/me", { credentials: "same-origin" });
       if (!me.ok) return; // signed out: the app re-subscribes when it next opens
       const { csrf_token: token } = await me.json();
-      const { endpoint, keys } = subscription.toJSON();
       await fetch("/api/v1/push/subscriptions", {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": token || "" },
-        body: JSON.stringify({ endpoint, keys }),
+        body: JSON.stringify(subscription.toJSON()), // {endpoint, expirationTime, keys}
       });
     })(),
   );
