@@ -296,3 +296,30 @@ def test_flask_user_create_leaves_patients_without_totp(runner, clinic, therapis
         input="a patient's long passphrase\n",
     )
     assert result.exit_code == 0 and "otpauth://" not in result.output
+
+
+def test_key_rotation_re_encrypts_totp_secrets_and_sign_in_still_works(app, runner, clinic):
+    from server.crypto import Keyring
+    from server.secrets import new_encryption_key
+
+    staff = factories.user(clinic, "therapist")
+    before = db.session.get(User, staff.id).totp_secret_ciphertext
+    original, ring = app.config["ENCRYPTION_KEYS"], app.extensions["between.keyring"]
+    new_key = new_encryption_key()
+    try:
+        app.config["ENCRYPTION_KEYS"] = f"{new_key},{original}"
+        app.extensions["between.keyring"] = Keyring(app.config["ENCRYPTION_KEYS"])
+        result = runner.invoke(args=["keys", "rotate"])
+        assert result.exit_code == 0, result.output
+        assert "users.totp_secret: 1 re-encrypted" in result.output
+        assert factories.STAFF_TOTP_SECRET not in result.output
+        # The old key is gone; the secret still opens, and the staff member signs in.
+        app.config["ENCRYPTION_KEYS"] = new_key
+        app.extensions["between.keyring"] = Keyring(new_key)
+        stored = db.session.scalar(
+            select(User).where(User.id == staff.id).execution_options(populate_existing=True)
+        )
+        assert stored.totp_secret_ciphertext != before
+        assert sign_in(new_client(app), staff, totp=factories.totp_code(staff)).status_code == 200
+    finally:
+        app.config["ENCRYPTION_KEYS"], app.extensions["between.keyring"] = original, ring
