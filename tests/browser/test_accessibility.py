@@ -145,6 +145,8 @@ def test_readable_at_200_percent_zoom_without_sideways_scrolling(browser, live_s
                 "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
             )
             assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at 200 % zoom"
+        open_screen(page, live_server, "/today", "Hello, Robin.")
+        page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, "zoom-200-today")
     finally:
         context.close()
