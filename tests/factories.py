@@ -250,3 +250,42 @@ def prompt(clinic: Clinic, text: str = "What stayed with you today?", **fields):
     db.session.add(made)
     db.session.commit()
     return made
+
+
+# --- Push: devices -------------------------------------------------------------
+
+
+def push_subscription(user: User, device=None, **fields):
+    """A push subscription of `user`, for a loopback push service `device`
+    (tests/push/pushservice.py) or, without one, a fresh key pair at a
+    made-up https endpoint."""
+    import base64
+    import secrets
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from server.push.models import PushSubscription
+
+    if device is not None:
+        endpoint, p256dh, auth = device.endpoint, device.p256dh, device.auth
+    else:
+        point = (
+            ec.generate_private_key(ec.SECP256R1())
+            .public_key()
+            .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        )
+        endpoint = f"https://push.example.test/{secrets.token_urlsafe(12)}"
+        p256dh = base64.urlsafe_b64encode(point).rstrip(b"=").decode()
+        auth = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+    made = PushSubscription(
+        id=fields.pop("id", uuid.uuid4()),
+        user_id=user.id,
+        endpoint=fields.pop("endpoint", endpoint),
+        p256dh=p256dh,
+        auth=auth,
+        **fields,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made

@@ -1,0 +1,155 @@
+"""Turning notifications on and off for a device, and what the server accepts."""
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.push.models import Notification, PushSubscription
+from server.push.services import queue_test
+from tests import factories
+from tests.push.conftest import API
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_the_vapid_key_is_a_p256_point_for_application_server_key(client, app):
+    response = client.get("/api/v1/push/vapid-public-key")
+    assert response.status_code == 200
+    raw = base64.urlsafe_b64decode(response.get_json()["public_key"] + "==")
+    assert len(raw) == 65 and raw[0] == 4
+    ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+
+
+def test_a_device_is_stored_once_however_often_it_is_posted(as_user, patient, push_service):
+    client = as_user(patient)
+    device = push_service.new_device()
+    first = client.post(API, json=device.subscription_json())
+    assert first.status_code == 201
+    again = client.post(API, json={**device.subscription_json(), "expirationTime": 1893456000000})
+    assert again.status_code == 200
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert again.get_json()["expiration_time"].startswith("2030-01-01")
+    assert count(PushSubscription, PushSubscription.user_id == patient.id) == 1
+
+
+def test_a_second_device_is_a_second_subscription(as_user, patient, subscribe):
+    client = as_user(patient)
+    subscribe(patient, client)
+    subscribe(patient, client)
+    assert count(PushSubscription, PushSubscription.user_id == patient.id) == 2
+
+
+def _body(device, **changes):
+    body = device.subscription_json()
+    keys = dict(body["keys"])
+    for name in ("p256dh", "auth"):
+        if name in changes:
+            keys[name] = changes.pop(name)
+    return {**body, "keys": keys, **changes}
+
+
+def _off_curve_point() -> str:
+    x = y = (1).to_bytes(32, "big")
+    return b64(b"\x04" + x + y)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"endpoint": "http://push.example.org/abc"}, "endpoint"),
+        ({"endpoint": "ftp://push.example.org/abc"}, "endpoint"),
+        ({"endpoint": "not a url at all"}, "endpoint"),
+        ({"endpoint": "https://10.0.0.8/internal"}, "endpoint"),
+        ({"endpoint": "https://user:pw@push.example.org/abc"}, "endpoint"),
+        ({"p256dh": b64(b"\x04" + b"\x01" * 10)}, "keys.p256dh"),
+        ({"p256dh": _off_curve_point()}, "keys.p256dh"),
+        ({"p256dh": "!!!not base64!!!"}, "keys.p256dh"),
+        ({"auth": b64(b"x" * 15)}, "keys.auth"),
+        ({"auth": b64(b"x" * 17)}, "keys.auth"),
+        ({"expirationTime": "soon"}, "expirationTime"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_a_bad_subscription_is_a_422_naming_the_field(
+    as_user, patient, push_service, changes, field
+):
+    device = push_service.new_device()
+    response = as_user(patient).post(API, json=_body(device, **changes))
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"]
+    for value in changes.values():
+        assert str(value) not in response.get_data(as_text=True)
+    assert count(PushSubscription) == 0
+
+
+def test_missing_keys_are_named(as_user, patient):
+    response = as_user(patient).post(API, json={"endpoint": "https://push.example.org/x"})
+    assert response.status_code == 422 and "keys" in response.get_json()["errors"]
+
+
+def test_plain_http_is_only_for_loopback_in_development(app, as_user, patient, push_service):
+    device = push_service.new_device()  # http://127.0.0.1:port/…
+    client = as_user(patient)
+    app.config["ALLOW_HTTP_PUSH_ENDPOINTS"] = False
+    try:
+        refused = client.post(API, json=device.subscription_json())
+    finally:
+        app.config["ALLOW_HTTP_PUSH_ENDPOINTS"] = True
+    assert refused.status_code == 422 and "endpoint" in refused.get_json()["errors"]
+    assert client.post(API, json=device.subscription_json()).status_code == 201
+
+
+def test_subscribing_needs_sign_in_and_the_csrf_token(client, app, patient, push_service):
+    device = push_service.new_device()
+    assert client.post(API, json=device.subscription_json()).status_code == 401
+    from tests.conftest import Auth
+
+    Auth(client).login(patient)
+    del client.environ_base["HTTP_X_CSRF_TOKEN"]
+    assert client.post(API, json=device.subscription_json()).status_code == 403
+    assert count(PushSubscription) == 0
+
+
+def test_turning_a_device_off_cancels_what_was_queued_for_it(as_user, patient, subscribe):
+    client = as_user(patient)
+    device = subscribe(patient, client)
+    queue_test(patient)
+    db.session.commit()
+    response = client.delete(API, json={"endpoint": device.endpoint})
+    assert response.status_code == 204
+    assert count(PushSubscription) == 0
+    assert count(Notification, Notification.state == "pending") == 0
+    assert client.delete(API, json={"endpoint": device.endpoint}).status_code == 404
+
+
+def test_nobody_can_turn_off_another_users_device(as_user, clinic, patient, subscribe):
+    device = subscribe(patient)
+    other = factories.user(clinic, "patient")
+    response = as_user(other).delete(API, json={"endpoint": device.endpoint})
+    assert response.status_code == 404
+    assert count(PushSubscription, PushSubscription.user_id == patient.id) == 1
+
+
+def test_a_phone_that_changes_hands_stops_getting_the_first_users_reminders(
+    as_user, clinic, patient, subscribe
+):
+    device = subscribe(patient)
+    queue_test(patient)
+    db.session.commit()
+    partner = factories.user(clinic, "patient")
+    response = as_user(partner).post(API, json=device.subscription_json())
+    assert response.status_code == 201
+    stored = db.session.scalar(select(PushSubscription))
+    assert stored.user_id == partner.id
+    pending = db.session.scalars(select(Notification).where(Notification.state == "pending"))
+    assert all(row.user_id == partner.id for row in pending)
