@@ -323,3 +323,23 @@ def test_key_rotation_re_encrypts_totp_secrets_and_sign_in_still_works(app, runn
         assert sign_in(new_client(app), staff, totp=factories.totp_code(staff)).status_code == 200
     finally:
         app.config["ENCRYPTION_KEYS"], app.extensions["between.keyring"] = original, ring
+
+
+def test_a_therapist_who_accepts_an_invitation_is_asked_to_enrol(app, as_user, clinic):
+    admin = factories.user(clinic, "admin")
+    invite = as_user(admin).post(
+        "/api/v1/invites", json={"email": "invited.therapist@clinic.test", "role": "therapist"}
+    )
+    token = invite.get_json()["token"]
+    newcomer = new_client(app)
+    accepted = newcomer.post(
+        f"/api/v1/invites/{token}/accept", json={"password": "a therapist's own passphrase"}
+    )
+    assert accepted.status_code == 201
+    assert accepted.get_json()["totp_required"] is True
+    assert accepted.get_json()["totp_enrolled"] is False
+    newcomer.environ_base["HTTP_X_CSRF_TOKEN"] = accepted.get_json()["csrf_token"]
+    refused = newcomer.get("/api/v1/me/settings")
+    assert refused.status_code == 403 and refused.get_json()["type"] == ENROLMENT_REQUIRED
+    enrol(newcomer)
+    assert newcomer.get("/api/v1/me/settings").status_code == 200
