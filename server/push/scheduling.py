@@ -249,6 +249,10 @@ def plan_measures(user: User, now: datetime | None = None) -> None:
     )
 
 
+#: Names under which a due item may say since when it is due.
+DUE_NAMES = ("due_since", "due_at", "due_on")
+
+
 def _due_measures(user: User, now: datetime) -> list[tuple[str, date | None]] | None:
     """(instrument, due day) pairs from `server.measures.services.due_measures`.
 
@@ -273,10 +277,11 @@ def _due_measures(user: User, now: datetime) -> list[tuple[str, date | None]] | 
         if isinstance(item, str):
             instrument, due = item, None
         elif isinstance(item, dict):
-            instrument, due = item.get("instrument"), item.get("due_at") or item.get("due_on")
+            instrument = item.get("instrument")
+            due = next((item[k] for k in DUE_NAMES if item.get(k) is not None), None)
         else:
             instrument = getattr(item, "instrument", None)
-            due = getattr(item, "due_at", None) or getattr(item, "due_on", None)
+            due = next((getattr(item, k) for k in DUE_NAMES if getattr(item, k, None)), None)
         if not isinstance(instrument, str) or not instrument:
             continue
         if isinstance(due, datetime):
