@@ -22,7 +22,10 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: two requests that read and
+        # then write would otherwise deadlock on the lock upgrade and one
+        # would fail at once ("database is locked") instead of waiting.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def commit_or_rollback(response):
