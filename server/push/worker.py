@@ -148,7 +148,8 @@ def deliver_due(sender: PushSender, *, now: datetime | None = None, limit: int =
                 )
             )
     outcomes = sender.send(messages) if messages else []
-    done_at = utcnow()
+    # `now` may be given (tests, a clock ahead of ours); outcomes never date before it.
+    done_at = max(now, utcnow())
     gone_subscriptions = set()
     for outcome in outcomes:
         row = by_id[outcome.key]

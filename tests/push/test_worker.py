@@ -1,0 +1,91 @@
+"""The worker as an operator runs it: the CLI, the loop, signals and its logs."""
+
+import logging
+import os
+import signal
+import threading
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.push import services, worker
+from server.push.models import Notification
+
+
+def test_push_keys_prints_the_public_key(runner):
+    result = runner.invoke(args=["push", "keys"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == services.vapid_public_key()
+
+
+def test_send_test_queues_one_per_device_and_the_worker_delivers_it(
+    runner, patient, subscribe, push_service
+):
+    phone, laptop = subscribe(patient), subscribe(patient)
+    result = runner.invoke(args=["push", "send-test", patient.email])
+    assert result.exit_code == 0, result.output
+    assert "2 device" in result.output
+    result = runner.invoke(args=["push", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 2" in result.output
+    for device in (phone, laptop):
+        [delivery] = push_service.received_by(device)
+        assert delivery.payload["tag"] == "test"
+
+
+def test_send_test_says_when_there_is_nothing_to_send_to(runner, patient):
+    result = runner.invoke(args=["push", "send-test", patient.email])
+    assert result.exit_code != 0 and "no device" in result.output
+    result = runner.invoke(args=["push", "send-test", "nobody@example.test"])
+    assert result.exit_code != 0 and "No account" in result.output
+
+
+def test_the_worker_logs_counts_never_endpoints_or_payloads(
+    app, patient, subscribe, push_service, sender, caplog
+):
+    device = subscribe(patient)
+    push_service.answer(device, 201, 410)
+    services.queue_test(patient)
+    services.queue_test(patient)
+    db.session.commit()
+    caplog.set_level(logging.DEBUG)
+    assert worker.run(app, once=True, sender=sender) == 1
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "sent 1" in logged and "gone 1" in logged
+    for secret in (device.token, device.endpoint, device.auth, device.p256dh, "working"):
+        assert secret not in logged
+    states = db.session.scalars(select(Notification.state).where(Notification.kind == "test"))
+    assert sorted(states) == ["failed", "sent"]
+
+
+def test_sigterm_stops_the_worker_loop_and_restores_the_handler(app, sender):
+    stop, fell_back = threading.Event(), threading.Event()
+
+    def fallback_stop():  # so a broken handler cannot hang the run
+        fell_back.set()
+        stop.set()
+
+    fallback = threading.Timer(30, fallback_stop)
+    terminate = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    before = signal.getsignal(signal.SIGTERM)
+    fallback.start()
+    terminate.start()
+    try:
+        worker.run(app, stop=stop, sender=sender)
+    finally:
+        fallback.cancel()
+        terminate.cancel()
+    assert stop.is_set() and not fell_back.is_set()
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_the_worker_sleeps_until_the_next_row_is_due_but_not_longer_than_its_limit(app):
+    from datetime import timedelta
+
+    from server.db import utcnow
+
+    now = utcnow()
+    assert worker.seconds_until_next_due(now) == worker.MAX_IDLE_SECONDS
+    assert worker.backoff(1, None) >= timedelta(seconds=worker.BACKOFF_BASE_SECONDS * 0.8)
+    assert worker.backoff(30, None) <= timedelta(seconds=worker.BACKOFF_CAP_SECONDS * 1.2)
+    assert worker.backoff(1, 900) >= timedelta(seconds=900)
