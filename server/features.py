@@ -1,6 +1,10 @@
 """The list of features: their models, API blueprints and CLI groups, in one place."""
 
 FEATURES = ("auth", "clinics", "audit", "care", "journal", "measures", "flags", "push", "privacy")
+#: Parts of a feature kept in modules of their own (under `server.`), beside
+#: its `routes.py` and `models.py`: the care team's read side lives in care.
+EXTRA_BLUEPRINT_MODULES = ("care.read_routes",)
+EXTRA_MODEL_MODULES = ("care.read_models",)
 
 
 def import_models():
@@ -9,6 +13,8 @@ def import_models():
 
     for name in FEATURES:
         importlib.import_module(f"server.{name}.models")
+    for module in EXTRA_MODEL_MODULES:
+        importlib.import_module(f"server.{module}")
 
 
 def API_BLUEPRINTS():  # noqa: N802 - reads as the constant it stands for
@@ -23,6 +29,8 @@ def API_BLUEPRINTS():  # noqa: N802 - reads as the constant it stands for
                 raise
             continue
         blueprints.append(module.blp)
+    for name in EXTRA_BLUEPRINT_MODULES:
+        blueprints.append(importlib.import_module(f"server.{name}").blp)
     return blueprints
 
 

@@ -1,0 +1,109 @@
+"""The therapist's read side: caseload, timeline, brief, and marking shared items read.
+
+Therapists only. A patient who is not on the caller's care team, and an
+item that is private, missing or another care team's, all answer the same
+404. Every read is audited with identifiers only.
+"""
+
+import uuid
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from server import access
+from server.audit.services import record
+from server.care import read_services, readside
+from server.care.read_schemas import (
+    BriefSchema,
+    CaseloadQuerySchema,
+    CaseloadSchema,
+    TimelineQuerySchema,
+    TimelineSchema,
+)
+from server.errors import abort
+
+blp = Blueprint(
+    "care_read",
+    __name__,
+    url_prefix="/api/v1",
+    description="The therapist's caseload, timelines and session briefs",
+)
+
+NOT_IN_CARE = "No such patient on your care team."
+NO_ITEM = "No such shared item of a patient on your care team."
+
+
+@blp.route("/patients")
+@access.therapist_only
+@blp.arguments(CaseloadQuerySchema, location="query")
+@blp.response(200, CaseloadSchema)
+def caseload(query):
+    """My caseload: one row per patient on my care team, those needing attention first."""
+    rows = readside.caseload(current_user, sort=query["sort"])
+    # One event for the whole list: the care team at that time says whose rows were seen.
+    record("caseload_read", object_type="caseload")
+    return {"items": rows, "next_cursor": None}
+
+
+@blp.route("/patients/<uuid:patient_id>/timeline")
+@access.therapist_only
+@blp.arguments(TimelineQuerySchema, location="query")
+@blp.response(200, TimelineSchema)
+@blp.alt_response(404, description=NOT_IN_CARE)
+def timeline(query, patient_id):
+    """What a patient shared, and their sessions, newest first; by default since the last
+    integration session (or 30 days)."""
+    patient = access.patient_in_care(patient_id)
+    page = readside.timeline(current_user, patient, **query)
+    record("timeline_read", patient_id=patient.id, object_type="timeline")
+    return page
+
+
+@blp.route("/patients/<uuid:patient_id>/brief")
+@access.therapist_only
+@blp.response(200, BriefSchema)
+@blp.alt_response(404, description=NOT_IN_CARE)
+def brief(patient_id):
+    """The brief for the next integration session: items to discuss first, then entries,
+    mood, scores, sessions and open flags."""
+    patient = access.patient_in_care(patient_id)
+    result = readside.brief(current_user, patient)
+    record("brief_read", patient_id=patient.id, object_type="brief")
+    return result
+
+
+def _mark_read(item_type: str, item_id: uuid.UUID):
+    patient_id = readside.shared_item_patient(current_user, item_type, item_id)
+    if patient_id is None:
+        abort(404, NO_ITEM)
+    _, created = read_services.mark_read(current_user, item_type, item_id, patient_id)
+    if created:
+        record("item_marked_read", patient_id=patient_id, object_type=item_type, object_id=item_id)
+    return None
+
+
+@blp.route("/checkins/<uuid:checkin_id>/read", methods=["POST"])
+@access.therapist_only
+@blp.response(204)
+@blp.alt_response(404, description=NO_ITEM)
+def mark_checkin_read(checkin_id):
+    """Mark a shared check-in read; marking again changes nothing."""
+    return _mark_read("checkin", checkin_id)
+
+
+@blp.route("/entries/<uuid:entry_id>/read", methods=["POST"])
+@access.therapist_only
+@blp.response(204)
+@blp.alt_response(404, description=NO_ITEM)
+def mark_entry_read(entry_id):
+    """Mark a shared journal entry read; marking again changes nothing."""
+    return _mark_read("entry", entry_id)
+
+
+@blp.route("/measures/responses/<uuid:response_id>/read", methods=["POST"])
+@access.therapist_only
+@blp.response(204)
+@blp.alt_response(404, description=NO_ITEM)
+def mark_response_read(response_id):
+    """Mark a shared questionnaire response read; marking again changes nothing."""
+    return _mark_read("measure_response", response_id)

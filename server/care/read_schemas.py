@@ -1,0 +1,238 @@
+"""What the therapist's read side answers: caseload rows, timeline items, the brief.
+
+These are the care team's views: items appear here only while shared, so
+no item carries `shared`.
+"""
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from server.care.readside import SORTS, TIMELINE_TYPES
+from server.care.schemas import validate_query_time
+from server.fields import AwareDateTime, Cursor, Schema
+from server.measures.schemas import MarkersSchema, ThresholdSchema
+
+# --- the caseload ------------------------------------------------------------------
+
+
+class CaseloadQuerySchema(Schema):
+    sort = fields.String(
+        load_default="attention",
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "`attention`: most urgent flags, then most open flags, then name; "
+            "`name`; `last_checkin`: longest without a shared check-in first."
+        },
+    )
+
+
+class SessionRefSchema(Schema):
+    """A session named on a caseload row or in a brief."""
+
+    id = fields.UUID()
+    scheduled_at = AwareDateTime()
+
+
+class CaseloadRowSchema(Schema):
+    patient_id = fields.UUID()
+    display_name = fields.String()
+    phase = fields.String(
+        metadata={"description": "preparation, dosing_day, early_integration or integration"}
+    )
+    last_checkin_at = AwareDateTime(
+        allow_none=True, metadata={"description": "The latest shared check-in."}
+    )
+    mood_trend = fields.List(
+        fields.Float(allow_none=True),
+        metadata={
+            "description": "14 daily mean moods of shared check-ins, oldest first, the last "
+            "being `mood_trend_until`; null on a day without one."
+        },
+    )
+    mood_trend_until = fields.Date(metadata={"description": "The patient's today."})
+    next_ketamine_session = fields.Nested(SessionRefSchema, allow_none=True)
+    next_integration_session = fields.Nested(SessionRefSchema, allow_none=True)
+    unread_shared_count = fields.Integer(
+        metadata={
+            "description": "Shared check-ins, entries and questionnaires since the last "
+            "integration session (or 30 days) that I have not marked read."
+        }
+    )
+    open_flag_count = fields.Integer()
+    urgent_flag_count = fields.Integer()
+
+
+class CaseloadSchema(Schema):
+    items = fields.List(fields.Nested(CaseloadRowSchema))
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "Always null: the whole caseload is one page."}
+    )
+
+
+# --- timeline items -------------------------------------------------------------------
+
+
+class TimelineItemSchema(Schema):
+    """One item; the fields after `discuss_next_session` are those of its `type`."""
+
+    type = fields.String(metadata={"enum": list(TIMELINE_TYPES)})
+    id = fields.UUID()
+    at = AwareDateTime(
+        metadata={"description": "When it was felt, written, answered or scheduled."}
+    )
+    read = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "Whether I marked it read; null for sessions."},
+    )
+    discuss_next_session = fields.Boolean()
+    # check-in
+    recorded_at = AwareDateTime()
+    mood = fields.Integer()
+    anxiety = fields.Integer(allow_none=True)
+    energy = fields.Integer(allow_none=True)
+    sleep_quality = fields.Integer(allow_none=True)
+    emotions = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    # journal entry
+    written_at = AwareDateTime()
+    body = fields.String()
+    prompt_id = fields.UUID(allow_none=True)
+    prompt_text = fields.String(allow_none=True)
+    ketamine_session_id = fields.UUID(allow_none=True)
+    # measure response
+    completed_at = AwareDateTime()
+    instrument = fields.String()
+    answers = fields.List(fields.Integer())
+    total = fields.Integer()
+    severity = fields.String(allow_none=True)
+    threshold = fields.Nested(ThresholdSchema, allow_none=True)
+    # sessions
+    scheduled_at = AwareDateTime()
+    status = fields.String()
+    route = fields.String()
+    dose_mg = fields.Float(allow_none=True)
+    setting = fields.String()
+    duration_minutes = fields.Integer()
+    therapist_id = fields.UUID(allow_none=True)
+
+
+class TimelineQuerySchema(Cursor):
+    since = AwareDateTime(
+        load_default=None,
+        validate=validate_query_time,
+        metadata={"description": "Default: the last integration session, or 30 days ago."},
+    )
+    until = AwareDateTime(
+        load_default=None,
+        validate=validate_query_time,
+        metadata={"description": "Before this time; default: no end (booked sessions first)."},
+    )
+
+    @validates_schema
+    def _ordered(self, data, **_kwargs):
+        if data.get("since") and data.get("until") and data["until"] <= data["since"]:
+            raise ValidationError("Must be after since.", "until")
+
+
+class TimelineSchema(Schema):
+    patient_id = fields.UUID()
+    since = AwareDateTime()
+    until = AwareDateTime(allow_none=True)
+    items = fields.List(fields.Nested(TimelineItemSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# --- the brief ------------------------------------------------------------------------
+
+
+class BriefPatientSchema(Schema):
+    id = fields.UUID()
+    display_name = fields.String()
+    time_zone = fields.String()
+    phase = fields.String()
+
+
+class BriefWindowSchema(Schema):
+    since = AwareDateTime(metadata={"description": "The last integration session, or 30 days."})
+    until = AwareDateTime(metadata={"description": "Now."})
+    last_integration_session = fields.Nested(SessionRefSchema, allow_none=True)
+    next_integration_session = fields.Nested(SessionRefSchema, allow_none=True)
+
+
+class MoodDaySchema(Schema):
+    date = fields.Date(metadata={"description": "The patient's local day."})
+    average = fields.Float(allow_none=True)
+    min = fields.Integer(allow_none=True)
+    max = fields.Integer(allow_none=True)
+    checkin_count = fields.Integer()
+
+
+class MoodWindowSchema(Schema):
+    average = fields.Float(allow_none=True)
+    min = fields.Integer(allow_none=True)
+    max = fields.Integer(allow_none=True)
+    checkin_count = fields.Integer()
+
+
+class PreviousMoodSchema(MoodWindowSchema):
+    since = AwareDateTime()
+    until = AwareDateTime()
+
+
+class MoodSummarySchema(MoodWindowSchema):
+    days = fields.List(fields.Nested(MoodDaySchema))
+    previous = fields.Nested(PreviousMoodSchema)
+    change = fields.Float(
+        allow_none=True, metadata={"description": "This window's average minus the previous."}
+    )
+
+
+class LatestScoreSchema(Schema):
+    instrument = fields.String()
+    response_id = fields.UUID()
+    completed_at = AwareDateTime()
+    total = fields.Integer()
+    severity = fields.String(allow_none=True)
+    threshold = fields.Nested(ThresholdSchema, allow_none=True)
+    baseline_total = fields.Integer(allow_none=True)
+    change_from_baseline = fields.Integer(allow_none=True)
+    markers = fields.Nested(MarkersSchema)
+
+
+class BriefSessionsSchema(Schema):
+    in_window = fields.List(
+        fields.Nested(TimelineItemSchema),
+        metadata={"description": "Dosing sessions, oldest first."},
+    )
+    upcoming = fields.List(
+        fields.Nested(TimelineItemSchema),
+        metadata={"description": "The next scheduled dosing sessions (up to 3)."},
+    )
+
+
+class BriefFlagSchema(Schema):
+    id = fields.UUID()
+    kind = fields.String()
+    severity = fields.String()
+    description = fields.String()
+    source_type = fields.String(
+        allow_none=True, metadata={"description": "Null while the source is not shared."}
+    )
+    source_id = fields.UUID(allow_none=True)
+    raised_at = AwareDateTime()
+
+
+class BriefSchema(Schema):
+    patient = fields.Nested(BriefPatientSchema)
+    window = fields.Nested(BriefWindowSchema)
+    discuss_next_session = fields.List(
+        fields.Nested(TimelineItemSchema),
+        metadata={"description": "Shared items marked to discuss, newest first."},
+    )
+    entries = fields.List(
+        fields.Nested(TimelineItemSchema),
+        metadata={"description": "The other shared entries of the window, newest first."},
+    )
+    mood = fields.Nested(MoodSummarySchema)
+    scores = fields.List(fields.Nested(LatestScoreSchema))
+    sessions = fields.Nested(BriefSessionsSchema)
+    flags = fields.List(fields.Nested(BriefFlagSchema))

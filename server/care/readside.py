@@ -1,0 +1,759 @@
+"""The therapist's read side: the caseload, a patient's timeline and the session brief.
+
+Rules every function here keeps:
+
+- Only shared items (check-ins, journal entries, measure responses) are
+  read, from live rows: an item the patient unshares is gone from the next
+  request on, and a private item is never counted nor drawn on a chart.
+- A fixed number of statements whatever the size of the caseload or the
+  history: figures are aggregated in SQL (per-patient index range scans on
+  `(patient_id, <time>)`), never in a loop of queries per patient or item.
+- Callers decide access (`server.access.patient_in_care`, or the caseload
+  which only ever reads the therapist's own care team) and audit the read.
+
+"The window" is what a therapist reads before an integration session: from
+the latest integration session that has happened (not cancelled, at or
+before now) on, or the last `DEFAULT_WINDOW` when there was none yet. The
+timeline opens on it, the brief covers it and the caseload's unread count
+counts in it, so the number on the caseload is what the timeline shows
+unread.
+"""
+
+import base64
+import binascii
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from server.auth.models import User
+from server.care import queries as schedule
+from server.care.models import IntegrationSession, KetamineSession
+from server.care.phase import phase_at, phases_for
+from server.care.read_models import ReadMark
+from server.clinics.models import CareTeamMember
+from server.crypto import DecryptionError, keyring
+from server.db import UTCDateTime, utcnow
+from server.errors import abort
+from server.extensions import db
+from server.fields import zone
+from server.flags import queries as flag_queries
+from server.journal.models import CheckIn, JournalEntry, Prompt
+from server.measures import queries as measure_queries
+from server.measures import scoring
+from server.measures.models import MeasureResponse
+
+#: The window when a patient has had no integration session yet.
+DEFAULT_WINDOW = timedelta(days=30)
+#: Days in the caseload's mood trend, today (the patient's day) included.
+TREND_DAYS = 14
+#: Dosing sessions the brief lists ahead of now.
+UPCOMING_DOSING = 3
+
+#: Shared item kinds: (model, the time the item was felt, written or answered).
+ITEM_SOURCES = {
+    "checkin": (CheckIn, CheckIn.recorded_at),
+    "entry": (JournalEntry, JournalEntry.written_at),
+    "measure_response": (MeasureResponse, MeasureResponse.completed_at),
+}
+#: Timeline kinds in the order they take when two share the same instant.
+TIMELINE_TYPES = (
+    "integration_session",
+    "ketamine_session",
+    "checkin",
+    "entry",
+    "measure_response",
+)
+_RANK = {name: rank for rank, name in enumerate(TIMELINE_TYPES)}
+
+SORTS = ("attention", "name", "last_checkin")
+
+
+# --- the patient's day ------------------------------------------------------------
+
+
+class local_day(FunctionElement):
+    """The calendar day of a UTC instant at the offset the patient's device sent with it.
+
+    A check-in belongs to the day the patient lived it (23:30 stays on its
+    evening), as on the patient's own screens; computed in SQL so a day's
+    mean is aggregated by the database. Both dialects compute the same day.
+    """
+
+    type = Date()
+    name = "local_day"
+    inherit_cache = True
+
+
+@compiles(local_day, "postgresql")
+def _local_day_postgresql(element, compiler, **kw):
+    at, offset = (compiler.process(clause, **kw) for clause in element.clauses)
+    # AT TIME ZONE 'UTC' first: a timestamptz cast to date would use the
+    # connection's TimeZone setting, not the patient's offset.
+    return f"CAST(({at} AT TIME ZONE 'UTC') + make_interval(mins => {offset}) AS DATE)"
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element, compiler, **kw):
+    at, offset = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"date({at}, ({offset}) || ' minutes')"
+
+
+def _today(patient: User, now: datetime) -> date:
+    return now.astimezone(zone(patient.time_zone)).date()
+
+
+def _at(value: datetime):
+    # A bound instant typed like the columns, so SQLite compares like with like.
+    return literal(value, UTCDateTime())
+
+
+# --- the caseload -----------------------------------------------------------------
+
+
+def care_team_patients(therapist: User):
+    """A select of the patients on `therapist`'s care team, in their clinic only."""
+    return (
+        select(User)
+        .join(
+            CareTeamMember,
+            and_(CareTeamMember.patient_id == User.id, CareTeamMember.therapist_id == therapist.id),
+        )
+        .where(User.role == "patient", User.clinic_id == therapist.clinic_id)
+    )
+
+
+def caseload(therapist: User, *, sort: str = "attention", now: datetime | None = None) -> list:
+    """One row per patient on `therapist`'s care team; seven statements whatever its size.
+
+    Each row: `patient_id`, `display_name`, `phase`, `last_checkin_at`
+    (shared check-ins only), `mood_trend` (TREND_DAYS daily mean moods of
+    shared check-ins, oldest first, None on a day without one; the last is
+    the patient's today, `mood_trend_until`), `next_ketamine_session`,
+    `next_integration_session`, `unread_shared_count` (shared items in the
+    window not marked read by `therapist`), `open_flag_count`,
+    `urgent_flag_count` (visible flags only, see `server.flags.queries`).
+
+    Sorts: `attention` (most urgent flags, then most open flags, then name),
+    `name`, `last_checkin` (longest silent first: never, then oldest).
+    """
+    now = now or utcnow()
+    last_checkin = (
+        select(func.max(CheckIn.recorded_at))
+        .where(CheckIn.patient_id == User.id, CheckIn.shared.is_(True))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    found = db.session.execute(care_team_patients(therapist).add_columns(last_checkin)).all()
+    patients = [patient for patient, _ in found]
+    if not patients:
+        return []
+    ids = [patient.id for patient in patients]
+    phases = phases_for(patients, now)
+    next_dosing = schedule.next_sessions_for(KetamineSession, ids, now)
+    next_integration = schedule.next_sessions_for(IntegrationSession, ids, now)
+    moods = _daily_moods(ids, now - timedelta(days=TREND_DAYS + 1), now + timedelta(days=1))
+    unread = unread_counts(therapist, ids, now)
+    flags = flag_queries.open_flag_counts(ids)
+
+    rows = []
+    for patient, last_checkin_at in found:
+        today = _today(patient, now)
+        days = [today - timedelta(days=back) for back in range(TREND_DAYS - 1, -1, -1)]
+        counts = flags.get(patient.id, {"total": 0, "urgent": 0})
+        rows.append(
+            {
+                "patient_id": patient.id,
+                "display_name": patient.display_name,
+                "phase": phases[patient.id].name,
+                "last_checkin_at": _utc(last_checkin_at),
+                "mood_trend": [moods[patient.id].get(day) for day in days],
+                "mood_trend_until": today,
+                "next_ketamine_session": next_dosing.get(patient.id),
+                "next_integration_session": next_integration.get(patient.id),
+                "unread_shared_count": unread.get(patient.id, 0),
+                "open_flag_count": counts["total"],
+                "urgent_flag_count": counts["urgent"],
+            }
+        )
+    rows.sort(key=_SORT_KEYS[sort])
+    return rows
+
+
+def _name_key(row) -> tuple:
+    return (row["display_name"].casefold(), str(row["patient_id"]))
+
+
+def _silence_key(row) -> tuple:
+    at = row["last_checkin_at"]
+    return (at is not None, at.timestamp() if at else 0.0, *_name_key(row))
+
+
+_SORT_KEYS = {
+    "attention": lambda row: (-row["urgent_flag_count"], -row["open_flag_count"], *_name_key(row)),
+    "name": _name_key,
+    "last_checkin": _silence_key,
+}
+
+
+def _utc(value):
+    # A scalar subquery's column is untyped: SQLite answers a string there.
+    if value is None or isinstance(value, datetime):
+        return value
+    return UTCDateTime().process_result_value(datetime.fromisoformat(value), None)
+
+
+def _daily_moods(
+    patient_ids: list[uuid.UUID], start: datetime, end: datetime
+) -> dict[uuid.UUID, dict[date, float]]:
+    """Mean mood of shared check-ins per patient and local day in `[start, end)`; one statement."""
+    day = local_day(CheckIn.recorded_at, CheckIn.recorded_offset_minutes)
+    rows = db.session.execute(
+        select(CheckIn.patient_id, day, func.avg(CheckIn.mood))
+        .where(
+            CheckIn.patient_id.in_(patient_ids),
+            CheckIn.shared.is_(True),
+            CheckIn.recorded_at >= start,
+            CheckIn.recorded_at < end,
+        )
+        .group_by(CheckIn.patient_id, day)
+    )
+    moods: dict[uuid.UUID, dict[date, float]] = defaultdict(dict)
+    for patient_id, on, mood in rows:
+        moods[patient_id][on] = round(float(mood), 2)
+    return moods
+
+
+def _window_starts(patient_ids: list[uuid.UUID], now: datetime):
+    """Each patient's window start, as a CTE of `(patient_id, since)`."""
+    last = (
+        select(func.max(IntegrationSession.scheduled_at))
+        .where(
+            IntegrationSession.patient_id == User.id,
+            IntegrationSession.status != "cancelled",
+            IntegrationSession.scheduled_at <= now,
+        )
+        .correlate(User)
+        .scalar_subquery()
+    )
+    since = func.coalesce(last, _at(now - DEFAULT_WINDOW), type_=UTCDateTime())
+    return (
+        select(User.id.label("patient_id"), since.label("since"))
+        .where(User.id.in_(patient_ids))
+        .cte("windows")
+    )
+
+
+def unread_counts(
+    therapist: User, patient_ids: list[uuid.UUID], now: datetime | None = None
+) -> dict[uuid.UUID, int]:
+    """Shared items in each patient's window that `therapist` has not marked read; one statement.
+
+    Patients with nothing unread are absent from the answer.
+    """
+    if not patient_ids:
+        return {}
+    windows = _window_starts(patient_ids, now or utcnow())
+    parts = [
+        select(model.patient_id.label("patient_id"))
+        .join(windows, and_(windows.c.patient_id == model.patient_id, at >= windows.c.since))
+        .where(model.shared.is_(True), ~_is_read(therapist, item_type, model.id))
+        for item_type, (model, at) in ITEM_SOURCES.items()
+    ]
+    items = union_all(*parts).subquery()
+    rows = db.session.execute(select(items.c.patient_id, func.count()).group_by(items.c.patient_id))
+    return {patient_id: count for patient_id, count in rows}
+
+
+def _is_read(therapist: User, item_type: str, item_id):
+    return exists().where(
+        ReadMark.therapist_id == therapist.id,
+        ReadMark.item_type == item_type,
+        ReadMark.item_id == item_id,
+    )
+
+
+def _read_mark(therapist: User, item_type: str, model):
+    """Outer-join condition: this therapist's mark on this item, if any."""
+    return and_(
+        ReadMark.therapist_id == therapist.id,
+        ReadMark.item_type == item_type,
+        ReadMark.item_id == model.id,
+    )
+
+
+# --- the window -------------------------------------------------------------------
+
+
+def window_start(patient_id: uuid.UUID, now: datetime) -> datetime:
+    """Where a patient's window starts (see the module's docstring); one statement."""
+    last = schedule.last_integration_session_before(patient_id, now)
+    return last.scheduled_at if last is not None else now - DEFAULT_WINDOW
+
+
+# --- items as a therapist reads them ----------------------------------------------
+
+
+def checkin_item(checkin: CheckIn, read_at: datetime | None) -> dict:
+    """A shared check-in, with the time as the patient lived it."""
+    return {
+        "type": "checkin",
+        "id": checkin.id,
+        "at": checkin.recorded_at_local,
+        "read": read_at is not None,
+        "discuss_next_session": checkin.discuss_next_session,
+        "recorded_at": checkin.recorded_at_local,
+        "mood": checkin.mood,
+        "anxiety": checkin.anxiety,
+        "energy": checkin.energy,
+        "sleep_quality": checkin.sleep_quality,
+        "emotions": list(checkin.emotions or []),
+        "note": checkin.note,
+    }
+
+
+def entry_item(entry: JournalEntry, prompt_text: str | None, read_at: datetime | None) -> dict:
+    """A shared journal entry with the text of the prompt it answers."""
+    return {
+        "type": "entry",
+        "id": entry.id,
+        "at": entry.written_at_local,
+        "read": read_at is not None,
+        "discuss_next_session": entry.discuss_next_session,
+        "written_at": entry.written_at_local,
+        "body": entry.body,
+        "prompt_id": entry.prompt_id,
+        "prompt_text": prompt_text,
+        "ketamine_session_id": entry.ketamine_session_id,
+    }
+
+
+def response_item(response: MeasureResponse, read_at: datetime | None) -> dict:
+    """A shared questionnaire: answers, total and band as scored by the server."""
+    return {
+        "type": "measure_response",
+        "id": response.id,
+        "at": response.completed_at,
+        "read": read_at is not None,
+        "discuss_next_session": response.discuss_next_session,
+        "completed_at": response.completed_at,
+        "instrument": response.instrument,
+        "answers": list(response.answers),
+        "total": response.total,
+        "severity": response.severity,
+        "threshold": scoring.threshold(response.instrument, response.total),
+    }
+
+
+def ketamine_item(session: KetamineSession) -> dict:
+    """A dosing session on the timeline; sessions have nothing to mark read (`read` None)."""
+    return {
+        "type": "ketamine_session",
+        "id": session.id,
+        "at": session.scheduled_at,
+        "read": None,
+        "scheduled_at": session.scheduled_at,
+        "route": session.route,
+        "dose_mg": session.dose_mg,
+        "setting": session.setting,
+        "status": session.status,
+    }
+
+
+def integration_item(session: IntegrationSession) -> dict:
+    """An integration session on the timeline (`read` None)."""
+    return {
+        "type": "integration_session",
+        "id": session.id,
+        "at": session.scheduled_at,
+        "read": None,
+        "scheduled_at": session.scheduled_at,
+        "duration_minutes": session.duration_minutes,
+        "status": session.status,
+        "therapist_id": session.therapist_id,
+    }
+
+
+def _checkins(therapist, patient_id, conditions, limit=None):
+    statement = (
+        select(CheckIn, ReadMark.read_at)
+        .outerjoin(ReadMark, _read_mark(therapist, "checkin", CheckIn))
+        .where(CheckIn.patient_id == patient_id, CheckIn.shared.is_(True), *conditions)
+        .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [checkin_item(checkin, read_at) for checkin, read_at in db.session.execute(statement)]
+
+
+def _entries(therapist, patient_id, conditions, limit=None):
+    statement = (
+        select(JournalEntry, Prompt.text, ReadMark.read_at)
+        .outerjoin(Prompt, Prompt.id == JournalEntry.prompt_id)
+        .outerjoin(ReadMark, _read_mark(therapist, "entry", JournalEntry))
+        .where(JournalEntry.patient_id == patient_id, JournalEntry.shared.is_(True), *conditions)
+        .order_by(JournalEntry.written_at.desc(), JournalEntry.id.desc())
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [
+        entry_item(entry, prompt_text, read_at)
+        for entry, prompt_text, read_at in db.session.execute(statement)
+    ]
+
+
+def _responses(therapist, patient_id, conditions, limit=None):
+    statement = (
+        select(MeasureResponse, ReadMark.read_at)
+        .outerjoin(ReadMark, _read_mark(therapist, "measure_response", MeasureResponse))
+        .where(
+            MeasureResponse.patient_id == patient_id,
+            MeasureResponse.shared.is_(True),
+            *conditions,
+        )
+        .order_by(MeasureResponse.completed_at.desc(), MeasureResponse.id.desc())
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [response_item(response, read_at) for response, read_at in db.session.execute(statement)]
+
+
+def _sessions(model, make, patient_id, conditions, limit=None):
+    statement = (
+        select(model)
+        .where(model.patient_id == patient_id, *conditions)
+        .order_by(model.scheduled_at.desc(), model.id.desc())
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [make(session) for session in db.session.scalars(statement)]
+
+
+# --- the timeline -----------------------------------------------------------------
+
+
+@dataclass
+class Timeline:
+    patient_id: uuid.UUID
+    since: datetime
+    until: datetime | None
+    items: list[dict]
+    next_cursor: str | None
+
+
+def timeline(
+    therapist: User,
+    patient: User,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> Timeline:
+    """Shared items and sessions of `patient` in `[since, until)`, newest first; six statements.
+
+    `since` defaults to the window's start, `until` to no end (booked
+    sessions ahead come first). Ties at one instant are ordered by
+    TIMELINE_TYPES, then id. Each kind is read with its own index range scan
+    limited to `limit + 1` rows after the cursor, and the kinds are merged
+    here, so the cost follows the page size, not the history.
+    """
+    now = now or utcnow()
+    if since is None:
+        since = window_start(patient.id, now)
+    position = _decode_cursor(cursor, therapist, patient) if cursor else None
+    fetch = limit + 1
+
+    def bounds(kind: str, at, item_id) -> list:
+        conditions = [at >= since]
+        if until is not None:
+            conditions.append(at < until)
+        if position is not None:
+            conditions.append(_after(position, _RANK[kind], at, item_id))
+        return conditions
+
+    items = [
+        *_checkins(
+            therapist, patient.id, bounds("checkin", CheckIn.recorded_at, CheckIn.id), fetch
+        ),
+        *_entries(
+            therapist, patient.id, bounds("entry", JournalEntry.written_at, JournalEntry.id), fetch
+        ),
+        *_responses(
+            therapist,
+            patient.id,
+            bounds("measure_response", MeasureResponse.completed_at, MeasureResponse.id),
+            fetch,
+        ),
+        *_sessions(
+            KetamineSession,
+            ketamine_item,
+            patient.id,
+            bounds("ketamine_session", KetamineSession.scheduled_at, KetamineSession.id),
+            fetch,
+        ),
+        *_sessions(
+            IntegrationSession,
+            integration_item,
+            patient.id,
+            bounds("integration_session", IntegrationSession.scheduled_at, IntegrationSession.id),
+            fetch,
+        ),
+    ]
+    items.sort(key=_timeline_key, reverse=True)
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = _encode_cursor(items[-1], therapist, patient)
+    return Timeline(patient.id, since, until, items, next_cursor)
+
+
+def _timeline_key(item: dict) -> tuple:
+    # Sorted in reverse: newest first, then by TIMELINE_TYPES, then id descending.
+    return (item["at"], -_RANK[item["type"]], item["id"])
+
+
+def _after(position: tuple[datetime, int, uuid.UUID], rank: int, at, item_id):
+    """Rows of one kind (`rank`) that come after the cursor in timeline order."""
+    after_at, after_rank, after_id = position
+    if rank > after_rank:
+        return at <= after_at
+    if rank < after_rank:
+        return at < after_at
+    return or_(at < after_at, and_(at == after_at, item_id < after_id))
+
+
+def _cursor_context(therapist: User, patient: User) -> str:
+    return f"timeline:{therapist.id}:{patient.id}"
+
+
+def _encode_cursor(item: dict, therapist: User, patient: User) -> str:
+    # Encrypted, not just encoded: a cursor travels in a URL (and so into
+    # access logs), and the time someone journaled is health data. Bound to
+    # the reader and the patient, so it cannot be replayed elsewhere.
+    text = f"{item['at'].isoformat()}|{item['type']}|{item['id']}"
+    sealed = keyring().encrypt(text, _cursor_context(therapist, patient))
+    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, therapist: User, patient: User) -> tuple[datetime, int, uuid.UUID]:
+    try:
+        sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        text = keyring().decrypt(sealed, _cursor_context(therapist, patient))
+        at_text, kind, id_text = text.split("|")
+        at = datetime.fromisoformat(at_text)
+        if at.tzinfo is None or kind not in _RANK:
+            raise ValueError
+        return at, _RANK[kind], uuid.UUID(id_text)
+    except (ValueError, binascii.Error, DecryptionError, UnicodeDecodeError):
+        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})
+
+
+# --- the brief ----------------------------------------------------------------------
+
+
+def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dict:
+    """Everything for the next integration session on one page; fourteen statements.
+
+    - `patient`: id, name, time zone and phase now.
+    - `window`: `since` the last integration session (or DEFAULT_WINDOW),
+      `until` now, and that session and the next one.
+    - `discuss_next_session`: shared items in the window the patient marked
+      to discuss, newest first, whatever their kind.
+    - `entries`: the other shared entries in the window, with their prompts.
+    - `mood`: average, lowest and highest mood of the window's shared
+      check-ins, a daily series (every local day, None without a check-in),
+      and the same figures for the previous window (from the integration
+      session before, or as long again before `since`) with the change.
+    - `scores`: per instrument, the latest shared response with severity,
+      change from baseline and markers (`server.measures.queries`).
+    - `sessions`: dosing sessions in the window and the next ones ahead.
+    - `flags`: open visible flags, urgent first; a flag's source is named
+      only while it is shared.
+    """
+    now = now or utcnow()
+    last_two = list(
+        db.session.scalars(
+            select(IntegrationSession)
+            .where(
+                IntegrationSession.patient_id == patient.id,
+                IntegrationSession.status != "cancelled",
+                IntegrationSession.scheduled_at <= now,
+            )
+            .order_by(IntegrationSession.scheduled_at.desc(), IntegrationSession.id.desc())
+            .limit(2)
+        )
+    )
+    last = last_two[0] if last_two else None
+    since = last.scheduled_at if last else now - DEFAULT_WINDOW
+    previous_since = last_two[1].scheduled_at if len(last_two) > 1 else since - (now - since)
+    upcoming = schedule.next_integration_session(patient.id, now)
+    phase = phase_at(patient, now)
+
+    in_window = [CheckIn.recorded_at >= since]
+    discussed = _checkins(
+        therapist, patient.id, [*in_window, CheckIn.discuss_next_session.is_(True)]
+    )
+    entries = _entries(therapist, patient.id, [JournalEntry.written_at >= since])
+    discussed += [entry for entry in entries if entry["discuss_next_session"]]
+    discussed += _responses(
+        therapist,
+        patient.id,
+        [MeasureResponse.completed_at >= since, MeasureResponse.discuss_next_session.is_(True)],
+    )
+    discussed.sort(key=_timeline_key, reverse=True)
+
+    dosing = _sessions(
+        KetamineSession, ketamine_item, patient.id, [KetamineSession.scheduled_at >= since]
+    )
+    dosing.reverse()  # oldest first: the order they take place in
+    return {
+        "patient": {
+            "id": patient.id,
+            "display_name": patient.display_name,
+            "time_zone": patient.time_zone,
+            "phase": phase.name,
+        },
+        "window": {
+            "since": since,
+            "until": now,
+            "last_integration_session": last,
+            "next_integration_session": upcoming,
+        },
+        "discuss_next_session": discussed,
+        "entries": [entry for entry in entries if not entry["discuss_next_session"]],
+        "mood": _mood_summary(patient, previous_since, since, now),
+        "scores": _latest_scores(patient.id),
+        "sessions": {
+            "in_window": [item for item in dosing if item["at"] <= now],
+            "upcoming": [
+                item for item in dosing if item["at"] > now and item["status"] == "scheduled"
+            ][:UPCOMING_DOSING],
+        },
+        "flags": flag_queries.patient_flags([patient.id], open_only=True),
+    }
+
+
+def _mood_summary(patient: User, previous_since: datetime, since: datetime, now: datetime):
+    """Mood of this window and the previous one, from shared check-ins; one statement."""
+    day = local_day(CheckIn.recorded_at, CheckIn.recorded_offset_minutes)
+    current = case((CheckIn.recorded_at >= since, 1), else_=0)
+    # Labelled in a subquery, so the outer GROUP BY names columns rather
+    # than repeating expressions with bound parameters (PostgreSQL would see
+    # two different expressions).
+    shared = (
+        select(CheckIn.mood, day.label("day"), current.label("current"))
+        .where(
+            CheckIn.patient_id == patient.id,
+            CheckIn.shared.is_(True),
+            CheckIn.recorded_at >= previous_since,
+            CheckIn.recorded_at <= now,
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            shared.c.current,
+            shared.c.day,
+            func.sum(shared.c.mood),
+            func.min(shared.c.mood),
+            func.max(shared.c.mood),
+            func.count(),
+        )
+        .group_by(shared.c.current, shared.c.day)
+        .order_by(shared.c.day)
+    ).all()
+    windows = {1: [], 0: []}
+    for is_current, on, total, low, high, count in rows:
+        windows[int(is_current)].append((on, int(total), low, high, count))
+
+    tz = zone(patient.time_zone)
+    first, last = since.astimezone(tz).date(), now.astimezone(tz).date()
+    by_day = {on: (total, low, high, count) for on, total, low, high, count in windows[1]}
+    days = []
+    for offset in range((last - first).days + 1):
+        on = first + timedelta(days=offset)
+        total, low, high, count = by_day.get(on, (None, None, None, 0))
+        days.append(
+            {
+                "date": on,
+                "average": round(total / count, 2) if count else None,
+                "min": low,
+                "max": high,
+                "checkin_count": count,
+            }
+        )
+    summary = _summary(windows[1])
+    previous = _summary(windows[0]) | {"since": previous_since, "until": since}
+    change = None
+    if summary["average"] is not None and previous["average"] is not None:
+        change = round(summary["average"] - previous["average"], 2)
+    return summary | {"days": days, "previous": previous, "change": change}
+
+
+def _summary(days: list[tuple]) -> dict:
+    count = sum(day[4] for day in days)
+    if not count:
+        return {"average": None, "min": None, "max": None, "checkin_count": 0}
+    return {
+        "average": round(sum(day[1] for day in days) / count, 2),
+        "min": min(day[2] for day in days),
+        "max": max(day[3] for day in days),
+        "checkin_count": count,
+    }
+
+
+def _latest_scores(patient_id: uuid.UUID) -> list[dict]:
+    """The latest shared response of each instrument, with its trend; three statements."""
+    history = measure_queries.score_trends([patient_id])[patient_id]
+    latest = {}
+    for item in history:  # oldest first, so the last one of each instrument wins
+        latest[item["instrument"]] = item
+    return [
+        {
+            "instrument": name,
+            "response_id": item["id"],
+            "completed_at": item["completed_at"],
+            "total": item["total"],
+            "severity": item["severity"],
+            "threshold": item["threshold"],
+            "baseline_total": item["baseline_total"],
+            "change_from_baseline": item["change_from_baseline"],
+            "markers": item["markers"],
+        }
+        for name, item in ((name, latest[name]) for name in scoring.INSTRUMENTS if name in latest)
+    ]
+
+
+# --- marking read -------------------------------------------------------------------
+
+
+def shared_item_patient(therapist: User, item_type: str, item_id: uuid.UUID) -> uuid.UUID | None:
+    """The patient of a shared item on `therapist`'s care team, or None; one statement.
+
+    None alike for a missing item, a private one and another care team's,
+    so the caller answers them all with the same 404.
+    """
+    model, _ = ITEM_SOURCES[item_type]
+    return db.session.scalar(
+        select(model.patient_id)
+        .join(User, User.id == model.patient_id)
+        .join(
+            CareTeamMember,
+            and_(
+                CareTeamMember.patient_id == model.patient_id,
+                CareTeamMember.therapist_id == therapist.id,
+            ),
+        )
+        .where(
+            model.id == item_id,
+            model.shared.is_(True),
+            User.role == "patient",
+            User.clinic_id == therapist.clinic_id,
+        )
+    )

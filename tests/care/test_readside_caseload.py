@@ -1,0 +1,213 @@
+"""The caseload: one row per patient on my care team, as a therapist reads it at a glance."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from server.care import readside
+from tests import factories
+from tests.care.readside_world import NOW, WINDOW_SHARED, build, local
+
+URL = "/api/v1/patients"
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """The read side's clock at NOW (noon in New York), so days and windows are exact."""
+    monkeypatch.setattr(readside, "utcnow", lambda: NOW)
+    return NOW
+
+
+@pytest.fixture
+def world(clinic, therapist):
+    return build(clinic, therapist)
+
+
+def _at(text):
+    return datetime.fromisoformat(text)
+
+
+def _rows(client, **query):
+    response = client.get(URL, query_string=query)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["next_cursor"] is None
+    return response.get_json()["items"]
+
+
+def test_a_row_shows_what_the_patient_shared(as_user, therapist, world, frozen):
+    (row,) = _rows(as_user(therapist))
+    s = world.sessions
+    assert row["patient_id"] == str(world.patient.id)
+    assert row["display_name"] == "Ana Reyes"
+    # The private check-in two hours later is not "the last check-in".
+    assert _at(row["last_checkin_at"]) == world.checkins["d0"].recorded_at
+    # Oldest (13 days ago) to today; the private check-ins of days 0 and 1 are
+    # neither a point nor part of a mean; day 2 is the mean of 4 and 6.
+    assert row["mood_trend"] == [8, *[None] * 4, 6, None, None, 3, None, None, 5, None, 7]
+    assert row["mood_trend_until"] == "2025-06-15"
+    assert row["next_ketamine_session"]["id"] == str(s["k3"].id)
+    assert _at(row["next_ketamine_session"]["scheduled_at"]) == s["k3"].scheduled_at
+    assert row["next_integration_session"]["id"] == str(s["i3"].id)
+    assert row["unread_shared_count"] == len(WINDOW_SHARED)
+    # The flag raised from a private response and the acknowledged one are not counted.
+    assert (row["open_flag_count"], row["urgent_flag_count"]) == (2, 1)
+    assert row["phase"] == "integration"
+
+
+def test_a_new_patient_has_an_empty_row(as_user, clinic, therapist, frozen):
+    factories.user(clinic, "patient", therapist=therapist, display_name="Ben")
+    (row,) = _rows(as_user(therapist))
+    assert row["mood_trend"] == [None] * 14
+    assert row["last_checkin_at"] is None and row["unread_shared_count"] == 0
+    assert row["next_ketamine_session"] is None and row["next_integration_session"] is None
+    assert row["phase"] == "preparation"
+
+
+def test_only_my_care_team_is_listed(as_user, clinic, therapist, world):
+    colleague = factories.user(clinic, "therapist")
+    factories.user(clinic, "patient", therapist=colleague, display_name="Not mine")
+    elsewhere = factories.clinic()
+    factories.user(elsewhere, "patient", display_name="Other clinic")
+    assert [row["display_name"] for row in _rows(as_user(therapist))] == ["Ana Reyes"]
+    assert _rows(as_user(colleague))[0]["display_name"] == "Not mine"
+
+
+def test_urgent_flags_first_then_open_flags_then_name(as_user, clinic, therapist):
+    calm = factories.user(clinic, "patient", therapist=therapist, display_name="alma")
+    worried = factories.user(clinic, "patient", therapist=therapist, display_name="Zoe")
+    urgent = factories.user(clinic, "patient", therapist=therapist, display_name="Yusuf")
+    another = factories.user(clinic, "patient", therapist=therapist, display_name="Bea")
+    factories.flag(worried, "phq9_severe")
+    factories.flag(urgent, "phq9_item9")
+    factories.checkin(another, recorded_at=NOW - timedelta(days=1))
+    factories.checkin(calm, recorded_at=NOW - timedelta(days=9))
+    client = as_user(therapist)
+    assert [row["display_name"] for row in _rows(client)] == ["Yusuf", "Zoe", "alma", "Bea"]
+    assert [row["display_name"] for row in _rows(client, sort="name")] == [
+        "alma",
+        "Bea",
+        "Yusuf",
+        "Zoe",
+    ]
+    # Longest without a shared check-in first: never, then 9 days ago, then yesterday.
+    assert [row["display_name"] for row in _rows(client, sort="last_checkin")] == [
+        "Yusuf",
+        "Zoe",
+        "alma",
+        "Bea",
+    ]
+    response = client.get(URL, query_string={"sort": "mood"})
+    assert response.status_code == 422 and "sort" in response.get_json()["errors"]
+
+
+def test_unread_count_drops_as_i_mark_items_read(as_user, therapist, world, frozen):
+    client = as_user(therapist)
+    assert _rows(client)[0]["unread_shared_count"] == 8
+    assert client.post(f"/api/v1/checkins/{world.checkins['d0'].id}/read").status_code == 204
+    assert client.post(f"/api/v1/entries/{world.entries['d3_discuss'].id}/read").status_code == 204
+    response_id = world.responses["d2_phq9"].id
+    assert client.post(f"/api/v1/measures/responses/{response_id}/read").status_code == 204
+    assert _rows(client)[0]["unread_shared_count"] == 5
+    # Marking again is harmless, and an item from before the window was never counted.
+    assert client.post(f"/api/v1/checkins/{world.checkins['d0'].id}/read").status_code == 204
+    assert client.post(f"/api/v1/entries/{world.entries['d10'].id}/read").status_code == 204
+    assert _rows(client)[0]["unread_shared_count"] == 5
+
+
+def test_read_marks_are_my_own(as_user, clinic, therapist, world, frozen):
+    colleague = factories.user(clinic, "therapist")
+    from server.clinics.models import CareTeamMember
+    from server.extensions import db
+
+    db.session.add(CareTeamMember(patient_id=world.patient.id, therapist_id=colleague.id))
+    db.session.commit()
+    mine = as_user(therapist)
+    for _, key in WINDOW_SHARED[:3]:
+        assert mine.post(f"/api/v1/checkins/{world.checkins[key].id}/read").status_code == 204
+    assert _rows(mine)[0]["unread_shared_count"] == 5
+    assert _rows(as_user(colleague))[0]["unread_shared_count"] == 8
+
+
+def test_unsharing_takes_effect_on_the_next_request(as_user, therapist, patient, world, frozen):
+    client = as_user(therapist)
+    before = _rows(client)[0]
+    entry = world.entries["d3_discuss"]
+    owner = as_user(world.patient)
+    response = owner.patch(f"/api/v1/entries/{entry.id}", json={"version": 1, "shared": False})
+    assert response.status_code == 200, response.get_json()
+    checkin = world.checkins["d0"]
+    response = owner.patch(f"/api/v1/checkins/{checkin.id}", json={"version": 1, "shared": False})
+    assert response.status_code == 200, response.get_json()
+    after = _rows(client)[0]
+    assert after["unread_shared_count"] == before["unread_shared_count"] - 2
+    assert after["mood_trend"][-1] is None
+    assert _at(after["last_checkin_at"]) == world.checkins["d2b"].recorded_at
+
+
+def test_the_window_restarts_at_each_integration_session(as_user, therapist, world, frozen):
+    # A session held yesterday: what was shared before it no longer waits to be read.
+    factories.integration_session(
+        world.patient, therapist, scheduled_at=local(1, 15), status="completed"
+    )
+    assert _rows(as_user(therapist))[0]["unread_shared_count"] == 1  # the check-in of today
+
+
+def test_without_an_integration_session_the_window_is_thirty_days(
+    as_user, clinic, therapist, frozen
+):
+    person = factories.user(clinic, "patient", therapist=therapist)
+    factories.checkin(person, recorded_at=NOW - timedelta(days=31), shared=True)
+    factories.checkin(person, recorded_at=NOW - timedelta(days=29), shared=True)
+    factories.entry(person, written_at=NOW - timedelta(days=2), shared=True)
+    factories.measure_response(person, "gad7", completed_at=NOW - timedelta(days=40))
+    assert _rows(as_user(therapist))[0]["unread_shared_count"] == 2
+
+
+def test_the_caseload_is_audited_without_content(as_user, therapist, world):
+    from sqlalchemy import select
+
+    from server.audit.models import AuditEvent
+    from server.extensions import db
+
+    _rows(as_user(therapist))
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "caseload_read"))
+    assert event.actor_id == therapist.id and event.patient_id is None
+    assert event.object_type == "caseload"
+
+
+def _populate(patient, therapist, index):
+    """A patient with a few of everything, so each statement has rows to read."""
+    factories.ketamine_session(patient, scheduled_at=NOW - timedelta(days=10), status="completed")
+    factories.ketamine_session(patient, scheduled_at=NOW + timedelta(days=3 + index % 5))
+    factories.integration_session(patient, therapist, scheduled_at=NOW - timedelta(days=7))
+    factories.integration_session(patient, therapist, scheduled_at=NOW + timedelta(days=5))
+    for day in range(3):
+        factories.checkin(patient, recorded_at=NOW - timedelta(days=day), mood=index % 11)
+    factories.checkin(patient, recorded_at=NOW - timedelta(hours=1), shared=False)
+    factories.entry(patient, written_at=NOW - timedelta(days=1))
+    factories.measure_response(patient, "phq9", completed_at=NOW - timedelta(days=2))
+    factories.flag(patient, "phq9_item9" if index % 2 else "phq9_severe")
+
+
+def test_the_caseload_costs_the_same_statements_for_1_or_50_patients(
+    as_user, clinic, therapist, count_statements, frozen
+):
+    client = as_user(therapist)
+
+    def cost(expected_rows):
+        with count_statements() as statements:
+            rows = _rows(client)
+        assert len(rows) == expected_rows
+        return len(statements)
+
+    first = factories.user(clinic, "patient", therapist=therapist)
+    _populate(first, therapist, 0)
+    one = cost(1)
+    for index in range(1, 50):
+        patient = factories.user(clinic, "patient", therapist=therapist)
+        _populate(patient, therapist, index)
+    assert cost(50) == one
+    # Reading the caseload itself (without signing in and auditing) is seven statements.
+    with count_statements() as statements:
+        readside.caseload(therapist, now=NOW)
+    assert len(statements) == 7
