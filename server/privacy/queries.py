@@ -1,0 +1,176 @@
+"""Everything stored about one patient, read for their export.
+
+One statement per table (joins where an item needs a name or a prompt's
+text), whatever the number of rows, so an export of years of journaling
+costs the same number of round trips as an empty one. Each function
+returns rows the export schemas dump as they are.
+"""
+
+import uuid
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
+from server.audit.models import AuditEvent
+from server.auth.models import ApiToken, LoginSession, User
+from server.care.models import IntegrationSession, KetamineSession
+from server.clinics.models import CareTeamMember, Clinic
+from server.extensions import db
+from server.flags.models import Flag
+from server.journal.models import CheckIn, DeletedItem, JournalEntry, Prompt, PromptAssignment
+from server.measures.models import MeasureResponse
+from server.measures.queries import measure_plan
+from server.push.models import Notification, PushSubscription
+
+
+def _all(statement) -> list:
+    return list(db.session.scalars(statement))
+
+
+def clinic(patient: User) -> Clinic | None:
+    return db.session.get(Clinic, patient.clinic_id)
+
+
+def care_team(patient_id: uuid.UUID) -> list[dict]:
+    rows = db.session.execute(
+        select(CareTeamMember.therapist_id, User.display_name, CareTeamMember.added_at)
+        .join(User, User.id == CareTeamMember.therapist_id)
+        .where(CareTeamMember.patient_id == patient_id)
+        .order_by(CareTeamMember.added_at, CareTeamMember.therapist_id)
+    )
+    return [row._asdict() for row in rows]
+
+
+def plan(patient_id: uuid.UUID):
+    return measure_plan(patient_id)
+
+
+def checkins(patient_id: uuid.UUID) -> list[CheckIn]:
+    return _all(
+        select(CheckIn)
+        .where(CheckIn.patient_id == patient_id)
+        .order_by(CheckIn.recorded_at, CheckIn.id)
+    )
+
+
+def entries(patient_id: uuid.UUID) -> list[dict]:
+    """Entries with the text of the prompt each answers (None if none, or it was removed)."""
+    rows = db.session.execute(
+        select(JournalEntry, Prompt.text)
+        .outerjoin(Prompt, Prompt.id == JournalEntry.prompt_id)
+        .where(JournalEntry.patient_id == patient_id)
+        .order_by(JournalEntry.written_at, JournalEntry.id)
+    )
+    return [{"entry": entry, "prompt_text": text} for entry, text in rows]
+
+
+def measure_responses(patient_id: uuid.UUID) -> list[MeasureResponse]:
+    return _all(
+        select(MeasureResponse)
+        .where(MeasureResponse.patient_id == patient_id)
+        .order_by(MeasureResponse.completed_at, MeasureResponse.id)
+    )
+
+
+def ketamine_sessions(patient_id: uuid.UUID) -> list[KetamineSession]:
+    return _all(
+        select(KetamineSession)
+        .where(KetamineSession.patient_id == patient_id)
+        .order_by(KetamineSession.scheduled_at, KetamineSession.id)
+    )
+
+
+def integration_sessions(patient_id: uuid.UUID) -> list[dict]:
+    therapist = aliased(User)
+    rows = db.session.execute(
+        select(IntegrationSession, therapist.display_name)
+        .outerjoin(therapist, therapist.id == IntegrationSession.therapist_id)
+        .where(IntegrationSession.patient_id == patient_id)
+        .order_by(IntegrationSession.scheduled_at, IntegrationSession.id)
+    )
+    return [{"session": session, "therapist_name": name} for session, name in rows]
+
+
+def prompt_assignments(patient_id: uuid.UUID) -> list[dict]:
+    rows = db.session.execute(
+        select(PromptAssignment, Prompt.text)
+        .join(Prompt, Prompt.id == PromptAssignment.prompt_id)
+        .where(PromptAssignment.patient_id == patient_id)
+        .order_by(PromptAssignment.created_at, PromptAssignment.id)
+    )
+    return [{"assignment": assignment, "prompt_text": text} for assignment, text in rows]
+
+
+def flags(patient_id: uuid.UUID) -> list[Flag]:
+    return _all(select(Flag).where(Flag.patient_id == patient_id).order_by(Flag.raised_at, Flag.id))
+
+
+def push_subscriptions(user_id: uuid.UUID) -> list[PushSubscription]:
+    return _all(
+        select(PushSubscription)
+        .where(PushSubscription.user_id == user_id)
+        .order_by(PushSubscription.created_at, PushSubscription.id)
+    )
+
+
+def notifications(user_id: uuid.UUID) -> list[Notification]:
+    return _all(
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.due_at, Notification.id)
+    )
+
+
+def deleted_items(patient_id: uuid.UUID) -> list[DeletedItem]:
+    return _all(
+        select(DeletedItem)
+        .where(DeletedItem.patient_id == patient_id)
+        .order_by(DeletedItem.deleted_at, DeletedItem.id)
+    )
+
+
+def api_tokens(user_id: uuid.UUID) -> list[ApiToken]:
+    return _all(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at))
+
+
+def login_sessions(user_id: uuid.UUID) -> list[LoginSession]:
+    return _all(
+        select(LoginSession)
+        .where(LoginSession.user_id == user_id)
+        .order_by(LoginSession.created_at)
+    )
+
+
+def audit_trail(user_id: uuid.UUID) -> list[dict]:
+    """Events about the patient's data and events the patient caused, oldest first.
+
+    The actor's name is joined in so the patient reads who looked, not an id.
+    Where and from which browser is shown only for the patient's own actions:
+    a therapist's address is that therapist's data, not the patient's.
+    """
+    actor = aliased(User)
+    rows = db.session.execute(
+        select(AuditEvent, actor.display_name)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .where(or_(AuditEvent.patient_id == user_id, AuditEvent.actor_id == user_id))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    trail = []
+    for event, actor_name in rows:
+        own = event.actor_id == user_id
+        trail.append(
+            {
+                "id": event.id,
+                "at": event.at,
+                "action": event.action,
+                "actor_id": event.actor_id,
+                "actor_role": event.actor_role,
+                "actor_name": actor_name,
+                "by_me": own,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "ip_address": event.ip_address if own else None,
+                "user_agent": event.user_agent if own else None,
+            }
+        )
+    return trail
