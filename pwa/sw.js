@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "40e116723d89";
+const VERSION = "4df98c45f67b";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -146,7 +146,8 @@ self.addEventListener("fetch", (event) => {
   // Health data: straight to the network, never into a cache.
   if (url.pathname.startsWith("/api/")) return;
   if (request.mode === "navigate") {
-    event.respondWith(navigation(event));
+    // Only the patient app's page; other pages (the therapist workspace) are their own.
+    if (url.pathname === "/" || url.pathname === "/index.html") event.respondWith(navigation(event));
   } else if (NETWORK_FIRST.includes(url.pathname)) {
     event.respondWith(networkFirst(request));
   } else if (SHELL.includes(url.pathname)) {

@@ -54,7 +54,11 @@ async function route() {
   const path = location.hash.replace(/^#/, "") || "/today";
   const found = match(path);
   if (!found) return navigate(session.me ? "/today" : "/signin");
-  if (!found.open && !session.me) return navigate("/signin");
+  if (!found.open && !session.me) {
+    // Back to where the patient was going (e.g. a notification's screen) after signing in.
+    sessionStorage.setItem("between.after-signin", path);
+    return navigate("/signin");
+  }
   if (found.name === "signin" && session.me && session.verified) return navigate("/today");
   if (session.me && session.me.role !== "patient" && !found.open) return showStaffNotice();
 

@@ -128,8 +128,7 @@ export async function submit(entry) {
 
 async function replay() {
   if (!session.me) return;
-  const items = (await getAll("outbox")).filter(mine);
-  if (!items.some((item) => item.state === "waiting")) return;
+  if (!(await getAll("outbox")).filter(mine).some((item) => item.state === "waiting")) return;
   try {
     await refreshMe(); // a fresh CSRF token before any replay
   } catch (error) {
@@ -138,6 +137,8 @@ async function replay() {
     }
     return;
   }
+  // Chosen after refreshMe: only what this signed-in person wrote is sent under their session.
+  const items = (await getAll("outbox")).filter(mine);
   const heldIds = new Set(items.filter((item) => item.state === "held").map((item) => item.id));
   for (const item of items) {
     if (item.state === "held" || heldIds.has(item.id)) continue;

@@ -69,6 +69,23 @@ def page(context):
 # --- The patient PWA (appended) ------------------------------------------------
 
 
+def detached(*rows):
+    """Rows loaded, then let go of, so the test thread holds no database transaction.
+
+    On SQLite every transaction takes the write lock (server/dbsetup.py); a
+    test that merely read `patient.email` would keep the live server from
+    writing until the test ended.
+    """
+    from server.extensions import db
+
+    for row in rows:
+        db.session.refresh(row)
+    for row in rows:
+        db.session.expunge(row)
+    db.session.rollback()
+    return rows
+
+
 @pytest.fixture
 def care_team():
     """A clinic, a therapist and a patient on that therapist's care team (committed rows)."""
@@ -77,7 +94,7 @@ def care_team():
     clinic = factories.clinic()
     therapist = factories.user(clinic, "therapist")
     patient = factories.user(clinic, "patient", therapist=therapist, display_name="Robin")
-    return clinic, therapist, patient
+    return detached(clinic, therapist, patient)
 
 
 @pytest.fixture

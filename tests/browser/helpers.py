@@ -119,7 +119,12 @@ def fresh_rows(model, **where):
     statement = select(model)
     for name, value in where.items():
         statement = statement.where(getattr(model, name) == value)
-    return list(db.session.scalars(statement))
+    rows = list(db.session.scalars(statement))
+    # Let go of the rows and the transaction: on SQLite it holds the write lock.
+    for row in rows:
+        db.session.expunge(row)
+    db.session.rollback()
+    return rows
 
 
 def api_post(page: Page, base: str, path: str, body: dict):

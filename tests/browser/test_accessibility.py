@@ -14,6 +14,7 @@ from tests.browser.helpers import check_accessibility, screenshot, sign_in_via_a
 def lived_in(care_team):
     """A patient with three weeks of check-ins, entries, answers and two dosing sessions."""
     from server.db import utcnow
+    from server.extensions import db
 
     _, therapist, patient = care_team
     now = utcnow()
@@ -34,6 +35,7 @@ def lived_in(care_team):
             patient, "phq9", answers=answers, completed_at=now - timedelta(days=days_ago)
         )
     factories.measure_response(patient, "gad7", answers=[1, 1, 2, 1, 0, 1, 1])
+    db.session.rollback()  # hold no transaction (and so no SQLite write lock) during the test
     return patient
 
 

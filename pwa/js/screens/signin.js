@@ -39,7 +39,9 @@ export async function render(main, { navigate }) {
       await signIn(email.value.trim(), password.value);
       events.dispatchEvent(new Event("signed-in"));
       flush();
-      navigate("/today");
+      const next = sessionStorage.getItem("between.after-signin");
+      sessionStorage.removeItem("between.after-signin");
+      navigate(next && next.startsWith("/") && next !== "/signin" ? next : "/today");
     } catch (error) {
       const text =
         error instanceof OfflineError

@@ -92,7 +92,7 @@ export async function render(main) {
     let sessions;
     try {
       [checkins, responses, sessions] = await Promise.all([
-        listAll(`/checkins?since=${encodeURIComponent(new Date(from).toISOString())}`),
+        listAll(`/checkins?since=${encodeURIComponent(new Date(from).toISOString())}&limit=200`),
         listAll("/measures/responses?limit=200"),
         listAll(`/ketamine-sessions?since=${encodeURIComponent(new Date(from).toISOString())}&limit=200`).catch(
           () => [],
