@@ -1,0 +1,241 @@
+// The therapist workspace: boot, who is signed in, a hash router over screens
+// (one module each, loaded on demand), and the idle clock of the staff session.
+// Nothing here is imported by the patient app, and nothing is stored on the
+// device: what a screen shows lives in its DOM and goes when the session ends.
+
+import { h } from "/js/dom.js";
+import { call, onSession, setMe, signOut, state, whoAmI } from "./client.js";
+import { startIdle, stopIdle } from "./idle.js";
+
+const THERAPIST = ["therapist"];
+const ADMIN = ["admin"];
+const STAFF = ["therapist", "admin"];
+
+// [pattern, screen module, {keys: names of the captured groups, roles, open}]
+const ROUTES = [
+  [/^\/signin$/, "signin", { open: true }],
+  [/^\/signout$/, "signout", { open: true }],
+  [/^\/enrol$/, "enrol", { enrol: true }],
+  [/^\/caseload$/, "caseload", { roles: THERAPIST }],
+  [/^\/patients\/([\w-]+)$/, "patient", { keys: ["patientId"], roles: THERAPIST }],
+  [/^\/patients\/([\w-]+)\/brief$/, "brief", { keys: ["patientId"], roles: THERAPIST }],
+  [/^\/patients\/([\w-]+)\/schedule$/, "schedule", { keys: ["patientId"], roles: THERAPIST }],
+  [/^\/flags$/, "flags", { roles: THERAPIST }],
+  [/^\/prompts$/, "prompts", { roles: THERAPIST }],
+  [/^\/invites$/, "invites", { roles: STAFF }],
+  [/^\/audit$/, "audit", { roles: ADMIN }],
+];
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const announcer = document.getElementById("announce");
+let cleanup = null;
+let renderId = 0;
+let firstRender = true;
+/** Where to go after signing in again (a route, never data). */
+let returnTo = null;
+/** Why the sign-in screen is showing, for its first line. */
+let signInReason = null;
+
+export function navigate(path) {
+  if (location.hash === `#${path}`) route();
+  else location.hash = `#${path}`;
+}
+
+function home() {
+  return state.me?.role === "admin" ? "/audit" : "/caseload";
+}
+
+function needsEnrolment(me) {
+  return Boolean(me?.totp_required && !me.totp_enrolled);
+}
+
+/** Say something to screen readers without moving focus. */
+function announce(text) {
+  announcer.textContent = "";
+  // A new text node on the next frame is announced even when the text repeats.
+  requestAnimationFrame(() => {
+    announcer.textContent = text;
+  });
+}
+
+function match(path) {
+  for (const [pattern, name, options = {}] of ROUTES) {
+    const found = pattern.exec(path);
+    if (found) {
+      const params = {};
+      (options.keys || []).forEach((key, index) => {
+        params[key] = found[index + 1];
+      });
+      return { name, params, ...options };
+    }
+  }
+  return null;
+}
+
+function showChrome() {
+  const me = state.me;
+  const full = Boolean(me && !needsEnrolment(me));
+  nav.hidden = !full;
+  document.getElementById("who").hidden = !me;
+  document.getElementById("who-name").textContent = me ? me.display_name || me.email : "";
+  for (const item of nav.querySelectorAll("li[data-role]")) {
+    item.hidden = !me || item.dataset.role !== me.role;
+  }
+}
+
+function markCurrent(path) {
+  for (const link of nav.querySelectorAll("a")) {
+    const here = path === link.dataset.path || path.startsWith(`${link.dataset.path}/`);
+    if (here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+async function route() {
+  const path = location.hash.replace(/^#/, "") || "/";
+  const me = state.me;
+  const found = match(path);
+  if (!found) return navigate(me ? (needsEnrolment(me) ? "/enrol" : home()) : "/signin");
+  if (!found.open && !me) {
+    returnTo = path;
+    return navigate("/signin");
+  }
+  if (me && me.role === "patient" && !found.open) return showPatientNotice();
+  if (me && needsEnrolment(me) && !found.open && !found.enrol) return navigate("/enrol");
+  if (found.name === "signin" && me && !needsEnrolment(me)) return navigate(home());
+  if (found.roles && !found.roles.includes(me.role)) return navigate(home());
+
+  const id = ++renderId;
+  showChrome();
+  markCurrent(path);
+  let screen;
+  try {
+    screen = await import(`./screens/${found.name}.js`);
+  } catch {
+    if (id !== renderId) return;
+    main.replaceChildren(
+      h("h1", { tabindex: "-1" }, "This page could not load"),
+      h("p", {}, "Check the connection and try again."),
+    );
+    return;
+  }
+  if (id !== renderId) return;
+  if (typeof cleanup === "function") cleanup();
+  cleanup = null;
+  main.replaceChildren();
+  main.removeAttribute("aria-busy");
+  const context = {
+    params: found.params,
+    navigate,
+    announce,
+    me: state.me,
+    reason: found.name === "signin" ? takeSignInReason() : null,
+    signedIn,
+    setFlagCount,
+  };
+  cleanup = await screen.render(main, context);
+  if (id !== renderId) return;
+  const heading = main.querySelector("h1");
+  document.title = heading ? `${heading.textContent} · Between for clinicians` : "Between for clinicians";
+  if (heading && !firstRender) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+  firstRender = false;
+}
+
+function takeSignInReason() {
+  const reason = signInReason;
+  signInReason = null;
+  return reason;
+}
+
+function showPatientNotice() {
+  showChrome();
+  nav.hidden = true;
+  main.replaceChildren(
+    h("h1", {}, "This workspace is for clinic staff"),
+    h("p", {}, "Your journal is in the Between app."),
+    h("p", {}, h("a", { href: "/" }, "Open your journal")),
+  );
+  document.title = "Between for clinicians";
+}
+
+/** The open-flag count beside "Flags" in the navigation (null hides it). */
+function setFlagCount(count) {
+  const badge = document.getElementById("flag-count");
+  badge.hidden = !count;
+  badge.textContent = count ? String(count) : "";
+  const link = badge.closest("a");
+  link.setAttribute("aria-label", count ? `Flags, ${count} open` : "Flags");
+}
+
+/** Called by sign-in and enrolment once the person may work. */
+function signedIn(me) {
+  if (!needsEnrolment(me)) watchIdle();
+  const target = returnTo && !/^\/(signin|signout|enrol)/.test(returnTo) ? returnTo : null;
+  returnTo = null;
+  navigate(needsEnrolment(me) ? "/enrol" : target || home());
+}
+
+/** The server ended the session (idle, revoked, signed out elsewhere). */
+function sessionEnded(type) {
+  if (state.me) endHere(type);
+}
+
+/** The session is over: clear the screen at once and show sign-in. */
+function endHere(type) {
+  const path = location.hash.replace(/^#/, "");
+  if (!/^\/(signin|signout)/.test(path)) returnTo = path;
+  stopIdle();
+  if (typeof cleanup === "function") cleanup();
+  cleanup = null;
+  main.replaceChildren(); // no patient data stays on a laptop left open
+  setMe(null);
+  signInReason =
+    type === "/problems/session-expired"
+      ? "You were signed out after 15 minutes without activity, to protect your patients' privacy. Sign in again to carry on."
+      : "Your session has ended. Sign in again to carry on.";
+  navigate("/signin");
+}
+
+function watchIdle() {
+  startIdle({
+    stay: () => call("/auth/me"),
+    leave: () => navigate("/signout"),
+    ended: () => {
+      endHere("/problems/session-expired");
+      signOut(); // the server would end it too; this makes sure at once
+    },
+  });
+}
+
+async function boot() {
+  document.getElementById("skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    main.setAttribute("tabindex", "-1");
+    main.focus();
+  });
+  onSession({
+    ended: sessionEnded,
+    enrolNeeded: () => {
+      if (state.me) state.me.totp_enrolled = false;
+      navigate("/enrol");
+    },
+  });
+  try {
+    const me = await whoAmI();
+    if (me && !needsEnrolment(me) && me.role !== "patient") watchIdle();
+  } catch {
+    main.replaceChildren(
+      h("h1", {}, "Between could not be reached"),
+      h("p", {}, "Check the connection, then reload this page."),
+    );
+    return;
+  }
+  window.addEventListener("hashchange", route);
+  await route();
+}
+
+boot();

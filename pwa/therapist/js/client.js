@@ -1,0 +1,106 @@
+// The therapist workspace's way to the API: the patient app's client (same
+// CSRF and problem+json handling), plus what staff sessions need: every answer
+// tells the idle clock that the server saw us, a 401 ends the session here,
+// and a 403 for missing two-step sign-in sends the person to enrol.
+
+import { ApiError, api, listAll as listAllPages, setCsrfToken } from "/js/api.js";
+import { problemMessages } from "/js/dom.js";
+import { sawServer } from "./idle.js";
+
+export { ApiError, OfflineError } from "/js/api.js";
+
+/** Who is signed in (the /auth/me answer), or null. */
+export const state = { me: null };
+
+const handlers = { ended: () => {}, enrolNeeded: () => {} };
+
+/** The app says what to do when the server ends the session or asks for enrolment. */
+export function onSession({ ended, enrolNeeded }) {
+  Object.assign(handlers, { ended, enrolNeeded });
+}
+
+export function setMe(me) {
+  state.me = me;
+  setCsrfToken(me?.csrf_token);
+}
+
+async function guard(request) {
+  try {
+    const result = await request();
+    sawServer();
+    return result;
+  } catch (error) {
+    if (error instanceof ApiError) {
+      if (error.status === 401) handlers.ended(error.problem.type);
+      else if (error.problem.type === "/problems/totp-enrolment-required") handlers.enrolNeeded();
+      else sawServer();
+    }
+    throw error;
+  }
+}
+
+/** `call("/patients")` → the parsed answer; see /js/api.js for the options. */
+export function call(path, options = {}) {
+  return guard(() => api(path, { ...options, quiet401: true }));
+}
+
+/** Every page of a cursor-paged list, up to `limit` items. */
+export function listAll(path, options) {
+  return guard(() => listAllPages(path, options));
+}
+
+/** Sign in; the server answers 401 for any wrong email, password or code. */
+export async function signIn(email, password, totp) {
+  const body = { email, password };
+  if (totp) body.totp = totp;
+  const me = await api("/auth/login", { method: "POST", body, quiet401: true });
+  setMe(me);
+  sawServer({ fresh: true });
+  return me;
+}
+
+/** Ask the server who we are; null when signed out. Refreshes the idle clock. */
+export async function whoAmI() {
+  try {
+    const me = await api("/auth/me", { quiet401: true });
+    setMe(me);
+    sawServer();
+    return me;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      setMe(null);
+      return null;
+    }
+    throw error;
+  }
+}
+
+/** End the session on the server; whatever the answer, it is over here. */
+export async function signOut() {
+  try {
+    await api("/auth/logout", { method: "POST", quiet401: true });
+  } catch {
+    // Already ended (401) or offline: the cookie is worthless either way once
+    // the server's idle clock runs out.
+  }
+  setMe(null);
+}
+
+/** A one-line, calm message for a failed request. */
+export function failure(error, what = "That") {
+  if (error instanceof ApiError) {
+    if (error.status === 409) return `${what} changed meanwhile. Reload it and try again.`;
+    return problemMessages(error.problem).join(" ") || `${what} did not work.`;
+  }
+  return "The server could not be reached. Check the connection and try again.";
+}
+
+/** `?a=1&b=2` from an object, leaving out empty values. */
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}

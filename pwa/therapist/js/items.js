@@ -1,0 +1,115 @@
+// One shared item or session as the therapist reads it, for the timeline and
+// the brief. Everything a patient wrote goes in as text (textContent).
+
+import { h } from "/js/dom.js";
+import { call, failure } from "./client.js";
+import { INSTRUMENTS, MAXIMA, capitalise, dosingSummary, formatWhen } from "./format.js";
+
+const KIND = {
+  checkin: "Check-in",
+  entry: "Journal entry",
+  measure_response: "Questionnaire",
+  ketamine_session: "Dosing session",
+  integration_session: "Integration session",
+};
+
+const READ_PATHS = {
+  checkin: (id) => `/checkins/${id}/read`,
+  entry: (id) => `/entries/${id}/read`,
+  measure_response: (id) => `/measures/responses/${id}/read`,
+};
+
+function scales(item) {
+  const parts = [["Mood", item.mood]];
+  for (const [label, key] of [["Anxiety", "anxiety"], ["Energy", "energy"], ["Sleep", "sleep_quality"]]) {
+    if (item[key] != null) parts.push([label, item[key]]);
+  }
+  return h(
+    "dl",
+    { class: "scales" },
+    parts.map(([label, value]) => h("div", {}, h("dt", {}, label), h("dd", {}, `${value}/10`))),
+  );
+}
+
+function content(item) {
+  switch (item.type) {
+    case "checkin":
+      return [
+        scales(item),
+        item.emotions?.length ? h("p", { class: "emotions" }, "Feeling: ", item.emotions.join(", ")) : null,
+        item.note ? h("p", { class: "text" }, item.note) : null,
+      ];
+    case "entry":
+      return [
+        item.prompt_text ? h("p", { class: "answers-prompt" }, h("span", { class: "label" }, "Answering: "), item.prompt_text) : null,
+        h("p", { class: "text" }, item.body),
+      ];
+    case "measure_response":
+      return [
+        h(
+          "p",
+          { class: "score" },
+          `${INSTRUMENTS[item.instrument] || item.instrument}: ${item.total} of ${MAXIMA[item.instrument] ?? "?"}`,
+          item.severity ? `, ${item.severity}` : "",
+          item.threshold?.met ? ` · ${item.threshold.label}` : "",
+        ),
+      ];
+    case "ketamine_session":
+      return [h("p", {}, dosingSummary(item), " · ", capitalise(item.status))];
+    case "integration_session":
+      return [h("p", {}, `${item.duration_minutes} minutes · ${capitalise(item.status)}`)];
+    default:
+      return [];
+  }
+}
+
+/**
+ * An <article> for a timeline item. Unread shared items get a "Mark read"
+ * button; `onRead(item)` is told when one is marked.
+ */
+export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
+  const upcoming = (item.type.endsWith("_session")) && Date.parse(item.at) > Date.now();
+  const badges = h("span", { class: "badges" });
+  if (item.discuss_next_session) badges.append(h("span", { class: "badge discuss" }, "To discuss"));
+  if (upcoming && item.status === "scheduled") badges.append(h("span", { class: "badge" }, "Upcoming"));
+  const unread = h("span", { class: "badge new" }, "Unread");
+  if (item.read === false) badges.append(unread);
+  const article = h(
+    "article",
+    { class: `item item-${item.type}${item.read === false ? " is-unread" : ""}${item.status === "cancelled" ? " is-cancelled" : ""}` },
+    h(
+      "header",
+      {},
+      h(headingLevel, {}, KIND[item.type] || item.type),
+      h("time", { datetime: item.at }, formatWhen(item.at)),
+      badges,
+    ),
+    ...content(item),
+  );
+  if (item.read === false && READ_PATHS[item.type]) {
+    const message = h("p", { class: "form-message", role: "status" });
+    const button = h("button", { type: "button", class: "quiet small" }, "Mark read");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await markRead(item);
+        unread.remove();
+        article.classList.remove("is-unread");
+        button.replaceWith(h("span", { class: "muted small" }, "Read"));
+        announce?.(`${KIND[item.type]} marked read.`);
+        onRead?.(item);
+      } catch (error) {
+        button.disabled = false;
+        message.textContent = failure(error, "Marking it read");
+      }
+    });
+    article.append(h("footer", {}, button, message));
+  }
+  return article;
+}
+
+/** Mark one shared item read (marking again changes nothing). */
+export async function markRead(item) {
+  await call(READ_PATHS[item.type](item.id), { method: "POST" });
+  item.read = true;
+}

@@ -1,0 +1,156 @@
+// The clinic's audit log, for admins: who read or changed whose data, when and
+// from where (identifiers only; never content), newest first, with filters.
+
+import { h } from "/js/dom.js";
+import { call, failure, query } from "../client.js";
+import { formatWhen, plural } from "../format.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id, shortened; a button that filters the log by it. */
+function idButton(id, what, pick) {
+  if (!id) return h("span", { class: "muted" }, "—");
+  return h(
+    "button",
+    { type: "button", class: "id-button", title: id, "aria-label": `${id.slice(0, 8)}: show only this ${what}`, onclick: () => pick(id) },
+    h("code", {}, id.slice(0, 8)),
+  );
+}
+
+/** "2025-03-04" from a date input as the start of that day here, with the offset. */
+function dayStart(value) {
+  if (!value) return null;
+  const [year, month, day] = value.split("-").map(Number);
+  return new Date(year, month - 1, day).toISOString();
+}
+
+function input(id, label, attrs = {}, hint = null) {
+  const element = h("input", { id, name: id, autocomplete: "off", "aria-describedby": hint ? `${id}-hint` : null, ...attrs });
+  return [element, h("div", { class: "field" }, h("label", { for: id }, label), hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null, element)];
+}
+
+export async function render(main) {
+  main.append(
+    h("h1", {}, "Audit log"),
+    h("p", {}, "Every read of a patient's data by someone other than the patient, every sharing change, export and sign-in. Reading this log is recorded too."),
+  );
+  const [action, actionField] = input("audit-action", "Action", { type: "text", maxlength: "64", list: "audit-actions" }, "For example brief_read, login_failed, item_marked_read.");
+  const [patient, patientField] = input("audit-patient", "Patient id", { type: "text", spellcheck: "false" });
+  const [actor, actorField] = input("audit-actor", "Who (user id)", { type: "text", spellcheck: "false" });
+  const [since, sinceField] = input("audit-since", "From", { type: "date" });
+  const [until, untilField] = input("audit-until", "Until (inclusive)", { type: "date" });
+  const actions = h("datalist", { id: "audit-actions" });
+  const message = h("div", { class: "form-message", role: "alert" });
+  const form = h(
+    "form",
+    { novalidate: true, class: "filters", "aria-label": "Filter the audit log" },
+    actionField,
+    patientField,
+    actorField,
+    sinceField,
+    untilField,
+    actions,
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Filter"), h("button", { type: "reset" }, "Clear")),
+    message,
+  );
+  const status = h("p", { class: "muted", role: "status" });
+  const tbody = h("tbody", {});
+  const more = h("button", { type: "button", hidden: true }, "Show older events");
+  main.append(
+    form,
+    status,
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "audit" },
+        h("caption", { class: "visually-hidden" }, "Audit events, newest first"),
+        h("thead", {}, h("tr", {}, ["When", "Who", "Role", "Action", "Patient", "Object", "From", "Device"].map((label) => h("th", { scope: "col" }, label)))),
+        tbody,
+      ),
+    ),
+    more,
+  );
+
+  let cursor = null;
+  let filters = {};
+  let count = 0;
+  const seenActions = new Set();
+
+  async function load(append) {
+    more.disabled = true;
+    try {
+      const page = await call(`/audit${query({ ...filters, cursor: append ? cursor : null, limit: 100 })}`);
+      cursor = page.next_cursor;
+      if (!append) {
+        tbody.replaceChildren();
+        count = 0;
+      }
+      count += page.items.length;
+      for (const event of page.items) {
+        if (!seenActions.has(event.action)) {
+          seenActions.add(event.action);
+          actions.append(h("option", { value: event.action }));
+        }
+        tbody.append(
+          h(
+            "tr",
+            {},
+            h("td", {}, h("time", { datetime: event.at }, formatWhen(event.at))),
+            h("td", {}, idButton(event.actor_id, "person's events", (id) => filterBy(actor, id))),
+            h("td", {}, event.actor_role || "—"),
+            h("td", {}, event.action),
+            h("td", {}, idButton(event.patient_id, "patient's events", (id) => filterBy(patient, id))),
+            h("td", {}, event.object_type ? [event.object_type, " ", event.object_id ? h("code", { title: event.object_id }, event.object_id.slice(0, 8)) : ""] : "—"),
+            h("td", {}, event.ip_address || "—"),
+            h("td", { class: "agent" }, event.user_agent || "—"),
+          ),
+        );
+      }
+      status.textContent = count ? `${plural(count, "event")} shown${cursor ? "; older ones below" : ""}.` : "No events match.";
+      more.hidden = !cursor;
+    } catch (error) {
+      message.replaceChildren(h("p", { class: "attention" }, failure(error, "The audit log")));
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    message.replaceChildren();
+    for (const [field, label] of [[patient, "patient id"], [actor, "user id"]]) {
+      if (field.value.trim() && !UUID.test(field.value.trim())) {
+        message.append(h("p", { class: "attention" }, `The ${label} is a full id; choose one in the table to filter by it.`));
+        field.focus();
+        return;
+      }
+    }
+    let untilValue = null;
+    if (until.value) {
+      const end = new Date(dayStart(until.value));
+      end.setDate(end.getDate() + 1);
+      untilValue = end.toISOString();
+    }
+    filters = {
+      action: action.value.trim(),
+      patient_id: patient.value.trim(),
+      actor_id: actor.value.trim(),
+      since: dayStart(since.value),
+      until: untilValue,
+    };
+    load(false);
+  });
+  form.addEventListener("reset", () => {
+    filters = {};
+    message.replaceChildren();
+    load(false);
+  });
+  function filterBy(field, id) {
+    field.value = id;
+    form.requestSubmit();
+  }
+  more.addEventListener("click", () => load(true));
+  await load(false);
+}

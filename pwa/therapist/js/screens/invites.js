@@ -1,0 +1,99 @@
+// Invitations: a therapist invites a patient (who joins their care team); an
+// admin invites therapists. The accept link is shown once, with a QR code the
+// patient can scan from this screen.
+
+import { h } from "/js/dom.js";
+import { call, failure } from "../client.js";
+import { formatWhen } from "../format.js";
+import { qrCode } from "../qr.js";
+
+export async function render(main, { me, announce }) {
+  const admin = me.role === "admin";
+  main.append(
+    h("h1", {}, admin ? "Invite a therapist" : "Invite a patient"),
+    h(
+      "p",
+      {},
+      admin
+        ? "The therapist gets a link to set a password and two-step sign-in. Therapists then invite their own patients."
+        : "The patient gets a link to set a password and start their journal. They join your care team.",
+    ),
+  );
+  const email = h("input", { type: "email", id: "invite-email", required: true, autocomplete: "off" });
+  const name = h("input", { type: "text", id: "invite-name", maxlength: "120", autocomplete: "off", "aria-describedby": "invite-name-hint" });
+  const message = h("div", { class: "form-message", role: "alert" });
+  const send = h("button", { type: "submit", class: "primary" }, "Create the invitation");
+  const result = h("div", { class: "invite-result" });
+  const form = h(
+    "form",
+    { novalidate: true, class: "narrow" },
+    h("div", { class: "field" }, h("label", { for: "invite-email" }, admin ? "Therapist's email" : "Patient's email"), email),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "invite-name" }, "Name (optional)"),
+      h("p", { class: "hint", id: "invite-name-hint" }, "How they'll be greeted; they can change it."),
+      name,
+    ),
+    message,
+    h("div", { class: "actions" }, send),
+  );
+  main.append(form, result);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.replaceChildren();
+    if (!email.value.trim() || !email.checkValidity()) {
+      message.append(h("p", { class: "attention" }, "Enter a valid email address."));
+      email.focus();
+      return;
+    }
+    const body = { email: email.value.trim(), role: admin ? "therapist" : "patient" };
+    if (name.value.trim()) body.display_name = name.value.trim();
+    send.disabled = true;
+    try {
+      const invite = await call("/invites", { method: "POST", body });
+      showInvite(result, invite);
+      form.reset();
+      announce("Invitation created. The link and QR code are shown below.");
+      result.querySelector("h2").focus();
+    } catch (error) {
+      message.append(h("p", { class: "attention" }, failure(error, "The invitation")));
+    } finally {
+      send.disabled = false;
+    }
+  });
+}
+
+function showInvite(box, invite) {
+  const link = h("input", { type: "text", id: "invite-link", readonly: true, value: invite.accept_url, class: "link" });
+  const copied = h("span", { role: "status", class: "muted" });
+  const copy = h("button", { type: "button" }, "Copy the link");
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(invite.accept_url);
+      copied.textContent = "Copied.";
+    } catch {
+      link.select();
+      copied.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
+    }
+  });
+  const who = invite.display_name ? `${invite.display_name} (${invite.email})` : invite.email;
+  box.replaceChildren(
+    h(
+      "section",
+      { class: "panel invite", "aria-labelledby": "invite-ready" },
+      h("h2", { id: "invite-ready", tabindex: "-1" }, `Invitation for ${who}`),
+      h(
+        "p",
+        {},
+        "Valid until ",
+        h("time", { datetime: invite.expires_at }, formatWhen(invite.expires_at)),
+        ". This link is shown only now and lets whoever has it create the account: give it only to them, ",
+        invite.role === "patient" ? "for example by letting them scan the code below in the room." : "for example in a direct message.",
+      ),
+      h("div", { class: "field" }, h("label", { for: "invite-link" }, "Invitation link"), h("div", { class: "copy-row" }, link, copy), copied),
+      invite.role === "patient" ? h("figure", { class: "qr-figure" }, qrCode(invite.accept_url, `QR code of the invitation link for ${who}`), h("figcaption", {}, "The patient scans this with their phone's camera.")) : null,
+    ),
+  );
+}

@@ -1,0 +1,351 @@
+// Scheduling for one patient: book, move, complete or cancel dosing and
+// integration sessions, and assign prompts from the clinic's library.
+
+import { h, isoLocal, uid } from "/js/dom.js";
+import { call, failure, listAll } from "../client.js";
+import { caseloadRow } from "../caseload-data.js";
+import { ROUTES, THEMES, capitalise, dosingSummary, formatWhen, plural, toLocalInput } from "../format.js";
+
+const KINDS = {
+  ketamine: {
+    path: "ketamine-sessions",
+    title: "Dosing sessions",
+    one: "dosing session",
+    a: "a dosing session",
+    describe: (session) => dosingSummary(session),
+  },
+  integration: {
+    path: "integration-sessions",
+    title: "Integration sessions",
+    one: "integration session",
+    a: "an integration session",
+    describe: (session) => `${session.duration_minutes} minutes`,
+  },
+};
+
+function field(label, input, hint) {
+  const id = input.id || uid("field");
+  input.id = id;
+  const hintId = hint ? `${id}-hint` : null;
+  if (hintId) input.setAttribute("aria-describedby", hintId);
+  return h("div", { class: "field" }, h("label", { for: id }, label), hint ? h("p", { class: "hint", id: hintId }, hint) : null, input);
+}
+
+/** Tomorrow at 10:00 on this computer: a sensible first value for a new booking. */
+function tomorrowMorning() {
+  const date = new Date();
+  date.setDate(date.getDate() + 1);
+  date.setHours(10, 0, 0, 0);
+  return toLocalInput(date.toISOString());
+}
+
+function fromLocalInput(value) {
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : isoLocal(date);
+}
+
+export async function render(main, { params, announce }) {
+  const { patientId } = params;
+  const heading = h("h1", {}, "Schedule and prompts");
+  const crumbName = h("a", { href: `#/patients/${patientId}` }, "Patient");
+  main.append(
+    h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/caseload" }, "Caseload"), " › ", crumbName, " › ", h("span", { "aria-current": "page" }, "Schedule and prompts")),
+    heading,
+  );
+  const row = await caseloadRow(patientId).catch(() => null);
+  if (!row) {
+    main.append(h("p", { class: "attention" }, "This patient is not on your caseload."));
+    return;
+  }
+  heading.textContent = `Schedule and prompts: ${row.display_name}`;
+  crumbName.textContent = row.display_name;
+  main.append(h("p", { class: "muted" }, `Times are in this computer's time zone (${Intl.DateTimeFormat().resolvedOptions().timeZone}).`));
+
+  const layout = h("div", { class: "columns" });
+  main.append(layout);
+  const dosing = sessionsPanel("ketamine", patientId, announce);
+  const integration = sessionsPanel("integration", patientId, announce);
+  const prompts = promptsPanel(patientId, announce, dosing);
+  layout.append(dosing.element, integration.element);
+  main.append(prompts.element);
+  await Promise.all([dosing.load(), integration.load(), prompts.load()]);
+}
+
+function sessionsPanel(kind, patientId, announce) {
+  const info = KINDS[kind];
+  const base = `/patients/${patientId}/${info.path}`;
+  const headingId = `${kind}-heading`;
+  const upcomingList = h("ul", { class: "sessions" });
+  const pastList = h("ul", { class: "sessions past" });
+  const pastBox = h("details", { class: "past" }, h("summary", {}, `Past and cancelled ${info.one}s`), pastList);
+  const status = h("p", { class: "form-message", role: "status" });
+  const panel = {
+    sessions: [],
+    element: null,
+    onChange: null,
+  };
+
+  // --- the booking form ---
+  const when = h("input", { type: "datetime-local", required: true, value: tomorrowMorning(), id: `${kind}-when` });
+  const formFields = [field("Date and time", when)];
+  let route;
+  let dose;
+  let setting;
+  let duration;
+  if (kind === "ketamine") {
+    route = h("select", { id: "ketamine-route" }, Object.entries(ROUTES).map(([value, label]) => h("option", { value }, label)));
+    dose = h("input", { type: "number", id: "ketamine-dose", min: "0.01", max: "1000", step: "0.01", inputmode: "decimal" });
+    setting = h("select", { id: "ketamine-setting" }, h("option", { value: "clinic" }, "At the clinic"), h("option", { value: "home" }, "At home"));
+    formFields.push(field("Route", route), field("Dose in mg (optional)", dose), field("Setting", setting));
+  } else {
+    duration = h("input", { type: "number", id: "integration-duration", min: "5", max: "480", step: "5", value: "50", inputmode: "numeric" });
+    formFields.push(field("Length in minutes", duration));
+  }
+  const formMessage = h("div", { class: "form-message", role: "alert" });
+  const book = h("button", { type: "submit", class: "primary" }, `Book the ${info.one}`);
+  const form = h("form", { class: "book", novalidate: true, "aria-label": `Book ${info.a}` }, ...formFields, formMessage, h("div", { class: "actions" }, book));
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formMessage.replaceChildren();
+    const scheduledAt = fromLocalInput(when.value);
+    if (!scheduledAt) {
+      formMessage.append(h("p", { class: "attention" }, "Choose a date and time."));
+      when.focus();
+      return;
+    }
+    const body = { id: crypto.randomUUID(), scheduled_at: scheduledAt };
+    if (kind === "ketamine") {
+      body.route = route.value;
+      body.setting = setting.value;
+      if (dose.value !== "") body.dose_mg = Number(dose.value);
+    } else {
+      body.duration_minutes = Number(duration.value);
+    }
+    book.disabled = true;
+    try {
+      const session = await call(base, { method: "POST", body });
+      status.textContent = `Booked: ${info.one} on ${formatWhen(session.scheduled_at)}.`;
+      announce(status.textContent);
+      if (dose) dose.value = "";
+      await panel.load();
+    } catch (error) {
+      formMessage.append(h("p", { class: "attention" }, failure(error, "Booking")));
+    } finally {
+      book.disabled = false;
+    }
+  });
+
+  panel.element = h(
+    "section",
+    { class: "panel", "aria-labelledby": headingId },
+    h("h2", { id: headingId }, info.title),
+    h("h3", {}, "Coming up"),
+    status,
+    upcomingList,
+    pastBox,
+    h("h3", {}, `Book ${info.a}`),
+    form,
+  );
+
+  function sessionRow(session) {
+    const upcoming = session.status === "scheduled";
+    const li = h("li", { class: `session is-${session.status}` });
+    const line = h(
+      "p",
+      { class: "session-line" },
+      h("time", { datetime: session.scheduled_at }, formatWhen(session.scheduled_at)),
+      ` · ${info.describe(session)}`,
+      session.status !== "scheduled" ? h("span", { class: "badge" }, capitalise(session.status)) : null,
+    );
+    const tools = h("div", { class: "tools" });
+    const edit = h("div", { class: "edit" });
+    li.append(line, tools, edit);
+    if (!upcoming) return li;
+    const label = `${info.one} on ${formatWhen(session.scheduled_at)}`;
+    const move = h("button", { type: "button", class: "small", "aria-label": `Move the ${label}` }, "Move");
+    const cancel = h("button", { type: "button", class: "small", "aria-label": `Cancel the ${label}` }, "Cancel");
+    const done = Date.parse(session.scheduled_at) <= Date.now()
+      ? h("button", { type: "button", class: "small", "aria-label": `Mark the ${label} completed` }, "Mark completed")
+      : null;
+    tools.append(...[move, cancel, done].filter(Boolean));
+
+    move.addEventListener("click", () => {
+      const input = h("input", { type: "datetime-local", value: toLocalInput(session.scheduled_at), id: uid("move") });
+      const save = h("button", { type: "submit", class: "primary small" }, "Save the new time");
+      const keep = h("button", { type: "button", class: "small" }, "Keep as it is");
+      const message = h("p", { class: "form-message", role: "alert" });
+      const moveForm = h("form", { class: "inline-form", novalidate: true }, field("New date and time", input), h("div", { class: "actions" }, save, keep), message);
+      keep.addEventListener("click", () => {
+        edit.replaceChildren();
+        move.focus();
+      });
+      moveForm.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const scheduledAt = fromLocalInput(input.value);
+        if (!scheduledAt) {
+          message.textContent = "Choose a date and time.";
+          return;
+        }
+        save.disabled = true;
+        await change(session, { scheduled_at: scheduledAt }, `Moved to ${formatWhen(scheduledAt)}.`, message);
+        save.disabled = false;
+      });
+      edit.replaceChildren(moveForm);
+      input.focus();
+    });
+
+    cancel.addEventListener("click", () => {
+      const yes = h("button", { type: "button", class: "danger small" }, `Yes, cancel it`);
+      const no = h("button", { type: "button", class: "small" }, "Keep it");
+      const message = h("p", { class: "form-message", role: "alert" });
+      const question = h("p", { id: uid("q") }, `Cancel the ${label}? The patient's reminders for it stop.`);
+      edit.replaceChildren(h("div", { class: "confirm", role: "group", "aria-labelledby": question.id }, question, h("div", { class: "actions" }, yes, no), message));
+      no.addEventListener("click", () => {
+        edit.replaceChildren();
+        cancel.focus();
+      });
+      yes.addEventListener("click", async () => {
+        yes.disabled = true;
+        await change(session, { status: "cancelled" }, `Cancelled the ${label}.`, message);
+        yes.disabled = false;
+      });
+      yes.focus();
+    });
+
+    done?.addEventListener("click", async () => {
+      done.disabled = true;
+      await change(session, { status: "completed" }, `Marked the ${label} completed.`, status);
+      done.disabled = false;
+    });
+    return li;
+  }
+
+  async function change(session, fields, said, message) {
+    try {
+      await call(`${base}/${session.id}`, { method: "PATCH", body: { version: session.version, ...fields } });
+      status.textContent = said;
+      announce(said);
+      await panel.load();
+    } catch (error) {
+      message.textContent = failure(error, `This ${info.one}`);
+      if (error.status === 409) await panel.load();
+    }
+  }
+
+  panel.load = async () => {
+    try {
+      panel.sessions = await listAll(`${base}?limit=200`, { limit: 1000 });
+    } catch (error) {
+      status.textContent = failure(error, info.title);
+      return;
+    }
+    const now = Date.now();
+    const upcoming = panel.sessions.filter((session) => session.status === "scheduled");
+    const past = panel.sessions.filter((session) => session.status !== "scheduled").reverse();
+    upcomingList.replaceChildren(...upcoming.map(sessionRow));
+    if (!upcoming.length) upcomingList.append(h("li", { class: "empty" }, `No ${info.one} booked.`));
+    pastList.replaceChildren(...past.map(sessionRow));
+    pastBox.hidden = !past.length;
+    pastBox.querySelector("summary").textContent = `Past and cancelled ${info.one}s (${past.length})`;
+    panel.onChange?.(panel.sessions.filter((session) => session.status !== "cancelled" && Date.parse(session.scheduled_at) > now - 14 * 86400000));
+  };
+  return panel;
+}
+
+function promptsPanel(patientId, announce, dosing) {
+  const list = h("fieldset", { class: "prompt-choices" }, h("legend", {}, "Prompts to assign"));
+  const themeFilter = h("select", { id: "assign-theme" }, h("option", { value: "" }, "All themes"), THEMES.map((theme) => h("option", { value: theme }, capitalise(theme))));
+  const relative = h("select", { id: "assign-session" }, h("option", { value: "" }, "Due now"));
+  const offset = h("input", { type: "number", id: "assign-offset", value: "24", step: "1", min: "-336", max: "1440", inputmode: "numeric" });
+  const offsetField = field("Hours after the session (negative: before)", offset);
+  offsetField.hidden = true;
+  const message = h("div", { class: "form-message", role: "alert" });
+  const status = h("p", { class: "form-message", role: "status" });
+  const submit = h("button", { type: "submit", class: "primary" }, "Assign the chosen prompts");
+  const form = h(
+    "form",
+    { novalidate: true, class: "assign" },
+    h("div", { class: "toolbar" }, field("Theme", themeFilter), field("When", relative), offsetField),
+    list,
+    message,
+    status,
+    h("div", { class: "actions" }, submit),
+  );
+  const element = h(
+    "section",
+    { class: "panel", "aria-labelledby": "assign-heading" },
+    h("h2", { id: "assign-heading" }, "Assign prompts"),
+    h("p", { class: "muted" }, "Assigned prompts come first on the patient's Today screen. ", h("a", { href: "#/prompts" }, "Edit the prompt library")),
+    form,
+  );
+
+  relative.addEventListener("change", () => {
+    offsetField.hidden = !relative.value;
+  });
+  dosing.onChange = (sessions) => {
+    const chosen = relative.value;
+    relative.replaceChildren(
+      h("option", { value: "" }, "Due now"),
+      sessions.map((session) => h("option", { value: session.id }, `Relative to the dosing session on ${formatWhen(session.scheduled_at)}`)),
+    );
+    if (sessions.some((session) => session.id === chosen)) relative.value = chosen;
+    offsetField.hidden = !relative.value;
+  };
+  themeFilter.addEventListener("change", () => {
+    for (const item of list.querySelectorAll(".choice")) item.hidden = Boolean(themeFilter.value) && item.dataset.theme !== themeFilter.value;
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.replaceChildren();
+    const ids = [...list.querySelectorAll("input:checked")].map((input) => input.value);
+    if (!ids.length) {
+      message.append(h("p", { class: "attention" }, "Choose at least one prompt."));
+      return;
+    }
+    if (ids.length > 20) {
+      message.append(h("p", { class: "attention" }, "Choose at most 20 prompts at a time."));
+      return;
+    }
+    const body = { prompt_ids: ids };
+    if (relative.value) {
+      body.ketamine_session_id = relative.value;
+      body.offset_hours = Number(offset.value || 0);
+    }
+    submit.disabled = true;
+    try {
+      const answer = await call(`/patients/${patientId}/prompt-assignments`, { method: "POST", body });
+      const due = answer.items.map((item) => item.due_at).filter(Boolean).sort()[0];
+      status.textContent = `Assigned ${plural(answer.items.length, "prompt")}${due ? `, due ${formatWhen(due)}` : ""}.`;
+      announce(status.textContent);
+      for (const input of list.querySelectorAll("input:checked")) input.checked = false;
+    } catch (error) {
+      message.append(h("p", { class: "attention" }, failure(error, "Assigning")));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  async function load() {
+    let prompts;
+    try {
+      prompts = (await call("/prompts?active=true")).items;
+    } catch (error) {
+      list.append(h("p", {}, failure(error, "The prompt library")));
+      return;
+    }
+    for (const prompt of prompts) {
+      const id = `assign-${prompt.id}`;
+      list.append(
+        h(
+          "div",
+          { class: "choice", dataset: { theme: prompt.theme } },
+          h("input", { type: "checkbox", id, value: prompt.id }),
+          h("label", { for: id }, prompt.text, " ", h("span", { class: "muted" }, `(${capitalise(prompt.theme)})`)),
+        ),
+      );
+    }
+  }
+  return { element, load };
+}

@@ -1,0 +1,178 @@
+// Mood and score trends for the patient view and the brief: daily mood, each
+// questionnaire's totals over its severity bands, dosing sessions marked, and
+// the response / remission markers of SPEC 3.
+
+import { h } from "/js/dom.js";
+import { call } from "./client.js";
+import { dataTable, legend, trendChart } from "./charts.js";
+import { INSTRUMENTS, MAXIMA, formatPlainDay, formatWhen, plural } from "./format.js";
+
+const DAY = 86400000;
+let definitions = null;
+
+/** The published bands and thresholds of each questionnaire (no health data; read once). */
+export async function measureDefinitions() {
+  if (!definitions) {
+    definitions = Promise.all(
+      Object.keys(INSTRUMENTS).map((id) => call(`/measures/${id}`).then((d) => [id, d])),
+    ).then(Object.fromEntries, (error) => {
+      definitions = null;
+      throw error;
+    });
+  }
+  return definitions;
+}
+
+/** "2025-03-04T21:00:00-05:00" → the patient's day "2025-03-04" (the offset is theirs). */
+function localDay(iso) {
+  return String(iso).slice(0, 10);
+}
+
+function dayTime(day) {
+  const [year, month, date] = day.split("-").map(Number);
+  return new Date(year, month - 1, date, 12).getTime();
+}
+
+/** Daily mean mood from check-ins: [{t, v, day, count}], oldest first. */
+export function dailyMood(checkins) {
+  const days = new Map();
+  for (const item of checkins) {
+    const day = localDay(item.recorded_at || item.at);
+    const entry = days.get(day) || { sum: 0, count: 0 };
+    entry.sum += item.mood;
+    entry.count += 1;
+    days.set(day, entry);
+  }
+  return [...days]
+    .map(([day, { sum, count }]) => ({ day, t: dayTime(day), v: Math.round((sum / count) * 10) / 10, count }))
+    .sort((a, b) => a.t - b.t);
+}
+
+/** The brief's mood days ({date, average, checkin_count}) as chart points. */
+export function moodDays(days) {
+  return days
+    .filter((day) => day.average != null)
+    .map((day) => ({ day: day.date, t: dayTime(day.date), v: day.average, count: day.checkin_count }));
+}
+
+/**
+ * Scores of one questionnaire with SPEC 3's markers: baseline = the first
+ * response before the first (not cancelled) dosing session; PHQ-9 response =
+ * half the baseline or less (a baseline of 0 cannot halve); remission = below 5.
+ * `baselineTotal` is the server's baseline when the answers here are only a window.
+ */
+export function scoreSeries(responses, instrument, { firstDose = null, baselineTotal } = {}) {
+  const mine = responses
+    .filter((item) => item.instrument === instrument)
+    .map((item) => ({ t: Date.parse(item.completed_at || item.at), v: item.total, severity: item.severity, id: item.id }))
+    .sort((a, b) => a.t - b.t);
+  const baselinePoint =
+    baselineTotal === undefined ? mine.find((item) => firstDose == null || item.t < firstDose) || null : null;
+  const baseline = baselineTotal === undefined ? (baselinePoint?.v ?? null) : baselineTotal;
+  for (const item of mine) {
+    item.marks = [];
+    if (instrument !== "phq9" || item === baselinePoint) continue;
+    if (baseline != null && baseline > 0 && 2 * item.v <= baseline) item.marks.push("response");
+    if (item.v < 5) item.marks.push("remission");
+  }
+  return { points: mine, baseline, baselinePoint };
+}
+
+function moodSummary(points, from, to) {
+  if (!points.length) return "No shared check-ins in this period.";
+  const count = points.reduce((sum, point) => sum + point.count, 0);
+  const average = points.reduce((sum, point) => sum + point.v * point.count, 0) / count;
+  const days = Math.max(1, Math.round((to - from) / DAY));
+  return (
+    `${plural(count, "check-in")} on ${points.length} of ${plural(days, "day")}; ` +
+    `average mood ${average.toFixed(1)} of 10, latest ${points.at(-1).v}.`
+  );
+}
+
+/** The mood chart with its legend and table. */
+export function moodChart({ points, from, to, doses, title }) {
+  const summary = moodSummary(points, from, to);
+  return h(
+    "figure",
+    { class: "chart-figure" },
+    trendChart({ title, summary, points, from, to, max: 10, doses, height: 180 }),
+    h("figcaption", {}, summary),
+    legend([["line", "Daily average mood (0–10, higher is better)"], ["dose", "Dosing session"]]),
+    dataTable(title, ["Day", "Average mood", "Check-ins"], points.map((p) => [formatPlainDay(p.day), String(p.v), String(p.count)])),
+  );
+}
+
+/** One questionnaire's chart over its severity bands, or null when never answered. */
+export function scoreChart({ instrument, responses, from, to, doses, firstDose, baselineTotal, definition, minimum = 1 }) {
+  const { points, baseline, baselinePoint } = scoreSeries(responses, instrument, { firstDose, baselineTotal });
+  if (points.length < minimum) return null;
+  const name = INSTRUMENTS[instrument];
+  const max = MAXIMA[instrument];
+  const latest = points.at(-1);
+  const marks = points.flatMap((point) => point.marks);
+  const parts = [`${plural(points.length, "answer")}; latest ${latest.v} of ${max}${latest.severity ? ` (${latest.severity})` : ""}`];
+  if (baseline != null) parts.push(`baseline ${baseline}`);
+  if (latest.marks.includes("remission")) parts.push("in remission");
+  else if (latest.marks.includes("response")) parts.push("meets response");
+  const summary = `${parts.join("; ")}. Lower is better.`;
+  const threshold = definition?.threshold
+    ? { value: definition.threshold.cutoff, label: `${definition.threshold.cutoff}: ${definition.threshold.label}` }
+    : null;
+  const keys = [["line", `${name} total`], ["dose", "Dosing session"]];
+  if (marks.includes("response")) keys.push(["response", "Response: half the baseline or less"]);
+  if (marks.includes("remission")) keys.push(["remission", "Remission: below 5"]);
+  return h(
+    "figure",
+    { class: "chart-figure" },
+    trendChart({
+      title: `${name} total`,
+      summary,
+      points,
+      from,
+      to,
+      max,
+      bands: definition?.bands || [],
+      threshold: definition?.bands?.length ? null : threshold,
+      doses,
+    }),
+    h("figcaption", {}, summary),
+    legend(keys),
+    dataTable(
+      `${name} answers`,
+      ["Answered", "Total", "Severity", "Markers"],
+      points.map((p) => [
+        formatWhen(new Date(p.t).toISOString()),
+        String(p.v),
+        p.severity || "—",
+        [p === baselinePoint ? "baseline" : "", ...p.marks].filter(Boolean).join(", ") || "—",
+      ]),
+    ),
+  );
+}
+
+/**
+ * Mood and every answered questionnaire, as one block of charts. For a window
+ * (the brief), `baselines` gives each questionnaire's treatment baseline and a
+ * score chart needs `minimum` answers in it to be worth drawing.
+ */
+export async function trendCharts({ checkins, moodPoints, responses, doses, from, to, baselines = {}, minimum = 1 }) {
+  const defs = await measureDefinitions().catch(() => ({}));
+  const points = moodPoints || dailyMood(checkins);
+  const firstDose = doses.length ? Math.min(...doses) : null;
+  const blocks = [h("h3", {}, "Mood"), moodChart({ points, from, to, doses, title: "Daily mood" })];
+  for (const instrument of Object.keys(INSTRUMENTS)) {
+    const chart = scoreChart({
+      instrument,
+      responses,
+      from,
+      to,
+      doses,
+      firstDose,
+      baselineTotal: baselines[instrument],
+      definition: defs[instrument],
+      minimum,
+    });
+    if (chart) blocks.push(h("h3", {}, INSTRUMENTS[instrument]), chart);
+  }
+  return blocks;
+}
