@@ -558,7 +558,10 @@ def _decode_cursor(cursor: str, therapist: User, patient: User) -> tuple[datetim
 
 
 def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dict:
-    """Everything for the next integration session on one page; fourteen statements.
+    """Everything for the next integration session on one page; twelve statements.
+
+    (Ten when the patient has shared no questionnaire: the measures feature
+    then skips looking up baselines and flags.)
 
     - `patient`: id, name, time zone and phase now.
     - `window`: `since` the last integration session (or DEFAULT_WINDOW),

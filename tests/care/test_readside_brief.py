@@ -1,0 +1,193 @@
+"""The session brief: one page to prepare the next integration session."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from server.audit.models import AuditEvent
+from server.care import readside
+from server.extensions import db
+from tests import factories
+from tests.care.readside_world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    monkeypatch.setattr(readside, "utcnow", lambda: NOW)
+    return NOW
+
+
+@pytest.fixture
+def world(clinic, therapist):
+    return build(clinic, therapist)
+
+
+def _brief(client, patient):
+    response = client.get(f"/api/v1/patients/{patient.id}/brief")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _ids(items) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def test_the_brief_covers_the_time_since_the_last_integration_session(
+    as_user, therapist, world, frozen
+):
+    brief = _brief(as_user(therapist), world.patient)
+    s = world.sessions
+    assert brief["patient"] == {
+        "id": str(world.patient.id),
+        "display_name": "Ana Reyes",
+        "time_zone": "America/New_York",
+        "phase": "integration",
+    }
+    window = brief["window"]
+    assert datetime.fromisoformat(window["since"]) == s["i2"].scheduled_at
+    assert datetime.fromisoformat(window["until"]) == NOW
+    # The cancelled session two days ago does not restart the window.
+    assert window["last_integration_session"]["id"] == str(s["i2"].id)
+    assert window["next_integration_session"]["id"] == str(s["i3"].id)
+
+
+def test_what_the_patient_wants_to_discuss_comes_first(as_user, therapist, world, frozen):
+    brief = _brief(as_user(therapist), world.patient)
+    # Every kind the patient marked, newest first.
+    assert _ids(brief["discuss_next_session"]) == [
+        str(world.entries["d3_discuss"].id),
+        str(world.responses["d4_gad7"].id),
+        str(world.checkins["d5"].id),
+    ]
+    assert brief["discuss_next_session"][0]["body"] == "I want to talk about my father."
+    assert brief["discuss_next_session"][2]["note"] == "The session stirred up a lot."
+    # The other shared entries of the window follow, with the prompt they answer;
+    # the one from before the window and the private one do not.
+    (entry,) = brief["entries"]
+    assert entry["id"] == str(world.entries["d4_prompt"].id)
+    assert entry["prompt_text"] == "What stayed with you from the session?"
+
+
+def test_mood_against_the_previous_window(as_user, therapist, world, frozen):
+    mood = _brief(as_user(therapist), world.patient)["mood"]
+    # Shared check-ins since day 6: 3, 4, 6, 7 (the private 2 and 1 are left out).
+    assert (mood["average"], mood["min"], mood["max"], mood["checkin_count"]) == (5.0, 3, 7, 4)
+    # Between the two integration sessions before (days 18 to 6): 2, 8, 6.
+    previous = mood["previous"]
+    assert (previous["average"], previous["min"], previous["max"]) == (5.33, 2, 8)
+    assert datetime.fromisoformat(previous["since"]) == world.sessions["i1"].scheduled_at
+    assert mood["change"] == -0.33
+    # Every day of the window, the patient's days, null where nothing was shared.
+    assert [(day["date"], day["average"]) for day in mood["days"]] == [
+        ("2025-06-09", None),
+        ("2025-06-10", 3.0),
+        ("2025-06-11", None),
+        ("2025-06-12", None),
+        ("2025-06-13", 5.0),
+        ("2025-06-14", None),
+        ("2025-06-15", 7.0),
+    ]
+    assert mood["days"][4] == {
+        "date": "2025-06-13",
+        "average": 5.0,
+        "min": 4,
+        "max": 6,
+        "checkin_count": 2,
+    }
+
+
+def test_scores_show_the_latest_shared_response_and_its_trend(as_user, therapist, world, frozen):
+    scores = {
+        score["instrument"]: score for score in _brief(as_user(therapist), world.patient)["scores"]
+    }
+    phq9 = scores["phq9"]
+    assert phq9["response_id"] == str(world.responses["d2_phq9"].id)
+    assert (phq9["total"], phq9["severity"]) == (7, "mild")
+    assert (phq9["baseline_total"], phq9["change_from_baseline"]) == (16, -9)
+    assert phq9["markers"] == {"response": True, "remission": False, "reliable_change": "improved"}
+    # The private GAD-7 of 15 is newer, but the therapist sees the shared 8.
+    gad7 = scores["gad7"]
+    assert (gad7["response_id"], gad7["total"]) == (str(world.responses["d4_gad7"].id), 8)
+    assert gad7["baseline_total"] is None
+    assert "pcl5" not in scores
+
+
+def test_sessions_and_open_flags(as_user, therapist, world, frozen):
+    brief = _brief(as_user(therapist), world.patient)
+    assert _ids(brief["sessions"]["in_window"]) == [str(world.sessions["k2"].id)]
+    assert _ids(brief["sessions"]["upcoming"]) == [str(world.sessions["k3"].id)]
+    flags = brief["flags"]
+    assert [flag["kind"] for flag in flags] == ["phq9_item9", "phq9_severe"]
+    assert flags[1]["source_id"] == str(world.responses["baseline"].id)
+
+
+def test_nothing_private_reaches_the_brief(as_user, therapist, world, frozen):
+    brief = _brief(as_user(therapist), world.patient)
+    text = str(brief)
+    assert PRIVATE_NOTE not in text and PRIVATE_BODY not in text
+    for item in (world.responses["d1_private"], world.flags["private"]):
+        assert str(item.id) not in text
+
+
+def test_unsharing_takes_an_item_out_of_the_brief(as_user, therapist, world, frozen):
+    client = as_user(therapist)
+    owner = as_user(world.patient)
+    checkin = world.checkins["d5"]
+    answer = owner.patch(f"/api/v1/checkins/{checkin.id}", json={"version": 1, "shared": False})
+    assert answer.status_code == 200, answer.get_json()
+    brief = _brief(client, world.patient)
+    assert str(checkin.id) not in _ids(brief["discuss_next_session"])
+    assert brief["mood"]["checkin_count"] == 3 and brief["mood"]["min"] == 4
+
+
+def test_a_new_patient_gets_an_empty_brief(as_user, clinic, therapist, frozen):
+    patient = factories.user(clinic, "patient", therapist=therapist)
+    brief = _brief(as_user(therapist), patient)
+    assert datetime.fromisoformat(brief["window"]["since"]) == NOW - timedelta(days=30)
+    assert brief["discuss_next_session"] == brief["entries"] == brief["scores"] == []
+    assert brief["mood"]["average"] is None and brief["mood"]["change"] is None
+    assert len(brief["mood"]["days"]) == 31
+    assert brief["flags"] == [] and brief["sessions"] == {"in_window": [], "upcoming": []}
+
+
+def test_reading_the_brief_is_audited(as_user, therapist, world):
+    _brief(as_user(therapist), world.patient)
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "brief_read"))
+    assert (event.actor_id, event.patient_id) == (therapist.id, world.patient.id)
+
+
+def _history(patient, therapist, days: int) -> None:
+    start = NOW - timedelta(days=days)
+    for day in range(days):
+        at = start + timedelta(days=day)
+        factories.checkin(patient, recorded_at=at, discuss_next_session=day % 5 == 0)
+        if day % 3 == 0:
+            factories.entry(patient, written_at=at + timedelta(hours=2), discuss_next_session=True)
+        if day % 7 == 0:
+            factories.measure_response(patient, "phq9", completed_at=at + timedelta(hours=3))
+            factories.measure_response(patient, "gad7", completed_at=at + timedelta(hours=3))
+        if day % 14 == 0:
+            factories.ketamine_session(patient, scheduled_at=at + timedelta(hours=4))
+            factories.integration_session(patient, therapist, scheduled_at=at + timedelta(days=3))
+            factories.flag(patient, "phq9_severe", raised_at=at)
+
+
+def test_the_brief_costs_the_same_statements_for_a_short_or_long_history(
+    as_user, clinic, therapist, count_statements, frozen
+):
+    short = factories.user(clinic, "patient", therapist=therapist)
+    long = factories.user(clinic, "patient", therapist=therapist)
+    _history(short, therapist, 2)
+    _history(long, therapist, 150)
+    client = as_user(therapist)
+
+    def cost(patient):
+        with count_statements() as statements:
+            _brief(client, patient)
+        return len(statements)
+
+    assert cost(long) == cost(short)
+    with count_statements() as statements:
+        readside.brief(therapist, long, now=NOW)
+    assert len(statements) == 12
