@@ -4,22 +4,26 @@
 import { api } from "./api.js";
 import { getValue, setValue } from "./db.js";
 
-export const DEFAULT_RESOURCES = [
-  {
-    name: "988 Suicide & Crisis Lifeline (US)",
-    description: "Free, confidential, 24 hours a day. Call or text 988.",
-    phone: "988",
-    sms: "988",
-  },
-  {
-    name: "Emergency services",
-    description: "If you are in immediate danger, call 911 or go to the nearest emergency room.",
-    phone: "911",
-  },
-];
+// Built in, so the screen is never empty: call or text 988 in the US.
+export const DEFAULT_CRISIS = {
+  resources: [
+    {
+      name: "988 Suicide & Crisis Lifeline (US)",
+      description: "Free, confidential, 24 hours a day. Call or text 988.",
+      phone: "988",
+      sms: "988",
+    },
+    {
+      name: "Emergency services",
+      description: "If you are in immediate danger, call 911 or go to the nearest emergency room.",
+      phone: "911",
+    },
+  ],
+  message: "",
+};
 
 function normalise(answer) {
-  const list = Array.isArray(answer) ? answer : answer?.items || answer?.resources || [];
+  const list = Array.isArray(answer) ? answer : answer?.resources || answer?.items || [];
   return list
     .filter((item) => item && typeof item === "object" && (item.name || item.title || item.label))
     .map((item) => ({
@@ -31,22 +35,26 @@ function normalise(answer) {
     }));
 }
 
-/** What we can show right now, without waiting for the network. */
+/** What we can show right now, without waiting for the network: {resources, message}. */
 export async function cachedResources() {
   const cached = await getValue("crisis").catch(() => null);
-  return cached?.length ? cached : DEFAULT_RESOURCES;
+  return cached?.resources?.length ? cached : DEFAULT_CRISIS;
 }
 
 /** Fetch the clinic's list (when signed in and online) and keep it for offline. */
 export async function freshResources() {
-  const list = normalise(await api("/crisis-resources", { quiet401: true }));
-  if (list.length) await setValue("crisis", list);
-  return list.length ? list : DEFAULT_RESOURCES;
+  const answer = await api("/crisis-resources", { quiet401: true });
+  const resources = normalise(answer);
+  if (!resources.length) return DEFAULT_CRISIS;
+  const info = { resources, message: typeof answer?.message === "string" ? answer.message : "" };
+  await setValue("crisis", info);
+  return info;
 }
 
-/** The list of resources as cards with big call / text buttons. */
-export function resourceList(resources, h, level = "h2") {
-  return h(
+/** The resources as cards with big call / text buttons, then the clinic's message. */
+export function resourceList(info, h, level = "h2") {
+  const { resources, message } = info;
+  const list = h(
     "ul",
     { class: "list" },
     resources.map((resource) =>
@@ -69,4 +77,5 @@ export function resourceList(resources, h, level = "h2") {
       ),
     ),
   );
+  return message ? h("div", {}, list, h("p", { class: "notice" }, message)) : list;
 }

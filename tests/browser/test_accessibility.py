@@ -86,6 +86,10 @@ def test_every_patient_screen_passes_axe(page, live_server, lived_in):
         open_screen(page, live_server, route, ready)
         check_accessibility(page, name)
         assert large_targets_too_small(page) == [], name
+        # Help is one tap away on every screen.
+        expect(
+            page.get_by_role("banner").get_by_role("link", name="Need help now?")
+        ).to_be_visible()
         screenshot(page, f"{number:02d}-{name}")
 
     # The check-in with every optional part open.

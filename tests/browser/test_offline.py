@@ -211,3 +211,16 @@ def test_after_the_session_ends_the_patient_can_still_write_then_sign_in(
     expect(page.locator("#sync-status")).to_have_text("Everything you wrote is sent.")
     [row] = fresh_rows(CheckIn, patient_id=patient.id)
     assert row.mood == 7
+
+
+def test_the_clinics_crisis_list_is_kept_for_offline(page, context, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/crisis")
+    wait_for_service_worker(page)
+    clinic_call = page.get_by_role("link", name="Call +1 555 0199")
+    expect(clinic_call).to_have_attribute("href", "tel:+15550199")
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Need help now?", level=1)).to_be_visible()
+    expect(clinic_call).to_be_visible()
+    expect(page.get_by_role("link", name="Text 988")).to_have_attribute("href", "sms:988")

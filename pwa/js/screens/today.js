@@ -1,5 +1,5 @@
-import { OfflineError, unavailable } from "../api.js";
-import { h, isoLocal } from "../dom.js";
+import { OfflineError, api, unavailable } from "../api.js";
+import { formatDay, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { events, pending, submit } from "../outbox.js";
 import { INSTRUMENTS, cachedPrompts, dueMeasures, duePrompts, promptText } from "../prompts.js";
@@ -14,7 +14,9 @@ const EMOTIONS = [
 export async function render(main) {
   const me = session.me;
   main.append(h("h1", {}, "Today"));
-  if (me?.display_name) main.append(h("p", { class: "muted" }, `Hello, ${me.display_name}.`));
+  const phase = h("p", { class: "muted phase" });
+  main.append(h("p", { class: "muted" }, me?.display_name ? `Hello, ${me.display_name}.` : "Hello."), phase);
+  showPhase(phase);
 
   const checkin = h("section", { "aria-labelledby": "checkin-title", class: "card" });
   main.append(checkin);
@@ -147,6 +149,23 @@ function showDone(section, me, draft, result) {
     ),
   );
   status.focus();
+}
+
+const PHASES = {
+  preparation: (at) => `Preparing for your session${at ? ` on ${formatDay(at)}` : ""}. Setting an intention can help.`,
+  dosing_day: () => "A dosing day. Be gentle with yourself; a number for your mood is enough.",
+  early_integration: () => "The first days after your session. Rest, and note what comes up.",
+  integration: () => "Integration: keep noticing what is changing.",
+};
+
+/** One calm line about where the patient is around their dosing sessions. */
+async function showPhase(line) {
+  try {
+    const phase = await api("/me/phase");
+    line.textContent = PHASES[phase?.name]?.(phase.ketamine_session_at) || "";
+  } catch {
+    line.textContent = "";
+  }
 }
 
 async function fillPrompt(card) {
