@@ -4,20 +4,25 @@
 
 import { get, put, remove } from "./db.js";
 
-export function keeper(key) {
+export function keeper(key, { onSaved } = {}) {
   let timer = null;
   let latest = null;
   const write = () => {
     timer = null;
-    if (latest !== null) put("drafts", { key, value: latest, saved_at: Date.now() }).catch(() => {});
+    if (latest === null) return;
+    put("drafts", { key, value: latest, saved_at: Date.now() })
+      .then(() => onSaved?.())
+      .catch(() => {});
   };
-  const onHide = () => {
-    if (document.visibilityState === "hidden" && timer) {
+  const onHide = (event) => {
+    // The app going to the background or closing: write now, not in 300 ms.
+    if (timer && (document.visibilityState === "hidden" || event?.type === "pagehide")) {
       clearTimeout(timer);
       write();
     }
   };
   document.addEventListener("visibilitychange", onHide);
+  window.addEventListener("pagehide", onHide);
   return {
     async load() {
       return (await get("drafts", key).catch(() => null))?.value ?? null;
@@ -39,6 +44,7 @@ export function keeper(key) {
         write();
       }
       document.removeEventListener("visibilitychange", onHide);
+      window.removeEventListener("pagehide", onHide);
     },
   };
 }

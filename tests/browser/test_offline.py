@@ -224,3 +224,18 @@ def test_the_clinics_crisis_list_is_kept_for_offline(page, context, live_server,
     expect(page.get_by_role("heading", name="Need help now?", level=1)).to_be_visible()
     expect(clinic_call).to_be_visible()
     expect(page.get_by_role("link", name="Text 988")).to_have_attribute("href", "sms:988")
+
+
+def test_words_being_written_survive_closing_the_app(page, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal/new")
+    page.get_by_label("What's on your mind?").fill("Half a thought, then the phone locked")
+    expect(page.get_by_text("Kept on this phone as you write.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_text("We kept what you were writing.")).to_be_visible()
+    expect(page.get_by_label("What's on your mind?")).to_have_value(
+        "Half a thought, then the phone locked"
+    )
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("Your entry is saved.")).to_be_visible()
+    assert indexeddb_contents(page)["between/drafts"] == []

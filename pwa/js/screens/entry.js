@@ -33,7 +33,12 @@ export async function render(main, { params, navigate }) {
   }
   const promptId = params.promptId || original?.prompt_id || null;
   const prompt = promptId ? await findPrompt(promptId) : null;
-  const draft = keeper(`entry:${editing || `new:${promptId || ""}`}`);
+  const kept = h("span", { class: "hint", role: "status" });
+  const draft = keeper(`entry:${editing || `new:${promptId || ""}`}`, {
+    onSaved: () => {
+      kept.textContent = "Kept on this phone as you write.";
+    },
+  });
   const saved = await draft.load();
 
   const body = h("textarea", {
@@ -60,7 +65,7 @@ export async function render(main, { params, navigate }) {
     { novalidate: true },
     prompt ? h("blockquote", { class: "card", id: "entry-prompt" }, promptText(prompt)) : null,
     saved !== null ? h("p", { class: "notice" }, "We kept what you were writing.") : null,
-    h("div", { class: "field" }, h("label", { for: "entry-body" }, prompt ? "Your reflection" : "What's on your mind?"), body),
+    h("div", { class: "field" }, h("label", { for: "entry-body" }, prompt ? "Your reflection" : "What's on your mind?"), body, kept),
     h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
     h("label", { class: "check" }, discuss, h("span", {}, "I'd like to talk about this next session")),
     message,
