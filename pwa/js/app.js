@@ -229,6 +229,10 @@ function keepForOffline() {
   if (!session.verified) return;
   import("./crisis-data.js").then((crisis) => crisis.freshResources()).catch(() => {});
   import("./prompts.js").then((prompts) => prompts.keepDefinitions()).catch(() => {});
+  // A subscription can change or die unnoticed: tell the server about this device on every open.
+  if ("Notification" in window && Notification.permission === "granted") {
+    import("./push.js").then((push) => push.refreshSubscription()).catch(() => {});
+  }
 }
 
 function registerServiceWorker() {

@@ -28,8 +28,14 @@ function zones(current) {
 }
 
 export async function render(main) {
-  // Loaded now so the click below can ask for permission straight away.
-  const pushModule = import("../push.js").catch(() => null);
+  // Loaded now, so the click below calls enablePush() with no await before it:
+  // browsers (Safari strictly) show the permission prompt only inside the gesture.
+  let push = null;
+  import("../push.js")
+    .then((module) => {
+      push = module;
+    })
+    .catch(() => {});
   main.append(h("h1", {}, "Settings"));
 
   const formBox = h("section", { "aria-labelledby": "reminders-title", class: "card" }, h("h2", { id: "reminders-title" }, "Reminders and time"));
@@ -110,54 +116,63 @@ export async function render(main) {
 
   const pushStatus = h("p", { role: "status" });
   const pushButton = h("button", { type: "button", class: "primary" }, "Turn on reminders on this phone");
+  const offButton = h("button", { type: "button", class: "quiet" }, "Turn reminders off on this phone");
   const pushBox = h(
     "section",
     { class: "card", "aria-labelledby": "notifications-title" },
     h("h2", { id: "notifications-title" }, "Notifications"),
     h("p", {}, "Gentle reminders to check in and reflect. They never show anything you wrote."),
   );
-  if (isIos() && !installed()) {
-    pushBox.append(
-      h(
-        "div",
-        { class: "notice" },
-        h("p", {}, "On iPhone and iPad, reminders work once Between is on your Home Screen:"),
-        h(
-          "ol",
-          {},
-          h("li", {}, "Tap the Share button in Safari."),
-          h("li", {}, "Choose “Add to Home Screen”."),
-          h("li", {}, "Open Between from the Home Screen and come back here."),
-        ),
-      ),
-    );
-  }
+  const iosSteps = h(
+    "div",
+    { class: "notice", hidden: !(isIos() && !installed()) },
+    h("p", {}, "On iPhone and iPad, reminders work once Between is on your Home Screen:"),
+    h(
+      "ol",
+      {},
+      h("li", {}, "Tap the Share button in Safari."),
+      h("li", {}, "Choose “Add to Home Screen”."),
+      h("li", {}, "Open Between from the Home Screen and come back here."),
+    ),
+  );
+  pushBox.append(iosSteps);
+  const say = {
+    enabled: "Reminders are on for this phone.",
+    off: "Reminders are off for this phone. You can turn them on any time.",
+    dismissed: "Reminders are off. You can turn them on any time.",
+    denied: "Notifications are blocked for Between. You can allow them in your browser or phone settings.",
+    unsupported: "This browser can't show notifications.",
+    "ios-needs-home-screen": "First add Between to your Home Screen (steps above).",
+    "signed-out": "Sign in again, then turn reminders on.",
+    offline: "You're offline. Try again when you're connected.",
+    failed: "Reminders could not be turned on just now. Please try again later.",
+  };
+  const show = (outcome) => {
+    pushStatus.textContent = say[outcome.status] || say.failed;
+    if (outcome.status === "ios-needs-home-screen") iosSteps.hidden = false;
+    offButton.hidden = outcome.status !== "enabled";
+  };
+  offButton.hidden = !("Notification" in window) || Notification.permission !== "granted";
   if (!("Notification" in window) || !("serviceWorker" in navigator)) {
     pushButton.disabled = true;
-    pushStatus.textContent = "This browser can't show notifications.";
+    pushStatus.textContent = say.unsupported;
   } else if (Notification.permission === "denied") {
-    pushStatus.textContent = "Notifications are blocked for Between. You can allow them in your browser or phone settings.";
+    pushStatus.textContent = say.denied;
   } else if (Notification.permission === "granted") {
     pushStatus.textContent = "Notifications are allowed on this phone.";
   }
-  pushButton.addEventListener("click", async () => {
-    const push = await pushModule;
+  pushButton.addEventListener("click", () => {
     if (!push?.enablePush) {
-      pushStatus.textContent = "Reminders are not available yet. Please try again later.";
+      pushStatus.textContent = "Reminders are not available yet. Please try again in a moment.";
       return;
     }
     pushStatus.textContent = "Asking…";
-    try {
-      const result = await push.enablePush();
-      pushStatus.textContent =
-        result === false || Notification.permission !== "granted"
-          ? "Reminders are off. You can turn them on any time."
-          : "Reminders are on for this phone.";
-    } catch {
-      pushStatus.textContent = "Reminders could not be turned on just now.";
-    }
+    push.enablePush().then(show, () => show({ status: "failed" }));
   });
-  pushBox.append(h("div", { class: "actions" }, pushButton), pushStatus);
+  offButton.addEventListener("click", () => {
+    push?.disablePush?.().then(show, () => show({ status: "failed" }));
+  });
+  pushBox.append(h("div", { class: "actions" }, pushButton, offButton), pushStatus);
   main.append(pushBox);
 
   main.append(
