@@ -86,12 +86,15 @@ def rotate_column(target: EncryptedColumn, batch_size: int) -> int:
                 continue
             context = crypto.row_context(model.__tablename__, target.name, row_id)
             fresh = ring.encrypt(ring.decrypt(blob, context), context)
-            db.session.execute(
+            # Only if the text is still the one read: a patient editing it
+            # meanwhile wrote a newer ciphertext (under the newest key) that
+            # must not be overwritten with the old text.
+            result = db.session.execute(
                 update(table)
-                .where(table.c.id == row_id)
+                .where(table.c.id == row_id, table.c[target.column] == blob)
                 .values({table.c[target.column]: fresh, **unchanged})
             )
-            rotated += 1
+            rotated += result.rowcount
         db.session.commit()
         after = rows[-1][0]
 

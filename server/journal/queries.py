@@ -205,10 +205,11 @@ def mood_series(
 ) -> dict[uuid.UUID, list[DailyMood]]:
     """Each patient's daily mean mood over the last `days` days, oldest first (one statement).
 
-    From shared check-ins only. A day is the patient's own day as their
-    device reported it (the offset sent with each check-in), so a late
-    evening check-in stays on its evening. Days without a shared check-in
-    are left out; every asked-for patient has a (possibly empty) list.
+    From shared check-ins recorded in the `days` x 24 h before `now`. A day
+    is the patient's own day as their device reported it (the offset sent
+    with each check-in), so a late evening check-in stays on its evening.
+    Days without a shared check-in are left out; every asked-for patient
+    has a (possibly empty) list.
     """
     patient_ids = list(patient_ids)
     series: dict[uuid.UUID, list[DailyMood]] = {patient_id: [] for patient_id in patient_ids}
@@ -224,22 +225,17 @@ def mood_series(
         ).where(
             CheckIn.patient_id.in_(patient_ids),
             CheckIn.shared.is_(True),
-            # A day's margin either side of the window for offsets; trimmed below.
-            CheckIn.recorded_at >= now - timedelta(days=days + 1),
-            CheckIn.recorded_at <= now + timedelta(days=1),
+            CheckIn.recorded_at > now - timedelta(days=days),
+            CheckIn.recorded_at <= now,
         )
     )
     by_day: dict[uuid.UUID, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
     for patient_id, recorded_at, offset, mood in rows:
-        day = CheckIn.as_local(recorded_at, offset).date()
-        by_day[patient_id][day].append(mood)
+        by_day[patient_id][CheckIn.as_local(recorded_at, offset).date()].append(mood)
     for patient_id, days_moods in by_day.items():
-        newest = max(days_moods)
-        first = newest - timedelta(days=days - 1)
         series[patient_id] = [
             DailyMood(day, round(sum(moods) / len(moods), 2), len(moods))
             for day, moods in sorted(days_moods.items())
-            if day >= first
         ]
     return series
 

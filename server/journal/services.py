@@ -167,9 +167,9 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
     is announced with `signals.item_created` (flags and reminders listen).
     """
     refuse_buried(data["id"], CheckIn.kind, patient)
-    stored = db.session.get(CheckIn, data["id"])
-    if stored is not None:
-        return _replayed(stored, patient, data, _same_checkin), False
+    # No look-up first: a replay is rare (a lost answer), and its insert fails
+    # on the primary key and reads the stored row instead. A new check-in,
+    # the common case, saves a round trip.
     recorded_at = data["recorded_at"]
     checkin = CheckIn(
         id=data["id"],
