@@ -9,8 +9,8 @@ import json
 from datetime import UTC, timedelta
 
 from flask import current_app
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.audit.services import record
@@ -64,10 +64,6 @@ def _replayed(stored: MeasureResponse, patient: User, digest: str) -> MeasureRes
     return stored
 
 
-#: How often a create is retried when SQLite refuses a write (see `create_response`).
-SQLITE_BUSY_RETRIES = 5
-
-
 def create_response(patient: User, instrument: str, data: dict) -> tuple[MeasureResponse, bool]:
     """Store and score a response; returns `(response, created)`.
 
@@ -81,27 +77,6 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
     """
     _check_answers(instrument, data)
     digest = request_digest(instrument, data)
-    for attempt in range(SQLITE_BUSY_RETRIES + 1):
-        try:
-            return _store(patient, instrument, data, digest)
-        except OperationalError as error:
-            if attempt == SQLITE_BUSY_RETRIES or not _sqlite_busy(error):
-                raise
-            # SQLite (WAL) refuses, without waiting, a write from a transaction
-            # that read while another writer held the lock. Start afresh and
-            # write first, so this request queues (busy_timeout) behind the
-            # winner and then reads its row. Nothing was written before this
-            # point of the request but a bearer token's last-used time.
-            db.session.rollback()
-            db.session.execute(text("UPDATE measure_responses SET id = id WHERE 1 = 0"))
-    raise AssertionError("unreachable")
-
-
-def _sqlite_busy(error: OperationalError) -> bool:
-    return db.engine.dialect.name == "sqlite" and "locked" in str(error.orig).lower()
-
-
-def _store(patient: User, instrument: str, data: dict, digest: str):
     stored = db.session.get(MeasureResponse, data["id"])
     if stored is not None:
         return _replayed(stored, patient, digest), False
