@@ -30,6 +30,9 @@ class MeasureResponse(CreatedMixin, db.Model):
         Index("ix_measure_responses_patient_completed", "patient_id", "completed_at"),
     )
 
+    #: What a tombstone of a deleted response records (`server.journal.services.bury`).
+    kind = "measure_response"
+
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     instrument: Mapped[str] = mapped_column(String(8))

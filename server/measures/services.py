@@ -75,8 +75,13 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
     A new response runs the flag rules (the PHQ-9 item-9 flag even when
     private) and is announced with `signals.item_created`.
     """
+    from server.journal.services import refuse_buried
+
     _check_answers(instrument, data)
     digest = request_digest(instrument, data)
+    # A create replayed from an offline queue after the patient deleted the
+    # response is 410, never a resurrection.
+    refuse_buried(data["id"], MeasureResponse.kind, patient)
     stored = db.session.get(MeasureResponse, data["id"])
     if stored is not None:
         return _replayed(stored, patient, digest), False
@@ -105,8 +110,9 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
             .where(MeasureResponse.id == data["id"])
             .execution_options(populate_existing=True)
         )
-        if stored is None:  # not a duplicate id: something else is wrong
-            raise
+        if stored is None:
+            refuse_buried(data["id"], MeasureResponse.kind, patient)  # deleted in between
+            raise  # not a duplicate id: a genuine fault, reported as a 500
         return _replayed(stored, patient, digest), False
     flags.check_measure_response(response, patient, previous_shared_total(response))
     item_created.send(response)
@@ -152,14 +158,17 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
 
 
 def delete_response(response: MeasureResponse) -> None:
-    """Delete a patient's own response.
+    """Delete a patient's own response, leaving a tombstone with no content.
 
-    Flags raised from it stay: an urgent flag is about the patient's safety,
-    which deleting the answer does not change. Other flags stop showing,
-    because their source is no longer shared (`server.flags.queries`).
+    The tombstone (the journal's, shared by every patient item) makes a
+    later replay of the create a 410. Flags raised from the response stay:
+    an urgent flag is about the patient's safety, which deleting the answer
+    does not change. Other flags stop showing, because their source is no
+    longer shared (`server.flags.queries`).
     """
-    db.session.delete(response)
-    db.session.flush()
+    from server.journal.services import bury
+
+    bury(response)
 
 
 def update_plan(patient: User, data: dict, therapist: User) -> MeasurePlan:

@@ -1,5 +1,6 @@
 """Flags from check-ins: a sharp mood drop, and silence after a dosing session."""
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -109,3 +110,33 @@ def test_flags_scan_command(runner, patient):
     assert str(patient.id) not in result.output
     again = runner.invoke(args=["flags", "scan"])
     assert "0 new flag" in again.output
+
+
+def test_a_check_in_posted_by_the_app_raises_the_flag_and_unsharing_hides_it(
+    as_user, therapist, patient
+):
+    client = as_user(patient)
+    now = utcnow()
+    for hours, mood in ((48, 8), (24, 7)):
+        posted = client.post(
+            "/api/v1/checkins",
+            json={
+                "id": str(uuid.uuid4()),
+                "recorded_at": (now - timedelta(hours=hours)).isoformat(),
+                "mood": mood,
+            },
+        )
+        assert posted.status_code == 201, posted.get_json()
+    low = client.post(
+        "/api/v1/checkins",
+        json={"id": str(uuid.uuid4()), "recorded_at": now.isoformat(), "mood": 3},
+    ).get_json()
+    staff = as_user(therapist)
+    (flag,) = staff.get("/api/v1/flags").get_json()["items"]
+    assert flag["kind"] == "mood_drop" and flag["source_id"] == low["id"]
+    assert "3" not in flag["description"]
+    unshared = client.patch(
+        f"/api/v1/checkins/{low['id']}", json={"version": low["version"], "shared": False}
+    )
+    assert unshared.status_code == 200
+    assert staff.get("/api/v1/flags").get_json()["items"] == []

@@ -193,6 +193,15 @@ def test_patient_deletes_own_response(as_user, patient):
     assert db.session.get(MeasureResponse, uuid.UUID(created["id"])) is None
 
 
+def test_a_create_replayed_after_deletion_does_not_bring_it_back(as_user, patient):
+    client = as_user(patient)
+    body = {"id": str(uuid.uuid4()), "completed_at": utcnow().isoformat()}
+    answer(client, **body)
+    assert client.delete(f"/api/v1/measures/responses/{body['id']}").status_code == 204
+    assert answer(client, **body).status_code == 410
+    assert db.session.get(MeasureResponse, uuid.UUID(body["id"])) is None
+
+
 def test_nobody_else_reads_changes_or_deletes_a_response(as_user, clinic, therapist, patient):
     mine = factories.measure_response(patient)
     url = f"/api/v1/measures/responses/{mine.id}"
