@@ -84,7 +84,16 @@ async function route() {
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
   main.replaceChildren();
-  cleanup = await screen.render(main, { params: found.params, navigate, me: session.me });
+  try {
+    cleanup = await screen.render(main, { params: found.params, navigate, me: session.me });
+  } catch {
+    // Never a blank screen: what was written is safe in the outbox either way.
+    main.replaceChildren(
+      h("h1", {}, "Something went wrong"),
+      h("p", {}, "This screen could not be shown. Anything you wrote is kept on this phone."),
+      h("p", {}, h("a", { href: "#/today" }, "Back to today")),
+    );
+  }
   if (id !== renderId) return;
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} · Between` : "Between";
