@@ -137,6 +137,7 @@ def test_phq9_with_item_9_shows_crisis_resources_at_once(page, live_server, pati
 
 
 def test_sharing_revokes_at_once(page, live_server, patient):
+    from server.extensions import db
     from server.journal.models import CheckIn
 
     sign_in_via_api(page, live_server, patient)
@@ -160,6 +161,18 @@ def test_sharing_revokes_at_once(page, live_server, patient):
     expect(section.get_by_role("status")).to_have_text("Private now.")
     [row] = fresh_rows(CheckIn, patient_id=patient.id)
     assert row.shared is False
+
+    from server.measures.models import MeasureResponse
+    from tests import factories
+
+    factories.measure_response(patient, "gad7", answers=[1, 1, 1, 1, 1, 1, 1], shared=True)
+    db.session.rollback()
+    page.reload()
+    answers = page.get_by_role("region", name="Check-ups")
+    answers.get_by_role("switch", name="Shared with my therapist").uncheck()
+    expect(answers.get_by_role("status")).to_have_text("Private now.")
+    [response] = fresh_rows(MeasureResponse, patient_id=patient.id)
+    assert response.shared is False
 
     page.get_by_role("switch", name="Share new check-ins, entries and check-ups").uncheck()
     expect(page.get_by_text("New items start private.")).to_be_visible()
@@ -208,3 +221,19 @@ def test_accepting_an_invitation(page, live_server, care_team):
     [user] = fresh_rows(User, email="new.patient@example.test")
     assert user.share_by_default is False
     assert user.time_zone == page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+
+
+def test_keyboard_users_answer_at_their_own_pace(page, live_server, patient):
+    """Arrow keys move between answers without skipping ahead; Next moves on."""
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/measures/gad7")
+    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    first = page.get_by_role("radio", name="Not at all")
+    first.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name="Several days")).to_be_checked()
+    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    page.get_by_role("button", name="Next").press("Enter")
+    expect(page.get_by_text("Question 2 of 7")).to_be_visible()
+    expect(page.locator("legend:focus")).to_have_count(1)
