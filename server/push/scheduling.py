@@ -300,24 +300,33 @@ def plan_user(user: User, now: datetime | None = None) -> None:
         plan_session(anchor, user, now)
 
 
-def plan_all(now: datetime | None = None) -> int:
-    """The worker's periodic pass: extend check-ins, ask about measures.
+def users_to_plan() -> list[User]:
+    """Patients with at least one device: the only ones reminders can reach.
 
-    Only users with a device are planned for; a device arriving later plans
-    its user at once (services.subscribe).
+    A device arriving later plans its user at once (services.subscribe).
     """
-    now = now or utcnow()
-    users = db.session.scalars(
-        select(User)
-        .where(User.role == "patient", User.id.in_(select(PushSubscription.user_id)))
-        .order_by(User.id)
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == "patient", User.id.in_(select(PushSubscription.user_id)))
+            .order_by(User.id)
+        )
     )
-    count = 0
+
+
+def plan_periodic(user: User, now: datetime | None = None) -> None:
+    """The worker's periodic work for one user: extend check-ins, ask about measures."""
+    now = now or utcnow()
+    plan_checkins(user, now)
+    plan_measures(user, now)
+
+
+def plan_all(now: datetime | None = None) -> int:
+    """`plan_periodic` for every user with a device; how many users."""
+    users = users_to_plan()
     for user in users:
-        plan_checkins(user, now)
-        plan_measures(user, now)
-        count += 1
-    return count
+        plan_periodic(user, now)
+    return len(users)
 
 
 def set_session_prompts(clinic_id: uuid.UUID, slots: Iterable[PromptSlot] | None) -> None:

@@ -147,6 +147,9 @@ def deliver_due(sender: PushSender, *, now: datetime | None = None, limit: int =
                     topic=row.topic,
                 )
             )
+    # End the transaction before the network: no lock or snapshot is held
+    # while messages are in flight (SQLite takes its write lock at BEGIN).
+    db.session.commit()
     outcomes = sender.send(messages) if messages else []
     # `now` may be given (tests, a clock ahead of ours); outcomes never date before it.
     done_at = max(now, utcnow())
@@ -201,17 +204,28 @@ def _record(row, outcome: Outcome, now: datetime, report: Report, gone: set) -> 
 
 
 def plan_pass(now: datetime | None = None) -> int:
-    """Extend reminders; on PostgreSQL only one worker at a time does it. Commits."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    """Extend reminders for every user with a device; how many users. Commits.
+
+    On PostgreSQL a transaction-scoped advisory lock lets one worker plan at
+    a time (the others skip the pass). On SQLite each user is committed on
+    its own, because SQLite holds its single write lock for a whole
+    transaction and web requests are waiting for it.
+    """
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         locked = db.session.scalar(
             text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK}
         )
         if not locked:
             db.session.rollback()
             return 0
-    planned = scheduling.plan_all(now)
+    users = scheduling.users_to_plan()
+    for user in users:
+        scheduling.plan_periodic(user, now)
+        if not postgresql:
+            db.session.commit()
     db.session.commit()
-    return planned
+    return len(users)
 
 
 def seconds_until_next_due(now: datetime) -> float:

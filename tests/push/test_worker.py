@@ -89,3 +89,48 @@ def test_the_worker_sleeps_until_the_next_row_is_due_but_not_longer_than_its_lim
     assert worker.backoff(1, None) >= timedelta(seconds=worker.BACKOFF_BASE_SECONDS * 0.8)
     assert worker.backoff(30, None) <= timedelta(seconds=worker.BACKOFF_CAP_SECONDS * 1.2)
     assert worker.backoff(1, 900) >= timedelta(seconds=900)
+
+
+def test_flask_push_worker_as_a_process_stops_cleanly_on_sigterm(tmp_path):
+    """What `make run` does on Ctrl-C: the worker process gets SIGTERM and exits 0."""
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    env = {
+        **os.environ,
+        "BETWEEN_ENV": "development",
+        "BETWEEN_INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": "sqlite:///" + str(tmp_path / "between.db"),
+    }
+    create_tables = (
+        "from server import create_app\nfrom server.extensions import db\n"
+        "app = create_app()\nwith app.app_context(): db.create_all()\n"
+    )
+    # Fixed arguments and our own interpreter: nothing untrusted reaches the command.
+    subprocess.run([sys.executable, "-c", create_tables], env=env, cwd=PROJECT_ROOT, check=True)  # noqa: S603
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "push", "worker"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(120, process.kill)  # a hung worker must not hang the run
+    watchdog.start()
+    try:
+        lines = []
+        for line in process.stderr:  # ends if the process dies first
+            lines.append(line)
+            if "push worker started" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    rest = process.stderr.read()
+    assert "push worker stopped" in rest, "".join(lines) + rest
