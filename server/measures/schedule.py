@@ -55,7 +55,9 @@ def due(
         latest, has_baseline = answered.get(instrument, (None, False))
         item = None
         if not has_baseline and (first_at is None or now < first_at):
-            item = _item(instrument, "baseline", plan_changed_at or joined_at or now)
+            # PCL-5 is owed from when the therapist switched it on; the others from joining.
+            since = plan_changed_at if instrument not in PRE_AND_WEEKLY else None
+            item = _item(instrument, "baseline", since or joined_at or now)
         elif instrument in PRE_AND_WEEKLY:
             item = _before_dosing(instrument, upcoming, latest, now, tz)
             if item is None and phase.name == INTEGRATION and past:

@@ -29,6 +29,7 @@ def test_a_new_patient_owes_a_phq9_and_gad7_baseline(patient, now):
     items = due(patient, now)
     assert set(items) == {"phq9", "gad7"}
     assert {item["reason"] for item in items.values()} == {"baseline"}
+    assert items["phq9"]["due_since"] == patient.created_at
 
 
 def test_a_baseline_answered_before_the_first_dose_is_not_asked_again(patient, now):
@@ -80,7 +81,8 @@ def test_pcl5_only_when_the_therapist_turns_it_on(as_user, therapist, patient, n
         "pcl5": True,
         "updated_at": None,
     }
-    assert due(patient, utcnow())["pcl5"]["reason"] == "baseline"
+    pcl5 = due(patient, utcnow())["pcl5"]
+    assert pcl5["reason"] == "baseline" and pcl5["due_since"] > patient.created_at
     assert db.session.query(AuditEvent).filter_by(action="measure_plan_changed").count() == 1
 
 
