@@ -123,8 +123,10 @@ async function route() {
   if (id !== renderId) return;
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
-  main.replaceChildren();
-  main.removeAttribute("aria-busy");
+  // Each render draws into its own element: a render still loading when the
+  // next route starts keeps writing into a detached view, never into this one.
+  const view = h("div", { class: "view" });
+  main.replaceChildren(view);
   const context = {
     params: found.params,
     navigate,
@@ -134,9 +136,13 @@ async function route() {
     signedIn,
     setFlagCount,
   };
-  cleanup = await screen.render(main, context);
-  if (id !== renderId) return;
-  const heading = main.querySelector("h1");
+  const done = await screen.render(view, context);
+  if (id !== renderId) {
+    if (typeof done === "function") done();
+    return;
+  }
+  cleanup = done;
+  const heading = view.querySelector("h1");
   document.title = heading ? `${heading.textContent} · Between for clinicians` : "Between for clinicians";
   if (heading && !firstRender) {
     heading.setAttribute("tabindex", "-1");
