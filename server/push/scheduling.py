@@ -15,6 +15,7 @@ length of the gap (02:30 becomes 03:30). In the autumn overlap the first
 end of the quiet window.
 """
 
+import importlib
 import logging
 import uuid
 from collections.abc import Iterable
@@ -58,6 +59,8 @@ DEFAULT_SESSION_PROMPTS = (
 #: On the dosing day, wait at least this long after the session starts: the
 #: acute effects (and the ride home) come first.
 EVENING_OF_MIN_GAP = timedelta(hours=3)
+#: Local time of a reminder about a questionnaire due that day.
+MEASURE_REMINDER_AT = time(10, 0)
 #: Check-in reminders are planned this many local days ahead (today included);
 #: the worker extends the horizon as days pass.
 CHECKIN_DAYS_AHEAD = 3
@@ -223,8 +226,11 @@ def plan_measures(user: User, now: datetime | None = None) -> None:
     if due is None:
         return  # the measures feature could not say; change nothing
     tz = zone(user.time_zone)
+    today = now.astimezone(tz).date()
     planned = []
-    for instrument, due_day in due:
+    for instrument, reason, due_day in due:
+        # On the morning of the day it became due; if that has passed, now.
+        remind_at = max(now, at_local(due_day or today, MEASURE_REMINDER_AT, tz))
         if due_day is not None:
             when = due_day.isoformat()
         else:
@@ -234,8 +240,10 @@ def plan_measures(user: User, now: datetime | None = None) -> None:
         planned.append(
             Planned(
                 "measure_due",
-                f"measure:{user.id}:{instrument}:{when}",
-                _respecting_quiet_hours(user, now),
+                # One reminder per instrument and cause. Two due at once share
+                # the tag `measure_due`, so the device shows one notification.
+                f"measure:{user.id}:{instrument}:{reason}:{when}",
+                _respecting_quiet_hours(user, remind_at),
                 MEASURE_CAUSE,
                 None,
             )
@@ -253,16 +261,23 @@ def plan_measures(user: User, now: datetime | None = None) -> None:
 DUE_NAMES = ("due_since", "due_at", "due_on")
 
 
-def _due_measures(user: User, now: datetime) -> list[tuple[str, date | None]] | None:
-    """(instrument, due day) pairs from `server.measures.services.due_measures`.
+def _due_measures(user: User, now: datetime) -> list[tuple[str, str, date | None]] | None:
+    """(instrument, reason, due day) from the measures feature's `due_measures`.
 
-    That function belongs to the measures feature; it may not exist yet and
-    its items may be names, dicts or objects, so read them defensively.
+    That function belongs to the measures feature (in its services or its
+    queries); it may be missing, and its items may be names, dicts or
+    objects, so read them defensively.
     None means "unknown", which is not the same as "nothing due".
     """
-    try:
-        from server.measures.services import due_measures
-    except ImportError:
+    due_measures = None
+    for module in ("server.measures.services", "server.measures.queries"):
+        try:
+            due_measures = getattr(importlib.import_module(module), "due_measures", None)
+        except ImportError:
+            continue
+        if due_measures is not None:
+            break
+    if due_measures is None:
         return None
     try:
         with db.session.begin_nested():
@@ -275,25 +290,29 @@ def _due_measures(user: User, now: datetime) -> list[tuple[str, date | None]] | 
     result = []
     for item in items:
         if isinstance(item, str):
-            instrument, due = item, None
-        elif isinstance(item, dict):
-            instrument = item.get("instrument")
-            due = next((item[k] for k in DUE_NAMES if item.get(k) is not None), None)
-        else:
-            instrument = getattr(item, "instrument", None)
-            due = next((getattr(item, k) for k in DUE_NAMES if getattr(item, k, None)), None)
+            item = {"instrument": item}
+        elif not isinstance(item, dict):
+            item = {k: getattr(item, k, None) for k in ("instrument", "reason", *DUE_NAMES)}
+        instrument, reason = item.get("instrument"), item.get("reason")
+        due = next((item[k] for k in DUE_NAMES if item.get(k) is not None), None)
         if not isinstance(instrument, str) or not instrument:
             continue
         if isinstance(due, datetime):
             due = services.as_utc(due).astimezone(zone(user.time_zone)).date()
         elif not isinstance(due, date):
             due = None
-        result.append((instrument[:20], due))
+        reason = reason[:20] if isinstance(reason, str) and reason else "due"
+        result.append((instrument[:20], reason, due))
     return result
 
 
 def plan_user(user: User, now: datetime | None = None) -> None:
-    """Everything a user's devices should hold: check-ins and session prompts."""
+    """What a user's devices should hold: check-ins and session prompts.
+
+    Measures are left to the worker's periodic pass, so turning notifications
+    on is not answered at once by a push about a questionnaire the patient
+    can already see on the screen in front of them.
+    """
     now = now or utcnow()
     plan_checkins(user, now)
     for anchor in _recent_anchors(user.id, now):

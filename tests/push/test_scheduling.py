@@ -469,6 +469,24 @@ def test_a_due_measure_is_reminded_once_and_answering_it_cancels_the_reminder(
     assert pending(patient, "measure_due") == []
 
 
+def test_questionnaires_due_are_reminded_by_the_worker_not_at_subscription(
+    as_user, patient, subscribe
+):
+    client = as_user(patient)
+    subscribe(patient, client)
+    assert pending(patient, "measure_due") == []  # the screen in front of them shows it
+    worker.plan_pass()  # a new patient's baseline PHQ-9 and GAD-7 are due
+    reminders = pending(patient, "measure_due")
+    assert sorted(r.dedupe_key.split(":")[2] for r in reminders) == ["gad7", "phq9"]
+    assert len({r.topic for r in reminders}) == 2
+    response = client.post(
+        "/api/v1/measures/phq9/responses", json={"id": str(uuid.uuid4()), "answers": [0] * 9}
+    )
+    assert response.status_code == 201, response.get_json()
+    worker.plan_pass()
+    assert [r.dedupe_key.split(":")[2] for r in pending(patient, "measure_due")] == ["gad7"]
+
+
 def test_a_broken_measures_feature_changes_no_reminder(patient, subscribe, monkeypatch):
     import server.measures.services as measures
 
