@@ -63,6 +63,7 @@ export async function enqueue(entry) {
     const revive = async (item) => {
       item.state = "waiting";
       item.problem = null;
+      item.rev = (item.rev || 0) + 1; // tells a send in flight that this changed meanwhile
       await done(store.put(item));
       return item;
     };
@@ -140,6 +141,7 @@ async function replay() {
   // Chosen after refreshMe: only what this signed-in person wrote is sent under their session.
   const items = (await getAll("outbox")).filter(mine);
   const heldIds = new Set(items.filter((item) => item.state === "held").map((item) => item.id));
+  let changedMeanwhile = false;
   for (const item of items) {
     if (item.state === "held" || heldIds.has(item.id)) continue;
     let answer;
@@ -161,11 +163,12 @@ async function replay() {
       }
       answer = settled;
     }
-    await remove("outbox", item.seq);
+    changedMeanwhile = (await sent(item, answer)) || changedMeanwhile;
     sentAnswers.set(item.seq, answer);
     events.dispatchEvent(new CustomEvent("sent", { detail: { item, response: answer } }));
     changed();
   }
+  if (changedMeanwhile) await replay();
 }
 
 /**
@@ -194,9 +197,39 @@ async function settle(item, error) {
   return undefined;
 }
 
+/**
+ * The server has `item`. Remove it, unless the patient changed it while it
+ * was on its way: then the server has the older words, and the newer ones
+ * stay queued as an edit of what was just stored.
+ */
+async function sent(item, answer) {
+  return transaction("outbox", "readwrite", async (store) => {
+    const current = await done(store.get(item.seq));
+    if (!current) return false;
+    if ((current.rev || 0) === (item.rev || 0)) {
+      await done(store.delete(item.seq));
+      return false;
+    }
+    const { id: _id, version: _version, ...fields } = current.body || {};
+    if (current.op === "create") current.path = `${current.path}/${current.id}`;
+    current.op = "update";
+    current.method = "PATCH";
+    current.body = { ...fields, version: answer?.version };
+    current.rev = (current.rev || 0) + 1;
+    current.state = "waiting";
+    await done(store.put(current));
+    return true;
+  });
+}
+
 async function hold(item, problem) {
-  item.state = "held";
-  item.problem = problem;
-  await transaction("outbox", "readwrite", (store) => done(store.put(item)));
+  await transaction("outbox", "readwrite", async (store) => {
+    const current = await done(store.get(item.seq));
+    // Changed while on its way: the new version gets its own try.
+    if (!current || (current.rev || 0) !== (item.rev || 0)) return;
+    current.state = "held";
+    current.problem = problem;
+    await done(store.put(current));
+  });
   changed();
 }

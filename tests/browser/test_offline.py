@@ -239,3 +239,30 @@ def test_words_being_written_survive_closing_the_app(page, live_server, patient)
     page.get_by_role("button", name="Save entry").click()
     expect(page.get_by_text("Your entry is saved.")).to_be_visible()
     assert indexeddb_contents(page)["between/drafts"] == []
+
+
+def test_an_edit_made_while_the_first_version_is_on_its_way_is_kept(page, live_server, patient):
+    from server.journal.models import JournalEntry as Entry
+
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal")
+    in_flight = []
+    page.route(
+        "**/api/v1/entries",
+        lambda route: (
+            in_flight.append(route) if route.request.method == "POST" else route.continue_()
+        ),
+    )
+    page.get_by_role("link", name="Write an entry").click()
+    page.get_by_label("What's on your mind?").fill("First version.")
+    page.get_by_role("button", name="Save entry").click()
+    # The POST is held on the wire; the patient goes back and edits the waiting entry.
+    page.get_by_role("link", name="Journal", exact=True).click()
+    page.get_by_role("list", name="Waiting to send").get_by_role("link", name="Edit").click()
+    page.get_by_label("What's on your mind?").fill("Second version, with more words.")
+    page.get_by_role("button", name="Save entry").click()
+    assert len(in_flight) == 1
+    in_flight[0].continue_()
+    expect(page.locator("#sync-status")).to_have_text("Everything you wrote is sent.")
+    [row] = fresh_rows(Entry, patient_id=patient.id)
+    assert row.body == "Second version, with more words."
