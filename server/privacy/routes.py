@@ -37,7 +37,12 @@ def _attachment(kind: str) -> dict:
     responses={
         "200": {
             "description": "All my data as JSON; with `format=fhir`, a FHIR R4 Bundle.",
-            "content": {FHIR_MEDIA_TYPE: {"schema": FhirBundleSchema}},
+            # Both media types are listed: a manual `content` replaces the one
+            # flask-smorest would derive from the response schema.
+            "content": {
+                "application/json": {"schema": ExportSchema},
+                FHIR_MEDIA_TYPE: {"schema": FhirBundleSchema},
+            },
         }
     }
 )
