@@ -230,8 +230,7 @@ def remove_subscriptions(subscription_ids: Iterable[uuid.UUID], *, reason: str) 
     ids = list(subscription_ids)
     if not ids:
         return
-    for subscription_id in ids:
-        cancel_pending(subscription_id=subscription_id, reason=reason)
+    cancel_pending(subscription_id=ids, reason=reason)
     db.session.execute(
         delete(PushSubscription).where(PushSubscription.id.in_(ids)),
         execution_options={"synchronize_session": False},

@@ -12,7 +12,7 @@ import logging
 import random
 import signal
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
@@ -54,7 +54,8 @@ class Report:
     gone: int = 0
     expired: int = 0
     cancelled: int = 0
-    statuses: dict = field(default_factory=dict)
+    #: Outcomes not recorded: another worker took the row after our lease ran out.
+    lost: int = 0
 
     def __bool__(self):
         return self.claimed > 0
@@ -153,15 +154,41 @@ def deliver_due(sender: PushSender, *, now: datetime | None = None, limit: int =
     outcomes = sender.send(messages) if messages else []
     # `now` may be given (tests, a clock ahead of ours); outcomes never date before it.
     done_at = max(now, utcnow())
+    ours = _still_ours([o.key for o in outcomes], lease_end=now + LEASE)
     gone_subscriptions = set()
     for outcome in outcomes:
-        row = by_id[outcome.key]
-        report.statuses[outcome.status] = report.statuses.get(outcome.status, 0) + 1
-        _record(row, outcome, done_at, report, gone_subscriptions)
+        if outcome.key not in ours:
+            report.lost += 1
+            continue
+        _record(by_id[outcome.key], outcome, done_at, report, gone_subscriptions)
     db.session.flush()
     services.remove_subscriptions(gone_subscriptions, reason="subscription gone")
     db.session.commit()
     return report
+
+
+def _still_ours(ids: list, *, lease_end: datetime) -> set:
+    """The rows this worker still holds: not re-claimed after its lease ran out.
+
+    A worker slower than its lease (a stalled network, a paused VM) must not
+    overwrite what the worker that took the row over has recorded. The rows
+    stay locked until the outcomes are committed (FOR UPDATE on PostgreSQL;
+    SQLite's write lock is held from BEGIN).
+    """
+    if not ids:
+        return set()
+    query = (
+        select(Notification.id, Notification.state, Notification.next_attempt_at)
+        .where(Notification.id.in_(ids))
+        .order_by(Notification.id)  # every worker locks in one order: no deadlock
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {
+        row_id
+        for row_id, state, next_attempt_at in db.session.execute(query)
+        if state == "sending" and next_attempt_at == lease_end
+    }
 
 
 def _expires_at(row: Notification) -> datetime:

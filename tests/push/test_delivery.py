@@ -318,3 +318,27 @@ def test_retry_after_as_seconds_or_a_date():
     then = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now + 90))
     assert 85 <= parse_retry_after(then, now=now) <= 91
     assert parse_retry_after("whenever") is None and parse_retry_after(None) is None
+
+
+def test_a_worker_slower_than_its_lease_does_not_overwrite_the_worker_that_took_over(
+    patient, subscribe, push_service, sender
+):
+    device = subscribe(patient)
+    push_service.answer(device, 500)  # the slow worker's attempt fails ...
+    queue_test(patient)
+    db.session.commit()
+    now = utcnow()
+
+    class StalledSender:
+        """Sends, then stalls past its lease while another worker takes the row over."""
+
+        def send(self, messages):
+            outcomes = sender.send(messages)
+            worker.deliver_due(sender, now=now + worker.LEASE + timedelta(seconds=1))
+            return outcomes
+
+    report = worker.deliver_due(StalledSender(), now=now)
+    assert report.lost == 1 and report.retrying == 0
+    row = one_row(patient)
+    assert row.state == "sent" and row.attempts == 2  # ... the other worker's success stands
+    assert len(push_service.received_by(device)) == 1
