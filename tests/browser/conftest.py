@@ -131,7 +131,8 @@ def desk(laptop):
 
 @pytest.fixture
 def staff_sign_in(live_server):
-    """`staff_sign_in(page, email, secret)` signs in through the workspace's form with TOTP.
+    """`staff_sign_in(page, email, secret)` signs in through the workspace's form with TOTP
+    (`open_page=False`: on the sign-in screen the page already shows).
 
     The code comes from pyotp and the account's secret, as an authenticator
     app makes it; the last used step is forgotten first (in a connection of
@@ -145,13 +146,14 @@ def staff_sign_in(live_server):
     from server.auth.models import User
     from server.extensions import db
 
-    def sign_in(page, email, secret, password=None):
+    def sign_in(page, email, secret, password=None, open_page=True):
         from tests import factories
 
         db.session.remove()
         with db.engine.begin() as connection:
             connection.execute(update(User).where(User.email == email).values(totp_last_step=None))
-        page.goto(f"{live_server}/therapist/index.html#/signin")
+        if open_page:
+            page.goto(f"{live_server}/therapist/index.html#/signin")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password or factories.PASSWORD)
         page.get_by_label("Authentication code").fill(pyotp.TOTP(secret).now() if secret else "")

@@ -1,7 +1,7 @@
 // One shared item or session as the therapist reads it, for the timeline and
 // the brief. Everything a patient wrote goes in as text (textContent).
 
-import { h } from "/js/dom.js";
+import { h, uid } from "/js/dom.js";
 import { call, failure } from "./client.js";
 import { INSTRUMENTS, MAXIMA, capitalise, dosingSummary, formatWhen } from "./format.js";
 
@@ -74,21 +74,26 @@ export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
   if (upcoming && item.status === "scheduled") badges.append(h("span", { class: "badge" }, "Upcoming"));
   const unread = h("span", { class: "badge new" }, "Unread");
   if (item.read === false) badges.append(unread);
+  const headingId = uid("item");
   const article = h(
     "article",
     { class: `item item-${item.type}${item.read === false ? " is-unread" : ""}${item.status === "cancelled" ? " is-cancelled" : ""}` },
     h(
       "header",
       {},
-      h(headingLevel, {}, KIND[item.type] || item.type),
-      h("time", { datetime: item.at }, formatWhen(item.at)),
+      h(headingLevel, { id: headingId }, KIND[item.type] || item.type),
+      h("time", { datetime: item.at, id: `${headingId}-at` }, formatWhen(item.at)),
       badges,
     ),
     ...content(item),
   );
   if (item.read === false && READ_PATHS[item.type]) {
     const message = h("p", { class: "form-message", role: "status" });
-    const button = h("button", { type: "button", class: "quiet small" }, "Mark read");
+    const button = h(
+      "button",
+      { type: "button", class: "quiet small", "aria-describedby": `${headingId} ${headingId}-at` },
+      "Mark read",
+    );
     button.addEventListener("click", async () => {
       button.disabled = true;
       try {
