@@ -3,6 +3,7 @@ staying signed in, the screen cleared when it ends, and nothing of the workspace
 patient app."""
 
 import re
+
 from playwright.sync_api import expect
 
 WORKSPACE = "/therapist/index.html"
