@@ -90,3 +90,40 @@ def test_demo_logins_work_through_the_api(runner, client):
         client.post(
             "/api/v1/auth/logout", headers={"X-CSRF-Token": response.get_json()["csrf_token"]}
         )
+
+
+def test_demo_seed_tells_a_believable_ninety_day_story(runner, app):
+    from tests.conftest import ORIGIN, Auth
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+
+    def signed_in(email, password):
+        client = app.test_client()
+        client.environ_base["HTTP_ORIGIN"] = ORIGIN
+        Auth(client).login(db.session.scalar(select(User).where(User.email == email)), password)
+        return client
+
+    alex = signed_in("alex@demo.between.test", "gentle-morning-demo")
+    checkins, cursor = [], None
+    while True:
+        page = alex.get("/api/v1/checkins", query_string={"limit": 200, "cursor": cursor})
+        checkins += page.get_json()["items"]
+        cursor = page.get_json()["next_cursor"]
+        if not cursor:
+            break
+    assert len(checkins) >= 60
+    assert any(item["note"] for item in checkins)
+    assert alex.get("/api/v1/entries").get_json()["items"]
+    history = alex.get("/api/v1/measures/responses", query_string={"instrument": "phq9"})
+    assert any(item["markers"]["response"] for item in history.get_json()["items"])
+
+    therapist = signed_in("therapist@demo.between.test", "steady-river-demo")
+    caseload = therapist.get("/api/v1/patients").get_json()["items"]
+    assert {row["display_name"] for row in caseload} == {
+        "Alex Moreno",
+        "Sam Whitfield",
+        "Jordan Reyes",
+    }
+    jordan = next(row for row in caseload if row["display_name"] == "Jordan Reyes")
+    assert jordan["urgent_flag_count"] >= 1
+    assert caseload[0]["display_name"] == "Jordan Reyes"  # who needs attention comes first

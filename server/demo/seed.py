@@ -1,5 +1,6 @@
 """The demo clinic. Running the seed twice changes nothing."""
 
+import random
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -8,6 +9,8 @@ from server.auth import services as accounts
 from server.auth import totp
 from server.clinics.models import Clinic
 from server.clinics.services import create_clinic
+from server.db import utcnow
+from server.demo.history import seed_history
 from server.extensions import db
 
 DEMO_CLINIC = "Between Demo Clinic"
@@ -91,6 +94,9 @@ def seed_demo(*, only_if_empty: bool = False) -> bool:
                 time_zone=account.time_zone,
                 therapist=therapist if account.role == "patient" else None,
             )
+            if account.role == "patient":
+                # Seeded per patient, so the demo looks the same everywhere.
+                seed_history(user, therapist, utcnow(), random.Random(account.email))
         if account.totp_secret and not user.totp_enrolled:
             totp.activate(user, account.totp_secret)
         if account.role == "therapist":
