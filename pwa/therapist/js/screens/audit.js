@@ -3,6 +3,7 @@
 
 import { h } from "/js/dom.js";
 import { call, failure, query } from "../client.js";
+import { field } from "../forms.js";
 import { formatWhen, plural } from "../format.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,8 +26,8 @@ function dayStart(value) {
 }
 
 function input(id, label, attrs = {}, hint = null) {
-  const element = h("input", { id, name: id, autocomplete: "off", "aria-describedby": hint ? `${id}-hint` : null, ...attrs });
-  return [element, h("div", { class: "field" }, h("label", { for: id }, label), hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null, element)];
+  const element = h("input", { id, name: id, autocomplete: "off", ...attrs });
+  return [element, field(label, element, hint)];
 }
 
 export async function render(main) {

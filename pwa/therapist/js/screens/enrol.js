@@ -4,6 +4,7 @@
 
 import { h } from "/js/dom.js";
 import { call, failure, setMe, state, whoAmI } from "../client.js";
+import { field } from "../forms.js";
 import { qrCode } from "../qr.js";
 
 function groups(secret) {
@@ -44,19 +45,12 @@ export async function render(main, { signedIn }) {
     pattern: "[0-9]{6}",
     maxlength: "6",
     required: true,
-    "aria-describedby": "totp-code-hint",
   });
   const button = h("button", { type: "submit", class: "primary" }, "Confirm");
   const form = h(
     "form",
     { novalidate: true },
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "totp-code" }, "Code shown by the app"),
-      h("p", { id: "totp-code-hint", class: "hint" }, "6 digits; it changes every 30 seconds."),
-      code,
-    ),
+    field("Code shown by the app", code, "6 digits; it changes every 30 seconds."),
     message,
     h("div", { class: "actions" }, button),
   );

@@ -4,6 +4,7 @@
 
 import { h } from "/js/dom.js";
 import { call, failure } from "../client.js";
+import { field } from "../forms.js";
 import { formatWhen } from "../format.js";
 import { qrCode } from "../qr.js";
 
@@ -20,21 +21,15 @@ export async function render(main, { me, announce }) {
     ),
   );
   const email = h("input", { type: "email", id: "invite-email", required: true, autocomplete: "off" });
-  const name = h("input", { type: "text", id: "invite-name", maxlength: "120", autocomplete: "off", "aria-describedby": "invite-name-hint" });
+  const name = h("input", { type: "text", id: "invite-name", maxlength: "120", autocomplete: "off" });
   const message = h("div", { class: "form-message", role: "alert" });
   const send = h("button", { type: "submit", class: "primary" }, "Create the invitation");
   const result = h("div", { class: "invite-result" });
   const form = h(
     "form",
     { novalidate: true, class: "narrow" },
-    h("div", { class: "field" }, h("label", { for: "invite-email" }, admin ? "Therapist's email" : "Patient's email"), email),
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "invite-name" }, "Name (optional)"),
-      h("p", { class: "hint", id: "invite-name-hint" }, "How they'll be greeted; they can change it."),
-      name,
-    ),
+    field(admin ? "Therapist's email" : "Patient's email", email),
+    field("Name (optional)", name, "How they'll be greeted; they can change it."),
     message,
     h("div", { class: "actions" }, send),
   );

@@ -2,10 +2,11 @@
 
 import { h, uid } from "/js/dom.js";
 import { call, failure } from "../client.js";
+import { field } from "../forms.js";
 import { PHASES, THEMES, capitalise, plural } from "../format.js";
 
-function themeSelect(id, value) {
-  const select = h("select", { id }, THEMES.map((theme) => h("option", { value: theme }, capitalise(theme))));
+function themeSelect(value) {
+  const select = h("select", {}, THEMES.map((theme) => h("option", { value: theme }, capitalise(theme))));
   if (value) select.value = value;
   return select;
 }
@@ -32,19 +33,11 @@ function chosenPhases(set) {
 
 /** The fields of a prompt; `prompt` fills them when editing. */
 function promptFields(prompt) {
-  const textId = uid("prompt-text");
-  const themeId = uid("prompt-theme");
-  const text = h("textarea", { id: textId, rows: "3", maxlength: "500", required: true });
+  const text = h("textarea", { rows: "3", maxlength: "500", required: true });
   text.value = prompt?.text || "";
-  const theme = themeSelect(themeId, prompt?.theme);
+  const theme = themeSelect(prompt?.theme);
   const phases = phaseBoxes("Phases it suits", prompt?.phases || ["integration"]);
-  const element = h(
-    "div",
-    { class: "prompt-fields" },
-    h("div", { class: "field" }, h("label", { for: textId }, "Prompt"), text),
-    h("div", { class: "field" }, h("label", { for: themeId }, "Theme"), theme),
-    phases,
-  );
+  const element = h("div", { class: "prompt-fields" }, field("Prompt", text), field("Theme", theme), phases);
   const values = () => ({ text: text.value.trim(), theme: theme.value, phases: chosenPhases(phases) });
   const problem = () => {
     const value = values();

@@ -4,6 +4,7 @@
 import { h, isoLocal, uid } from "/js/dom.js";
 import { call, failure, listAll } from "../client.js";
 import { caseloadRow } from "../caseload-data.js";
+import { field } from "../forms.js";
 import { ROUTES, THEMES, capitalise, dosingSummary, formatWhen, plural, toLocalInput } from "../format.js";
 
 const KINDS = {
@@ -22,14 +23,6 @@ const KINDS = {
     describe: (session) => `${session.duration_minutes} minutes`,
   },
 };
-
-function field(label, input, hint) {
-  const id = input.id || uid("field");
-  input.id = id;
-  const hintId = hint ? `${id}-hint` : null;
-  if (hintId) input.setAttribute("aria-describedby", hintId);
-  return h("div", { class: "field" }, h("label", { for: id }, label), hint ? h("p", { class: "hint", id: hintId }, hint) : null, input);
-}
 
 /** Tomorrow at 10:00 on this computer: a sensible first value for a new booking. */
 function tomorrowMorning() {

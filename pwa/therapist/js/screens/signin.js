@@ -4,16 +4,10 @@
 
 import { h } from "/js/dom.js";
 import { ApiError, OfflineError, signIn } from "../client.js";
+import { field } from "../forms.js";
 
-function field(id, label, attrs, hint) {
-  const hintId = hint ? `${id}-hint` : null;
-  return h(
-    "div",
-    { class: "field" },
-    h("label", { for: id }, label),
-    hint ? h("p", { id: hintId, class: "hint" }, hint) : null,
-    h("input", { id, name: id, required: true, "aria-describedby": hintId, ...attrs }),
-  );
+function input(id, attrs) {
+  return h("input", { id, name: id, required: true, ...attrs });
 }
 
 export async function render(main, { reason, signedIn }) {
@@ -22,19 +16,18 @@ export async function render(main, { reason, signedIn }) {
   const form = h(
     "form",
     { novalidate: true, class: "signin" },
-    field("email", "Email", { type: "email", autocomplete: "username" }),
-    field("password", "Password", { type: "password", autocomplete: "current-password" }),
+    field("Email", input("email", { type: "email", autocomplete: "username" })),
+    field("Password", input("password", { type: "password", autocomplete: "current-password" })),
     field(
-      "totp",
       "Authentication code",
-      {
+      input("totp", {
         type: "text",
         inputmode: "numeric",
         autocomplete: "one-time-code",
         maxlength: "20",
         required: false,
         spellcheck: "false",
-      },
+      }),
       "The 6-digit code from your authenticator app, or one of your recovery codes. " +
         "Not set up yet? Leave it empty and you'll set it up next.",
     ),
