@@ -54,6 +54,7 @@ def subscribe(data):
 @access.signed_in
 @blp.arguments(UnsubscribeSchema)
 @blp.response(204)
+@blp.alt_response(404, description="No device of mine has this endpoint.")
 def unsubscribe(data):
     """Forget this device; only the caller's own subscriptions."""
     services.unsubscribe(current_user, data["endpoint"])
