@@ -167,9 +167,13 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
     is announced with `signals.item_created` (flags and reminders listen).
     """
     refuse_buried(data["id"], CheckIn.kind, patient)
-    # No look-up first: a replay is rare (a lost answer), and its insert fails
+    # No query first: a replay is rare (a lost answer), and its insert fails
     # on the primary key and reads the stored row instead. A new check-in,
-    # the common case, saves a round trip.
+    # the common case, saves a round trip. Only a row this session already
+    # holds is looked at, since the session refuses a second one with its key.
+    stored = db.session.identity_map.get(db.session.identity_key(CheckIn, data["id"]))
+    if stored is not None:
+        return _replayed(stored, patient, data, _same_checkin), False
     recorded_at = data["recorded_at"]
     checkin = CheckIn(
         id=data["id"],

@@ -312,3 +312,17 @@ def test_signed_out_is_401(client):
 def test_an_unknown_id_is_404(patient_client):
     assert patient_client.get(f"{URL}/{uuid.uuid4()}").status_code == 404
     assert patient_client.get(f"{URL}/not-a-uuid").status_code == 404
+
+
+def test_a_replay_of_a_check_in_made_elsewhere_is_recognised(patient_client, patient):
+    """The stored row may come from another device, another process, or a test's factory."""
+    made = factories.checkin(patient, mood=6, shared=True, note="from the phone")
+    body = checkin_body(
+        id=str(made.id),
+        recorded_at=made.recorded_at_local.isoformat(),
+        mood=6,
+        shared=True,
+        note="from the phone",
+    )
+    assert patient_client.post(URL, json=body).status_code == 200
+    assert patient_client.post(URL, json={**body, "mood": 1}).status_code == 409
