@@ -153,3 +153,30 @@ def test_the_workspace_works_from_the_keyboard(desk, live_server, practice, staf
     expect(desk.get_by_role("columnheader", name="Patient")).to_have_attribute(
         "aria-sort", "ascending"
     )
+
+
+def test_the_screens_reflow_at_200_percent_zoom(browser, live_server, practice, staff_sign_in):
+    """A 1280-pixel laptop at 200 % zoom is 640 CSS pixels wide: no sideways scrolling of
+    the page (a wide table scrolls inside its own focusable region)."""
+    zoomed = browser.new_context(viewport={"width": 640, "height": 400})
+    try:
+        page = zoomed.new_page()
+        staff_sign_in(page, practice.therapist_email, practice.secret)
+        screens = [
+            ("/caseload", "Caseload", "1 patient with an urgent flag"),
+            (f"/patients/{practice.robin}", "Robin Ash", "Over the treatment"),
+            (f"/patients/{practice.robin}/brief", "Session brief: Robin Ash", "Latest scores"),
+            (
+                f"/patients/{practice.robin}/schedule",
+                "Schedule and prompts: Robin Ash",
+                "Coming up",
+            ),
+            ("/flags", "Flags", "2 open flags, 1 urgent."),
+            ("/prompts", "Prompt library", "Showing"),
+        ]
+        for route, heading, ready in screens:
+            open_screen(page, live_server, route, heading, ready)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 640, f"{route} is {width} px wide at 200 % zoom"
+    finally:
+        zoomed.close()

@@ -62,7 +62,7 @@ export async function render(main) {
     status,
     h(
       "div",
-      { class: "table-wrap" },
+      { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Audit events" },
       h(
         "table",
         { class: "audit" },

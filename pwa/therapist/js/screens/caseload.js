@@ -225,7 +225,8 @@ export async function render(main, { setFlagCount, announce }) {
     ),
     h(
       "div",
-      { class: "table-wrap" },
+      // Focusable, so the table scrolls from the keyboard when zoomed in.
+      { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Caseload table" },
       h(
         "table",
         { class: "caseload" },
