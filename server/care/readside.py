@@ -25,15 +25,32 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from server.auth.models import User
+from server.care import phase
 from server.care import queries as schedule
 from server.care.models import IntegrationSession, KetamineSession
-from server.care.phase import phase_at, phases_for
+from server.care.phase import Phase, phase_at
 from server.care.read_models import ReadMark
 from server.clinics.models import CareTeamMember
 from server.crypto import DecryptionError, keyring
@@ -103,16 +120,14 @@ def _local_day_sqlite(element, compiler, **kw):
     return f"date({at}, ({offset}) || ' minutes')"
 
 
-def _today(patient: User, now: datetime) -> date:
-    return now.astimezone(zone(patient.time_zone)).date()
-
-
-def _at(value: datetime):
-    # A bound instant typed like the columns, so SQLite compares like with like.
-    return literal(value, UTCDateTime())
-
-
 # --- the caseload -----------------------------------------------------------------
+#
+# The caseload's statements pick their patients by a subquery of the
+# therapist's care team, or, where the planner needs the ids themselves to
+# pick an index, by one array parameter (`_among`). A list of 200 bound ids
+# would make a statement too long for SQLAlchemy and the driver to cache its
+# compiled form, and compiling it on every request costs about what running
+# it does. (The flag counts come from the flags feature, which takes a list.)
 
 
 def care_team_patients(therapist: User):
@@ -127,61 +142,92 @@ def care_team_patients(therapist: User):
     )
 
 
+def _care_team_ids(therapist: User):
+    return care_team_patients(therapist).with_only_columns(User.id)
+
+
 def caseload(therapist: User, *, sort: str = "attention", now: datetime | None = None) -> list:
-    """One row per patient on `therapist`'s care team; seven statements whatever its size.
+    """One row per patient on `therapist`'s care team; five statements whatever its size.
 
     Each row: `patient_id`, `display_name`, `phase`, `last_checkin_at`
     (shared check-ins only), `mood_trend` (TREND_DAYS daily mean moods of
     shared check-ins, oldest first, None on a day without one; the last is
     the patient's today, `mood_trend_until`), `next_ketamine_session`,
-    `next_integration_session`, `unread_shared_count` (shared items in the
-    window not marked read by `therapist`), `open_flag_count`,
-    `urgent_flag_count` (visible flags only, see `server.flags.queries`).
+    `next_integration_session` (`{"id", "scheduled_at"}` or None),
+    `unread_shared_count` (shared items in the window not marked read by
+    `therapist`), `open_flag_count`, `urgent_flag_count` (visible flags
+    only, see `server.flags.queries`).
 
     Sorts: `attention` (most urgent flags, then most open flags, then name),
     `name`, `last_checkin` (longest silent first: never, then oldest).
     """
     now = now or utcnow()
+    # Per patient, each figure below is one probe of a (patient_id, time)
+    # index: the latest shared check-in, and the next booked sessions.
     last_checkin = (
         select(func.max(CheckIn.recorded_at))
         .where(CheckIn.patient_id == User.id, CheckIn.shared.is_(True))
         .correlate(User)
         .scalar_subquery()
     )
-    found = db.session.execute(care_team_patients(therapist).add_columns(last_checkin)).all()
-    patients = [patient for patient, _ in found]
-    if not patients:
+    upcoming = [
+        _next_session(model, now, column)
+        for model in (KetamineSession, IntegrationSession)
+        for column in (model.id, model.scheduled_at)
+    ]
+    # Columns, not User objects: the rows need three fields, and building
+    # 200 full accounts (secrets and all) cost more than the statement.
+    found = _rows(
+        care_team_patients(therapist).with_only_columns(
+            User.id, User.display_name, User.time_zone, last_checkin, *upcoming
+        )
+    )
+    if not found:
         return []
-    ids = [patient.id for patient in patients]
-    phases = phases_for(patients, now)
-    next_dosing = schedule.next_sessions_for(KetamineSession, ids, now)
-    next_integration = schedule.next_sessions_for(IntegrationSession, ids, now)
-    moods = _daily_moods(ids, now - timedelta(days=TREND_DAYS + 1), now + timedelta(days=1))
-    unread = unread_counts(therapist, ids, now)
-    flags = flag_queries.open_flag_counts(ids)
+    zones = {row.id: zone(row.time_zone) for row in found}
+    phases = _phases(therapist, zones, now)
+    moods = _daily_moods(list(zones), now - timedelta(days=TREND_DAYS + 1), now + timedelta(days=1))
+    unread = unread_counts(therapist, now)
+    flags = flag_queries.open_flag_counts(list(zones))
 
     rows = []
-    for patient, last_checkin_at in found:
-        today = _today(patient, now)
+    for patient_id, name, _, last_checkin_at, dose_id, dose_at, talk_id, talk_at in found:
+        today = now.astimezone(zones[patient_id]).date()
         days = [today - timedelta(days=back) for back in range(TREND_DAYS - 1, -1, -1)]
-        counts = flags.get(patient.id, {"total": 0, "urgent": 0})
+        counts = flags.get(patient_id, {"total": 0, "urgent": 0})
         rows.append(
             {
-                "patient_id": patient.id,
-                "display_name": patient.display_name,
-                "phase": phases[patient.id].name,
-                "last_checkin_at": _utc(last_checkin_at),
-                "mood_trend": [moods[patient.id].get(day) for day in days],
+                "patient_id": patient_id,
+                "display_name": name,
+                "phase": phases[patient_id].name,
+                "last_checkin_at": last_checkin_at,
+                "mood_trend": [moods[patient_id].get(day) for day in days],
                 "mood_trend_until": today,
-                "next_ketamine_session": next_dosing.get(patient.id),
-                "next_integration_session": next_integration.get(patient.id),
-                "unread_shared_count": unread.get(patient.id, 0),
+                "next_ketamine_session": _session_ref(dose_id, dose_at),
+                "next_integration_session": _session_ref(talk_id, talk_at),
+                "unread_shared_count": unread.get(patient_id, 0),
                 "open_flag_count": counts["total"],
                 "urgent_flag_count": counts["urgent"],
             }
         )
     rows.sort(key=_SORT_KEYS[sort])
     return rows
+
+
+def _next_session(model, now: datetime, column):
+    """The first still-scheduled session after `now` (one column of it), per patient."""
+    return (
+        select(column)
+        .where(model.patient_id == User.id, model.status == "scheduled", model.scheduled_at > now)
+        .order_by(model.scheduled_at, model.id)
+        .limit(1)
+        .correlate(User)
+        .scalar_subquery()
+    )
+
+
+def _session_ref(session_id, scheduled_at) -> dict | None:
+    return None if session_id is None else {"id": session_id, "scheduled_at": scheduled_at}
 
 
 def _name_key(row) -> tuple:
@@ -200,11 +246,56 @@ _SORT_KEYS = {
 }
 
 
-def _utc(value):
-    # A scalar subquery's column is untyped: SQLite answers a string there.
-    if value is None or isinstance(value, datetime):
-        return value
-    return UTCDateTime().process_result_value(datetime.fromisoformat(value), None)
+def _phases(
+    therapist: User, zones: dict[uuid.UUID, ZoneInfo], now: datetime
+) -> dict[uuid.UUID, Phase]:
+    """Each patient's phase at `now`, by `server.care.phase.decide`; one statement.
+
+    The sessions `decide` needs (see `phase.phases_for`): each patient's
+    non-cancelled sessions near `now`, the latest one before them and the
+    first one after. The two outer ones are found per patient by one index
+    probe each, rather than by comparing every session with them.
+    """
+    # The same reach as phases_for's, so `decide` sees what it always sees.
+    window_start, window_end = now - phase._LOOK_BACK, now + phase._LOOK_AHEAD
+    team = _care_team_ids(therapist).subquery("team")
+    near = select(
+        KetamineSession.patient_id, KetamineSession.id, KetamineSession.scheduled_at
+    ).where(
+        KetamineSession.patient_id.in_(select(team.c.id)),
+        KetamineSession.status != "cancelled",
+        KetamineSession.scheduled_at.between(window_start, window_end),
+    )
+    outer = [
+        _edge_session(team, lambda s: s.scheduled_at < window_start, descending=True),
+        _edge_session(team, lambda s: s.scheduled_at > window_end, descending=False),
+    ]
+    sessions: dict[uuid.UUID, list[tuple[uuid.UUID, datetime]]] = defaultdict(list)
+    for patient_id, session_id, scheduled_at in _rows(union_all(near, *outer)):
+        sessions[patient_id].append((session_id, scheduled_at))
+    decided = {}
+    for patient_id, tz in zones.items():
+        # `decide` wants them by time; ties in id order, as phases_for sorts them.
+        found = sorted(set(sessions[patient_id]), key=lambda s: (s[1], s[0]))
+        decided[patient_id] = phase.decide(found, tz, now)
+    return decided
+
+
+def _edge_session(team, bound, *, descending: bool):
+    """Per care-team patient, the nearest non-cancelled session beyond `bound`."""
+    session = aliased(KetamineSession)
+    order = (session.scheduled_at, session.id)
+    nearest = (
+        select(session.id)
+        .where(session.patient_id == team.c.id, session.status != "cancelled", bound(session))
+        .order_by(*(column.desc() for column in order) if descending else order)
+        .limit(1)
+        .correlate(team)
+        .scalar_subquery()
+    )
+    return select(
+        KetamineSession.patient_id, KetamineSession.id, KetamineSession.scheduled_at
+    ).where(KetamineSession.id.in_(select(nearest).select_from(team)))
 
 
 def _daily_moods(
@@ -212,10 +303,13 @@ def _daily_moods(
 ) -> dict[uuid.UUID, dict[date, float]]:
     """Mean mood of shared check-ins per patient and local day in `[start, end)`; one statement."""
     day = local_day(CheckIn.recorded_at, CheckIn.recorded_offset_minutes)
-    rows = db.session.execute(
+    rows = _rows(
         select(CheckIn.patient_id, day, func.avg(CheckIn.mood))
         .where(
-            CheckIn.patient_id.in_(patient_ids),
+            # The ids themselves, not the care team's subquery: with them the
+            # planner reads each patient's days from the (patient_id,
+            # recorded_at) index; with a subquery it may scan every check-in.
+            _among(CheckIn.patient_id, patient_ids),
             CheckIn.shared.is_(True),
             CheckIn.recorded_at >= start,
             CheckIn.recorded_at < end,
@@ -228,8 +322,33 @@ def _daily_moods(
     return moods
 
 
-def _window_starts(patient_ids: list[uuid.UUID], now: datetime):
-    """Each patient's window start, as a CTE of `(patient_id, since)`."""
+def _rows(statement) -> list:
+    """All rows of a statement of plain columns, run as Core on the session's connection.
+
+    Same transaction as the ORM's, without its per-row loading machinery,
+    which for a few thousand aggregated rows cost more than the query.
+    """
+    return db.session.connection().execute(statement).all()
+
+
+def _among(column, ids: list[uuid.UUID]):
+    """`column IN ids`; on PostgreSQL as one array parameter, so the statement stays short."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Uuid())))
+    return column.in_(ids)
+
+
+def _windows(therapist: User, now: datetime):
+    """Each care-team patient's window as a subquery: `(patient_id, since, until)`.
+
+    `until` (a day ahead: no item can be dated later) changes no count; it
+    is there for PostgreSQL's planner, with OFFSET 0 keeping the subquery
+    whole so that both bounds reach each count as per-patient parameters.
+    Bounded on both sides by values unknown when planning, a range is
+    estimated as narrow; bounded below only, as a third of the patient's
+    history. That guess grows with the history until the plan's cost
+    crosses the JIT threshold, and compiling it costs ten times the query.
+    """
     last = (
         select(func.max(IntegrationSession.scheduled_at))
         .where(
@@ -240,33 +359,46 @@ def _window_starts(patient_ids: list[uuid.UUID], now: datetime):
         .correlate(User)
         .scalar_subquery()
     )
-    since = func.coalesce(last, _at(now - DEFAULT_WINDOW), type_=UTCDateTime())
+    fallback = literal(now - DEFAULT_WINDOW, UTCDateTime())
     return (
-        select(User.id.label("patient_id"), since.label("since"))
-        .where(User.id.in_(patient_ids))
-        .cte("windows")
+        care_team_patients(therapist)
+        .with_only_columns(
+            User.id.label("patient_id"),
+            func.coalesce(last, fallback, type_=UTCDateTime()).label("since"),
+            literal(now + timedelta(days=1), UTCDateTime()).label("until"),
+        )
+        .offset(0)
+        .subquery("windows")
     )
 
 
-def unread_counts(
-    therapist: User, patient_ids: list[uuid.UUID], now: datetime | None = None
-) -> dict[uuid.UUID, int]:
-    """Shared items in each patient's window that `therapist` has not marked read; one statement.
+def unread_counts(therapist: User, now: datetime | None = None) -> dict[uuid.UUID, int]:
+    """Shared items in each care-team patient's window not marked read by `therapist`.
 
-    Patients with nothing unread are absent from the answer.
+    One statement. Patients with nothing unread are absent from the answer.
     """
-    if not patient_ids:
-        return {}
-    windows = _window_starts(patient_ids, now or utcnow())
-    parts = [
-        select(model.patient_id.label("patient_id"))
-        .join(windows, and_(windows.c.patient_id == model.patient_id, at >= windows.c.since))
-        .where(model.shared.is_(True), ~_is_read(therapist, item_type, model.id))
+    windows = _windows(therapist, now or utcnow())
+    # A correlated count per kind and patient: each one index range scan on
+    # (patient_id, time) over that patient's window, probing read_marks by
+    # primary key per row. Joining windows to the item tables instead lets
+    # the planner, blind to where each window starts, hash whole tables (a
+    # year of everyone's check-ins) on every caseload.
+    counts = [
+        select(func.count())
+        .select_from(model)
+        .where(
+            model.patient_id == windows.c.patient_id,
+            at >= windows.c.since,
+            at < windows.c.until,
+            model.shared.is_(True),
+            ~_is_read(therapist, item_type, model.id),
+        )
+        .correlate(windows)
+        .scalar_subquery()
         for item_type, (model, at) in ITEM_SOURCES.items()
     ]
-    items = union_all(*parts).subquery()
-    rows = db.session.execute(select(items.c.patient_id, func.count()).group_by(items.c.patient_id))
-    return {patient_id: count for patient_id, count in rows}
+    rows = _rows(select(windows.c.patient_id, counts[0] + counts[1] + counts[2]))
+    return {patient_id: count for patient_id, count in rows if count}
 
 
 def _is_read(therapist: User, item_type: str, item_id):
@@ -387,7 +519,9 @@ def _checkins(therapist, patient_id, conditions, limit=None):
     )
     if limit is not None:
         statement = statement.limit(limit)
-    return [checkin_item(checkin, read_at) for checkin, read_at in db.session.execute(statement)]
+    return [
+        checkin_item(checkin, read_at) for checkin, read_at in db.session.execute(statement).all()
+    ]
 
 
 def _entries(therapist, patient_id, conditions, limit=None):
@@ -402,7 +536,7 @@ def _entries(therapist, patient_id, conditions, limit=None):
         statement = statement.limit(limit)
     return [
         entry_item(entry, prompt_text, read_at)
-        for entry, prompt_text, read_at in db.session.execute(statement)
+        for entry, prompt_text, read_at in db.session.execute(statement).all()
     ]
 
 
@@ -419,7 +553,10 @@ def _responses(therapist, patient_id, conditions, limit=None):
     )
     if limit is not None:
         statement = statement.limit(limit)
-    return [response_item(response, read_at) for response, read_at in db.session.execute(statement)]
+    return [
+        response_item(response, read_at)
+        for response, read_at in db.session.execute(statement).all()
+    ]
 
 
 def _sessions(model, make, patient_id, conditions, limit=None):
@@ -430,7 +567,7 @@ def _sessions(model, make, patient_id, conditions, limit=None):
     )
     if limit is not None:
         statement = statement.limit(limit)
-    return [make(session) for session in db.session.scalars(statement)]
+    return [make(session) for session in db.session.scalars(statement).all()]
 
 
 # --- the timeline -----------------------------------------------------------------
@@ -659,7 +796,7 @@ def _mood_summary(patient: User, previous_since: datetime, since: datetime, now:
         )
         .subquery()
     )
-    rows = db.session.execute(
+    rows = _rows(
         select(
             shared.c.current,
             shared.c.day,
@@ -670,7 +807,7 @@ def _mood_summary(patient: User, previous_since: datetime, since: datetime, now:
         )
         .group_by(shared.c.current, shared.c.day)
         .order_by(shared.c.day)
-    ).all()
+    )
     windows = {1: [], 0: []}
     for is_current, on, total, low, high, count in rows:
         windows[int(is_current)].append((on, int(total), low, high, count))

@@ -1,6 +1,7 @@
 """The caseload: one row per patient on my care team, as a therapist reads it at a glance."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -207,7 +208,44 @@ def test_the_caseload_costs_the_same_statements_for_1_or_50_patients(
         patient = factories.user(clinic, "patient", therapist=therapist)
         _populate(patient, therapist, index)
     assert cost(50) == one
-    # Reading the caseload itself (without signing in and auditing) is seven statements.
+    # Reading the caseload itself (without signing in and auditing) is five statements.
     with count_statements() as statements:
         readside.caseload(therapist, now=NOW)
-    assert len(statements) == 7
+    assert len(statements) == 5
+
+
+def test_caseload_phases_agree_with_the_phase_rules(clinic, therapist):
+    """The caseload finds the sessions its own way; the phase must be phases_for's."""
+    from server.care.phase import phases_for
+
+    at = NOW
+    plans = [
+        [],
+        [(-40, "completed"), (30, "scheduled")],
+        [(0.1, "scheduled")],  # later today
+        [(-0.1, "completed")],  # earlier today
+        [(-1, "completed"), (1, "scheduled")],
+        [(-2.5, "completed")],
+        [(-5, "completed"), (2, "scheduled")],
+        [(-5, "completed"), (2, "cancelled"), (9, "scheduled")],
+        [(4, "scheduled"), (4, "scheduled")],  # two at one instant
+        [(-90, "completed"), (-60, "completed"), (60, "scheduled")],
+        [(20, "scheduled")],
+    ]
+    patients = []
+    for index, plan in enumerate(plans):
+        zone_name = ("America/New_York", "Asia/Tokyo", "Europe/Berlin")[index % 3]
+        patient = factories.user(clinic, "patient", therapist=therapist, time_zone=zone_name)
+        for days, status in plan:
+            factories.ketamine_session(
+                patient, scheduled_at=at + timedelta(days=days), status=status
+            )
+        patients.append(patient)
+    for now in (at, at + timedelta(hours=13), at - timedelta(days=3)):
+        expected = phases_for(patients, now)
+        rows = readside.caseload(therapist, now=now)
+        assert {row["patient_id"]: row["phase"] for row in rows} == {
+            patient_id: found.name for patient_id, found in expected.items()
+        }
+        zones = {patient.id: ZoneInfo(patient.time_zone) for patient in patients}
+        assert readside._phases(therapist, zones, now) == expected
