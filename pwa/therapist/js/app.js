@@ -136,7 +136,16 @@ async function route() {
     signedIn,
     setFlagCount,
   };
-  const done = await screen.render(view, context);
+  let done;
+  try {
+    done = await screen.render(view, context);
+  } catch (error) {
+    // A screen's own messages cover the API's answers; this is for the unexpected.
+    console.error(error);
+    if (id === renderId && state.me) {
+      view.append(h("p", { class: "attention" }, "Something went wrong on this page. Reload it to try again."));
+    }
+  }
   if (id !== renderId) {
     if (typeof done === "function") done();
     return;
