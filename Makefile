@@ -21,6 +21,7 @@ keys: $(STAMP)
 
 # Web server and push worker together; Ctrl-C stops both.
 run: db
+	$(FLASK) push keys
 	$(FLASK) demo seed --if-empty
 	@echo "Between on http://127.0.0.1:5000"
 	@trap 'kill 0' INT TERM EXIT; \
