@@ -219,9 +219,10 @@ function watchIdle() {
   startIdle({
     stay: () => call("/auth/me"),
     leave: () => navigate("/signout"),
-    ended: () => {
+    ended: async () => {
+      main.replaceChildren(); // nothing stays on screen while the server is told
+      await signOut(); // the server would end it too; this makes sure at once
       endHere("/problems/session-expired");
-      signOut(); // the server would end it too; this makes sure at once
     },
   });
 }
