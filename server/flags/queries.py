@@ -61,9 +61,9 @@ def _visible(therapist_id: uuid.UUID | None = None):
         statement = statement.outerjoin(
             CheckIn, and_(Flag.source_type == "checkin", CheckIn.id == Flag.source_id)
         )
+        # A deleted check-in's row is gone (the journal keeps a tombstone), so
+        # the join finds nothing and the flag is hidden with it.
         checkin_shared = and_(Flag.source_type == "checkin", CheckIn.shared.is_(True))
-        if hasattr(CheckIn, "deleted_at"):
-            checkin_shared = and_(checkin_shared, CheckIn.deleted_at.is_(None))
     schedule_source = or_(Flag.source_type.is_(None), Flag.source_type.in_(SCHEDULE_SOURCES))
     source_shown = or_(schedule_source, response_shared, checkin_shared)
     statement = statement.where(or_(Flag.kind.in_(ALWAYS_VISIBLE), source_shown))

@@ -134,8 +134,6 @@ def check_mood_drop(checkin) -> Flag | None:
         CheckIn.recorded_at >= checkin.recorded_at - MOOD_AVERAGE_WINDOW,
         CheckIn.recorded_at < checkin.recorded_at,
     ]
-    if hasattr(CheckIn, "deleted_at"):
-        conditions.append(CheckIn.deleted_at.is_(None))
     average = db.session.scalar(select(func.avg(CheckIn.mood)).where(*conditions))
     if average is None or float(average) - checkin.mood < MOOD_DROP_POINTS:
         return None
@@ -201,8 +199,6 @@ def scan_missed_checkins(now: datetime) -> list[Flag]:
             CheckIn.recorded_at >= earliest,
             CheckIn.recorded_at < now,
         ]
-        if hasattr(CheckIn, "deleted_at"):
-            conditions.append(CheckIn.deleted_at.is_(None))
         for patient_id, recorded_at in db.session.execute(
             select(CheckIn.patient_id, CheckIn.recorded_at).where(*conditions)
         ):

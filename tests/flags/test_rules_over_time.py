@@ -140,3 +140,18 @@ def test_a_check_in_posted_by_the_app_raises_the_flag_and_unsharing_hides_it(
     )
     assert unshared.status_code == 200
     assert staff.get("/api/v1/flags").get_json()["items"] == []
+
+
+def test_deleting_the_check_in_hides_its_mood_drop_flag(as_user, therapist, patient):
+    client = as_user(patient)
+    now = utcnow()
+    body = {"recorded_at": (now - timedelta(days=1)).isoformat(), "mood": 9}
+    client.post("/api/v1/checkins", json={"id": str(uuid.uuid4()), **body})
+    low = client.post(
+        "/api/v1/checkins",
+        json={"id": str(uuid.uuid4()), "recorded_at": now.isoformat(), "mood": 2},
+    ).get_json()
+    staff = as_user(therapist)
+    assert len(staff.get("/api/v1/flags").get_json()["items"]) == 1
+    assert client.delete(f"/api/v1/checkins/{low['id']}").status_code == 204
+    assert staff.get("/api/v1/flags").get_json()["items"] == []
