@@ -9,6 +9,7 @@
 //       "title": "Between",                         always this generic title
 //       "body":  "A reflection prompt is waiting",  generic text chosen by kind
 //       "url":   "/#/today",                        same-origin path + hash route to open
+//                                                   (therapists: /therapist/index.html#/flags)
 //       "tag":   "prompt_reminder"                  the kind: checkin_reminder,
 //     }                                             prompt_reminder, measure_due,
 //                                                   urgent_flag (therapists), test

@@ -53,7 +53,7 @@ KIND_SETTINGS = {
     },
     "urgent_flag": {
         "body": "Something needs your attention",
-        "url": "/#/flags",
+        "url": "/therapist/index.html#/flags",  # the therapist workspace's flags
         "ttl": 24 * 3600,
         "urgency": "high",
     },
