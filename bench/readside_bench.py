@@ -349,9 +349,15 @@ def main() -> int:
     )
     args = parser.parse_args()
 
+    from sqlalchemy import make_url
+
     from server import create_app
     from server.extensions import db
     from tests import factories
+
+    if not args.reuse and "bench" not in (make_url(args.url).database or ""):
+        # Seeding drops the schema: never on a database not named for benchmarks.
+        sys.exit("refusing to rebuild a database whose name does not contain 'bench'")
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.url, "RATELIMIT_ENABLED": False})
     now = datetime.now(UTC)

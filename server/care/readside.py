@@ -592,10 +592,10 @@ def timeline(
     limit: int = 50,
     now: datetime | None = None,
 ) -> Timeline:
-    """Shared items and sessions of `patient` in `[since, until)`, newest first; six statements.
+    """Shared items and sessions of `patient` in `[since, until)`, newest first; five statements.
 
-    `since` defaults to the window's start, `until` to no end (booked
-    sessions ahead come first). Ties at one instant are ordered by
+    `since` defaults to the window's start (one more statement), `until` to
+    no end (booked sessions ahead come first). Ties at one instant are ordered by
     TIMELINE_TYPES, then id. Each kind is read with its own index range scan
     limited to `limit + 1` rows after the cursor, and the kinds are merged
     here, so the cost follows the page size, not the history.
