@@ -14,7 +14,7 @@ def test_a_warning_comes_before_the_idle_sign_out_and_staying_keeps_the_session(
 ):
     desk.clock.install()
     staff_sign_in(desk, practice.therapist_email, practice.secret)
-    expect(desk.get_by_role("heading", name="Caseload")).to_be_visible()
+    expect(desk.locator("table.caseload tbody tr")).to_have_count(3)  # every request answered
     warning = desk.get_by_role("dialog", name="Still there?")
     expect(warning).to_be_hidden()
 

@@ -25,15 +25,16 @@ export function setMe(me) {
 }
 
 async function guard(request) {
+  const sent = Date.now();
   try {
     const result = await request();
-    sawServer();
+    sawServer({ sent });
     return result;
   } catch (error) {
     if (error instanceof ApiError) {
       if (error.status === 401) handlers.ended(error.problem.type);
       else if (error.problem.type === "/problems/totp-enrolment-required") handlers.enrolNeeded();
-      else sawServer();
+      else sawServer({ sent });
     }
     throw error;
   }
@@ -53,18 +54,20 @@ export function listAll(path, options) {
 export async function signIn(email, password, totp) {
   const body = { email, password };
   if (totp) body.totp = totp;
+  const sent = Date.now();
   const me = await api("/auth/login", { method: "POST", body, quiet401: true });
   setMe(me);
-  sawServer({ fresh: true });
+  sawServer({ fresh: true, sent });
   return me;
 }
 
 /** Ask the server who we are; null when signed out. Refreshes the idle clock. */
 export async function whoAmI() {
+  const sent = Date.now();
   try {
     const me = await api("/auth/me", { quiet401: true });
     setMe(me);
-    sawServer();
+    sawServer({ sent });
     return me;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {

@@ -2,9 +2,11 @@
 //
 // The server keeps `seen`, the last time it saw this session, and moves it on
 // at most once a minute (server/auth/sessions.py). We cannot read it, so we
-// keep the bounds it must lie in: `lo` ≤ seen ≤ `hi`. A request at t moves it
-// for sure when t - hi ≥ 60 s, and maybe when only t - lo ≥ 60 s. The end is
-// counted from `lo`, so we never promise more time than the server gives.
+// keep the bounds it must lie in: `lo` ≤ seen ≤ `hi`. A request arriving at t
+// moves it for sure when t - hi ≥ 60 s, and maybe when only t - lo ≥ 60 s; we
+// only know t lies between sending and the answer, so `lo` follows send times
+// and `hi` answer times. The end is counted from `lo`, so we never promise more
+// time than the server gives, even when an answer is slow.
 // Tabs share the bounds through localStorage (a time, no health data).
 
 const IDLE_MS = 15 * 60 * 1000;
@@ -22,20 +24,25 @@ let actions = { stay: async () => {}, leave: async () => {}, ended: () => {} };
 
 const dialog = () => document.getElementById("idle-dialog");
 
-/** The server answered a request of this session (login: `fresh`, the clock restarts). */
-export function sawServer({ fresh = false } = {}) {
-  const now = Date.now();
-  if (fresh || (hi && now - hi >= REFRESH_MS)) {
-    // Login sets seen = now; so does a request a minute after seen's latest possible time.
-    lo = hi = now;
+/**
+ * The server answered a request of this session, sent at `sent` (ms). The
+ * request reached the server between `sent` and now, so `lo` moves by the
+ * send time and `hi` by the answer's. `fresh`: a login, which sets seen.
+ */
+export function sawServer({ fresh = false, sent = Date.now() } = {}) {
+  const answered = Date.now();
+  if (fresh || (hi && sent - hi >= REFRESH_MS)) {
+    // Login sets seen on arrival; so does a request sent a minute after seen's latest possible time.
+    lo = sent;
+    hi = answered;
   } else if (!hi) {
     // First sight of a session that began before this page: seen is at most a minute old.
-    lo = now - REFRESH_MS;
-    hi = now;
+    lo = sent - REFRESH_MS;
+    hi = answered;
   } else {
-    // Whether or not this request moved `seen`, it is now less than a minute old.
-    if (now - lo >= REFRESH_MS) hi = now;
-    lo = Math.max(lo, now - REFRESH_MS);
+    // Whether or not this request moved `seen`, it is now less than a minute before its arrival.
+    if (answered - lo >= REFRESH_MS) hi = Math.max(hi, answered);
+    lo = Math.max(lo, sent - REFRESH_MS);
   }
   share();
   if (running) plan();
