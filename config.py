@@ -23,7 +23,6 @@ class Config:
     # None means "SQLite in the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    SQLALCHEMY_SESSION_OPTIONS = {"expire_on_commit": False}
 
     SESSION_COOKIE_NAME = "between_session"
     SESSION_COOKIE_HTTPONLY = True

@@ -8,7 +8,9 @@ from flask_sqlalchemy import SQLAlchemy
 from server.api import Api
 from server.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Rows stay loaded after commit: re-reading each one after every commit costs
+# round trips on every write (see SPEC 10), and tests run with the same setting.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 api = Api()
