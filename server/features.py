@@ -17,7 +17,7 @@ def import_models():
         importlib.import_module(f"server.{module}")
 
 
-def API_BLUEPRINTS():  # noqa: N802 - reads as the constant it stands for
+def API_BLUEPRINTS():
     import importlib
 
     blueprints = []
@@ -34,7 +34,7 @@ def API_BLUEPRINTS():  # noqa: N802 - reads as the constant it stands for
     return blueprints
 
 
-def CLI_GROUPS():  # noqa: N802
+def CLI_GROUPS():
     """Every `AppGroup` named in a feature's `cli.py` (`cli_groups` list)."""
     import importlib
 

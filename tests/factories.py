@@ -130,6 +130,9 @@ def totp_code(user: User) -> str | None:
 
     stored = db.session.get(User, user.id)
     if stored is None or not stored.totp_enrolled:
+        # End the read's transaction: on SQLite it holds the write lock, and a
+        # live server thread would wait on it.
+        db.session.commit()
         return None
     db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
     db.session.commit()
