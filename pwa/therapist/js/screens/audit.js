@@ -54,7 +54,7 @@ export async function render(main) {
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Filter"), h("button", { type: "reset" }, "Clear")),
     message,
   );
-  const status = h("p", { class: "muted", role: "status" });
+  const status = h("p", { class: "muted loading", role: "status" }, "Loading the log…");
   const tbody = h("tbody", {});
   const more = h("button", { type: "button", hidden: true }, "Show older events");
   main.append(
@@ -115,6 +115,7 @@ export async function render(main) {
       message.replaceChildren(h("p", { class: "attention" }, failure(error, "The audit log")));
     } finally {
       more.disabled = false;
+      status.classList.remove("loading");
     }
   }
 

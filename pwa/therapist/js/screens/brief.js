@@ -101,7 +101,15 @@ export async function render(main, { params }) {
   }
   const doses = sessions.in_window.filter((item) => item.status !== "cancelled").map((item) => Date.parse(item.at));
 
-  body.className = "brief";
+  const charts = await trendCharts({
+    moodPoints: moodDays(mood.days),
+    responses,
+    doses,
+    from: since,
+    to: until,
+    baselines: Object.fromEntries(scores.map((score) => [score.instrument, score.baseline_total])),
+    minimum: 2, // one answer in the window is a row of the table, not a trend
+  });
   const parts = [
     h(
       "p",
@@ -138,15 +146,7 @@ export async function render(main, { params }) {
       "brief-trend",
       "Mood and scores since last time",
       h("p", {}, moodWords(mood)),
-      ...(await trendCharts({
-        moodPoints: moodDays(mood.days),
-        responses,
-        doses,
-        from: since,
-        to: until,
-        baselines: Object.fromEntries(scores.map((score) => [score.instrument, score.baseline_total])),
-        minimum: 2, // one answer in the window is a row of the table, not a trend
-      })),
+      ...charts,
       h("h3", {}, "Latest scores"),
       scoresTable(scores),
     ),
@@ -185,5 +185,7 @@ export async function render(main, { params }) {
     ),
     h("p", { class: "muted print-only" }, `Printed ${formatWhen(new Date().toISOString())}. Confidential health information.`),
   ];
+  // Drawn in one go, so "loaded" (no .loading) always means "all there".
+  body.className = "brief";
   body.replaceChildren(...parts.filter(Boolean));
 }

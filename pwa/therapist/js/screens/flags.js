@@ -18,7 +18,7 @@ export async function render(main, { setFlagCount, announce }) {
     h("h1", {}, "Flags"),
     h("p", {}, "What needs a look across your caseload, urgent first. Acknowledge a flag once you have seen to it; the time it waited is kept."),
   );
-  const summary = h("p", { class: "summary", role: "status" });
+  const summary = h("p", { class: "summary loading", role: "status" }, "Loading the flags…");
   const list = h("ul", { class: "flag-cards" });
   main.append(summary, list);
 
@@ -28,6 +28,8 @@ export async function render(main, { setFlagCount, announce }) {
   } catch (error) {
     summary.textContent = failure(error, "The flags");
     return;
+  } finally {
+    summary.classList.remove("loading");
   }
 
   let open = flags.length;

@@ -210,13 +210,14 @@ async function drawTrends(patientId, box) {
   const times = items.map((item) => Date.parse(item.at));
   const to = Date.now();
   const from = Math.min(to - 14 * DAY, ...times);
+  const charts = checkins.length || responses.length ? await trendCharts({ checkins, responses, doses, from, to }) : null;
   box.className = "";
-  if (!checkins.length && !responses.length) {
+  if (!charts) {
     box.replaceChildren(h("p", { class: "empty" }, "No shared check-ins or questionnaires yet."));
     return;
   }
   box.replaceChildren(
     h("p", { class: "muted" }, `From ${formatDate(new Date(from).toISOString())} to today. ▼ marks a dosing session.`),
-    ...(await trendCharts({ checkins, responses, doses, from, to })),
+    ...charts,
   );
 }

@@ -67,7 +67,7 @@ export async function render(main, { announce }) {
   const themeFilter = h("select", { id: "filter-theme" }, h("option", { value: "" }, "All themes"), THEMES.map((theme) => h("option", { value: theme }, capitalise(theme))));
   const showOff = h("input", { type: "checkbox", id: "filter-off" });
   const count = h("p", { class: "muted", "aria-live": "polite" });
-  const list = h("ul", { class: "prompt-list" });
+  const list = h("ul", { class: "prompt-list" }, h("li", { class: "loading" }, "Loading the library…"));
   main.append(
     addBox,
     status,

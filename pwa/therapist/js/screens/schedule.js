@@ -68,7 +68,7 @@ function sessionsPanel(kind, patientId, announce) {
   const info = KINDS[kind];
   const base = `/patients/${patientId}/${info.path}`;
   const headingId = `${kind}-heading`;
-  const upcomingList = h("ul", { class: "sessions" });
+  const upcomingList = h("ul", { class: "sessions" }, h("li", { class: "loading" }, "Loading…"));
   const pastList = h("ul", { class: "sessions past" });
   const pastBox = h("details", { class: "past" }, h("summary", {}, `Past and cancelled ${info.one}s`), pastList);
   const status = h("p", { class: "form-message", role: "status" });
@@ -231,6 +231,7 @@ function sessionsPanel(kind, patientId, announce) {
       panel.sessions = await listAll(`${base}?limit=200`, { limit: 1000 });
     } catch (error) {
       status.textContent = failure(error, info.title);
+      upcomingList.replaceChildren();
       return;
     }
     const now = Date.now();
@@ -248,6 +249,8 @@ function sessionsPanel(kind, patientId, announce) {
 
 function promptsPanel(patientId, announce, dosing) {
   const list = h("fieldset", { class: "prompt-choices" }, h("legend", {}, "Prompts to assign"));
+  const waiting = h("p", { class: "loading" }, "Loading the library…");
+  list.append(waiting);
   const themeFilter = h("select", { id: "assign-theme" }, h("option", { value: "" }, "All themes"), THEMES.map((theme) => h("option", { value: theme }, capitalise(theme))));
   const relative = h("select", { id: "assign-session" }, h("option", { value: "" }, "Due now"));
   const offset = h("input", { type: "number", id: "assign-offset", value: "24", step: "1", min: "-336", max: "1440", inputmode: "numeric" });
@@ -325,9 +328,10 @@ function promptsPanel(patientId, announce, dosing) {
     try {
       prompts = (await call("/prompts?active=true")).items;
     } catch (error) {
-      list.append(h("p", {}, failure(error, "The prompt library")));
+      waiting.replaceWith(h("p", {}, failure(error, "The prompt library")));
       return;
     }
+    waiting.remove();
     for (const prompt of prompts) {
       const id = `assign-${prompt.id}`;
       list.append(
