@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from server.auth import services
+from server.extensions import limiter
 from tests import factories
 
 LOGIN = "/api/v1/auth/login"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, flushed by this test
+REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own for this test
 
 # One web process: its own create_app, its own Flask-Limiter. Separate OS
 # processes, because the limiter is one module-level object: two create_app
@@ -30,8 +31,10 @@ os.environ["BETWEEN_ENV"] = "testing"
 from server import create_app
 from server.extensions import db
 
-database_url, redis_url, attempts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url})
+database_url, redis_url, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+attempts = json.loads(sys.argv[4])
+overrides = {"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url}
+app = create_app({**overrides, "RATELIMIT_KEY_PREFIX": prefix})
 assert app.config["RATELIMIT_STORAGE_URI"] == redis_url
 with app.app_context():
     db.create_all()
@@ -50,22 +53,35 @@ print(json.dumps(statuses))
 
 @pytest.fixture
 def shared_redis():
+    """A key prefix of this run's own in Redis database 15, emptied before and after.
+
+    Only this run's keys are deleted, not the whole database: on a shared
+    machine another test run may be counting in it at the same moment.
+    """
+    import uuid
+
     redis = pytest.importorskip("redis")
     connection = redis.Redis.from_url(REDIS_URL)
     try:
         connection.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis is not running on 127.0.0.1:6379 (CI starts it)")
-    connection.flushdb()
-    yield REDIS_URL
-    connection.flushdb()
+    prefix = f"between-test-{uuid.uuid4().hex}"
+
+    def empty():
+        for key in connection.scan_iter(match=f"*{prefix}*"):
+            connection.delete(key)
+
+    empty()
+    yield prefix
+    empty()
     connection.close()
 
 
-def web_process(database_url, attempts):
+def web_process(database_url, prefix, attempts):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_URL")}
     result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", WEB_PROCESS, database_url, REDIS_URL, json.dumps(attempts)],
+        [sys.executable, "-c", WEB_PROCESS, database_url, REDIS_URL, prefix, json.dumps(attempts)],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -85,6 +101,7 @@ def test_failures_in_one_process_count_in_another_through_redis(shared_redis, tm
     # guesses at five accounts from one address.
     first = web_process(
         database_url,
+        shared_redis,
         [(victim, f"192.0.2.{n}") for n in range(1, 6)]
         + [(f"nobody{n}@clinic.test", guessing_address) for n in range(1, 6)],
     )
@@ -92,6 +109,7 @@ def test_failures_in_one_process_count_in_another_through_redis(shared_redis, tm
     # Process B: five more of each, still allowed: 10 in 15 minutes is the limit...
     second = web_process(
         database_url,
+        shared_redis,
         [(victim, f"192.0.2.{n}") for n in range(6, 11)]
         + [(f"nobody{n}@clinic.test", guessing_address) for n in range(6, 11)]
         # ...and now both are locked, though B itself has seen only five of each.
@@ -148,3 +166,32 @@ def test_unknown_accounts_are_limited_like_real_ones(app, patient):
         )
     assert [r.status_code for r in known] == [r.status_code for r in unknown] == [401] * 10 + [429]
     assert known[-1].get_json() == unknown[-1].get_json()
+
+
+def test_the_limit_counts_any_fifteen_minutes_not_a_window_that_resets(app, patient, monkeypatch):
+    """No burst across a window's reset: 10 failures in any 15 minutes, then 429."""
+    import limits.storage.memory
+
+    class Clock:
+        now = 1_900_000_000.0
+
+        @classmethod
+        def time(cls):
+            return cls.now
+
+    monkeypatch.setattr(limits.storage.memory, "time", Clock)
+    limiter.reset()  # forget entries stamped with the real clock
+    client = app.test_client()
+    client.environ_base.update(HTTP_ORIGIN="http://localhost", REMOTE_ADDR="192.0.2.60")
+
+    def attempt():
+        return client.post(LOGIN, json={"email": patient.email, "password": "wrong guess!"})
+
+    start = Clock.now
+    assert attempt().status_code == 401  # one early failure...
+    Clock.now = start + 890
+    assert [attempt().status_code for _ in range(9)] == [401] * 9  # ...nine near the end
+    Clock.now = start + 905  # a window begun by the first failure would have reset here
+    assert [attempt().status_code for _ in range(2)] == [401, 429]  # only one fell out
+    Clock.now = start + 890 + 901  # fifteen quiet minutes later, guessing may resume
+    assert attempt().status_code == 401
