@@ -1,8 +1,6 @@
 // Words for times, durations and the names the API uses, shared by the screens.
 
-import { formatWhen, h } from "/js/dom.js";
-
-export { formatDay, formatWhen, isoLocal, timeEl } from "/js/dom.js";
+export { formatWhen } from "/js/dom.js";
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -33,12 +31,6 @@ export function duration(ms) {
   if (days) return `${days} ${days === 1 ? "day" : "days"}${hours ? ` ${hours} h` : ""}`;
   if (hours) return `${hours} h${rest ? ` ${rest} min` : ""}`;
   return `${rest} min`;
-}
-
-/** A <time> showing the date and time, with how long ago (or ahead) after it. */
-export function whenWithAgo(iso) {
-  if (!iso) return "—";
-  return h("time", { datetime: iso, title: ago(iso) }, formatWhen(iso));
 }
 
 export function formatDate(iso) {

@@ -11,7 +11,7 @@ const DAY = 86400000;
 let definitions = null;
 
 /** The published bands and thresholds of each questionnaire (no health data; read once). */
-export async function measureDefinitions() {
+async function measureDefinitions() {
   if (!definitions) {
     definitions = Promise.all(
       Object.keys(INSTRUMENTS).map((id) => call(`/measures/${id}`).then((d) => [id, d])),
@@ -34,7 +34,7 @@ function dayTime(day) {
 }
 
 /** Daily mean mood from check-ins: [{t, v, day, count}], oldest first. */
-export function dailyMood(checkins) {
+function dailyMood(checkins) {
   const days = new Map();
   for (const item of checkins) {
     const day = localDay(item.recorded_at || item.at);
@@ -61,7 +61,7 @@ export function moodDays(days) {
  * half the baseline or less (a baseline of 0 cannot halve); remission = below 5.
  * `baselineTotal` is the server's baseline when the answers here are only a window.
  */
-export function scoreSeries(responses, instrument, { firstDose = null, baselineTotal } = {}) {
+function scoreSeries(responses, instrument, { firstDose = null, baselineTotal } = {}) {
   const mine = responses
     .filter((item) => item.instrument === instrument)
     .map((item) => ({ t: Date.parse(item.completed_at || item.at), v: item.total, severity: item.severity, id: item.id }))
@@ -90,7 +90,7 @@ function moodSummary(points, from, to) {
 }
 
 /** The mood chart with its legend and table. */
-export function moodChart({ points, from, to, doses, title }) {
+function moodChart({ points, from, to, doses, title }) {
   const summary = moodSummary(points, from, to);
   return h(
     "figure",
@@ -103,7 +103,7 @@ export function moodChart({ points, from, to, doses, title }) {
 }
 
 /** One questionnaire's chart over its severity bands, or null when never answered. */
-export function scoreChart({ instrument, responses, from, to, doses, firstDose, baselineTotal, definition, minimum = 1 }) {
+function scoreChart({ instrument, responses, from, to, doses, firstDose, baselineTotal, definition, minimum = 1 }) {
   const { points, baseline, baselinePoint } = scoreSeries(responses, instrument, { firstDose, baselineTotal });
   if (points.length < minimum) return null;
   const name = INSTRUMENTS[instrument];
