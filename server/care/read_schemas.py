@@ -41,11 +41,16 @@ class CaseloadRowSchema(Schema):
     last_checkin_at = AwareDateTime(
         allow_none=True, metadata={"description": "The latest shared check-in."}
     )
-    mood_trend = fields.List(
-        fields.Float(allow_none=True),
+    # Raw: a list of 14 numbers or nulls goes out as it is; marshmallow would
+    # pass each of the caseload's 2,800 values through a field of its own.
+    mood_trend = fields.Raw(
         metadata={
+            "type": "array",
+            "items": {"type": "number", "nullable": True},
+            "minItems": 14,
+            "maxItems": 14,
             "description": "14 daily mean moods of shared check-ins, oldest first, the last "
-            "being `mood_trend_until`; null on a day without one."
+            "being `mood_trend_until`; null on a day without one.",
         },
     )
     mood_trend_until = fields.Date(metadata={"description": "The patient's today."})

@@ -25,7 +25,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Date,
@@ -39,18 +38,16 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from server.auth.models import User
 from server.care import phase
 from server.care import queries as schedule
 from server.care.models import IntegrationSession, KetamineSession
-from server.care.phase import Phase, phase_at
+from server.care.phase import phase_at
 from server.care.read_models import ReadMark
 from server.clinics.models import CareTeamMember
 from server.crypto import DecryptionError, keyring
@@ -59,6 +56,7 @@ from server.errors import abort
 from server.extensions import db
 from server.fields import zone
 from server.flags import queries as flag_queries
+from server.flags.models import URGENT, Flag
 from server.journal.models import CheckIn, JournalEntry, Prompt
 from server.measures import queries as measure_queries
 from server.measures import scoring
@@ -142,12 +140,8 @@ def care_team_patients(therapist: User):
     )
 
 
-def _care_team_ids(therapist: User):
-    return care_team_patients(therapist).with_only_columns(User.id)
-
-
 def caseload(therapist: User, *, sort: str = "attention", now: datetime | None = None) -> list:
-    """One row per patient on `therapist`'s care team; five statements whatever its size.
+    """One row per patient on `therapist`'s care team; four statements whatever its size.
 
     Each row: `patient_id`, `display_name`, `phase`, `last_checkin_at`
     (shared check-ins only), `mood_trend` (TREND_DAYS daily mean moods of
@@ -156,7 +150,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
     `next_integration_session` (`{"id", "scheduled_at"}` or None),
     `unread_shared_count` (shared items in the window not marked read by
     `therapist`), `open_flag_count`, `urgent_flag_count` (visible flags
-    only, see `server.flags.queries`).
+    only, see `open_flag_counts`).
 
     Sorts: `attention` (most urgent flags, then most open flags, then name),
     `name`, `last_checkin` (longest silent first: never, then oldest).
@@ -170,28 +164,39 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
         .correlate(User)
         .scalar_subquery()
     )
-    upcoming = [
-        _next_session(model, now, column)
-        for model in (KetamineSession, IntegrationSession)
-        for column in (model.id, model.scheduled_at)
+    # The next dosing session is also the one `phase.decide` looks ahead to:
+    # a session still to come is either scheduled or cancelled (scheduling
+    # refuses to mark one completed before its time). Besides it, `decide`
+    # needs only the latest dosing session that has happened: the session
+    # under way or next today, the one integrated and the one prepared for
+    # are always one of the two.
+    sessions = [
+        _next_session(KetamineSession, now, KetamineSession.id),
+        _next_session(KetamineSession, now, KetamineSession.scheduled_at),
+        _next_session(IntegrationSession, now, IntegrationSession.id),
+        _next_session(IntegrationSession, now, IntegrationSession.scheduled_at),
+        _last_dose(now, KetamineSession.id),
+        _last_dose(now, KetamineSession.scheduled_at),
     ]
     # Columns, not User objects: the rows need three fields, and building
     # 200 full accounts (secrets and all) cost more than the statement.
     found = _rows(
         care_team_patients(therapist).with_only_columns(
-            User.id, User.display_name, User.time_zone, last_checkin, *upcoming
+            User.id, User.display_name, User.time_zone, last_checkin, *sessions
         )
     )
     if not found:
         return []
     zones = {row.id: zone(row.time_zone) for row in found}
-    phases = _phases(therapist, zones, now)
     moods = _daily_moods(list(zones), now - timedelta(days=TREND_DAYS + 1), now + timedelta(days=1))
     unread = unread_counts(therapist, now)
-    flags = flag_queries.open_flag_counts(list(zones))
+    flags = open_flag_counts(therapist)
 
     rows = []
-    for patient_id, name, _, last_checkin_at, dose_id, dose_at, talk_id, talk_at in found:
+    for row in found:
+        patient_id, name, _, last_checkin_at, dose_id, dose_at, talk_id, talk_at = row[:8]
+        deciding = [s for s in ((row[8], row[9]), (dose_id, dose_at)) if s[0] is not None]
+        phase_now = phase.decide(deciding, zones[patient_id], now)
         today = now.astimezone(zones[patient_id]).date()
         days = [today - timedelta(days=back) for back in range(TREND_DAYS - 1, -1, -1)]
         counts = flags.get(patient_id, {"total": 0, "urgent": 0})
@@ -199,7 +204,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
             {
                 "patient_id": patient_id,
                 "display_name": name,
-                "phase": phases[patient_id].name,
+                "phase": phase_now.name,
                 "last_checkin_at": last_checkin_at,
                 "mood_trend": [moods[patient_id].get(day) for day in days],
                 "mood_trend_until": today,
@@ -212,6 +217,44 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
         )
     rows.sort(key=_SORT_KEYS[sort])
     return rows
+
+
+def open_flag_counts(therapist: User) -> dict[uuid.UUID, dict[str, int]]:
+    """Open flags `therapist` may see, per care-team patient: `{"total", "urgent"}`; one statement.
+
+    The same numbers as `server.flags.queries.open_flag_counts` (tested), by
+    the flags feature's visibility rules: an item-9 flag always, a flag about
+    the schedule or with no source always, one raised from a check-in or a
+    questionnaire only while that item is shared. Written with EXISTS, each
+    flag's source is one primary-key probe; the outer joins there let the
+    planner hash every questionnaire ever answered, on every caseload.
+    """
+    shared_source = [
+        and_(
+            Flag.source_type == source_type,
+            exists().where(model.id == Flag.source_id, model.shared.is_(True)),
+        )
+        for source_type, model in (("measure_response", MeasureResponse), ("checkin", CheckIn))
+    ]
+    visible = or_(
+        Flag.kind.in_(flag_queries.ALWAYS_VISIBLE),
+        Flag.source_type.is_(None),
+        Flag.source_type.in_(flag_queries.SCHEDULE_SOURCES),
+        *shared_source,
+    )
+    rows = _rows(
+        select(Flag.patient_id, func.count(), func.sum(case((Flag.severity == URGENT, 1), else_=0)))
+        .where(
+            Flag.clinic_id == therapist.clinic_id,
+            Flag.acknowledged_at.is_(None),
+            Flag.patient_id.in_(care_team_patients(therapist).with_only_columns(User.id)),
+            visible,
+        )
+        .group_by(Flag.patient_id)
+    )
+    return {
+        patient_id: {"total": total, "urgent": int(urgent)} for patient_id, total, urgent in rows
+    }
 
 
 def _next_session(model, now: datetime, column):
@@ -246,56 +289,23 @@ _SORT_KEYS = {
 }
 
 
-def _phases(
-    therapist: User, zones: dict[uuid.UUID, ZoneInfo], now: datetime
-) -> dict[uuid.UUID, Phase]:
-    """Each patient's phase at `now`, by `server.care.phase.decide`; one statement.
+def _last_dose(now: datetime, column):
+    """One column of the latest non-cancelled dosing session at or before `now`, per patient.
 
-    The sessions `decide` needs (see `phase.phases_for`): each patient's
-    non-cancelled sessions near `now`, the latest one before them and the
-    first one after. The two outer ones are found per patient by one index
-    probe each, rather than by comparing every session with them.
+    Ties at one instant go to the greater id, as in `phase.decide`'s order.
     """
-    # The same reach as phases_for's, so `decide` sees what it always sees.
-    window_start, window_end = now - phase._LOOK_BACK, now + phase._LOOK_AHEAD
-    team = _care_team_ids(therapist).subquery("team")
-    near = select(
-        KetamineSession.patient_id, KetamineSession.id, KetamineSession.scheduled_at
-    ).where(
-        KetamineSession.patient_id.in_(select(team.c.id)),
-        KetamineSession.status != "cancelled",
-        KetamineSession.scheduled_at.between(window_start, window_end),
-    )
-    outer = [
-        _edge_session(team, lambda s: s.scheduled_at < window_start, descending=True),
-        _edge_session(team, lambda s: s.scheduled_at > window_end, descending=False),
-    ]
-    sessions: dict[uuid.UUID, list[tuple[uuid.UUID, datetime]]] = defaultdict(list)
-    for patient_id, session_id, scheduled_at in _rows(union_all(near, *outer)):
-        sessions[patient_id].append((session_id, scheduled_at))
-    decided = {}
-    for patient_id, tz in zones.items():
-        # `decide` wants them by time; ties in id order, as phases_for sorts them.
-        found = sorted(set(sessions[patient_id]), key=lambda s: (s[1], s[0]))
-        decided[patient_id] = phase.decide(found, tz, now)
-    return decided
-
-
-def _edge_session(team, bound, *, descending: bool):
-    """Per care-team patient, the nearest non-cancelled session beyond `bound`."""
-    session = aliased(KetamineSession)
-    order = (session.scheduled_at, session.id)
-    nearest = (
-        select(session.id)
-        .where(session.patient_id == team.c.id, session.status != "cancelled", bound(session))
-        .order_by(*(column.desc() for column in order) if descending else order)
+    return (
+        select(column)
+        .where(
+            KetamineSession.patient_id == User.id,
+            KetamineSession.status != "cancelled",
+            KetamineSession.scheduled_at <= now,
+        )
+        .order_by(KetamineSession.scheduled_at.desc(), KetamineSession.id.desc())
         .limit(1)
-        .correlate(team)
+        .correlate(User)
         .scalar_subquery()
     )
-    return select(
-        KetamineSession.patient_id, KetamineSession.id, KetamineSession.scheduled_at
-    ).where(KetamineSession.id.in_(select(nearest).select_from(team)))
 
 
 def _daily_moods(
@@ -304,7 +314,9 @@ def _daily_moods(
     """Mean mood of shared check-ins per patient and local day in `[start, end)`; one statement."""
     day = local_day(CheckIn.recorded_at, CheckIn.recorded_offset_minutes)
     rows = _rows(
-        select(CheckIn.patient_id, day, func.avg(CheckIn.mood))
+        # Sum and count rather than avg(): integers come back as Python ints,
+        # while PostgreSQL's avg() is a numeric, a Decimal per row here.
+        select(CheckIn.patient_id, day, func.sum(CheckIn.mood), func.count())
         .where(
             # The ids themselves, not the care team's subquery: with them the
             # planner reads each patient's days from the (patient_id,
@@ -317,8 +329,8 @@ def _daily_moods(
         .group_by(CheckIn.patient_id, day)
     )
     moods: dict[uuid.UUID, dict[date, float]] = defaultdict(dict)
-    for patient_id, on, mood in rows:
-        moods[patient_id][on] = round(float(mood), 2)
+    for patient_id, on, total, count in rows:
+        moods[patient_id][on] = round(total / count, 2)
     return moods
 
 
@@ -695,10 +707,9 @@ def _decode_cursor(cursor: str, therapist: User, patient: User) -> tuple[datetim
 
 
 def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dict:
-    """Everything for the next integration session on one page; twelve statements.
+    """Everything for the next integration session on one page; thirteen statements.
 
-    (Ten when the patient has shared no questionnaire: the measures feature
-    then skips looking up baselines and flags.)
+    (Ten when the patient has shared no questionnaire.)
 
     - `patient`: id, name, time zone and phase now.
     - `window`: `since` the last integration session (or DEFAULT_WINDOW),
@@ -849,8 +860,23 @@ def _summary(days: list[tuple]) -> dict:
 
 
 def _latest_scores(patient_id: uuid.UUID) -> list[dict]:
-    """The latest shared response of each instrument, with its trend; three statements."""
-    history = measure_queries.score_trends([patient_id])[patient_id]
+    """The latest shared response of each instrument, with its trend; four statements.
+
+    (One when the patient has shared none.) The trend figures come from
+    `server.measures.queries.score_trends`, asked only for the responses
+    since the oldest of the latest ones: it computes baselines and previous
+    totals over the whole history either way, and a year of weekly
+    questionnaires need not be loaded to show the last of each.
+    """
+    latest_times = _rows(
+        select(func.max(MeasureResponse.completed_at))
+        .where(MeasureResponse.patient_id == patient_id, MeasureResponse.shared.is_(True))
+        .group_by(MeasureResponse.instrument)
+    )
+    if not latest_times:
+        return []
+    since = min(at for (at,) in latest_times)
+    history = measure_queries.score_trends([patient_id], since=since)[patient_id]
     latest = {}
     for item in history:  # oldest first, so the last one of each instrument wins
         latest[item["instrument"]] = item

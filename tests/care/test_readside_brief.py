@@ -190,4 +190,4 @@ def test_the_brief_costs_the_same_statements_for_a_short_or_long_history(
     assert cost(long) == cost(short)
     with count_statements() as statements:
         readside.brief(therapist, long, now=NOW)
-    assert len(statements) == 12
+    assert len(statements) == 13

@@ -1,7 +1,6 @@
 """The caseload: one row per patient on my care team, as a therapist reads it at a glance."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -208,14 +207,14 @@ def test_the_caseload_costs_the_same_statements_for_1_or_50_patients(
         patient = factories.user(clinic, "patient", therapist=therapist)
         _populate(patient, therapist, index)
     assert cost(50) == one
-    # Reading the caseload itself (without signing in and auditing) is five statements.
+    # Reading the caseload itself (without signing in and auditing) is four statements.
     with count_statements() as statements:
         readside.caseload(therapist, now=NOW)
-    assert len(statements) == 5
+    assert len(statements) == 4
 
 
 def test_caseload_phases_agree_with_the_phase_rules(clinic, therapist):
-    """The caseload finds the sessions its own way; the phase must be phases_for's."""
+    """The caseload finds the deciding sessions its own way; the phase must be phases_for's."""
     from server.care.phase import phases_for
 
     at = NOW
@@ -231,6 +230,10 @@ def test_caseload_phases_agree_with_the_phase_rules(clinic, therapist):
         [(4, "scheduled"), (4, "scheduled")],  # two at one instant
         [(-90, "completed"), (-60, "completed"), (60, "scheduled")],
         [(20, "scheduled")],
+        [(-0.2, "completed"), (-0.1, "completed")],  # two earlier today
+        [(0.1, "scheduled"), (0.2, "scheduled")],  # two later today
+        [(-0.1, "completed"), (0.1, "scheduled"), (3, "scheduled")],
+        [(-3.5, "completed"), (-1, "cancelled"), (1, "cancelled")],
     ]
     patients = []
     for index, plan in enumerate(plans):
@@ -241,11 +244,36 @@ def test_caseload_phases_agree_with_the_phase_rules(clinic, therapist):
                 patient, scheduled_at=at + timedelta(days=days), status=status
             )
         patients.append(patient)
-    for now in (at, at + timedelta(hours=13), at - timedelta(days=3)):
+    for now in (at, at + timedelta(hours=13), at - timedelta(days=3), at + timedelta(days=2.6)):
         expected = phases_for(patients, now)
         rows = readside.caseload(therapist, now=now)
         assert {row["patient_id"]: row["phase"] for row in rows} == {
             patient_id: found.name for patient_id, found in expected.items()
         }
-        zones = {patient.id: ZoneInfo(patient.time_zone) for patient in patients}
-        assert readside._phases(therapist, zones, now) == expected
+
+
+def test_flag_counts_agree_with_the_flags_feature(clinic, therapist, world):
+    """The caseload counts flags its own way; the numbers must be the flags feature's."""
+    from server.flags import queries as flag_queries
+
+    other = factories.user(clinic, "patient", therapist=therapist)
+    shared = factories.checkin(other, shared=True)
+    private = factories.checkin(other, shared=False)
+    dose = factories.ketamine_session(other)
+    for source_type, source_id in (
+        ("checkin", shared.id),
+        ("checkin", private.id),
+        ("ketamine_session", dose.id),
+        ("measure_response", factories.measure_response(other, shared=False).id),
+    ):
+        kind = "missed_checkins" if source_type == "ketamine_session" else "mood_drop"
+        factories.flag(other, kind, source_type=source_type, source_id=source_id)
+    factories.flag(other, "phq9_item9", source_type="measure_response", source_id=private.id)
+    elsewhere = factories.user(clinic, "patient", therapist=factories.user(clinic, "therapist"))
+    factories.flag(elsewhere, "phq9_item9")
+
+    mine = readside.open_flag_counts(therapist)
+    assert mine == flag_queries.open_flag_counts([world.patient.id, other.id])
+    # The item-9 flag whatever its source, the shared check-in's, the schedule's.
+    assert mine[other.id] == {"total": 3, "urgent": 1}
+    assert elsewhere.id not in mine
