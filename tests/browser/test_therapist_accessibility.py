@@ -82,8 +82,10 @@ def test_every_therapist_screen_passes_axe(desk, live_server, practice, staff_si
     check_accessibility(desk, f"invitation created ({scheme})")
     screenshot(desk, f"therapist-invite-created{suffix}")
 
-    # The idle warning.
-    desk.clock.fast_forward("14:00")
+    # The idle warning. After a request at t the server's idle clock started
+    # between t - 60 s and t, so the warning shows from t + 12:55 at the latest
+    # and the session ends from t + 13:55 at the earliest: 13:20 is in between.
+    desk.clock.fast_forward("13:20")
     expect(desk.get_by_role("dialog", name="Still there?")).to_be_visible()
     check_accessibility(desk, f"idle warning ({scheme})")
     screenshot(desk, f"therapist-idle-warning{suffix}")
