@@ -175,8 +175,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
         _next_session(KetamineSession, now, KetamineSession.scheduled_at),
         _next_session(IntegrationSession, now, IntegrationSession.id),
         _next_session(IntegrationSession, now, IntegrationSession.scheduled_at),
-        _last_dose(now, KetamineSession.id),
-        _last_dose(now, KetamineSession.scheduled_at),
+        _last_dose(now),
     ]
     # Columns, not User objects: the rows need three fields, and building
     # 200 full accounts (secrets and all) cost more than the statement.
@@ -195,7 +194,8 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
     rows = []
     for row in found:
         patient_id, name, _, last_checkin_at, dose_id, dose_at, talk_id, talk_at = row[:8]
-        deciding = [s for s in ((row[8], row[9]), (dose_id, dose_at)) if s[0] is not None]
+        # Only the phase's name is shown, so the latest dose needs no id.
+        deciding = [s for s in ((None, row[8]), (dose_id, dose_at)) if s[1] is not None]
         phase_now = phase.decide(deciding, zones[patient_id], now)
         today = now.astimezone(zones[patient_id]).date()
         days = [today - timedelta(days=back) for back in range(TREND_DAYS - 1, -1, -1)]
@@ -289,20 +289,15 @@ _SORT_KEYS = {
 }
 
 
-def _last_dose(now: datetime, column):
-    """One column of the latest non-cancelled dosing session at or before `now`, per patient.
-
-    Ties at one instant go to the greater id, as in `phase.decide`'s order.
-    """
+def _last_dose(now: datetime):
+    """When the latest non-cancelled dosing session at or before `now` took place, per patient."""
     return (
-        select(column)
+        select(func.max(KetamineSession.scheduled_at))
         .where(
             KetamineSession.patient_id == User.id,
             KetamineSession.status != "cancelled",
             KetamineSession.scheduled_at <= now,
         )
-        .order_by(KetamineSession.scheduled_at.desc(), KetamineSession.id.desc())
-        .limit(1)
         .correlate(User)
         .scalar_subquery()
     )
