@@ -1,12 +1,11 @@
-"""Audit events, append-only from the application's side.
+"""Audit events, append-only at two levels.
 
 The ORM refuses to update or delete an event, whether through a loaded
 object or a bulk UPDATE/DELETE statement (see the listeners at the end).
-That stops our own code, not someone holding the database credentials: in
-production the operator also revokes UPDATE and DELETE on `audit_events`
-from the application's database role, or installs the trigger shown in
-SECURITY.md (to come as a migration; the tests' schema comes from
-`create_all`, which would not carry it).
+The database refuses too, through triggers (`server.audit.append_only`):
+migration 0003 installs them, and the `after_create` hook below does when
+`create_all` builds the table (the tests' databases), so a raw SQL change
+made with the application's credentials fails as well.
 """
 
 import uuid
@@ -15,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from server.audit import append_only
 from server.db import IdMixin, utcnow
 from server.extensions import db
 
@@ -67,3 +67,13 @@ def _refuse_bulk_changes(state):
         mapper.class_ is AuditEvent for mapper in state.all_mappers
     ):
         raise AuditLogIsAppendOnly("audit events cannot be changed or deleted")
+
+
+@event.listens_for(AuditEvent.__table__, "after_create")
+def _install_triggers(_table, connection, **_kw):
+    append_only.install(connection)
+
+
+@event.listens_for(AuditEvent.__table__, "before_drop")
+def _uninstall_triggers(_table, connection, **_kw):
+    append_only.uninstall(connection)
