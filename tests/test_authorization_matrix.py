@@ -182,6 +182,9 @@ MATRIX = {
     # Unsubscribing names P's device: only P may forget it.
     ("DELETE", "/push/subscriptions"): dict.fromkeys(PRINCIPALS, 404)
     | {"anonymous": 401, "the patient": OK},
+    # The caller's own clinic's prompt times: its staff read them, its admin sets them.
+    ("GET", "/clinic/push-schedule"): STAFF,
+    ("PUT", "/clinic/push-schedule"): ADMIN,
 }
 
 #: Statuses the code answers today that break the rules above, as
@@ -385,6 +388,9 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
             "keys": _push_keys(),
         },
         ("DELETE", "/push/subscriptions"): {"endpoint": world.endpoint},
+        ("PUT", "/clinic/push-schedule"): {
+            "session_prompts": [{"name": "day_1", "days": 1, "at": "19:00"}]
+        },
     }
     return bodies.get((method, rule))
 

@@ -7,8 +7,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
+from server.audit.services import record
 from server.push import scheduling, services
 from server.push.schemas import (
+    ClinicPushScheduleSchema,
     SubscriptionSchema,
     SubscriptionStoredSchema,
     UnsubscribeSchema,
@@ -58,3 +60,22 @@ def subscribe(data):
 def unsubscribe(data):
     """Forget this device; only the caller's own subscriptions."""
     services.unsubscribe(current_user, data["endpoint"])
+
+
+@blp.route("/clinic/push-schedule")
+@access.staff_only
+@blp.response(200, ClinicPushScheduleSchema)
+def clinic_push_schedule():
+    """When my clinic's patients are prompted around each dosing session."""
+    return services.clinic_session_prompts(current_user.clinic_id)
+
+
+@blp.route("/clinic/push-schedule", methods=["PUT"])
+@access.admin_only
+@blp.arguments(ClinicPushScheduleSchema)
+@blp.response(200, ClinicPushScheduleSchema)
+def set_clinic_push_schedule(data):
+    """Replace my clinic's prompt times (null: the defaults); queued prompts move with them."""
+    result = services.set_clinic_session_prompts(current_user.clinic_id, data["session_prompts"])
+    record("push_schedule_changed", object_type="clinic", object_id=current_user.clinic_id)
+    return result

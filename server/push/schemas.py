@@ -7,6 +7,10 @@ from marshmallow import ValidationError, fields, validate, validates
 from server.fields import AwareDateTime, Schema
 from server.push import services
 
+#: Bounds of a clinic's prompt times around a dosing session (days from its date).
+SLOT_DAYS_MIN, SLOT_DAYS_MAX = -7, 30
+SLOT_COUNT_MAX = 10
+
 
 class KeysSchema(Schema):
     p256dh = fields.String(required=True, validate=validate.Length(max=200))
@@ -77,3 +81,56 @@ class VapidKeySchema(Schema):
     public_key = fields.String(
         metadata={"description": "base64url uncompressed P-256 point: the applicationServerKey."}
     )
+
+
+class PromptSlotSchema(Schema):
+    """One prompt around every dosing session: `days` after the session's local
+    date (negative: before), at the patient's local time `at`."""
+
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=32),
+            validate.Regexp(
+                r"^[a-z0-9_]+$", error="Use lower-case letters, digits and underscores."
+            ),
+        ],
+        metadata={"description": "A name for this prompt, unique in the list, e.g. day_3."},
+    )
+    days = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=SLOT_DAYS_MIN, max=SLOT_DAYS_MAX),
+        metadata={"description": "Days after the session's local date; -1 is the day before."},
+    )
+    at = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A local time as HH:MM (24-hour)."
+        ),
+        metadata={"description": "The patient's local time, HH:MM.", "example": "19:00"},
+    )
+
+
+class ClinicPushScheduleSchema(Schema):
+    """When a clinic's patients are prompted around each dosing session."""
+
+    session_prompts = fields.List(
+        fields.Nested(PromptSlotSchema),
+        required=True,
+        allow_none=True,
+        validate=validate.Length(max=SLOT_COUNT_MAX),
+        metadata={
+            "description": "The prompts around each dosing session; null restores the defaults."
+        },
+    )
+    customised = fields.Boolean(
+        dump_only=True, metadata={"description": "False while the clinic uses the defaults."}
+    )
+
+    @validates("session_prompts")
+    def _unique_names(self, value, **_):
+        # An item whose own fields failed may arrive without them; those errors stand.
+        names = [slot.get("name") for slot in value or [] if slot.get("name")]
+        if len(names) != len(set(names)):
+            raise ValidationError("Each prompt needs a name of its own.")

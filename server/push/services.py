@@ -422,3 +422,63 @@ def forget_user(user_id: uuid.UUID) -> None:
 
 def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- the clinic's prompt times around dosing sessions ------------------------------------------
+
+
+def clinic_session_prompts(clinic_id: uuid.UUID) -> dict:
+    """The clinic's prompt times around each dosing session, as the API shows them."""
+    from server.push import scheduling
+    from server.push.models import ClinicPushSchedule
+
+    slots = scheduling.session_prompt_slots(clinic_id)
+    return {
+        "session_prompts": [
+            {"name": s.name, "days": s.days, "at": s.at.strftime("%H:%M")} for s in slots
+        ],
+        "customised": db.session.get(ClinicPushSchedule, clinic_id) is not None,
+    }
+
+
+def set_clinic_session_prompts(
+    clinic_id: uuid.UUID, items: list[dict] | None, now: datetime | None = None
+) -> dict:
+    """Set (None: back to the defaults) a clinic's prompt times, and move what is queued.
+
+    Every dosing session of the clinic's patients whose prompts may still lie
+    ahead is re-planned: pending prompts follow the new times, prompts no
+    longer wanted are cancelled, new ones are queued if still in the future.
+    What was already sent stays as it was.
+    """
+    from datetime import time as clock
+    from datetime import timedelta
+
+    from server.push import scheduling
+    from server.push.models import SessionAnchor
+
+    now = now or utcnow()
+    before = scheduling.session_prompt_slots(clinic_id)
+    slots = None
+    if items is not None:
+        slots = [
+            scheduling.PromptSlot(item["name"], item["days"], clock.fromisoformat(item["at"]))
+            for item in items
+        ]
+    scheduling.set_session_prompts(clinic_id, slots)
+    after = scheduling.session_prompt_slots(clinic_id)
+    # A session this long ago has no prompt left to move, under the old times or the new.
+    reach = max([s.days for s in (*before, *after)] + [0]) + 2
+    anchors = db.session.execute(
+        select(SessionAnchor, User)
+        .join(User, User.id == SessionAnchor.patient_id)
+        .where(
+            User.clinic_id == clinic_id,
+            SessionAnchor.status != "cancelled",
+            SessionAnchor.scheduled_at >= now - timedelta(days=reach),
+        )
+        .order_by(SessionAnchor.scheduled_at)
+    ).all()
+    for anchor, patient in anchors:
+        scheduling.plan_session(anchor, patient, now)
+    return clinic_session_prompts(clinic_id)
