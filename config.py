@@ -63,10 +63,17 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     ALLOW_HTTP_PUSH_ENDPOINTS = True
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL")
+    # A cheap Argon2id for the test suite only, where hashing dominated the run
+    # time; every other config keeps argon2-cffi's strong defaults (see
+    # server/auth/passwords.py and tests/auth/test_passwords.py).
+    ARGON2_PROFILE = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # No placeholder here: Apple's push service refuses one, so the push worker
+    # will not start in production without a real contact (server/push/cli.py).
+    VAPID_SUBJECT = _env("VAPID_SUBJECT")
     PREFERRED_URL_SCHEME = "https"
 
 
