@@ -48,9 +48,29 @@ def send_test(email):
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 def run_worker(once):
     """Deliver due notifications until stopped (SIGTERM or Ctrl-C)."""
+    _require_real_vapid_subject()
     sent = worker.run(current_app._get_current_object(), once=once)
     if once:
         click.echo(f"Sent {sent} notification(s).")
+
+
+def _require_real_vapid_subject() -> None:
+    """In production, no worker without a contact push services accept.
+
+    Apple's push service refuses a placeholder subject, so a worker started
+    with one would fail every push to an iPhone; better to stop now, saying why,
+    as start-up does for a missing secret.
+    """
+    config = current_app.config
+    if config.get("ENV_NAME") != "production":
+        return  # development and tests keep the placeholder default
+    problem = services.vapid_subject_problem(config.get("VAPID_SUBJECT"))
+    if problem:
+        raise click.ClickException(
+            f"The push worker will not start in production: {problem}. Set VAPID_SUBJECT "
+            "to a real mailto: address or https: page where push services can reach you "
+            "(see README, Configuration)."
+        )
 
 
 cli_groups = [push_cli]

@@ -85,6 +85,48 @@ def vapid_public_key() -> str:
     return public_key_b64(private_key_from_b64(current_app.config["VAPID_PRIVATE_KEY"]))
 
 
+#: Host names that are never anyone's inbox or site (RFC 2606, RFC 6761).
+PLACEHOLDER_SUFFIXES = (".invalid", ".test", ".example", ".localhost", ".local")
+PLACEHOLDER_HOSTS = {"localhost", "example.com", "example.org", "example.net"}
+
+
+def vapid_subject_problem(subject: str | None) -> str | None:
+    """Why a VAPID subject will not do for real push services, or None.
+
+    Push services use it to reach the operator; Apple's refuses a placeholder
+    (403 BadJwtToken), so in production such a subject means no pushes at all.
+    """
+    subject = (subject or "").strip()
+    if not subject:
+        return "VAPID_SUBJECT is not set"
+    scheme, _, rest = subject.partition(":")
+    if scheme == "mailto":
+        host = rest.rsplit("@", 1)[-1] if "@" in rest else ""
+    elif scheme == "https":
+        try:
+            host = urlsplit(subject).hostname or ""
+        except ValueError:
+            host = ""
+    else:
+        return "VAPID_SUBJECT must be a mailto: or https: contact"
+    host = host.lower().rstrip(".")
+    if not host or "." not in host:
+        return "VAPID_SUBJECT names no real address"
+    if host in PLACEHOLDER_HOSTS or host.endswith(PLACEHOLDER_SUFFIXES):
+        return "VAPID_SUBJECT is a placeholder address"
+    if host.startswith("[") or _is_ip(host):
+        return "VAPID_SUBJECT names no real address"
+    return None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 # -- validating what a browser sends -----------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Turning notifications on and off for a device, and what the server accepts."""
 
 import base64
+import os
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -153,3 +154,66 @@ def test_a_phone_that_changes_hands_stops_getting_the_first_users_reminders(
     assert stored.user_id == partner.id
     pending = db.session.scalars(select(Notification).where(Notification.state == "pending"))
     assert all(row.user_id == partner.id for row in pending)
+
+
+# -- the VAPID subject -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        None,
+        "",
+        "mailto:operator@between.invalid",  # the development default
+        "mailto:ops@localhost",
+        "mailto:someone@example.com",
+        "mailto:nobody",
+        "https://between.test/contact",
+        "https://127.0.0.1/contact",
+        "http://clinic.org/contact",
+        "ops@clinic.org",
+    ],
+)
+def test_a_placeholder_vapid_subject_is_refused(subject):
+    from server.push.services import vapid_subject_problem
+
+    assert vapid_subject_problem(subject)
+
+
+@pytest.mark.parametrize("subject", ["mailto:push@riverside-kap.org", "https://kap.clinic.org/"])
+def test_a_real_vapid_subject_is_accepted(subject):
+    from server.push.services import vapid_subject_problem
+
+    assert vapid_subject_problem(subject) is None
+
+
+@pytest.mark.parametrize("subject", [None, "mailto:operator@between.invalid"])
+def test_in_production_the_worker_will_not_start_without_a_real_vapid_subject(
+    app, runner, monkeypatch, subject
+):
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    monkeypatch.setitem(app.config, "VAPID_SUBJECT", subject)
+    result = runner.invoke(args=["push", "worker", "--once"])
+    assert result.exit_code != 0
+    assert "will not start in production" in result.output
+    assert "VAPID_SUBJECT" in result.output
+    assert "Sent" not in result.output
+
+
+def test_in_production_the_worker_starts_with_a_real_subject_and_development_keeps_a_default(
+    app, runner, monkeypatch
+):
+    from config import DevelopmentConfig, ProductionConfig, TestingConfig
+
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:push@riverside-kap.org")
+    result = runner.invoke(args=["push", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 0 notification(s)" in result.output
+    # Development and tests start with nothing configured; production has no default.
+    monkeypatch.setitem(app.config, "ENV_NAME", "testing")
+    monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:operator@between.invalid")
+    assert runner.invoke(args=["push", "worker", "--once"]).exit_code == 0
+    if not os.environ.get("VAPID_SUBJECT"):
+        assert DevelopmentConfig.VAPID_SUBJECT and TestingConfig.VAPID_SUBJECT
+        assert ProductionConfig.VAPID_SUBJECT is None
