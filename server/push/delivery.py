@@ -4,8 +4,8 @@ Encryption is RFC 8291 (aes128gcm) by the `webpush` package; the VAPID
 header (RFC 8292) is ours, signed once per push-service origin and reused
 until it nears expiry, because `webpush.WebPush.get` signs a new JWT per
 message and ES256 signing costs more than the encryption itself. Messages go
-out through one pooled `httpx.Client` with at most `concurrency` requests in
-flight and a timeout on every request.
+out over keep-alive connections (`ConnectionPool`), at most `concurrency`
+requests in flight, with a timeout on every request.
 
 Nothing here touches the database or logs a URL: a push endpoint is a
 capability (anyone holding it can push to the device), so it stays out of
@@ -14,7 +14,10 @@ logs and error texts. Callers map each `Outcome` to the outbox.
 
 import base64
 import email.utils
+import http.client
 import json
+import select
+import ssl
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -23,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -38,7 +40,8 @@ VAPID_LIFETIME_SECONDS = 12 * 60 * 60
 #: falls foul of a push service's clock running ahead of ours.
 VAPID_RENEW_BEFORE_SECONDS = 60 * 60
 DEFAULT_CONCURRENCY = 16
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: Seconds for connecting and for each read or write on a push service's socket.
+DEFAULT_TIMEOUT = 10.0
 URGENCIES = ("very-low", "low", "normal", "high")
 #: Statuses a push service uses to say the message was accepted.
 ACCEPTED = frozenset({200, 201, 202})
@@ -239,6 +242,80 @@ def encode_payload(payload: dict) -> bytes:
     return body
 
 
+class ConnectionPool:
+    """Keep-alive HTTP/1.1 connections to push services: per sending thread, one per origin.
+
+    So a sender never holds more than `concurrency` connections to a push
+    service. Written on `http.client` rather than taken from httpx or urllib3
+    because those send a request's headers and its body in two writes, and
+    with the HTTP layer above them cost two to three times the CPU of this for
+    a small POST; a worker spends most of its CPU here (bench/README.md).
+    TLS is verified with the system's trust store.
+    """
+
+    def __init__(self, timeout: float):
+        self._timeout = timeout
+        self._tls = ssl.create_default_context()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[http.client.HTTPConnection] = []
+
+    def post(self, endpoint: str, body: bytes, headers: dict) -> tuple[int, str | None]:
+        """(status, Retry-After) of one POST; raises OSError or HTTPException when unanswered."""
+        parts = urlsplit(endpoint)
+        key = (parts.scheme, parts.hostname, parts.port)
+        connections = self._local.__dict__.setdefault("connections", {})
+        connection = connections.get(key)
+        if connection is not None and _dropped(connection):
+            connection.close()  # the service closed it while idle; connect again
+        elif connection is None:
+            connection = connections[key] = self._connect(parts)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        try:
+            # A bytes body goes out in the same write as the headers.
+            connection.request("POST", path or "/", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        except BaseException:
+            connection.close()
+            raise
+        if response.will_close:
+            connection.close()
+        return response.status, response.getheader("Retry-After")
+
+    def _connect(self, parts) -> http.client.HTTPConnection:
+        if parts.scheme == "https":
+            connection = http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=self._timeout, context=self._tls
+            )
+        elif parts.scheme == "http":  # loopback push services in tests and benchmarks
+            connection = http.client.HTTPConnection(
+                parts.hostname, parts.port, timeout=self._timeout
+            )
+        else:
+            raise http.client.InvalidURL("push endpoints are http(s)")
+        with self._lock:
+            self._opened.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
+
+
+def _dropped(connection: http.client.HTTPConnection) -> bool:
+    """True when an idle keep-alive socket was closed by the other end (it reads as ready)."""
+    sock = connection.sock
+    if sock is None:
+        return False  # closed on our side; http.client opens it again on the next request
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
 class PushSender:
     """Sends batches of messages with a pooled client and bounded concurrency.
 
@@ -252,20 +329,12 @@ class PushSender:
         vapid_subject: str,
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
     ):
         key = private_key_from_b64(vapid_private_key)
         self.vapid = VapidSigner(key, vapid_subject)
         self._encryptor = Encryptor(key)
-        # httpx's pooled transport, used without the Client layer on top:
-        # cookies, redirects, auth and event hooks do not apply to pushes, and
-        # in that layer went about 45 % of the CPU a message costs.
-        self._transport = httpx.HTTPTransport(
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            retries=0,
-        )
-        timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-        self._extensions = {"timeout": timeout.as_dict()}
+        self._connections = ConnectionPool(timeout)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push-send")
 
     def __enter__(self):
@@ -276,7 +345,7 @@ class PushSender:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-        self._transport.close()
+        self._connections.close()
 
     def send(self, messages: Iterable[Message]) -> list[Outcome]:
         """Send every message; outcomes in the same order. Never raises for one message."""
@@ -297,23 +366,12 @@ class PushSender:
         except Exception as error:  # a bad key must fail this message, not the batch
             return Outcome(message.key, None, error=f"could not build ({type(error).__name__})")
         try:
-            response = self._transport.handle_request(
-                httpx.Request(
-                    "POST",
-                    message.endpoint,
-                    headers=headers,
-                    content=body,
-                    extensions=self._extensions,
-                )
-            )
-            response.read()
-            response.close()
-        except httpx.TimeoutException:
+            status, retry_after = self._connections.post(message.endpoint, body, headers)
+        except TimeoutError:
             return Outcome(message.key, None, error="timed out")
-        except httpx.HTTPError as error:
-            # The exception text names the URL; keep only its kind.
+        except (OSError, http.client.HTTPException) as error:
+            # The exception text may name the host; keep only its kind.
             return Outcome(message.key, None, error=f"no answer ({type(error).__name__})")
-        status = response.status_code
         if status in ACCEPTED:
             return Outcome(message.key, status)
         if status in (401, 403):
@@ -321,7 +379,7 @@ class PushSender:
         return Outcome(
             message.key,
             status,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            retry_after=parse_retry_after(retry_after),
             error=_describe(status),
         )
 

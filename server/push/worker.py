@@ -268,13 +268,6 @@ def seconds_until_next_due(now: datetime) -> float:
     return min(MAX_IDLE_SECONDS, max(0.0, (soonest - now).total_seconds()))
 
 
-def quiet_http_logs() -> None:
-    # httpx logs every request at INFO with its URL; a push endpoint is a
-    # secret capability, so those lines must never reach the log.
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def run(
     app: Flask,
     *,
@@ -289,7 +282,6 @@ def run(
     """
     stop = stop or threading.Event()
     restore = _handle_signals(stop)
-    quiet_http_logs()
     sender = sender or PushSender(app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"])
     sent = 0
     next_plan = None

@@ -2,10 +2,12 @@
 
 import itertools
 import json
+import socket
+import socketserver
+import threading
 import time
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -226,10 +228,10 @@ def test_our_own_errors_fail_the_row_and_keep_the_device(
 
 def test_a_push_service_that_does_not_answer_is_retried(patient, sender):
     # A port nobody listens on: the connection is refused at once.
-    with httpx.Client() as probe:
-        closed = f"http://127.0.0.1:{_free_port()}/push/nobody"
-        with pytest.raises(httpx.ConnectError):
-            probe.post(closed)
+    port = _free_port()
+    closed = f"http://127.0.0.1:{port}/push/nobody"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
     factories.push_subscription(patient, endpoint=closed)
     queue_test(patient)
     db.session.commit()
@@ -342,3 +344,107 @@ def test_a_worker_slower_than_its_lease_does_not_overwrite_the_worker_that_took_
     row = one_row(patient)
     assert row.state == "sent" and row.attempts == 2  # ... the other worker's success stands
     assert len(push_service.received_by(device)) == 1
+
+
+def _message(endpoint: str, key=0) -> Message:
+    """A message whose encryption works (a real device's keys) to any endpoint."""
+    from tests.push.pushservice import LoopbackPushService
+
+    with LoopbackPushService() as service:
+        device = service.new_device()
+    payload = encode_payload({"title": "Between", "body": "hi", "url": "/", "tag": "t"})
+    return Message(key, endpoint, device.p256dh, device.auth, payload, 60)
+
+
+def test_a_push_service_that_never_answers_times_out_and_is_retried(app):
+    # It accepts the connection (the kernel does, from the backlog) and then
+    # says nothing: the request must end at the timeout, not hang the worker.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}/push/silent"
+        with PushSender(
+            app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], timeout=0.5
+        ) as sender:
+            began = time.monotonic()
+            [outcome] = sender.send([_message(endpoint)])
+            waited = time.monotonic() - began
+    assert outcome.status is None and outcome.error == "timed out" and outcome.retryable
+    assert waited < 5
+
+
+class _AnswersOnceThenHangsUp(socketserver.StreamRequestHandler):
+    """Like a push service closing idle keep-alive connections: one answer per connection."""
+
+    def handle(self):
+        while self.rfile.readline() not in (b"\r\n", b""):
+            pass
+        self.server.connections += 1
+        self.wfile.write(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+
+
+def test_a_keep_alive_connection_closed_while_idle_is_opened_again(app):
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _AnswersOnceThenHangsUp) as service:
+        service.daemon_threads = True
+        service.connections = 0
+        threading.Thread(target=service.serve_forever, daemon=True).start()
+        endpoint = f"http://127.0.0.1:{service.server_address[1]}/push/idle"
+        with PushSender(
+            app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], concurrency=1
+        ) as sender:
+            first = sender.send([_message(endpoint, 1)])
+            time.sleep(0.2)  # the service has hung up by now
+            second = sender.send([_message(endpoint, 2)])
+        service.shutdown()
+    assert [o.status for o in first + second] == [201, 201]
+    assert service.connections == 2
+
+
+def test_tls_certificates_are_verified(app, tmp_path):
+    # A push service presenting a certificate nobody vouches for gets nothing:
+    # the sender verifies TLS like any browser would.
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _AnswersOnceThenHangsUp) as service:
+        service.daemon_threads = True
+        service.connections = 0
+        service.socket = tls.wrap_socket(service.socket, server_side=True)
+        threading.Thread(target=service.serve_forever, daemon=True).start()
+        endpoint = f"https://127.0.0.1:{service.server_address[1]}/push/untrusted"
+        with PushSender(
+            app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], timeout=5
+        ) as sender:
+            [outcome] = sender.send([_message(endpoint)])
+        service.shutdown()
+    assert outcome.status is None and outcome.retryable
+    assert outcome.error == "no answer (SSLCertVerificationError)"
+    assert service.connections == 0
