@@ -11,6 +11,11 @@ stored now, field by field, on the fields the request sent; fields it left
 out are compared with their defaults, except `shared` (its default is a
 setting that may have changed since) and an entry's derived
 `ketamine_session_id`.
+
+A new item is stored by one statement, `INSERT ... SELECT ... WHERE NOT
+EXISTS (its tombstone) ON CONFLICT (id) DO NOTHING RETURNING id`, on
+PostgreSQL and SQLite alike: no savepoint, no query first. Only when it
+inserts nothing (a replay, a race lost, a buried id) is anything read.
 """
 
 import json
@@ -19,8 +24,10 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import bindparam, exists, insert, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.audit.services import record
@@ -141,19 +148,65 @@ def _replayed(stored: Item, patient: User, data: dict, same) -> Item:
     return stored
 
 
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@cache
+def _insert_unless_known(model, dialect: str):
+    """The statement storing one new `model` row, and its (column, attribute) pairs.
+
+    Inserts nothing when the id is already stored (ON CONFLICT on the
+    primary key: a racing twin waits for the first insert's transaction,
+    then does nothing) or when the id was buried (its tombstone). Any other
+    integrity fault still raises. Built once per model and dialect.
+    """
+    table = model.__table__
+    mapper = inspect(model)
+    pairs = [(column, mapper.get_property_by_column(column).key) for column in table.columns]
+    params = {column.name: bindparam(column.name, type_=column.type) for column, _ in pairs}
+    buried = exists().where(DeletedItem.id == params["id"], DeletedItem.kind == model.kind)
+    statement = (
+        _DIALECT_INSERTS[dialect](table)
+        .from_select(list(params), select(*params.values()).where(~buried))
+        .on_conflict_do_nothing(index_elements=[table.c.id])
+        .returning(table.c.id)
+    )
+    return statement, pairs
+
+
+def _insert(model, item: Item) -> bool:
+    """Store `item` unless its id is known (stored or buried); True if it was stored.
+
+    The item then is what a query would have loaded: persistent in the
+    session, every column set (Python-side defaults applied here).
+    """
+    statement, pairs = _insert_unless_known(model, db.session.get_bind().dialect.name)
+    values = {}
+    for column, key in pairs:
+        value = getattr(item, key)
+        if value is None and column.default is not None:
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg
+            setattr(item, key, value)
+        values[column.name] = value
+    if db.session.execute(statement, values).first() is None:
+        return False
+    make_transient_to_detached(item)
+    db.session.add(item)
+    return True
+
+
 def _store_new(model, item: Item, patient: User, data: dict, same) -> tuple[Item, bool]:
-    """Insert `item` in a savepoint; if its id won a race elsewhere, answer as a replay."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(item)
-    except IntegrityError:
-        # Two identical requests raced: the other one stored the row first.
+    """Insert `item`; if its id is known, answer as a replay, a 409 or a 410."""
+    if not _insert(model, item):
+        # A replay, or two identical requests raced and the other stored it first.
         stored = db.session.scalar(
             select(model).where(model.id == item.id).execution_options(populate_existing=True)
         )
         if stored is None:
-            refuse_buried(item.id, model.kind, patient)  # deleted in between
-            raise  # not a duplicate id: a genuine fault, reported as a 500
+            refuse_buried(item.id, model.kind, patient)
+            # Neither stored nor buried, yet not inserted: a genuine fault (500).
+            raise RuntimeError(f"{model.__name__} insert stored nothing")
         return _replayed(stored, patient, data, same), False
     item_created.send(item)
     return item, True
@@ -166,11 +219,10 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
     same id with other content is a 409, a deleted id a 410. A new check-in
     is announced with `signals.item_created` (flags and reminders listen).
     """
-    refuse_buried(data["id"], CheckIn.kind, patient)
-    # No query first: a replay is rare (a lost answer), and its insert fails
-    # on the primary key and reads the stored row instead. A new check-in,
-    # the common case, saves a round trip. Only a row this session already
-    # holds is looked at, since the session refuses a second one with its key.
+    # No query first: a replay is rare (a lost answer), and its insert stores
+    # nothing (id taken or buried) and reads what is known instead. A new
+    # check-in, the common case, is one statement. Only a row this session
+    # already holds is looked at, since the session refuses a second one.
     stored = db.session.identity_map.get(db.session.identity_key(CheckIn, data["id"]))
     if stored is not None:
         return _replayed(stored, patient, data, _same_checkin), False

@@ -1,8 +1,9 @@
 """Two phones sending the same thing at the same moment: one item, no lost edit.
 
-These commit for real and run requests on threads. On PostgreSQL an ORM
-hook holds each request just before it writes until both have got there,
-so both have already passed every check and the race happens every run.
+These commit for real and run requests on threads. On PostgreSQL a hook
+on the engine holds each request just before its INSERT or UPDATE of the
+item reaches the database until both have got there, so both have already
+passed every check and the race happens every run.
 SQLite serialises writing transactions from their start (`BEGIN
 IMMEDIATE`), so there the second request simply finds the first one's
 work; the hook is left out, as it would only wait for its timeout.
@@ -42,17 +43,23 @@ def phone(app, patient):
     return client
 
 
-def race(requests, model, hook):
-    """Run `requests` on threads at once; on PostgreSQL, meet at `hook` of `model` first."""
+def race(requests, model, verb):
+    """Run `requests` on threads at once; on PostgreSQL, meet before `verb` ("INSERT INTO",
+    "UPDATE") of `model`'s table is sent to the database."""
     start = threading.Barrier(len(requests), timeout=10)
     meet = threading.Barrier(len(requests), timeout=10)
     answers = [None] * len(requests)
 
-    def hold(*_args):
+    write = f"{verb} {model.__tablename__} "
+    met = []
+
+    def hold(_connection, _cursor, statement, *_args):
         # A request that never reaches the write breaks the barrier by timing
         # out, and the other one simply goes on.
-        with contextlib.suppress(threading.BrokenBarrierError):
-            meet.wait()
+        if statement.startswith(write):
+            with contextlib.suppress(threading.BrokenBarrierError):
+                meet.wait()
+                met.append(True)
 
     def run(index, request):
         start.wait()
@@ -61,7 +68,7 @@ def race(requests, model, hook):
     threads = [threading.Thread(target=run, args=item) for item in enumerate(requests)]
     held = db.engine.dialect.name == "postgresql"
     if held:
-        event.listen(model, hook, hold)
+        event.listen(db.engine, "before_cursor_execute", hold)
     try:
         for thread in threads:
             thread.start()
@@ -69,7 +76,10 @@ def race(requests, model, hook):
             thread.join(timeout=30)
     finally:
         if held:
-            event.remove(model, hook, hold)
+            event.remove(db.engine, "before_cursor_execute", hold)
+    if held:
+        # Both requests really were at the write together: this was a race.
+        assert len(met) == len(requests)
     return answers
 
 
@@ -84,7 +94,7 @@ def test_identical_posts_racing_store_one_item(app, patient, path, model, make_b
         answers = race(
             [lambda client=client, body=body: client.post(path, json=body) for client in phones],
             model,
-            "before_insert",
+            "INSERT INTO",
         )
         statuses = sorted(answer.status_code for answer in answers)
         assert statuses == [200, 201], [a.get_json() for a in answers]
@@ -110,7 +120,7 @@ def test_two_edits_of_the_same_version_racing_keep_one(app, patient):
             for name, client in clients.items()
         ],
         CheckIn,
-        "before_update",
+        "UPDATE",
     )
     statuses = sorted(answer.status_code for _, answer in answers)
     assert statuses == [200, 409]
