@@ -10,8 +10,9 @@ reads shared items only, so a flag never reveals that a private item exists.
 
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.auth.models import User
@@ -24,6 +25,8 @@ from server.signals import flag_raised, item_created
 
 #: A check-in's mood this far below the average of the week before is a sharp drop.
 MOOD_DROP_POINTS = 3
+#: The top of the mood scale: a mood above MOOD_MAX - MOOD_DROP_POINTS cannot be a drop.
+MOOD_MAX = 10
 MOOD_AVERAGE_WINDOW = timedelta(days=7)
 #: How far back `flags scan` looks for dosing sessions whose early integration
 #: passed without a check-in: a missed scan run is caught up, but first
@@ -126,15 +129,17 @@ def check_mood_drop(checkin) -> Flag | None:
     CheckIn = checkin_model()
     if CheckIn is None or not checkin.shared or checkin.mood is None:
         return None
-    conditions = [
-        CheckIn.patient_id == checkin.patient_id,
-        CheckIn.shared.is_(True),
-        CheckIn.mood.is_not(None),
-        CheckIn.id != checkin.id,
-        CheckIn.recorded_at >= checkin.recorded_at - MOOD_AVERAGE_WINDOW,
-        CheckIn.recorded_at < checkin.recorded_at,
-    ]
-    average = db.session.scalar(select(func.avg(CheckIn.mood)).where(*conditions))
+    if checkin.mood + MOOD_DROP_POINTS > MOOD_MAX:
+        return None  # no average of moods on the scale is that far above it
+    average = db.session.scalar(
+        _earlier_mood_average(CheckIn),
+        {
+            "patient_id": checkin.patient_id,
+            "checkin_id": checkin.id,
+            "since": checkin.recorded_at - MOOD_AVERAGE_WINDOW,
+            "until": checkin.recorded_at,
+        },
+    )
     if average is None or float(average) - checkin.mood < MOOD_DROP_POINTS:
         return None
     patient = db.session.get(User, checkin.patient_id)
@@ -145,6 +150,23 @@ def check_mood_drop(checkin) -> Flag | None:
         dedupe_key=f"mood_drop:{checkin.id}",
         source_type="checkin",
         source_id=checkin.id,
+    )
+
+
+@cache
+def _earlier_mood_average(CheckIn):
+    """Mean mood of a patient's other shared check-ins in `[since, until)`.
+
+    Built once. One range scan of the (patient_id, recorded_at) index over
+    at most a week of one patient's check-ins, whatever the history's size.
+    """
+    return select(func.avg(CheckIn.mood)).where(
+        CheckIn.patient_id == bindparam("patient_id"),
+        CheckIn.shared.is_(True),
+        CheckIn.mood.is_not(None),
+        CheckIn.id != bindparam("checkin_id"),
+        CheckIn.recorded_at >= bindparam("since"),
+        CheckIn.recorded_at < bindparam("until"),
     )
 
 
