@@ -39,17 +39,55 @@ def _login_email_key() -> str:
     return "account:" + services.normalise_email(email) if isinstance(email, str) else "account:?"
 
 
+def _caller_account_key() -> str:
+    """The signed-in caller's account, in the same bucket as logins to it."""
+    if not current_user.is_authenticated:
+        return "account:?"  # never spent: anonymous callers are refused before any check
+    return "account:" + services.normalise_email(current_user.email)
+
+
+def _failure_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
 def _failed(response) -> bool:
     return response.status_code == 401
 
 
+def _reauth_failed(_response) -> bool:
+    return bool(g.get("reauth_failed"))
+
+
 def _login_limits(view):
-    """At most N failed logins per address and per account in 15 minutes."""
-    limit = lambda: current_app.config["LOGIN_FAILURE_LIMIT"]  # noqa: E731
-    view = limiter.limit(limit, deduct_when=_failed, scope="login-address")(view)
-    return limiter.limit(
-        limit, key_func=_login_email_key, deduct_when=_failed, scope="login-account"
+    """At most N failed logins per address and per account in any 15 minutes.
+
+    The limits are shared: /auth/login and /auth/tokens spend from the same
+    buckets, so a guesser gets N tries in all, not N per route.
+    """
+    view = limiter.shared_limit(_failure_limit, scope="login-address", deduct_when=_failed)(view)
+    return limiter.shared_limit(
+        _failure_limit, scope="login-account", key_func=_login_email_key, deduct_when=_failed
     )(view)
+
+
+def _reauth_limits(view):
+    """Routes that check a signed-in caller's password or code again spend from
+    the account's login bucket: a stolen session cannot guess the password (or a
+    code) there any faster than at the login form."""
+    return limiter.shared_limit(
+        _failure_limit,
+        scope="login-account",
+        key_func=_caller_account_key,
+        deduct_when=_reauth_failed,
+    )(view)
+
+
+def _refuse_reauth(user, field: str, detail: str, message: str):
+    """A wrong password or code from a signed-in caller: counted and audited like a failed login."""
+    g.reauth_failed = True
+    record("reauth_failed", object_type="user", object_id=user.id)
+    db.session.commit()  # the audit event is kept even though the request fails
+    abort(422, detail, errors={field: [message]})
 
 
 def _me(user):
@@ -138,13 +176,20 @@ def me():
 
 
 @blp.route("/auth/password", methods=["POST"])
+@_reauth_limits
 @access.signed_in
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
 def change_password(data):
-    """Change my password; every other session and token of mine ends."""
+    """Change my password; every other session and token of mine ends.
+
+    A wrong current password counts as a failed login to the account (at most
+    10 in 15 minutes, then 429) and is audited.
+    """
     user = current_user._get_current_object()
-    services.change_password(user, data["current_password"], data["new_password"])
+    if not verify_password(user.password_hash, data["current_password"]):
+        _refuse_reauth(user, "current_password", "The current password is not right.", "Wrong.")
+    services.change_password(user, data["new_password"])
     record("password_changed")
     _keep_only_this_device(user)
 
@@ -182,18 +227,23 @@ def totp_confirm(data):
 
 
 @blp.route("/auth/totp/disable", methods=["POST"])
+@_reauth_limits
 @access.signed_in
 @blp.arguments(TotpDisableSchema)
 @blp.response(204)
 def totp_disable(data):
-    """Turn two-step sign-in off (password and a code needed); staff must enrol again."""
+    """Turn two-step sign-in off (password and a code needed); staff must enrol again.
+
+    A wrong password or code counts as a failed login to the account (at most
+    10 in 15 minutes, then 429) and is audited.
+    """
     user = current_user._get_current_object()
     if not user.totp_enrolled:
         abort(409, "Two-step sign-in is not set up.")
     if not verify_password(user.password_hash, data["password"]):
-        abort(422, "The password is not right.", errors={"password": ["Wrong."]})
+        _refuse_reauth(user, "password", "The password is not right.", "Wrong.")
     if totp.verify_second_factor(user, data["code"]) is None:
-        abort(422, "That code is not right.", errors={"code": ["Not a current or unused code."]})
+        _refuse_reauth(user, "code", "That code is not right.", "Not a current or unused code.")
     totp.disable(user)
     record("totp_disabled", object_type="user", object_id=user.id)
     _keep_only_this_device(user)
