@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
-from server.audit.services import record
+from server.audit.services import record, record_reads
 from server.care import read_services, readside
 from server.care.read_schemas import (
     BriefSchema,
@@ -40,8 +40,7 @@ NO_ITEM = "No such shared item of a patient on your care team."
 def caseload(query):
     """My caseload: one row per patient on my care team, those needing attention first."""
     rows = readside.caseload(current_user, sort=query["sort"])
-    # One event for the whole list: the care team at that time says whose rows were seen.
-    record("caseload_read", object_type="caseload")
+    record_reads("caseload_read", [row["patient_id"] for row in rows], object_type="caseload")
     return {"items": rows, "next_cursor": None}
 
 

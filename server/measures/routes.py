@@ -144,6 +144,7 @@ def answer(data, instrument):
 def get_plan(patient_id):
     """Which questionnaires this patient is asked to fill."""
     patient = access.patient_in_care(patient_id)
+    record("measure_plan_read", patient_id=patient.id, object_type="measure_plan")
     return queries.measure_plan(patient.id)
 
 

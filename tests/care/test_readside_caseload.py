@@ -163,16 +163,20 @@ def test_without_an_integration_session_the_window_is_thirty_days(
     assert _rows(as_user(therapist))[0]["unread_shared_count"] == 2
 
 
-def test_the_caseload_is_audited_without_content(as_user, therapist, world):
+def test_the_caseload_is_audited_per_patient_without_content(as_user, clinic, therapist, world):
     from sqlalchemy import select
 
     from server.audit.models import AuditEvent
     from server.extensions import db
 
+    other = factories.user(clinic, "patient", therapist=therapist)
+    factories.user(clinic, "patient")  # someone else's patient: not on the list
     _rows(as_user(therapist))
-    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "caseload_read"))
-    assert event.actor_id == therapist.id and event.patient_id is None
-    assert event.object_type == "caseload"
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "caseload_read"))
+    assert {(e.actor_id, e.patient_id, e.object_type) for e in events} == {
+        (therapist.id, world.patient.id, "caseload"),
+        (therapist.id, other.id, "caseload"),
+    }
 
 
 def _populate(patient, therapist, index):
