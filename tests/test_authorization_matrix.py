@@ -94,6 +94,7 @@ STAFF_ENROLLED = Because(409, "staff are already enrolled in TOTP")
 NO_PENDING = Because(409, "no enrolment waiting for a code")
 NOT_SET_UP = Because(409, "a patient has no TOTP to disable")
 WRONG_CODE = Because(422, "the made-up code is checked before anything changes")
+NO_TOTP_TO_RESET = Because(409, "P never set up TOTP, so an admin has nothing to reset")
 
 MATRIX = {
     # audit
@@ -123,6 +124,8 @@ MATRIX = {
     ("DELETE", "/auth/tokens/<uuid:token_id>"): dict.fromkeys(PRINCIPALS, 404)
     | {"anonymous": 401, "the patient": OK},
     ("POST", "/users/<uuid:user_id>/sessions/revoke"): ADMIN,
+    # P has no TOTP: the admin is allowed, and told there is nothing to reset.
+    ("POST", "/users/<uuid:user_id>/totp/reset"): ADMIN | {"admin": NO_TOTP_TO_RESET},
     ("POST", "/invites"): STAFF,
     ("GET", "/me/settings"): SIGNED_IN,
     ("PATCH", "/me/settings"): SIGNED_IN,

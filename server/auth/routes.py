@@ -264,6 +264,33 @@ def revoke_user_sessions(user_id):
     )
 
 
+@blp.route("/users/<uuid:user_id>/totp/reset", methods=["POST"])
+@access.admin_only
+@blp.response(204)
+def reset_user_totp(user_id):
+    """Reset the two-step sign-in of a user of my clinic who lost both their
+    authenticator and their recovery codes.
+
+    Their secret and recovery codes are deleted and every session and bearer
+    token of theirs ends at once; at their next sign-in (password alone) they
+    must enrol a new authenticator before anything else. Audited. Not for my
+    own account: turning mine off needs my password and a code.
+    """
+    user = services.clinic_member(current_user, user_id)
+    if user.id == current_user.id:
+        abort(403, "Turn your own two-step sign-in off in your settings, with a code.")
+    if not user.totp_enrolled:
+        abort(409, "Two-step sign-in is not set up for this person; nothing to reset.")
+    totp.disable(user)
+    services.end_all_sessions(user)
+    record(
+        "totp_reset",
+        patient_id=user.id if user.is_patient else None,
+        object_type="user",
+        object_id=user.id,
+    )
+
+
 @blp.route("/auth/tokens", methods=["POST"])
 @_login_limits
 @blp.arguments(TokenRequestSchema)
