@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "81570b5bf4e1";
+const VERSION = "68998027341f";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -188,7 +188,14 @@ self.addEventListener("push", (event) => {
 /** Focus an open window of the app and take it to `url`, or open one. */
 async function openApp(url) {
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-  const client = windows.find((each) => each.url.startsWith(self.location.origin));
+  // The app the link belongs to: the patient app at "/", the therapist
+  // workspace at /therapist/index.html. A window of the other one is left alone.
+  const page = new URL(url).pathname;
+  const samePage = (each) => {
+    const open = new URL(each.url).pathname;
+    return open === page || (page === "/" && open === "/index.html");
+  };
+  const client = windows.find((each) => each.url.startsWith(self.location.origin) && samePage(each));
   if (client) {
     await client.focus().catch(() => {}); // focus needs the click's user activation
     client.postMessage({ type: "navigate", url });
@@ -216,25 +223,38 @@ async function applicationServerKey(oldSubscription) {
   return base64UrlToBytes(body.public_key);
 }
 
+/** A same-origin JSON request with the session's CSRF token; null when signed out. */
+async function sendSubscriptionChange(method, body) {
+  const me = await fetch("/api/v1/auth/me", { credentials: "same-origin", cache: "no-store" });
+  if (!me.ok) return null; // signed out: the app re-subscribes when it next opens
+  const { csrf_token: token } = await me.json();
+  return fetch("/api/v1/push/subscriptions", {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": token || "" },
+    body: JSON.stringify(body),
+  });
+}
+
+/**
+ * The push service replaced or dropped this device's subscription: subscribe
+ * again if the browser has not already, tell the server about the new one and
+ * let it forget the old one. Returns the new subscription.
+ */
+async function resubscribe(oldSubscription, newSubscription) {
+  const subscription =
+    newSubscription ||
+    (await self.registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: await applicationServerKey(oldSubscription),
+    }));
+  const stored = await sendSubscriptionChange("POST", subscription.toJSON()); // {endpoint, expirationTime, keys}
+  if (stored?.ok && oldSubscription?.endpoint && oldSubscription.endpoint !== subscription.endpoint) {
+    await sendSubscriptionChange("DELETE", { endpoint: oldSubscription.endpoint }); // 404: already gone
+  }
+  return subscription;
+}
+
 self.addEventListener("pushsubscriptionchange", (event) => {
-  event.waitUntil(
-    (async () => {
-      const key = await applicationServerKey(event.oldSubscription);
-      const subscription =
-        event.newSubscription ||
-        (await self.registration.pushManager.subscribe({
-          userVisibleOnly: true,
-          applicationServerKey: key,
-        }));
-      const me = await fetch("/api/v1/auth/me", { credentials: "same-origin" });
-      if (!me.ok) return; // signed out: the app re-subscribes when it next opens
-      const { csrf_token: token } = await me.json();
-      await fetch("/api/v1/push/subscriptions", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": token || "" },
-        body: JSON.stringify(subscription.toJSON()), // {endpoint, expirationTime, keys}
-      });
-    })(),
-  );
+  event.waitUntil(resubscribe(event.oldSubscription, event.newSubscription));
 });

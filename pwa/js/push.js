@@ -39,6 +39,26 @@
 
 const API = "/api/v1";
 const TIMEOUT_MS = 10000;
+// Set when someone turned push off here (or signed out): opening the app then
+// must not quietly subscribe again, even though the permission stays granted.
+const TURNED_OFF = "between.push-off";
+
+function remember(off) {
+  try {
+    if (off) localStorage.setItem(TURNED_OFF, "1");
+    else localStorage.removeItem(TURNED_OFF);
+  } catch {
+    // Storage unavailable: nothing to remember it in.
+  }
+}
+
+function turnedOff() {
+  try {
+    return localStorage.getItem(TURNED_OFF) === "1";
+  } catch {
+    return false;
+  }
+}
 
 function isIos() {
   // iPadOS presents itself as a Mac; its touch points give it away.
@@ -113,14 +133,17 @@ async function sendJson(method, body) {
   return response;
 }
 
-async function register(subscription) {
+async function send(subscription) {
   const response = await sendJson("POST", subscription.toJSON());
   if (!response.ok) throw new PushFailure("failed");
 }
 
-async function registration() {
+async function registration(register) {
   // `ready` never settles without a service worker; getRegistration does.
-  const found = await navigator.serviceWorker.getRegistration();
+  let found = await navigator.serviceWorker.getRegistration();
+  // A page the service worker does not already serve (the therapist workspace)
+  // registers it here: the root-scope worker is what shows a push.
+  if (!found && register) found = await navigator.serviceWorker.register(register, { scope: "/" });
   if (!found) throw new PushFailure("unsupported");
   return navigator.serviceWorker.ready;
 }
@@ -149,9 +172,10 @@ async function settle(work) {
 /**
  * Turn reminders on for this device. Call it only from a click (or tap)
  * handler: browsers show the permission prompt only for a user gesture, and
- * Safari only if no other await comes before it.
+ * Safari only if no other await comes before it. `register` ("/sw.js")
+ * registers the service worker first where the page has none of its own.
  */
-export async function enablePush() {
+export async function enablePush({ register } = {}) {
   const support = pushSupport();
   if (support !== "supported") return result(false, support);
   let permission = Notification.permission;
@@ -165,11 +189,31 @@ export async function enablePush() {
   if (permission === "denied") return result(false, "denied");
   if (permission !== "granted") return result(false, "dismissed");
   return settle(async () => {
-    const { pushManager } = await registration();
+    const { pushManager } = await registration(register);
     const subscription = await currentSubscription(pushManager, await vapidKey(), { create: true });
-    await register(subscription);
+    await send(subscription);
+    remember(false);
     return result(true, "enabled");
   });
+}
+
+/**
+ * Where this device stands, without asking anything: "enabled" (subscribed
+ * here), "off", "denied", "unsupported" or "ios-needs-home-screen". Whether
+ * the server still knows the device is refreshSubscription()'s business.
+ */
+export async function pushState() {
+  const support = pushSupport();
+  if (support !== "supported") return support;
+  if (Notification.permission === "denied") return "denied";
+  if (Notification.permission !== "granted") return "off";
+  try {
+    const found = await navigator.serviceWorker.getRegistration();
+    const subscription = found ? await found.pushManager.getSubscription() : null;
+    return subscription ? "enabled" : "off";
+  } catch {
+    return "off";
+  }
 }
 
 /**
@@ -185,15 +229,18 @@ export async function refreshSubscription() {
   return settle(async () => {
     const { pushManager } = await registration();
     // With the permission already granted, subscribing needs no gesture;
-    // that recovers a device whose subscription the browser dropped.
-    const subscription = await currentSubscription(pushManager, await vapidKey(), { create: true });
-    await register(subscription);
+    // that recovers a device whose subscription the browser dropped, unless
+    // push was turned off here on purpose.
+    const subscription = await currentSubscription(pushManager, await vapidKey(), { create: !turnedOff() });
+    if (!subscription) return result(false, "off");
+    await send(subscription);
     return result(true, "enabled");
   });
 }
 
 /** Turn reminders off for this device: unsubscribe here and tell the server. */
 export async function disablePush() {
+  remember(true);
   if (!("serviceWorker" in navigator)) return result(true, "off");
   return settle(async () => {
     const found = await navigator.serviceWorker.getRegistration();

@@ -19,7 +19,20 @@ export async function finishServerLogout() {
   localStorage.removeItem(PENDING);
 }
 
+/** Stop this phone getting the person's reminders: unsubscribe here and tell the server. */
+async function pushOff() {
+  try {
+    const { disablePush } = await import("./push.js");
+    // Off on the device at once; the server's copy goes while the session
+    // still exists. A slow network must not hold up signing out.
+    await Promise.race([disablePush(), new Promise((done) => setTimeout(done, 8000))]);
+  } catch {
+    // push.js unavailable (offline, never cached): nothing was turned on here.
+  }
+}
+
 export async function signOutNow() {
+  await pushOff(); // before logout: the server forgets the device only for its owner
   try {
     await api("/auth/logout", { method: "POST", quiet401: true });
   } catch (error) {
