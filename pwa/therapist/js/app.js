@@ -227,6 +227,30 @@ function watchIdle() {
   });
 }
 
+/** A notification click in the service worker takes this window to its screen. */
+function listenToServiceWorker() {
+  navigator.serviceWorker?.addEventListener("message", (event) => {
+    if (event.data?.type !== "navigate" || typeof event.data.url !== "string") return;
+    const target = new URL(event.data.url, location.origin);
+    if (target.origin === location.origin && target.pathname === location.pathname) {
+      location.hash = target.hash || "#/caseload";
+    }
+  });
+}
+
+/**
+ * Urgent-flag notifications turned on here: tell the server about this device
+ * again (a subscription can change or die unnoticed). Never turns them on.
+ */
+function refreshPush() {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  import("/js/push.js")
+    .then(async (push) => {
+      if ((await push.pushState()) === "enabled") await push.refreshSubscription();
+    })
+    .catch(() => {});
+}
+
 async function boot() {
   document.getElementById("skip-link").addEventListener("click", (event) => {
     event.preventDefault();
@@ -240,9 +264,11 @@ async function boot() {
       navigate("/enrol");
     },
   });
+  listenToServiceWorker();
   try {
     const me = await whoAmI();
     if (me && !needsEnrolment(me) && me.role !== "patient") watchIdle();
+    if (me?.role === "therapist") refreshPush();
   } catch {
     main.replaceChildren(
       h("h1", {}, "Between could not be reached"),

@@ -2,6 +2,7 @@
 // one action to acknowledge it.
 
 import { h } from "/js/dom.js";
+import { disablePush, enablePush, pushState } from "/js/push.js";
 import { call, failure, listAll } from "../client.js";
 import { duration, formatWhen, plural } from "../format.js";
 
@@ -20,7 +21,7 @@ export async function render(main, { setFlagCount, announce }) {
   );
   const summary = h("p", { class: "summary loading", role: "status" }, "Loading the flags…");
   const list = h("ul", { class: "flag-cards" });
-  main.append(summary, list);
+  main.append(summary, list, urgentNotifications());
 
   let flags;
   try {
@@ -112,4 +113,59 @@ export async function render(main, { setFlagCount, announce }) {
   }
   const timer = setInterval(() => waits.forEach((tick) => tick()), 30000);
   return () => clearInterval(timer);
+}
+
+const PUSH_SAYS = {
+  enabled: "On: an urgent flag notifies you on this device, even with Between closed.",
+  off: "Off: urgent flags show here, but this device is not notified.",
+  dismissed: "Off: urgent flags show here, but this device is not notified.",
+  denied: "Blocked: this browser blocks notifications from Between. Allow them in its site settings to be notified here.",
+  unsupported: "Not available: this browser cannot show notifications.",
+  "ios-needs-home-screen": "Not available here: on iPad and iPhone, add Between to the Home Screen first and open it from there.",
+  "signed-out": "Your session has ended. Sign in again, then turn notifications on.",
+  offline: "The server could not be reached. Check the connection and try again.",
+  failed: "Notifications could not be turned on just now. Please try again later.",
+};
+
+/**
+ * "Notify me of urgent flags on this device": push for this browser, turned on
+ * only by a click (the permission prompt comes from that click, never before).
+ * Notifications say only "Something needs your attention" and open Flags.
+ */
+function urgentNotifications() {
+  const status = h("p", { role: "status", id: "urgent-push-status" }, "Checking this device…");
+  const on = h("button", { type: "button", "aria-describedby": "urgent-push-status" }, "Notify me of urgent flags on this device");
+  const off = h("button", { type: "button", class: "quiet", "aria-describedby": "urgent-push-status" }, "Stop notifying this device");
+  on.hidden = off.hidden = true;
+  const show = (state) => {
+    status.textContent = PUSH_SAYS[state] || PUSH_SAYS.failed;
+    on.hidden = state === "enabled" || state === "denied" || state === "unsupported" || state === "ios-needs-home-screen";
+    off.hidden = state !== "enabled";
+    on.disabled = off.disabled = false;
+  };
+  on.addEventListener("click", () => {
+    on.disabled = true;
+    status.textContent = "Asking this browser…";
+    // enablePush() first thing in the click: the permission prompt needs the gesture.
+    enablePush({ register: "/sw.js" }).then(
+      (outcome) => show(outcome.status),
+      () => show("failed"),
+    );
+  });
+  off.addEventListener("click", () => {
+    off.disabled = true;
+    disablePush().then(
+      (outcome) => show(outcome.ok ? "off" : outcome.status),
+      () => show("failed"),
+    );
+  });
+  pushState().then(show, () => show("off"));
+  return h(
+    "section",
+    { class: "panel no-print", "aria-labelledby": "urgent-push-title" },
+    h("h2", { id: "urgent-push-title" }, "Notifications for urgent flags"),
+    h("p", { class: "muted" }, "A notification never shows who or what: it says only that something needs your attention."),
+    h("div", { class: "actions" }, on, off),
+    status,
+  );
 }
