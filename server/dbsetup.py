@@ -32,6 +32,8 @@ def commit_or_rollback(response):
     """One commit per request: what a failed request wrote is never kept."""
     from server.extensions import db
 
+    if not db.session.registry.has():
+        return response  # this request never opened a session: nothing to end
     if response.status_code < 400:
         db.session.commit()
     else:
