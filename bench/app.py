@@ -7,7 +7,7 @@ Never deployed: the bare endpoints skip auth, validation and audit on purpose.
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import jsonify, request
 from sqlalchemy import insert, select
@@ -70,3 +70,88 @@ def bare_read():
         .limit(30)
     ).all()
     return jsonify(items=[{"id": str(r.id), "mood": r.mood} for r in rows])
+
+
+BENCH_THERAPIST_ID = (
+    uuid.UUID(os.environ["BENCH_THERAPIST_ID"]) if os.environ.get("BENCH_THERAPIST_ID") else None
+)
+
+
+@app.get("/bench/bare-caseload")
+def bare_caseload():
+    """The caseload's reads, thinnest: the care team with each latest shared check-in,
+    then a fortnight of their shared moods; two SELECTs, no auth, no audit."""
+    from sqlalchemy import func
+
+    from server.auth.models import User
+    from server.clinics.models import CareTeamMember
+    from server.db import utcnow
+    from server.journal.models import CheckIn
+
+    latest = (
+        select(func.max(CheckIn.recorded_at))
+        .where(CheckIn.patient_id == User.id, CheckIn.shared.is_(True))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    patients = db.session.execute(
+        select(User.id, User.display_name, latest)
+        .join(CareTeamMember, CareTeamMember.patient_id == User.id)
+        .where(CareTeamMember.therapist_id == BENCH_THERAPIST_ID, User.role == "patient")
+    ).all()
+    since = utcnow() - timedelta(days=15)
+    moods = db.session.execute(
+        select(CheckIn.patient_id, CheckIn.recorded_at, CheckIn.mood).where(
+            CheckIn.patient_id.in_([row.id for row in patients]),
+            CheckIn.shared.is_(True),
+            CheckIn.recorded_at >= since,
+        )
+    ).all()
+    trend = {}
+    for patient_id, _, mood in moods:
+        trend.setdefault(patient_id, []).append(mood)
+    return jsonify(
+        items=[
+            {
+                "patient_id": str(row.id),
+                "display_name": row.display_name,
+                "last_checkin_at": row[2].isoformat() if row[2] else None,
+                "moods": trend.get(row.id, []),
+            }
+            for row in patients
+        ]
+    )
+
+
+@app.get("/bench/bare-brief")
+def bare_brief():
+    """The brief's reads, thinnest: a month of one patient's shared check-ins and
+    entries, two SELECTs, the ciphertexts left closed; no auth, no audit."""
+    from server.db import utcnow
+    from server.journal.models import CheckIn, JournalEntry
+
+    since = utcnow() - timedelta(days=30)
+    checkins = db.session.execute(
+        select(CheckIn.id, CheckIn.recorded_at, CheckIn.mood, CheckIn.note_ciphertext)
+        .where(
+            CheckIn.patient_id == BENCH_PATIENT_ID,
+            CheckIn.shared.is_(True),
+            CheckIn.recorded_at >= since,
+        )
+        .order_by(CheckIn.recorded_at.desc())
+    ).all()
+    entries = db.session.execute(
+        select(JournalEntry.id, JournalEntry.written_at, JournalEntry.body_ciphertext)
+        .where(
+            JournalEntry.patient_id == BENCH_PATIENT_ID,
+            JournalEntry.shared.is_(True),
+            JournalEntry.written_at >= since,
+        )
+        .order_by(JournalEntry.written_at.desc())
+    ).all()
+    return jsonify(
+        checkins=[
+            {"id": str(r.id), "at": r.recorded_at.isoformat(), "mood": r.mood} for r in checkins
+        ],
+        entries=[{"id": str(r.id), "at": r.written_at.isoformat()} for r in entries],
+    )
