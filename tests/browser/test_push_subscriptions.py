@@ -292,3 +292,57 @@ def test_blocked_notifications_are_said_plainly(desk, live_server, practice, sta
     assert endpoints_on_server(practice.therapist_id) == []
     desk.reload()
     expect(status).to_contain_text("Blocked:")
+
+
+def test_an_urgent_flag_push_shows_generic_words_and_its_click_opens_flags(
+    push_profile, live_server, practice, staff_sign_in
+):
+    """The server's own urgent-flag payload, delivered to the therapist's service
+    worker through DevTools (the stand-in push service cannot reach Chromium)."""
+    from server.push.services import payload_for
+    from tests.browser.test_push_worker import registration_ids
+
+    context = push_profile(1280, 800)
+    page = first_page(context)
+    staff_sign_in(page, practice.therapist_email, practice.secret)
+    _open_flags(page)
+    context.grant_permissions(["notifications"], origin=live_server)
+    page.get_by_role("button", name="Notify me of urgent flags on this device").click()
+    expect(page.locator("#urgent-push-status")).to_contain_text("On:")
+    page.get_by_role("link", name="Caseload").click()
+    expect(page.get_by_role("heading", name="Caseload", level=1)).to_be_visible()
+
+    cdp = context.new_cdp_session(page)
+    scope = live_server + "/"
+    registrations = registration_ids(cdp, page)
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": live_server,
+            "registrationId": registrations[scope],
+            "data": payload_for("urgent_flag").decode(),
+        },
+    )
+    shown = page.evaluate(
+        """async () => {
+            const registration = await navigator.serviceWorker.ready;
+            for (let i = 0; i < 50; i++) {
+              const list = await registration.getNotifications();
+              if (list.length) return list.map(n => ({title: n.title, body: n.body, data: n.data}));
+              await new Promise(r => setTimeout(r, 100));
+            }
+            return [];
+        }"""
+    )
+    assert shown == [
+        {
+            "title": "Between",
+            "body": "Something needs your attention",  # no name, no kind of flag
+            "data": {"url": live_server + "/therapist/index.html#/flags"},
+        }
+    ]
+    [worker] = context.service_workers
+    # The click handler's work (a click on a system notification cannot be
+    # simulated headless): the open workspace goes to Flags.
+    worker.evaluate(f"openApp({shown[0]['data']['url']!r})")
+    expect(page.get_by_role("heading", name="Flags", level=1)).to_be_visible()
