@@ -78,7 +78,12 @@ def _statements(connection: Connection) -> tuple[tuple[str, ...], tuple[str, ...
 
 
 def install(connection: Connection) -> None:
-    """Add the triggers that refuse UPDATE and DELETE (and TRUNCATE) on `audit_events`."""
+    """Add the triggers that refuse UPDATE and DELETE (and TRUNCATE) on `audit_events`.
+
+    Safe to run again (it replaces what is there), e.g. after a SQLite batch
+    migration that rebuilt the table.
+    """
+    uninstall(connection)
     for statement in _statements(connection)[0]:
         connection.exec_driver_sql(statement)
 

@@ -78,3 +78,12 @@ def test_the_triggers_survive_the_tests_table_sweep(therapist, patient):
     with pytest.raises(DBAPIError), db.engine.begin() as connection:
         connection.exec_driver_sql("DELETE FROM audit_events")
     assert _actions() == ["login"]
+
+
+def test_installing_twice_replaces_rather_than_fails(therapist, patient):
+    _stored_event(therapist, patient)
+    with db.session.begin_nested():
+        connection = db.session.connection()
+        append_only.install(connection)
+        append_only.install(connection)
+    assert append_only.MESSAGE in _refused("DELETE FROM audit_events")
