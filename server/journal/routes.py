@@ -7,6 +7,7 @@ a no-op 204, so an offline outbox can replay a delete safely.
 
 import uuid
 
+from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -33,6 +34,7 @@ from server.journal.schemas import (
     PromptPageSchema,
     PromptSchema,
     PromptUpdateSchema,
+    checkin_json,
 )
 
 blp = Blueprint(
@@ -56,6 +58,13 @@ def _delete_own(model, item_id: uuid.UUID) -> None:
 
 
 # --- check-ins -----------------------------------------------------------------
+#
+# Check-ins are answered through `checkin_json` (what CheckInSchema dumps,
+# without marshmallow's cost); the schemas in the decorators document them.
+
+
+def _json(document):
+    return current_app.json.response(document)
 
 
 @blp.route("/checkins", methods=["POST"])
@@ -70,7 +79,7 @@ def create_checkin(data):
     `id` with different content is 409; an `id` I deleted is 410.
     """
     checkin, created = services.create_checkin(current_user, data)
-    return checkin, 201 if created else 200
+    return _json(checkin_json(checkin)), 201 if created else 200
 
 
 @blp.route("/checkins")
@@ -79,7 +88,10 @@ def create_checkin(data):
 @blp.response(200, CheckInPageSchema)
 def list_checkins(args):
     """My check-ins, newest first; follow `next_cursor` for older ones."""
-    return queries.checkins_page(current_user.id, **args)
+    page = queries.checkins_page(current_user.id, **args)
+    return _json(
+        {"items": [checkin_json(item) for item in page.items], "next_cursor": page.next_cursor}
+    )
 
 
 @blp.route("/checkins/<uuid:checkin_id>")
@@ -87,7 +99,7 @@ def list_checkins(args):
 @blp.response(200, CheckInSchema)
 def get_checkin(checkin_id):
     """One of my check-ins."""
-    return _own(CheckIn, checkin_id)
+    return _json(checkin_json(_own(CheckIn, checkin_id)))
 
 
 @blp.route("/checkins/<uuid:checkin_id>", methods=["PATCH"])
@@ -96,7 +108,7 @@ def get_checkin(checkin_id):
 @blp.response(200, CheckInSchema)
 def update_checkin(data, checkin_id):
     """Edit, share or unshare a check-in; send the `version` you read."""
-    return services.update_checkin(_own(CheckIn, checkin_id), data)
+    return _json(checkin_json(services.update_checkin(_own(CheckIn, checkin_id), data)))
 
 
 @blp.route("/checkins/<uuid:checkin_id>", methods=["DELETE"])

@@ -121,6 +121,35 @@ class CheckInSchema(Schema):
     version = fields.Integer()
 
 
+def _int(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def checkin_json(checkin) -> dict:
+    """Exactly what `CheckInSchema().dump(checkin)` answers, built directly.
+
+    Lists answer up to 200 check-ins, and marshmallow's per-field machinery
+    cost more than reading them (about 60 us a check-in, ~2 ms a page of 30).
+    The schema stays what is documented; `tests/journal/test_lists.py`
+    compares the two on every shape of check-in.
+    """
+    emotions = checkin.emotions
+    note = checkin.note
+    return {
+        "id": str(checkin.id),
+        "recorded_at": checkin.recorded_at_local.isoformat(),
+        "mood": _int(checkin.mood),
+        "anxiety": _int(checkin.anxiety),
+        "energy": _int(checkin.energy),
+        "sleep_quality": _int(checkin.sleep_quality),
+        "emotions": None if emotions is None else [str(emotion) for emotion in emotions],
+        "note": None if note is None else str(note),
+        "shared": bool(checkin.shared),
+        "discuss_next_session": bool(checkin.discuss_next_session),
+        "version": _int(checkin.version),
+    }
+
+
 class SharedCheckInSchema(Schema):
     """A check-in as the care team sees it: only ever a shared one, so no `shared`."""
 
