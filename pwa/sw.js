@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "68998027341f";
+const VERSION = "8d9bfe61f6dc";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",

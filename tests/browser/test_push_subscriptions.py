@@ -188,6 +188,8 @@ def test_opening_the_app_tells_the_server_about_this_phone_again(
 
     # Turned off on purpose: opening the app again does not turn it back on.
     page.goto(live_server + "/#/settings")
+    reminders = page.get_by_role("status").filter(has_text="Reminders")
+    expect(reminders).to_have_text("Reminders are on for this phone.")
     page.get_by_role("button", name="Turn reminders off on this phone").click()
     expect(page.get_by_role("status").filter(has_text="Reminders")).to_have_text(
         "Reminders are off for this phone. You can turn them on any time."
@@ -198,6 +200,9 @@ def test_opening_the_app_tells_the_server_about_this_phone_again(
     page.wait_for_load_state("networkidle")
     assert browser_endpoint(page) is None
     assert endpoints_on_server(patient.id) == []
+    expect(reminders).to_have_text(
+        "Reminders are off for this phone. You can turn them on any time."
+    )
 
 
 def test_the_service_worker_replaces_a_changed_subscription_on_the_server(

@@ -160,6 +160,11 @@ export async function render(main) {
     pushStatus.textContent = say.denied;
   } else if (Notification.permission === "granted") {
     pushStatus.textContent = "Notifications are allowed on this phone.";
+    // Allowed is not the same as on: say whether this phone is subscribed.
+    import("../push.js")
+      .then((module) => module.pushState())
+      .then((state) => show({ status: state }))
+      .catch(() => {});
   }
   pushButton.addEventListener("click", () => {
     if (!push?.enablePush) {
