@@ -221,7 +221,9 @@ def expect(status: int, payload, wanted: int, what: str) -> dict:
 # --- the run -----------------------------------------------------------------------------
 
 
-def run(database_url: str, redis_url: str, devices: int, per_device: int, web_workers: int):
+def run(
+    database_url: str, redis_url: str, devices: int, per_device: int, web_workers: int, logs: Path
+):
     sys.path.insert(0, str(ROOT))
     import pyotp
     import redis
@@ -236,7 +238,6 @@ def run(database_url: str, redis_url: str, devices: int, per_device: int, web_wo
     env = bench_environment(url)
     env.update(REDIS_URL=redis_url, VAPID_SUBJECT="mailto:operator@between.example.org")
     env.pop("BETWEEN_INSTANCE_PATH", None)
-    logs = Path(tempfile.mkdtemp(prefix="between-topology-"))
     run_id = uuid.uuid4().hex[:8]
     began = time.perf_counter()
     processes = []
@@ -486,7 +487,7 @@ def run(database_url: str, redis_url: str, devices: int, per_device: int, web_wo
         and not any(token in all_logs for token in delivered),
         "no check-in note in any log": NOTE not in all_logs,
     }
-    return figures, checks, logs
+    return figures, checks
 
 
 def main() -> int:
@@ -498,10 +499,14 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers per port")
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
+    logs = Path(tempfile.mkdtemp(prefix="between-topology-"))
     try:
-        figures, checks, logs = run(
-            args.database_url, args.redis_url, args.devices, args.per_device, args.web_workers
+        figures, checks = run(
+            args.database_url, args.redis_url, args.devices, args.per_device, args.web_workers, logs
         )
+    except BaseException:
+        print(f"failed; the processes' logs are in {logs}", file=sys.stderr)
+        raise
     finally:
         if not args.keep_database:
             sys.path.insert(0, str(ROOT))
