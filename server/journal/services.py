@@ -24,10 +24,10 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, exists, insert, inspect, select
+from sqlalchemy import bindparam, event, exists, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.audit.services import record
@@ -420,8 +420,11 @@ def ensure_clinic_library(clinic_id: uuid.UUID) -> None:
     A clinic that has any copied prompt (even switched off) keeps what it
     has: therapists' edits are never overwritten.
     """
+    if clinic_id in _LIBRARY_COMMITTED:
+        return
     copied = select(exists().where(Prompt.clinic_id == clinic_id, Prompt.default_key.is_not(None)))
     if db.session.scalar(copied):
+        _library_seen(clinic_id)
         return
     now = utcnow()
     rows = [
@@ -444,6 +447,31 @@ def ensure_clinic_library(clinic_id: uuid.UUID) -> None:
             db.session.execute(insert(Prompt), rows)
     except IntegrityError:
         pass  # another request copied the library first; its copy is the same
+    _library_seen(clinic_id)
+
+
+# Clinics whose copy of the library is committed, so that the prompts a
+# patient opens every day skip the EXISTS above. Copied prompts are never
+# deleted (only switched off; they go with their clinic), so a clinic once
+# seen with its copy keeps it. A clinic is remembered only once the
+# transaction that saw or made its copy has committed: a copy rolled back
+# must be made again.
+_LIBRARY_COMMITTED: set[uuid.UUID] = set()
+_LIBRARY_SEEN = "between.journal.libraries_seen"
+
+
+def _library_seen(clinic_id: uuid.UUID) -> None:
+    db.session().info.setdefault(_LIBRARY_SEEN, set()).add(clinic_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed_libraries(session):
+    _LIBRARY_COMMITTED.update(session.info.pop(_LIBRARY_SEEN, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_uncommitted_libraries(session, _previous_transaction):
+    session.info.pop(_LIBRARY_SEEN, None)
 
 
 def create_prompt(therapist: User, data: dict) -> Prompt:

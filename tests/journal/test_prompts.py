@@ -384,3 +384,25 @@ def test_due_prompts_cost_a_fixed_number_of_statements(patient, count_statements
     with count_statements() as many:
         queries.due_prompts(patient)
     assert len(few) == len(many) <= 5
+
+
+def test_a_committed_library_copy_is_not_looked_for_again(clinic, count_statements):
+    services.ensure_clinic_library(clinic.id)
+    with count_statements() as before_commit:
+        services.ensure_clinic_library(clinic.id)
+    assert len(before_commit) == 1  # not committed yet: still looked for
+    db.session.commit()
+    with count_statements() as after_commit:
+        services.ensure_clinic_library(clinic.id)
+    assert after_commit == []
+
+
+def test_a_library_copy_rolled_back_is_made_again(count_statements):
+    clinic = factories.clinic()
+    services.ensure_clinic_library(clinic.id)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(Prompt.clinic_id == clinic.id)) == 0
+    services.ensure_clinic_library(clinic.id)
+    db.session.commit()
+    copied = db.session.scalar(select(func.count()).where(Prompt.clinic_id == clinic.id))
+    assert copied == len(services.default_prompts())
