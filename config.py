@@ -71,6 +71,9 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # No placeholder here: Apple's push service refuses one, so the push worker
+    # will not start in production without a real contact (server/push/cli.py).
+    VAPID_SUBJECT = _env("VAPID_SUBJECT")
     PREFERRED_URL_SCHEME = "https"
 
 
