@@ -43,6 +43,9 @@ class Flag(IdMixin, db.Model):
     __table_args__ = (
         Index("ix_flags_clinic_open", "clinic_id", "acknowledged_at"),
         Index("ix_flags_patient_raised", "patient_id", "raised_at"),
+        # The flags a list of measure responses raised (brief, history): without
+        # it, a seq scan of every clinic's flags (bench/million.py).
+        Index("ix_flags_source", "source_type", "source_id"),
     )
 
     clinic_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
