@@ -57,11 +57,8 @@ RATIO_BUDGET = 2.0
 
 #: Indexes this script proposes (see the report); created only with --propose,
 #: only in the bench database, and named so. (name, table, definition)
-PROPOSED: list[tuple[str, str, str]] = [
-    # measures.queries (a patient's responses, the brief's scores) looks up the
-    # flags raised by given responses: WHERE source_type = … AND source_id IN (…).
-    ("proposed_ix_flags_source", "flags", "(source_type, source_id)"),
-]
+#: Empty: the last one, flags (source_type, source_id), is migration 0004.
+PROPOSED: list[tuple[str, str, str]] = []
 #: Tables filled in bulk: their secondary indexes, unique and foreign keys are
 #: dropped for the load and put back after, from the catalog's own definitions.
 LOADED = (
