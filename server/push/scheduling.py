@@ -206,13 +206,14 @@ def plan_session(anchor: SessionAnchor, user: User, now: datetime | None = None)
     )
 
 
-def _recent_anchors(user_id: uuid.UUID, now: datetime) -> list[SessionAnchor]:
-    # Prompts reach a week past the session; older sessions have nothing left.
-    horizon = now - timedelta(days=max(s.days for s in DEFAULT_SESSION_PROMPTS) + 2)
+def _recent_anchors(user: User, now: datetime) -> list[SessionAnchor]:
+    # Sessions whose last prompt (the clinic's own times) may still be ahead.
+    latest = max((s.days for s in session_prompt_slots(user.clinic_id)), default=0)
+    horizon = now - timedelta(days=max(latest, 0) + 2)
     return list(
         db.session.scalars(
             select(SessionAnchor).where(
-                SessionAnchor.patient_id == user_id,
+                SessionAnchor.patient_id == user.id,
                 SessionAnchor.scheduled_at >= horizon,
                 SessionAnchor.status != "cancelled",
             )
@@ -316,7 +317,7 @@ def plan_user(user: User, now: datetime | None = None) -> None:
     """
     now = now or utcnow()
     plan_checkins(user, now)
-    for anchor in _recent_anchors(user.id, now):
+    for anchor in _recent_anchors(user, now):
         plan_session(anchor, user, now)
 
 
@@ -359,8 +360,8 @@ def set_session_prompts(clinic_id: uuid.UUID, slots: Iterable[PromptSlot] | None
         return
     items = []
     for slot in slots:
-        if not (-30 <= slot.days <= 60) or not slot.name:
-            raise ValueError("a prompt is at most 30 days before or 60 days after a session")
+        if not (-7 <= slot.days <= 30) or not slot.name:
+            raise ValueError("a prompt is at most 7 days before or 30 days after a session")
         items.append({"name": slot.name, "days": slot.days, "at": slot.at.strftime("%H:%M")})
     if stored is None:
         db.session.add(ClinicPushSchedule(clinic_id=clinic_id, session_prompts=items))

@@ -220,3 +220,27 @@ def test_generated_requests_as_admin_and_therapist_never_break_the_schema(
                 ran += fuzz_operation(app, operation, mode, token, failures)
     assert ran >= 8
     assert not failures, "\n\n".join(failures)
+
+
+def test_a_device_added_weeks_after_a_session_gets_the_clinics_late_prompts(
+    as_user, clinic, therapist, admin, subscribe
+):
+    from server.push.models import PushSubscription
+
+    patient = factories.user(clinic, "patient", therapist=therapist, time_zone="America/New_York")
+    subscribe(patient)
+    body = {"session_prompts": [{"name": "one_month", "days": 30, "at": "18:00"}]}
+    assert as_user(admin).put(SCHEDULE, json=body).status_code == 200
+    day = _book(as_user(therapist), patient, 2)
+    # Three weeks after the session the patient gets a new phone: its month
+    # prompt is still ahead, so the new device must be given it too.
+    later = factories.push_subscription(patient)
+    scheduling.plan_user(patient, now=utcnow() + timedelta(days=23))
+    db.session.commit()
+    device_id = db.session.scalar(
+        select(PushSubscription.id).where(PushSubscription.endpoint == later.endpoint)
+    )
+    rows = [r for r in _prompts(patient) if r.subscription_id == device_id]
+    assert [_local(r.due_at) for r in rows] == [
+        datetime.combine(day + timedelta(days=30), time(18))
+    ]
