@@ -127,3 +127,35 @@ def test_demo_seed_tells_a_believable_ninety_day_story(runner, app):
     jordan = next(row for row in caseload if row["display_name"] == "Jordan Reyes")
     assert jordan["urgent_flag_count"] >= 1
     assert caseload[0]["display_name"] == "Jordan Reyes"  # who needs attention comes first
+
+
+def test_user_reset_totp_gives_a_lone_admin_a_new_authenticator(runner, as_user, clinic):
+    import re
+
+    import pyotp
+
+    from server.audit.models import AuditEvent
+    from tests import factories
+
+    admin = factories.user(clinic, "admin")
+    admin_id, clinic_id = admin.id, clinic.id
+    client = as_user(admin)
+    assert client.get("/api/v1/auth/me").status_code == 200
+    old_secret = admin.totp_secret
+
+    result = runner.invoke(args=["user", "reset-totp", admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    uri = re.search(r"otpauth://\S+", result.output).group(0)
+    new_secret = pyotp.parse_uri(uri).secret
+    admin = db.session.get(User, admin_id, populate_existing=True)
+    assert admin.totp_secret == new_secret != old_secret
+    assert len(re.findall(r"^  \S+$", result.output, re.M)) >= 8  # fresh recovery codes
+    # The old phone's sessions are over, and the reset is on the record.
+    assert client.get("/api/v1/auth/me").status_code == 401
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "totp_reset"))
+    assert event.object_id == admin_id and event.clinic_id == clinic_id
+
+
+def test_user_reset_totp_names_no_one_unknown(runner):
+    result = runner.invoke(args=["user", "reset-totp", "nobody@clinic.test"])
+    assert result.exit_code != 0 and "no account" in result.output

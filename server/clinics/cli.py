@@ -99,3 +99,38 @@ def _print_totp_enrolment(uri: str, recovery_codes: list[str]) -> None:
 
 
 cli_groups = [clinic_cli, user_cli]
+
+
+@user_cli.command("reset-totp")
+@click.argument("email")
+def user_reset_totp(email):
+    """Give someone who lost their authenticator and recovery codes a new one.
+
+    For the case the app cannot handle: a clinic's only admin. Whoever runs
+    this on the server hands the new secret over in person. Every session and
+    bearer token of theirs ends, and the reset is audited.
+    """
+    from server.audit.services import record
+
+    user = accounts.user_by_email(email)
+    if user is None:
+        raise click.UsageError("no account with that email")
+    totp.disable(user)
+    accounts.end_all_sessions(user)
+    secret = recovery_codes = None
+    if user.totp_required:
+        secret = totp.new_secret()
+        totp.activate(user, secret)
+        recovery_codes = totp.replace_recovery_codes(user)
+    record(
+        "totp_reset",
+        patient_id=user.id if user.is_patient else None,
+        object_type="user",
+        object_id=user.id,
+        clinic_id=user.clinic_id,
+    )
+    db.session.commit()
+    if recovery_codes is not None:
+        _print_totp_enrolment(totp.provisioning_uri(user, secret), recovery_codes)
+    else:
+        click.echo("Two-step sign-in is off for this account; they may set it up again.")
