@@ -48,6 +48,9 @@ class Config:
     # "At most 10 failures in 15 minutes" (SPEC 8) means in any 15 minutes: a
     # fixed window lets a guesser spend 10 just before it resets and 10 after.
     RATELIMIT_STRATEGY = "moving-window"
+    # Redis unreachable: count in each process's memory meanwhile, rather than
+    # answer every login with a 500 or stop limiting.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     ALLOW_HTTP_PUSH_ENDPOINTS = False
 
 

@@ -78,10 +78,10 @@ def shared_redis():
     connection.close()
 
 
-def web_process(database_url, prefix, attempts):
+def web_process(database_url, prefix, attempts, redis_url=REDIS_URL):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_URL")}
     result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", WEB_PROCESS, database_url, REDIS_URL, prefix, json.dumps(attempts)],
+        [sys.executable, "-c", WEB_PROCESS, database_url, redis_url, prefix, json.dumps(attempts)],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -116,6 +116,23 @@ def test_failures_in_one_process_count_in_another_through_redis(shared_redis, tm
         + [(victim, "203.0.113.1"), ("someone.new@clinic.test", guessing_address)],
     )
     assert second == [401] * 10 + [429, 429]
+
+
+def test_with_redis_down_logins_still_answer_and_are_still_limited(tmp_path):
+    # Redis gone (a restart, a network blip) must not turn every login into a
+    # 500, nor switch the limit off: each process counts in memory meanwhile.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    statuses = web_process(
+        "sqlite:///" + str(tmp_path / "alone.db"),
+        "between-test-down",
+        [("victim@clinic.test", f"192.0.2.{n}") for n in range(1, 12)],
+        redis_url=nowhere,
+    )
+    assert statuses == [401] * 10 + [429]
 
 
 def test_unknown_accounts_get_the_same_answer_after_the_same_work(
