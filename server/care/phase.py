@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from server.auth.models import User
@@ -95,7 +95,16 @@ def _deciding_sessions(patient_ids: list[uuid.UUID], at: datetime):
     from preparation (none has) and names the session integrated; the first
     later one names the session a new patient is preparing for.
     """
-    window_start, window_end = at - _LOOK_BACK, at + _LOOK_AHEAD
+    return _DECIDING_SESSIONS.params(
+        patient_ids=patient_ids, window_start=at - _LOOK_BACK, window_end=at + _LOOK_AHEAD
+    )
+
+
+def _deciding_sessions_statement():
+    # Built once: every request asks for a patient's phase, and composing the
+    # aliased subqueries cost more CPU than running the query.
+    window_start = bindparam("window_start", type_=KetamineSession.scheduled_at.type)
+    window_end = bindparam("window_end", type_=KetamineSession.scheduled_at.type)
     before, after = aliased(KetamineSession), aliased(KetamineSession)
     latest_before_window = (
         select(func.max(before.scheduled_at))
@@ -118,7 +127,7 @@ def _deciding_sessions(patient_ids: list[uuid.UUID], at: datetime):
     return (
         select(KetamineSession.patient_id, KetamineSession.id, KetamineSession.scheduled_at)
         .where(
-            KetamineSession.patient_id.in_(patient_ids),
+            KetamineSession.patient_id.in_(bindparam("patient_ids", expanding=True)),
             KetamineSession.status != "cancelled",
             or_(
                 KetamineSession.scheduled_at.between(window_start, window_end),
@@ -128,6 +137,9 @@ def _deciding_sessions(patient_ids: list[uuid.UUID], at: datetime):
         )
         .order_by(KetamineSession.patient_id, KetamineSession.scheduled_at, KetamineSession.id)
     )
+
+
+_DECIDING_SESSIONS = _deciding_sessions_statement()
 
 
 def decide(sessions: Sequence[tuple[uuid.UUID, datetime]], tz: ZoneInfo, at: datetime) -> Phase:
