@@ -4,7 +4,7 @@ Encryption is RFC 8291 (aes128gcm) by the `webpush` package; the VAPID
 header (RFC 8292) is ours, signed once per push-service origin and reused
 until it nears expiry, because `webpush.WebPush.get` signs a new JWT per
 message and ES256 signing costs more than the encryption itself. Messages go
-out over keep-alive connections (`ConnectionPool`), at most `concurrency`
+out through aiohttp's pooled keep-alive connections, at most `concurrency`
 requests in flight, with a timeout on every request.
 
 Nothing here touches the database or logs a URL: a push endpoint is a
@@ -12,20 +12,18 @@ capability (anyone holding it can push to the device), so it stays out of
 logs and error texts. Callers map each `Outcome` to the outbox.
 """
 
+import asyncio
 import base64
 import email.utils
-import http.client
 import json
-import select
-import ssl
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import aiohttp
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -242,85 +240,19 @@ def encode_payload(payload: dict) -> bytes:
     return body
 
 
-class ConnectionPool:
-    """Keep-alive HTTP/1.1 connections to push services: per sending thread, one per origin.
-
-    So a sender never holds more than `concurrency` connections to a push
-    service. Written on `http.client` rather than taken from httpx or urllib3
-    because those send a request's headers and its body in two writes, and
-    with the HTTP layer above them cost two to three times the CPU of this for
-    a small POST; a worker spends most of its CPU here (bench/README.md).
-    TLS is verified with the system's trust store.
-    """
-
-    def __init__(self, timeout: float):
-        self._timeout = timeout
-        self._tls = ssl.create_default_context()
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._opened: list[http.client.HTTPConnection] = []
-
-    def post(self, endpoint: str, body: bytes, headers: dict) -> tuple[int, str | None]:
-        """(status, Retry-After) of one POST; raises OSError or HTTPException when unanswered."""
-        parts = urlsplit(endpoint)
-        key = (parts.scheme, parts.hostname, parts.port)
-        connections = self._local.__dict__.setdefault("connections", {})
-        connection = connections.get(key)
-        if connection is not None and _dropped(connection):
-            connection.close()  # the service closed it while idle; connect again
-        elif connection is None:
-            connection = connections[key] = self._connect(parts)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        try:
-            # A bytes body goes out in the same write as the headers.
-            connection.request("POST", path or "/", body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-        except BaseException:
-            connection.close()
-            raise
-        if response.will_close:
-            connection.close()
-        return response.status, response.getheader("Retry-After")
-
-    def _connect(self, parts) -> http.client.HTTPConnection:
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=self._timeout, context=self._tls
-            )
-        elif parts.scheme == "http":  # loopback push services in tests and benchmarks
-            connection = http.client.HTTPConnection(
-                parts.hostname, parts.port, timeout=self._timeout
-            )
-        else:
-            raise http.client.InvalidURL("push endpoints are http(s)")
-        with self._lock:
-            self._opened.append(connection)
-        return connection
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._opened:
-                connection.close()
-            self._opened.clear()
-
-
-def _dropped(connection: http.client.HTTPConnection) -> bool:
-    """True when an idle keep-alive socket was closed by the other end (it reads as ready)."""
-    sock = connection.sock
-    if sock is None:
-        return False  # closed on our side; http.client opens it again on the next request
-    try:
-        return bool(select.select([sock], [], [], 0)[0])
-    except (OSError, ValueError):
-        return True
-
-
 class PushSender:
     """Sends batches of messages with a pooled client and bounded concurrency.
 
     One sender per worker process, reused across batches; `close()` it (or
-    use it as a context manager) to release the pool.
+    use it as a context manager) to release the pool. Not for two threads at
+    once: each thread that sends makes its own sender.
+
+    Underneath, aiohttp on an event loop of the sender's own: keep-alive
+    connections per push service (never more than `concurrency`), a timeout
+    on every request, TLS verified with the system's trust store. It costs
+    about two thirds of the CPU per message of one thread per request in
+    flight over `http.client`, and half of httpx's (bench/README.md): a
+    worker spends most of its CPU here.
     """
 
     def __init__(
@@ -334,8 +266,10 @@ class PushSender:
         key = private_key_from_b64(vapid_private_key)
         self.vapid = VapidSigner(key, vapid_subject)
         self._encryptor = Encryptor(key)
-        self._connections = ConnectionPool(timeout)
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push-send")
+        self._concurrency = concurrency
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 5.0))
+        self._loop = asyncio.new_event_loop()
+        self._session: aiohttp.ClientSession | None = None
 
     def __enter__(self):
         return self
@@ -344,14 +278,37 @@ class PushSender:
         self.close()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        self._connections.close()
+        if self._loop.is_closed():
+            return
+        if self._session is not None:
+            self._loop.run_until_complete(self._session.close())
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+        self._loop.close()
 
     def send(self, messages: Iterable[Message]) -> list[Outcome]:
         """Send every message; outcomes in the same order. Never raises for one message."""
-        return list(self._pool.map(self._send_one, messages))
+        return self._loop.run_until_complete(self._send_all(list(messages)))
 
-    def _send_one(self, message: Message) -> Outcome:
+    async def _send_all(self, messages: list[Message]) -> list[Outcome]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._concurrency, limit_per_host=self._concurrency
+                ),
+                timeout=self._timeout,
+                # Nothing a push needs: no cookies kept, no proxy from the environment.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=False,
+            )
+        in_flight = asyncio.Semaphore(self._concurrency)
+
+        async def bounded(message: Message) -> Outcome:
+            async with in_flight:
+                return await self._send_one(message)
+
+        return await asyncio.gather(*(bounded(m) for m in messages))
+
+    async def _send_one(self, message: Message) -> Outcome:
         try:
             body = self._encryptor.encrypt(message.payload, message.p256dh, message.auth)
             headers = {
@@ -366,11 +323,15 @@ class PushSender:
         except Exception as error:  # a bad key must fail this message, not the batch
             return Outcome(message.key, None, error=f"could not build ({type(error).__name__})")
         try:
-            status, retry_after = self._connections.post(message.endpoint, body, headers)
+            async with self._session.post(
+                message.endpoint, data=body, headers=headers, allow_redirects=False
+            ) as response:
+                await response.read()
+                status, retry_after = response.status, response.headers.get("Retry-After")
         except TimeoutError:
             return Outcome(message.key, None, error="timed out")
-        except (OSError, http.client.HTTPException) as error:
-            # The exception text may name the host; keep only its kind.
+        except (aiohttp.ClientError, OSError, ValueError) as error:
+            # The exception text names the URL; keep only its kind.
             return Outcome(message.key, None, error=f"no answer ({type(error).__name__})")
         if status in ACCEPTED:
             return Outcome(message.key, status)

@@ -446,5 +446,5 @@ def test_tls_certificates_are_verified(app, tmp_path):
             [outcome] = sender.send([_message(endpoint)])
         service.shutdown()
     assert outcome.status is None and outcome.retryable
-    assert outcome.error == "no answer (SSLCertVerificationError)"
+    assert outcome.error == "no answer (ClientConnectorCertificateError)"
     assert service.connections == 0
