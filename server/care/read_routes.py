@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record, record_reads
+from server.auth.models import User
 from server.care import read_services, readside
 from server.care.read_schemas import (
     BriefSchema,
@@ -40,7 +41,11 @@ NO_ITEM = "No such shared item of a patient on your care team."
 def caseload(query):
     """My caseload: one row per patient on my care team, those needing attention first."""
     rows = readside.caseload(current_user, sort=query["sort"])
-    record_reads("caseload_read", [row["patient_id"] for row in rows], object_type="caseload")
+    record_reads(
+        "caseload_read",
+        readside.care_team_patients(current_user).with_only_columns(User.id),
+        object_type="caseload",
+    )
     return {"items": rows, "next_cursor": None}
 
 
