@@ -132,23 +132,6 @@ def issue_token(user: User, name: str) -> tuple[ApiToken, str]:
     return token, clear
 
 
-def token_for_bearer(clear: str) -> ApiToken | None:
-    """The live token for this bearer credential, marked as used now; None if unknown or revoked."""
-    token = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(clear), ApiToken.revoked_at.is_(None)
-        )
-    )
-    if token is not None:
-        token.last_used_at = utcnow()
-    return token
-
-
-def user_for_bearer(clear: str) -> User | None:
-    token = token_for_bearer(clear)
-    return None if token is None else db.session.get(User, token.user_id)
-
-
 def revoke_token(user: User, token_id: uuid.UUID) -> None:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
