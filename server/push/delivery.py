@@ -244,8 +244,7 @@ class PushSender:
     """Sends batches of messages with a pooled client and bounded concurrency.
 
     One sender per worker process, reused across batches; `close()` it (or
-    use it as a context manager) to release the pool. Not for two threads at
-    once: each thread that sends makes its own sender.
+    use it as a context manager) to release the pool.
 
     Underneath, aiohttp on an event loop of the sender's own: keep-alive
     connections per push service (never more than `concurrency`), a timeout
@@ -268,7 +267,14 @@ class PushSender:
         self._encryptor = Encryptor(key)
         self._concurrency = concurrency
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 5.0))
+        # The loop runs in a thread of its own, so `send` works from any
+        # caller, one already inside an event loop included (Playwright's, in
+        # the tests; an async web framework's, one day).
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="push-send", daemon=True
+        )
+        self._thread.start()
         self._session: aiohttp.ClientSession | None = None
 
     def __enter__(self):
@@ -281,13 +287,16 @@ class PushSender:
         if self._loop.is_closed():
             return
         if self._session is not None:
-            self._loop.run_until_complete(self._session.close())
-        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            asyncio.run_coroutine_threadsafe(self._session.close(), self._loop).result()
+        asyncio.run_coroutine_threadsafe(self._loop.shutdown_asyncgens(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
         self._loop.close()
 
     def send(self, messages: Iterable[Message]) -> list[Outcome]:
         """Send every message; outcomes in the same order. Never raises for one message."""
-        return self._loop.run_until_complete(self._send_all(list(messages)))
+        batch = asyncio.run_coroutine_threadsafe(self._send_all(list(messages)), self._loop)
+        return batch.result()
 
     async def _send_all(self, messages: list[Message]) -> list[Outcome]:
         if self._session is None:
