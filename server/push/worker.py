@@ -14,7 +14,6 @@ import signal
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import func, select, text, update
@@ -286,7 +285,6 @@ def run(
     sent = 0
     next_plan = None
     log.info("push worker started")
-    _warn_about_placeholder_subject(app)
     try:
         with app.app_context(), sender:
             while not stop.is_set():
@@ -315,18 +313,6 @@ def run(
         restore()
         log.info("push worker stopped")
     return sent
-
-
-def _warn_about_placeholder_subject(app: Flask) -> None:
-    subject = str(app.config.get("VAPID_SUBJECT") or "")
-    if subject.startswith("https:"):
-        host = urlsplit(subject).hostname or ""
-    else:
-        host = subject.rsplit("@", 1)[-1] if "@" in subject else ""
-    placeholder = host == "localhost" or host.endswith((".invalid", ".test", ".example"))
-    if app.config.get("ENV_NAME") == "production" and (placeholder or not host):
-        # Apple's push service answers 403 BadJwtToken to such a contact.
-        log.warning("push: VAPID_SUBJECT is a placeholder; set a real mailto: or https: contact")
 
 
 def _handle_signals(stop: threading.Event):
