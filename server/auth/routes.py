@@ -281,14 +281,7 @@ def reset_user_totp(user_id):
         abort(403, "Turn your own two-step sign-in off in your settings, with a code.")
     if not user.totp_enrolled:
         abort(409, "Two-step sign-in is not set up for this person; nothing to reset.")
-    totp.disable(user)
-    services.end_all_sessions(user)
-    record(
-        "totp_reset",
-        patient_id=user.id if user.is_patient else None,
-        object_type="user",
-        object_id=user.id,
-    )
+    services.reset_second_factor(user)
 
 
 @blp.route("/auth/tokens", methods=["POST"])

@@ -71,18 +71,23 @@ def user_create(clinic_id, role, email, display_name, therapist_email, time_zone
         db.session.rollback()
         messages = [m for ms in (problem.data["errors"] or {}).values() for m in ms]
         raise click.ClickException(" ".join([problem.description, *messages])) from None
-    recovery_codes = None
-    if user.totp_required:
-        # Staff start enrolled, so there is no window in which the password
-        # alone signs them in; whoever runs this hands the secret over.
-        secret = totp.new_secret()
-        totp.activate(user, secret)
-        recovery_codes = totp.replace_recovery_codes(user)
+    # Staff start enrolled, so there is no window in which the password
+    # alone signs them in; whoever runs this hands the secret over.
+    enrolment = _enrol_if_required(user)
     db.session.commit()
-    if recovery_codes is not None:
-        _print_totp_enrolment(totp.provisioning_uri(user, secret), recovery_codes)
+    if enrolment is not None:
+        _print_totp_enrolment(*enrolment)
     # The id comes last, alone on its line, for scripts.
     click.echo(str(user.id))
+
+
+def _enrol_if_required(user) -> tuple[str, list[str]] | None:
+    """A new authenticator and recovery codes for staff: (URI, codes); None for patients."""
+    if not user.totp_required:
+        return None
+    secret = totp.new_secret()
+    totp.activate(user, secret)
+    return totp.provisioning_uri(user, secret), totp.replace_recovery_codes(user)
 
 
 def _print_totp_enrolment(uri: str, recovery_codes: list[str]) -> None:
@@ -110,27 +115,13 @@ def user_reset_totp(email):
     this on the server hands the new secret over in person. Every session and
     bearer token of theirs ends, and the reset is audited.
     """
-    from server.audit.services import record
-
     user = accounts.user_by_email(email)
     if user is None:
         raise click.UsageError("no account with that email")
-    totp.disable(user)
-    accounts.end_all_sessions(user)
-    secret = recovery_codes = None
-    if user.totp_required:
-        secret = totp.new_secret()
-        totp.activate(user, secret)
-        recovery_codes = totp.replace_recovery_codes(user)
-    record(
-        "totp_reset",
-        patient_id=user.id if user.is_patient else None,
-        object_type="user",
-        object_id=user.id,
-        clinic_id=user.clinic_id,
-    )
+    accounts.reset_second_factor(user, clinic_id=user.clinic_id)
+    enrolment = _enrol_if_required(user)
     db.session.commit()
-    if recovery_codes is not None:
-        _print_totp_enrolment(totp.provisioning_uri(user, secret), recovery_codes)
+    if enrolment is not None:
+        _print_totp_enrolment(*enrolment)
     else:
         click.echo("Two-step sign-in is off for this account; they may set it up again.")
