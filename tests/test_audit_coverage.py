@@ -8,11 +8,16 @@ route is covered the day it is added to the matrix.
 """
 
 import pytest
-from sqlalchemy import func, select
 
-from server.audit.models import AuditEvent
-from server.extensions import db
-from tests.test_authorization_matrix import MATRIX, OK, SHARED_CANARY, _client, build_world, fill
+from tests.test_authorization_matrix import (
+    MATRIX,
+    OK,
+    SHARED_CANARY,
+    _client,
+    _patient_audit_count,
+    build_world,
+    fill,
+)
 
 STAFF = ("care-team therapist", "admin")
 
@@ -21,12 +26,6 @@ NOT_PATIENT_DATA = {
     ("GET", "/audit"): "the audit log itself: who read what, no health data; reading it is "
     "recorded as its own event (tests/audit/test_audit_log.py)",
 }
-
-
-def _events_about(patient_id) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.patient_id == patient_id)
-    )
 
 
 @pytest.mark.parametrize("principal", STAFF)
@@ -48,14 +47,14 @@ def test_every_staff_read_of_a_patients_data_is_audited(app, principal):
     for method, rule in sorted(MATRIX):
         if method != "GET" or MATRIX[(method, rule)][principal] != OK:
             continue
-        before = _events_about(world.patient.id)
+        before = _patient_audit_count(world.patient.id)
         response = client.get(fill(rule, world))
         assert 200 <= response.status_code < 300, (rule, response.get_json())
         text = response.get_data(as_text=True)
         if not any(mark in text for mark in marks) or (method, rule) in NOT_PATIENT_DATA:
             continue
         read.append(rule)
-        if _events_about(world.patient.id) == before:
+        if _patient_audit_count(world.patient.id) == before:
             unaudited.append(rule)
     assert not unaudited, f"{principal} read P's data without an audit event: {unaudited}"
     if principal == "care-team therapist":

@@ -15,16 +15,9 @@ from server.care.read_models import ReadMark
 from server.clinics.models import CareTeamMember
 from server.extensions import db
 from tests import factories
+from tests.test_authorization_matrix import PRINCIPALS
 
-CALLERS = (
-    "anonymous",
-    "the patient",
-    "another patient",
-    "care-team therapist",
-    "another therapist",
-    "other clinic's therapist",
-    "admin",
-)
+CALLERS = PRINCIPALS  # the authorization matrix's callers
 ANY_THERAPIST = {
     "anonymous": 401,
     "the patient": 403,

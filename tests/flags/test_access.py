@@ -6,16 +6,9 @@ A route of this feature missing from the matrix fails the last test.
 import pytest
 
 from tests import factories
+from tests.test_authorization_matrix import PRINCIPALS
 
-CALLERS = (
-    "anonymous",
-    "the patient",
-    "another patient",
-    "care-team therapist",
-    "another therapist",
-    "other clinic's therapist",
-    "admin",
-)
+CALLERS = PRINCIPALS  # the authorization matrix's callers
 THERAPISTS = {
     "anonymous": 401,
     "the patient": 403,

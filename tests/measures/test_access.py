@@ -11,16 +11,9 @@ import pytest
 
 from server.db import utcnow
 from tests import factories
+from tests.test_authorization_matrix import PRINCIPALS
 
-CALLERS = (
-    "anonymous",
-    "the patient",
-    "another patient",
-    "care-team therapist",
-    "another therapist",
-    "other clinic's therapist",
-    "admin",
-)
+CALLERS = PRINCIPALS  # the authorization matrix's callers
 PATIENT_OWN = {
     "anonymous": 401,
     "the patient": "ok",

@@ -1,5 +1,6 @@
 """Delivery to a real (loopback) push service: every answer it can give."""
 
+import contextlib
 import itertools
 import json
 import socket
@@ -383,19 +384,31 @@ class _AnswersOnceThenHangsUp(socketserver.StreamRequestHandler):
         self.wfile.write(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
 
 
-def test_a_keep_alive_connection_closed_while_idle_is_opened_again(app):
+@contextlib.contextmanager
+def _one_answer_per_connection(tls=None):
+    """A running `_AnswersOnceThenHangsUp` service (over `tls` if given) and its origin."""
     with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _AnswersOnceThenHangsUp) as service:
         service.daemon_threads = True
         service.connections = 0
+        if tls is not None:
+            service.socket = tls.wrap_socket(service.socket, server_side=True)
         threading.Thread(target=service.serve_forever, daemon=True).start()
-        endpoint = f"http://127.0.0.1:{service.server_address[1]}/push/idle"
+        scheme = "http" if tls is None else "https"
+        try:
+            yield service, f"{scheme}://127.0.0.1:{service.server_address[1]}"
+        finally:
+            service.shutdown()
+
+
+def test_a_keep_alive_connection_closed_while_idle_is_opened_again(app):
+    with _one_answer_per_connection() as (service, origin):
+        endpoint = f"{origin}/push/idle"
         with PushSender(
             app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], concurrency=1
         ) as sender:
             first = sender.send([_message(endpoint, 1)])
             time.sleep(0.2)  # the service has hung up by now
             second = sender.send([_message(endpoint, 2)])
-        service.shutdown()
     assert [o.status for o in first + second] == [201, 201]
     assert service.connections == 2
 
@@ -434,17 +447,13 @@ def test_tls_certificates_are_verified(app, tmp_path):
     )
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _AnswersOnceThenHangsUp) as service:
-        service.daemon_threads = True
-        service.connections = 0
-        service.socket = tls.wrap_socket(service.socket, server_side=True)
-        threading.Thread(target=service.serve_forever, daemon=True).start()
-        endpoint = f"https://127.0.0.1:{service.server_address[1]}/push/untrusted"
-        with PushSender(
+    with (
+        _one_answer_per_connection(tls) as (service, origin),
+        PushSender(
             app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], timeout=5
-        ) as sender:
-            [outcome] = sender.send([_message(endpoint)])
-        service.shutdown()
+        ) as sender,
+    ):
+        [outcome] = sender.send([_message(f"{origin}/push/untrusted")])
     assert outcome.status is None and outcome.retryable
     assert outcome.error == "no answer (ClientConnectorCertificateError)"
     assert service.connections == 0
