@@ -7,6 +7,7 @@ item that is private, missing or another care team's, all answer the same
 
 import uuid
 
+from flask import jsonify
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -20,6 +21,7 @@ from server.care.read_schemas import (
     CaseloadSchema,
     TimelineQuerySchema,
     TimelineSchema,
+    dump_caseload,
 )
 from server.errors import abort
 
@@ -46,7 +48,7 @@ def caseload(query):
         readside.care_team_patients(current_user).with_only_columns(User.id),
         object_type="caseload",
     )
-    return {"items": rows, "next_cursor": None}
+    return jsonify(dump_caseload(rows))
 
 
 @blp.route("/patients/<uuid:patient_id>/timeline")

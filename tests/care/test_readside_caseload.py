@@ -281,3 +281,17 @@ def test_flag_counts_agree_with_the_flags_feature(clinic, therapist, world):
     # The item-9 flag whatever its source, the shared check-in's, the schedule's.
     assert mine[other.id] == {"total": 3, "urgent": 1}
     assert elsewhere.id not in mine
+
+
+def test_the_caseload_answers_exactly_what_its_schema_would_dump(
+    as_user, clinic, therapist, world, frozen
+):
+    """The route writes its JSON by hand for speed; the schema stays the contract."""
+    from server.care.read_schemas import CaseloadSchema, dump_caseload
+
+    factories.user(clinic, "patient", therapist=therapist, display_name="Ben")  # all empty
+    rows = readside.caseload(therapist)
+    assert {row["next_ketamine_session"] is None for row in rows} == {True, False}
+    expected = CaseloadSchema().dump({"items": rows, "next_cursor": None})
+    assert dump_caseload(rows) == expected
+    assert as_user(therapist).get(URL).get_json() == expected
