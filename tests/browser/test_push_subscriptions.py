@@ -214,18 +214,29 @@ def test_the_service_worker_replaces_a_changed_subscription_on_the_server(
     sign_in_with_form(page, live_server, patient)
     old = turn_reminders_on(context, page, live_server)
     [worker] = context.service_workers
-    # What the `pushsubscriptionchange` listener runs, with the event's two
-    # subscriptions: the push service dropped the old one, the browser has none.
-    # (Chromium offers no way to make the push service fire the event itself.)
+    # The push service dropped the subscription and the browser has none: the
+    # worker's own `pushsubscriptionchange` listener gets the event. Chromium
+    # offers no way to make the push service fire it, so the test dispatches it
+    # in the worker, keeping the work the listener hands to waitUntil (which an
+    # event not sent by the browser may not call) to wait for it.
     new = worker.evaluate(
         """async () => {
             const old = await self.registration.pushManager.getSubscription();
             await old.unsubscribe();
-            const fresh = await resubscribe(old, null);
+            const event = new ExtendableEvent("pushsubscriptionchange");
+            Object.defineProperties(event, {
+                oldSubscription: { value: old },
+                newSubscription: { value: null },
+            });
+            let work = null;
+            event.waitUntil = (promise) => { work = promise; };
+            self.dispatchEvent(event);
+            if (!work) return "the listener did not wait for its work";
+            const fresh = await work;
             return fresh.endpoint;
         }"""
     )
-    assert new and new != old
+    assert new.startswith("https://") and new != old, new
     assert browser_endpoint(page) == new
     assert endpoints_on_server(patient.id) == [new]
 
