@@ -1,10 +1,14 @@
 // Drafts: what is being typed is kept on the device as it is typed, so
 // closing the app or a locked phone loses nothing. A draft is removed once
-// it is saved to the outbox, and by logout.
+// it is saved to the outbox, and by logout. Drafts belong to the person
+// signed in: after one person's session ends, the next one to sign in on the
+// same phone never sees (or sends) what the last one was writing.
 
 import { get, put, remove } from "./db.js";
+import { session } from "./session.js";
 
-export function keeper(key, { onSaved } = {}) {
+export function keeper(name, { onSaved } = {}) {
+  const key = `${session.me?.id ?? "nobody"}:${name}`;
   let timer = null;
   let latest = null;
   const write = () => {

@@ -1,0 +1,56 @@
+"""The patient app on a phone as patients use it: one phone, sometimes two people,
+keyboard and screen-reader use, and the patient's own copy of their data."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.helpers import open_app, sign_in_via_api
+
+
+@pytest.fixture
+def patient(care_team):
+    return care_team[2]
+
+
+@pytest.fixture
+def other_patient(care_team):
+    """A second patient of the same therapist, who uses the same phone."""
+    from tests.browser.conftest import detached
+
+    clinic, therapist, _ = care_team
+    return detached(factories.user(clinic, "patient", therapist=therapist))[0]
+
+
+def end_session_on_the_server(page, base):
+    """The server ends the session (as after 30 idle minutes); the app does not know yet."""
+    me = page.request.get(base + "/api/v1/auth/me").json()
+    page.request.post(
+        base + "/api/v1/auth/logout",
+        headers={"Origin": base, "X-CSRF-Token": me["csrf_token"]},
+    )
+
+
+def test_the_next_person_to_sign_in_never_sees_the_last_ones_drafts(
+    page, live_server, patient, other_patient
+):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal/new")
+    page.get_by_label("What's on your mind?").fill("Robin's unsent words")
+    expect(page.get_by_text("Kept on this phone as you write.")).to_be_visible()
+
+    # Robin's session ends after a rest; someone else signs in on this phone.
+    end_session_on_the_server(page, live_server)
+    page.reload()
+    expect(page.locator("#sync-status")).to_contain_text("You were signed out after a rest")
+    page.locator("#sync-status").get_by_role("link", name="Sign in again").click()
+    page.get_by_label("Email").fill(other_patient.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+
+    page.get_by_role("link", name="Journal", exact=True).click()
+    page.get_by_role("link", name="Write an entry").click()
+    expect(page.get_by_role("heading", name="New entry")).to_be_visible()
+    expect(page.get_by_label("What's on your mind?")).to_have_value("")
+    expect(page.get_by_text("We kept what you were writing.")).to_have_count(0)
