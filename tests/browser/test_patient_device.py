@@ -1,6 +1,9 @@
 """The patient app on a phone as patients use it: one phone, sometimes two people,
 keyboard and screen-reader use, and the patient's own copy of their data."""
 
+import json
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -54,3 +57,26 @@ def test_the_next_person_to_sign_in_never_sees_the_last_ones_drafts(
     expect(page.get_by_role("heading", name="New entry")).to_be_visible()
     expect(page.get_by_label("What's on your mind?")).to_have_value("")
     expect(page.get_by_text("We kept what you were writing.")).to_have_count(0)
+
+
+def test_the_patient_downloads_a_copy_of_their_data_from_settings(page, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    page.get_by_role("group", name="How is your mood right now?").get_by_label(
+        "6", exact=True
+    ).click()
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.get_by_text("Saved. Thank you for checking in.")).to_be_visible()
+
+    page.get_by_role("link", name="Settings").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download my data").click()
+    assert download.value.suggested_filename.startswith("between-export-")
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert [checkin["mood"] for checkin in data["checkins"]] == [6]
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Questionnaires for another clinic (FHIR)").click()
+    assert json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["resourceType"] == (
+        "Bundle"
+    )

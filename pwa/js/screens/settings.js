@@ -183,6 +183,22 @@ export async function render(main) {
   main.append(
     h(
       "section",
+      { class: "card", "aria-labelledby": "my-data-title" },
+      h("h2", { id: "my-data-title" }, "My data"),
+      h("p", {}, "A copy of everything you have written and answered here, as a file for you to keep."),
+      h(
+        "div",
+        { class: "actions" },
+        h("a", { class: "button", href: "/api/v1/me/export", download: "" }, "Download my data"),
+        h(
+          "a",
+          { class: "button quiet", href: "/api/v1/me/export?format=fhir", download: "" },
+          "Questionnaires for another clinic (FHIR)",
+        ),
+      ),
+    ),
+    h(
+      "section",
       { class: "card", "aria-labelledby": "account-title" },
       h("h2", { id: "account-title" }, "Account"),
       h("p", {}, "Signing out removes your journal from this phone. Anything waiting is sent first."),
