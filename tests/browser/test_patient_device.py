@@ -80,3 +80,17 @@ def test_the_patient_downloads_a_copy_of_their_data_from_settings(page, live_ser
     assert json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["resourceType"] == (
         "Bundle"
     )
+
+
+def test_check_in_again_takes_the_keyboard_to_the_mood_question(page, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    mood = page.get_by_role("group", name="How is your mood right now?")
+    mood.get_by_label("4", exact=True).click()
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.get_by_text("Saved. Thank you for checking in.")).to_be_focused()
+
+    page.get_by_role("button", name="Check in again").press("Enter")
+    expect(mood.locator("legend")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(mood.get_by_label("0", exact=True)).to_be_focused()

@@ -142,7 +142,16 @@ function showDone(section, me, draft, result) {
       { class: "actions" },
       h(
         "button",
-        { type: "button", onclick: () => showForm(section, me, draft).then(() => section.querySelector("legend")?.focus()) },
+        {
+          type: "button",
+          // This button goes away with the form: keyboard and screen-reader focus moves to the mood question.
+          onclick: () =>
+            showForm(section, me, draft).then(() => {
+              const legend = section.querySelector("legend");
+              legend?.setAttribute("tabindex", "-1");
+              legend?.focus();
+            }),
+        },
         "Check in again",
       ),
       h("a", { href: "#/journal/new", class: "button quiet" }, "Write in my journal"),
