@@ -213,11 +213,32 @@ SETTINGS_FIELDS = (
 
 
 def update_settings(user: User, changes: dict) -> User:
+    _check_quiet_hours(
+        changes.get("quiet_hours_start", user.quiet_hours_start),
+        changes.get("quiet_hours_end", user.quiet_hours_end),
+    )
     for name, value in changes.items():
         if name in SETTINGS_FIELDS:
             setattr(user, name, value)
     db.session.flush()
     return user
+
+
+def _check_quiet_hours(start, end) -> None:
+    """Quiet hours are both times or neither (off), and not an empty window."""
+    if (start is None) != (end is None):
+        missing = "quiet_hours_end" if end is None else "quiet_hours_start"
+        abort(
+            422,
+            "Quiet hours need a start and an end.",
+            errors={missing: ["Give both times, or clear both to turn quiet hours off."]},
+        )
+    if start is not None and start == end:
+        abort(
+            422,
+            "Quiet hours cannot start and end at the same time.",
+            errors={"quiet_hours_end": ["Must differ from the start."]},
+        )
 
 
 def reset_second_factor(user: User, *, clinic_id: uuid.UUID | None = None) -> None:

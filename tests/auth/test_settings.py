@@ -35,3 +35,33 @@ def test_bad_settings_name_each_field_and_change_nothing(as_user, patient):
 def test_settings_need_sign_in(client):
     response = client.get("/api/v1/me/settings")
     assert response.status_code == 401 and response.mimetype == "application/problem+json"
+
+
+def test_quiet_hours_are_both_times_or_neither(as_user, patient):
+    client = as_user(patient)
+    settings = "/api/v1/me/settings"
+    off = client.patch(settings, json={"quiet_hours_start": None, "quiet_hours_end": None})
+    assert off.status_code == 200
+    # Half a window would silence nothing while the patient believes it does.
+    half = client.patch(settings, json={"quiet_hours_start": "22:00:00"})
+    assert half.status_code == 422 and half.mimetype == "application/problem+json"
+    assert set(half.get_json()["errors"]) == {"quiet_hours_end"}
+    empty = client.patch(
+        settings, json={"quiet_hours_start": "22:00:00", "quiet_hours_end": "22:00:00"}
+    )
+    assert empty.status_code == 422 and set(empty.get_json()["errors"]) == {"quiet_hours_end"}
+    stored = client.get(settings).get_json()
+    assert (stored["quiet_hours_start"], stored["quiet_hours_end"]) == (None, None)
+
+    whole = client.patch(
+        settings, json={"quiet_hours_start": "22:00:00", "quiet_hours_end": "07:00:00"}
+    )
+    assert whole.status_code == 200
+    # Changing one end of a window keeps the other; clearing one alone is refused.
+    assert client.patch(settings, json={"quiet_hours_end": "06:30:00"}).status_code == 200
+    cleared_one = client.patch(settings, json={"quiet_hours_start": None})
+    assert set(cleared_one.get_json()["errors"]) == {"quiet_hours_start"}
+    off = client.patch(settings, json={"quiet_hours_start": None, "quiet_hours_end": None})
+    assert off.status_code == 200
+    stored = client.get(settings).get_json()
+    assert (stored["quiet_hours_start"], stored["quiet_hours_end"]) == (None, None)
