@@ -98,8 +98,13 @@ class SettingsSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=120))
     time_zone = TimeZone()
     checkin_time = fields.Time(allow_none=True, metadata={"description": "Local daily reminder."})
-    quiet_hours_start = fields.Time(allow_none=True)
-    quiet_hours_end = fields.Time(allow_none=True)
+    quiet_hours_start = fields.Time(
+        allow_none=True,
+        metadata={"description": "Local; no reminders from then until the end. Both or neither."},
+    )
+    quiet_hours_end = fields.Time(
+        allow_none=True, metadata={"description": "Local; differs from the start. Both or neither."}
+    )
     share_by_default = fields.Boolean()
 
 
