@@ -3,6 +3,7 @@
 
 import { OfflineError, api } from "./api.js";
 import { wipe } from "./db.js";
+import { clearAllDrafts } from "./drafts.js";
 
 const PENDING = "between.logout-pending";
 
@@ -39,6 +40,7 @@ export async function signOutNow() {
     // Offline: the server session is ended as soon as the app is online again.
     if (error instanceof OfflineError) localStorage.setItem(PENDING, "1");
   }
+  clearAllDrafts();
   await wipe();
   if ("caches" in window) {
     // Every cache of ours goes, except the app shell: the same public files

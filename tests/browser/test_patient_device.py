@@ -94,3 +94,33 @@ def test_check_in_again_takes_the_keyboard_to_the_mood_question(page, live_serve
     expect(mood.locator("legend")).to_be_focused()
     page.keyboard.press("Tab")
     expect(mood.get_by_label("0", exact=True)).to_be_focused()
+
+
+def test_a_reload_right_after_typing_keeps_exactly_the_latest_words(page, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal/new")
+    body = page.get_by_label("What's on your mind?")
+    body.fill("The first words")
+    expect(page.get_by_text("Kept on this phone as you write.")).to_be_visible()
+    # The last words, then the app closes at once: no pause to be kept in.
+    body.fill("The first words, and the last ones")
+    page.reload()
+    expect(page.get_by_text("We kept what you were writing.")).to_be_visible()
+    expect(page.get_by_label("What's on your mind?")).to_have_value(
+        "The first words, and the last ones"
+    )
+
+    # The check-in's note is kept the same way.
+    page.goto(f"{live_server}/#/today")
+    page.get_by_text("Add more (optional)").click()
+    note = page.get_by_label("A note", exact=True)
+    note.fill("A note")
+    note.press_sequentially(" that goes on")
+    page.reload()
+    expect(page.get_by_label("A note", exact=True)).to_have_value("A note that goes on")
+
+    # Signing out takes the kept words off the phone.
+    page.goto(f"{live_server}/#/signout")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    kept = page.evaluate("JSON.stringify(localStorage)")
+    assert "the last ones" not in kept and "goes on" not in kept
