@@ -266,3 +266,34 @@ def test_an_edit_made_while_the_first_version_is_on_its_way_is_kept(page, live_s
     expect(page.locator("#sync-status")).to_have_text("Everything you wrote is sent.")
     [row] = fresh_rows(Entry, patient_id=patient.id)
     assert row.body == "Second version, with more words."
+
+
+def test_today_fills_in_when_the_connection_returns(page, context, live_server, care_team):
+    from datetime import timedelta
+
+    from server.db import utcnow
+    from server.extensions import db
+    from tests import factories
+
+    _, therapist, patient = care_team
+    factories.ketamine_session(
+        patient, created_by=therapist, scheduled_at=utcnow() + timedelta(days=5)
+    )
+    db.session.remove()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    wait_for_service_worker(page)
+    due = page.get_by_role("region", name="Check-ups")
+    expect(due.get_by_role("link", name="Start PHQ-9")).to_be_visible()
+
+    # The app opened with no connection: what needs the server waits for it.
+    context.set_offline(True)
+    page.reload()
+    expect(due).to_contain_text("You're offline. What's due will show when you're back online.")
+    expect(page.locator("main .phase")).to_be_empty()
+
+    # The connection returns while the patient is still on Today.
+    context.set_offline(False)
+    expect(due.get_by_role("link", name="Start PHQ-9")).to_be_visible()
+    expect(due).not_to_contain_text("You're offline")
+    expect(page.locator("main .phase")).to_contain_text("Preparing for your session on")

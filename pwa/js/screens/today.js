@@ -16,15 +16,6 @@ export async function render(main) {
   main.append(h("h1", {}, "Today"));
   const phase = h("p", { class: "muted phase" });
   main.append(h("p", { class: "muted" }, me?.display_name ? `Hello, ${me.display_name}.` : "Hello."), phase);
-  showPhase(phase);
-
-  const checkin = h("section", { "aria-labelledby": "checkin-title", class: "card" });
-  main.append(checkin);
-  const draft = keeper("checkin-note");
-  await showForm(checkin, me, draft);
-  const onChange = () => showWaiting(checkin);
-  events.addEventListener("change", onChange);
-
   const promptCard = h(
     "section",
     { class: "card reserved", "aria-labelledby": "prompt-title" },
@@ -37,13 +28,51 @@ export async function render(main) {
     h("h2", { id: "due-title" }, "Check-ups"),
     h("p", { class: "muted" }, "Looking for what's due…"),
   );
-  main.append(promptCard, dueCard);
-  fillPrompt(promptCard);
-  fillDue(dueCard);
-  return () => {
+  // What could not be read from the server (offline) is filled in again when
+  // the connection returns, also when it returns while that is being read.
+  const fills = new Map([
+    [phase, showPhase],
+    [promptCard, fillPrompt],
+    [dueCard, fillDue],
+  ]);
+  const state = new Map(); // a line or card → "loading", "again", "missing" or "loaded"
+  const fillIn = (target) => {
+    state.set(target, "loading");
+    fills.get(target)(target).then((loaded) => {
+      const again = state.get(target) === "again";
+      state.set(target, loaded ? "loaded" : "missing");
+      if (!loaded && again) fillIn(target);
+    });
+  };
+  const onOnline = () => {
+    for (const target of fills.keys()) {
+      if (state.get(target) === "missing") fillIn(target);
+      else if (state.get(target) === "loading") state.set(target, "again");
+    }
+  };
+  window.addEventListener("online", onOnline);
+  fillIn(phase);
+
+  const checkin = h("section", { "aria-labelledby": "checkin-title", class: "card" });
+  main.append(checkin);
+  const draft = keeper("checkin-note");
+  const onChange = () => showWaiting(checkin);
+  events.addEventListener("change", onChange);
+  const cleanup = () => {
     draft.stop();
     events.removeEventListener("change", onChange);
+    window.removeEventListener("online", onOnline);
   };
+  try {
+    await showForm(checkin, me, draft);
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+  main.append(promptCard, dueCard);
+  fillIn(promptCard);
+  fillIn(dueCard);
+  return cleanup;
 }
 
 /** "Saved on this phone, waiting to send" for check-ins not yet on the server. */
@@ -172,8 +201,10 @@ async function showPhase(line) {
   try {
     const phase = await api("/me/phase");
     line.textContent = PHASES[phase?.name]?.(phase.ketamine_session_at) || "";
+    return true;
   } catch {
     line.textContent = "";
+    return false;
   }
 }
 
@@ -196,8 +227,10 @@ async function fillPrompt(card) {
   };
   try {
     show(await duePrompts(), false);
+    return true;
   } catch (error) {
     show(error instanceof OfflineError ? await cachedPrompts() : [], error);
+    return false;
   }
 }
 
@@ -211,7 +244,7 @@ async function fillDue(card) {
       h("p", { class: "muted" }, unavailable(error, "what's due")),
       h("p", {}, h("a", { href: "#/measures" }, "All check-ups")),
     );
-    return;
+    return false;
   }
   const children = [h("h2", { id: "due-title" }, "Check-ups")];
   if (!due.length) children.push(h("p", { class: "muted" }, "Nothing is due. Thank you."));
@@ -234,5 +267,6 @@ async function fillDue(card) {
     );
   }
   card.replaceChildren(...children);
+  return true;
 }
 
