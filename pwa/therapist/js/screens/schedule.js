@@ -283,7 +283,8 @@ function promptsPanel(patientId, announce, dosing) {
     const chosen = relative.value;
     relative.replaceChildren(
       h("option", { value: "" }, "Due now"),
-      sessions.map((session) => h("option", { value: session.id }, `Relative to the dosing session on ${formatWhen(session.scheduled_at)}`)),
+      // Spread: replaceChildren() would write an array as the text "[object HTMLOptionElement]".
+      ...sessions.map((session) => h("option", { value: session.id }, `Relative to the dosing session on ${formatWhen(session.scheduled_at)}`)),
     );
     if (sessions.some((session) => session.id === chosen)) relative.value = chosen;
     offsetField.hidden = !relative.value;

@@ -1,0 +1,50 @@
+"""What a clinician found using the workspace on a laptop and a tablet: prompts
+assigned relative to a dosing session, messages that say what went wrong, the
+caseload's columns on a tablet, and keyboard focus kept after an action."""
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from tests.browser.helpers import fresh_rows
+
+WORKSPACE = "/therapist/index.html"
+
+
+def open_screen(page, base, route, heading):
+    """Go to a workspace route and wait until its heading shows and everything has loaded."""
+    page.goto(f"{base}{WORKSPACE}#{route}")
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+    expect(page.locator(".loading")).to_have_count(0)
+
+
+def test_a_prompt_is_assigned_relative_to_the_next_dosing_session(
+    desk, live_server, practice, staff_sign_in
+):
+    from server.care.models import KetamineSession
+    from server.journal.models import PromptAssignment
+
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_screen(
+        desk, live_server, f"/patients/{practice.robin}/schedule", "Schedule and prompts: Robin Ash"
+    )
+    [upcoming] = [
+        row
+        for row in fresh_rows(KetamineSession, patient_id=practice.robin)
+        if row.status == "scheduled"
+    ]
+    prompts = desk.get_by_role("region", name="Assign prompts")
+    when = prompts.get_by_label("When", exact=True)
+    # Each dosing session of the last two weeks (12 days ago) and ahead (in 5 days) is a choice.
+    relative = re.compile("^Relative to the dosing session on ")
+    expect(when.locator("option")).to_have_text(["Due now", relative, relative])
+    when.select_option(str(upcoming.id))
+    prompts.get_by_label("Hours after the session (negative: before)").fill("-12")
+    prompts.get_by_label(re.compile("What did you notice in your body after the session")).check()
+    prompts.get_by_role("button", name="Assign the chosen prompts").click()
+    expect(prompts.get_by_role("status")).to_contain_text("Assigned 1 prompt, due ")
+    [assignment] = fresh_rows(PromptAssignment, patient_id=practice.robin)
+    assert assignment.ketamine_session_id == upcoming.id
+    assert assignment.offset_hours == -12
+    assert assignment.due_at == upcoming.scheduled_at - timedelta(hours=12)
