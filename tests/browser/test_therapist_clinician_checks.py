@@ -48,3 +48,15 @@ def test_a_prompt_is_assigned_relative_to_the_next_dosing_session(
     assert assignment.ketamine_session_id == upcoming.id
     assert assignment.offset_hours == -12
     assert assignment.due_at == upcoming.scheduled_at - timedelta(hours=12)
+
+
+def test_inviting_someone_who_already_has_an_account_says_so(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.admin_email, practice.secret)
+    open_screen(desk, live_server, "/invites", "Invite a therapist")
+    desk.get_by_label("Therapist's email").fill(practice.therapist_email)
+    desk.get_by_role("button", name="Create the invitation").click()
+    alert = desk.get_by_role("alert")
+    expect(alert).to_have_text("An account with this email already exists.")
+    expect(alert).not_to_contain_text("changed meanwhile")

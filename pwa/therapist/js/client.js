@@ -92,7 +92,12 @@ export async function signOut() {
 /** A one-line, calm message for a failed request. */
 export function failure(error, what = "That") {
   if (error instanceof ApiError) {
-    if (error.status === 409) return `${what} changed meanwhile. Reload it and try again.`;
+    // A stale version: someone else changed it. Other conflicts (an email already
+    // taken, an id reused) say what they are in the server's own words.
+    if (error.status === 409 && (error.problem?.errors?.version || !error.problem?.detail)) {
+      return `${what} changed meanwhile. Reload it and try again.`;
+    }
+    if (error.status === 409) return error.problem.detail;
     return problemMessages(error.problem).join(" ") || `${what} did not work.`;
   }
   return "The server could not be reached. Check the connection and try again.";
