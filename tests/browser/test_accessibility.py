@@ -156,3 +156,82 @@ def test_readable_at_200_percent_zoom_without_sideways_scrolling(browser, live_s
         screenshot(page, "zoom-200-today")
     finally:
         context.close()
+
+
+def switch_names(scope, role="switch"):
+    """The accessible names of every `role` control in `scope`, from the accessibility tree."""
+    import re
+
+    return re.findall(rf'\b{role} "([^"]*)"', scope.aria_snapshot())
+
+
+def test_each_sharing_switch_is_named_after_its_item(browser, live_server, care_team):
+    from server.db import utcnow
+    from server.extensions import db
+
+    patient = care_team[2]
+    at = utcnow().replace(hour=8, minute=30, second=0, microsecond=0) - timedelta(days=1)
+    for day in range(5):
+        factories.checkin(patient, recorded_at=at - timedelta(days=day))
+    factories.entry(patient, body="The first page.", written_at=at - timedelta(days=2, hours=1))
+    factories.entry(patient, body="The second page.", written_at=at - timedelta(hours=1))
+    factories.measure_response(patient, "phq9", completed_at=at - timedelta(days=3))
+    factories.measure_response(patient, "gad7", completed_at=at - timedelta(days=3))
+    db.session.rollback()
+
+    def when(moment):  # as the app writes it in British English
+        return f"{moment:%a} {moment.day} {moment:%b}, {moment.hour}:{moment:%M}"
+
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", timezone_id="UTC"
+    )
+    try:
+        page = context.new_page()
+        sign_in_via_api(page, live_server, patient)
+        open_screen(page, live_server, "/sharing", "The second page.")
+        # The lists load one after the other; the check-ups come last.
+        checkups = page.get_by_role("region", name="Check-ups")
+        expect(checkups.get_by_role("switch")).to_have_count(2)
+        names = switch_names(page.locator("main"))
+        assert len(names) == 1 + 5 + 2 + 2  # the default for new items, then each item
+        assert len(set(names)) == len(names), names
+        checkins = page.get_by_role("region", name="Check-ins")
+        expect(
+            checkins.get_by_role(
+                "switch", name=f"Shared with my therapist: check-in of {when(at)}", exact=True
+            )
+        ).to_be_checked()
+        entry_at = when(at - timedelta(hours=1))
+        expect(
+            page.get_by_role(
+                "switch", name=f"Shared with my therapist: journal entry of {entry_at}", exact=True
+            )
+        ).to_have_count(1)
+        phq9_at = when(at - timedelta(days=3))
+        expect(
+            page.get_by_role(
+                "switch", name=f"Shared with my therapist: PHQ-9 of {phq9_at}", exact=True
+            )
+        ).to_have_count(1)
+        check_accessibility(page, "sharing, switches named per item")
+
+        # The journal's cards: the switch and the checkbox of each entry.
+        open_screen(page, live_server, "/journal", "The second page.")
+        shared = switch_names(page.get_by_role("list", name="My entries"))
+        assert len(shared) == 2 and len(set(shared)) == 2, shared
+        card = page.get_by_role("article").filter(has_text="The second page.")
+        expect(
+            card.get_by_role(
+                "switch", name=f"Shared with my therapist: entry of {entry_at}", exact=True
+            )
+        ).to_be_checked()
+        expect(
+            card.get_by_role(
+                "checkbox", name=f"Talk about this next session: entry of {entry_at}", exact=True
+            )
+        ).not_to_be_checked()
+        discuss = switch_names(page.get_by_role("list", name="My entries"), "checkbox")
+        assert len(discuss) == 2 and len(set(discuss)) == 2, discuss
+        check_accessibility(page, "journal, switches named per entry")
+    finally:
+        context.close()

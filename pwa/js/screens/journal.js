@@ -1,5 +1,5 @@
 import { ApiError, api, unavailable } from "../api.js";
-import { h, takeFlash, timeEl } from "../dom.js";
+import { formatWhen, h, takeFlash, timeEl } from "../dom.js";
 import { discard, events, pending, submit } from "../outbox.js";
 import { cachedPrompts, promptText } from "../prompts.js";
 
@@ -91,8 +91,19 @@ function waitingCard(item, prompts) {
 
 function entryCard(entry, prompts) {
   const status = h("span", { class: "meta", role: "status" });
-  const shared = h("input", { type: "checkbox", role: "switch", checked: Boolean(entry.shared) });
-  const discuss = h("input", { type: "checkbox", checked: Boolean(entry.discuss_next_session) });
+  // Named after the entry (a screen reader lists the controls of every card), starting with what the label shows.
+  const which = `entry of ${formatWhen(entry.written_at)}`;
+  const shared = h("input", {
+    type: "checkbox",
+    role: "switch",
+    checked: Boolean(entry.shared),
+    "aria-label": `Shared with my therapist: ${which}`,
+  });
+  const discuss = h("input", {
+    type: "checkbox",
+    checked: Boolean(entry.discuss_next_session),
+    "aria-label": `Talk about this next session: ${which}`,
+  });
   const change = async (fields) => {
     status.textContent = "Saving…";
     const result = await submit({

@@ -1,5 +1,5 @@
 import { OfflineError, api, listAll, unavailable } from "../api.js";
-import { h, timeEl } from "../dom.js";
+import { formatWhen, h, timeEl } from "../dom.js";
 import { submit } from "../outbox.js";
 import { INSTRUMENTS } from "../prompts.js";
 import { patchMe, session } from "../session.js";
@@ -7,18 +7,21 @@ import { patchMe, session } from "../session.js";
 const KINDS = {
   checkin: {
     title: "Check-ins",
+    noun: () => "check-in",
     path: (item) => `/checkins/${item.id}`,
     when: (item) => item.recorded_at,
     describe: (item) => `Mood ${item.mood}${item.note ? " · with a note" : ""}`,
   },
   entry: {
     title: "Journal entries",
+    noun: () => "journal entry",
     path: (item) => `/entries/${item.id}`,
     when: (item) => item.written_at,
     describe: (item) => (item.body.length > 80 ? `${item.body.slice(0, 80)}…` : item.body),
   },
   measure: {
     title: "Check-ups",
+    noun: (item) => INSTRUMENTS[item.instrument]?.name || "check-up",
     path: (item) => `/measures/responses/${item.id}`,
     when: (item) => item.completed_at,
     describe: (item) => `${INSTRUMENTS[item.instrument]?.name || item.instrument}: ${item.total}`,
@@ -28,7 +31,13 @@ const KINDS = {
 function row(kind, item) {
   const spec = KINDS[kind];
   const status = h("span", { class: "meta", role: "status" });
-  const toggle = h("input", { type: "checkbox", role: "switch", checked: Boolean(item.shared) });
+  const toggle = h("input", {
+    type: "checkbox",
+    role: "switch",
+    checked: Boolean(item.shared),
+    // Named after its item (a screen reader lists many of these), starting with what the label shows.
+    "aria-label": `Shared with my therapist: ${spec.noun(item)} of ${formatWhen(spec.when(item))}`,
+  });
   toggle.addEventListener("change", async () => {
     status.textContent = "Saving…";
     const body = { shared: toggle.checked };
