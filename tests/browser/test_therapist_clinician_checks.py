@@ -60,3 +60,20 @@ def test_inviting_someone_who_already_has_an_account_says_so(
     alert = desk.get_by_role("alert")
     expect(alert).to_have_text("An account with this email already exists.")
     expect(alert).not_to_contain_text("changed meanwhile")
+
+
+def test_on_a_tablet_every_caseload_column_shows_without_scrolling(
+    browser, live_server, practice, staff_sign_in
+):
+    tablet = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = tablet.new_page()
+        staff_sign_in(page, practice.therapist_email, practice.secret)
+        open_screen(page, live_server, "/caseload", "Caseload")
+        expect(page.locator("table.caseload tbody tr")).to_have_count(3)
+        wrap = page.get_by_role("region", name="Caseload table")
+        sizes = wrap.evaluate("element => [element.scrollWidth, element.clientWidth]")
+        assert sizes[0] <= sizes[1], f"the caseload scrolls sideways on a tablet: {sizes}"
+        expect(page.get_by_role("button", name="Unread")).to_be_in_viewport()
+    finally:
+        tablet.close()

@@ -75,8 +75,8 @@ function flagCell(row) {
 }
 
 function sessionCell(session) {
-  if (!session) return h("td", {}, h("span", { class: "muted" }, "Not booked"));
-  return h("td", {}, h("time", { datetime: session.scheduled_at }, formatWhen(session.scheduled_at)));
+  if (!session) return h("td", { class: "when" }, h("span", { class: "muted" }, "Not booked"));
+  return h("td", { class: "when" }, h("time", { datetime: session.scheduled_at }, formatWhen(session.scheduled_at)));
 }
 
 function rowFor(row) {
