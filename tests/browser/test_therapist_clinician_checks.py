@@ -77,3 +77,57 @@ def test_on_a_tablet_every_caseload_column_shows_without_scrolling(
         expect(page.get_by_role("button", name="Unread")).to_be_in_viewport()
     finally:
         tablet.close()
+
+
+def test_the_keyboard_keeps_its_place_after_marking_read_and_rescheduling(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_screen(desk, live_server, f"/patients/{practice.robin}", "Robin Ash")
+    timeline = desk.get_by_role("region", name=re.compile("^Shared since"))
+    buttons = timeline.get_by_role("button", name="Mark read")
+    second = timeline.locator(
+        f"button[aria-describedby='{buttons.nth(1).get_attribute('aria-describedby')}']"
+    )
+    buttons.first.focus()
+    desk.keyboard.press("Enter")
+    # Focus stays where the button was, so Tab goes on to the next item.
+    expect(timeline.locator(".item footer span", has_text="Read").first).to_be_focused()
+    desk.keyboard.press("Tab")
+    expect(second).to_be_focused()
+
+    desk.get_by_role("button", name=re.compile(r"^Mark all \d+ shown as read")).focus()
+    desk.keyboard.press("Enter")
+    expect(timeline.locator("article.is-unread")).to_have_count(0)
+    expect(timeline.get_by_role("heading", name=re.compile("^Shared since"))).to_be_focused()
+
+    open_screen(
+        desk, live_server, f"/patients/{practice.robin}/schedule", "Schedule and prompts: Robin Ash"
+    )
+    dosing = desk.get_by_role("region", name="Dosing sessions")
+    dosing.get_by_role("button", name="Book the dosing session").focus()
+    desk.keyboard.press("Enter")
+    expect(dosing.get_by_role("status").first).to_contain_text("Booked: dosing session on")
+    expect(dosing.get_by_role("button", name="Book the dosing session")).to_be_focused()
+
+    dosing.get_by_role("button", name=re.compile("^Move the dosing session")).first.focus()
+    desk.keyboard.press("Enter")
+    expect(dosing.get_by_label("New date and time")).to_be_focused()
+    dosing.get_by_label("New date and time").fill(
+        desk.evaluate(
+            "() => { const d = new Date(Date.now() + 9 * 86400000); d.setHours(11, 0, 0, 0);"
+            " const p = (n) => String(n).padStart(2, '0');"
+            " return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T11:00`; }"
+        )
+    )
+    dosing.get_by_role("button", name="Save the new time").focus()
+    desk.keyboard.press("Enter")
+    expect(dosing.get_by_role("status").first).to_contain_text("Moved to")
+    expect(dosing.get_by_role("status").first).to_be_focused()
+
+    dosing.get_by_role("button", name=re.compile("^Cancel the dosing session")).first.focus()
+    desk.keyboard.press("Enter")
+    expect(dosing.get_by_role("button", name="Yes, cancel it")).to_be_focused()
+    desk.keyboard.press("Enter")
+    expect(dosing.get_by_role("status").first).to_contain_text("Cancelled the dosing session")
+    expect(dosing.get_by_role("status").first).to_be_focused()

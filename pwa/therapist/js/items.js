@@ -95,16 +95,21 @@ export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
       "Mark read",
     );
     button.addEventListener("click", async () => {
+      // Disabling the button takes focus away: give it back to what replaces it.
+      const focused = document.activeElement === button;
       button.disabled = true;
       try {
         await markRead(item);
         unread.remove();
         article.classList.remove("is-unread");
-        button.replaceWith(h("span", { class: "muted small" }, "Read"));
+        const done = h("span", { class: "muted small", tabindex: "-1" }, "Read");
+        button.replaceWith(done);
+        if (focused) done.focus();
         announce?.(`${KIND[item.type]} marked read.`);
         onRead?.(item);
       } catch (error) {
         button.disabled = false;
+        if (focused) button.focus();
         message.textContent = failure(error, "Marking it read");
       }
     });

@@ -82,7 +82,7 @@ export async function render(main, { params, announce }) {
   }
 
   // --- the timeline ---------------------------------------------------------
-  const timelineHeading = h("h2", { id: "timeline-heading" }, "Shared since the last integration session");
+  const timelineHeading = h("h2", { id: "timeline-heading", tabindex: "-1" }, "Shared since the last integration session");
   const rangeSelect = h(
     "select",
     { id: "timeline-range" },
@@ -178,6 +178,8 @@ export async function render(main, { params, announce }) {
     // Redraw what is shown so every marked item loses its "Unread".
     list.replaceChildren(...shown.map((item) => itemView(item, { onRead: updateMarkAll, announce })));
     updateMarkAll();
+    // The button is hidden now that nothing shown is unread: keep the keyboard in the timeline.
+    if (markAll.hidden) timelineHeading.focus();
   });
 
   await load();

@@ -71,7 +71,8 @@ function sessionsPanel(kind, patientId, announce) {
   const upcomingList = h("ul", { class: "sessions" }, h("li", { class: "loading" }, "Loading…"));
   const pastList = h("ul", { class: "sessions past" });
   const pastBox = h("details", { class: "past" }, h("summary", {}, `Past and cancelled ${info.one}s`), pastList);
-  const status = h("p", { class: "form-message", role: "status" });
+  // Focusable, so the keyboard lands on the outcome once the row it was on is redrawn.
+  const status = h("p", { class: "form-message", role: "status", tabindex: "-1" });
   const panel = {
     sessions: [],
     element: null,
@@ -115,6 +116,7 @@ function sessionsPanel(kind, patientId, announce) {
     } else {
       body.duration_minutes = Number(duration.value);
     }
+    const focused = document.activeElement === book;
     book.disabled = true;
     try {
       const session = await call(base, { method: "POST", body });
@@ -126,6 +128,8 @@ function sessionsPanel(kind, patientId, announce) {
       formMessage.append(h("p", { class: "attention" }, failure(error, "Booking")));
     } finally {
       book.disabled = false;
+      // Disabling it while the request ran took focus away.
+      if (focused && document.activeElement === document.body) book.focus();
     }
   });
 
@@ -220,6 +224,8 @@ function sessionsPanel(kind, patientId, announce) {
       status.textContent = said;
       announce(said);
       await panel.load();
+      // The row that had focus was redrawn (or moved to the past list): land on the outcome.
+      if (!panel.element.contains(document.activeElement)) status.focus();
     } catch (error) {
       message.textContent = failure(error, `This ${info.one}`);
       if (error.status === 409) await panel.load();
