@@ -217,7 +217,9 @@ def test_each_sharing_switch_is_named_after_its_item(browser, live_server, care_
 
         # The journal's cards: the switch and the checkbox of each entry.
         open_screen(page, live_server, "/journal", "The second page.")
-        shared = switch_names(page.get_by_role("list", name="My entries"))
+        entries = page.get_by_role("list", name="My entries")
+        expect(entries.get_by_role("switch")).to_have_count(2)  # the sharing screen showed them too
+        shared = switch_names(entries)
         assert len(shared) == 2 and len(set(shared)) == 2, shared
         card = page.get_by_role("article").filter(has_text="The second page.")
         expect(
@@ -230,7 +232,7 @@ def test_each_sharing_switch_is_named_after_its_item(browser, live_server, care_
                 "checkbox", name=f"Talk about this next session: entry of {entry_at}", exact=True
             )
         ).not_to_be_checked()
-        discuss = switch_names(page.get_by_role("list", name="My entries"), "checkbox")
+        discuss = switch_names(entries, "checkbox")
         assert len(discuss) == 2 and len(set(discuss)) == 2, discuss
         check_accessibility(page, "journal, switches named per entry")
     finally:
