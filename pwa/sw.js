@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "09fff02299f8";
+const VERSION = "d4043bb55aa6";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -40,6 +40,7 @@ const SHELL = [
   "/js/screens/crisis.js",
   "/js/screens/waiting.js",
   "/js/screens/signout.js",
+  "/js/screens/deleted.js",
   "/icons/icon.svg",
   "/icons/icon-192.png",
   "/icons/icon-512.png",

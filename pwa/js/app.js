@@ -10,6 +10,7 @@ const ROUTES = [
   [/^\/signin$/, "signin", { open: true }],
   [/^\/invite\/([\w-]+)$/, "invite", { open: true, keys: ["token"] }],
   [/^\/crisis$/, "crisis", { open: true }],
+  [/^\/deleted$/, "deleted", { open: true }],
   [/^\/today$/, "today"],
   [/^\/journal$/, "journal"],
   [/^\/journal\/new(?:\/([\w-]+))?$/, "entry", { keys: ["promptId"] }],

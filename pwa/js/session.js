@@ -7,6 +7,8 @@ import { getValue, setValue } from "./db.js";
 const KEPT = ["id", "role", "display_name", "clinic_id", "time_zone", "share_by_default"];
 
 export const session = { me: null, verified: false };
+/** Set in this tab once its patient deleted their account; a sign-in clears it. */
+export const ACCOUNT_DELETED = "between.account-deleted";
 
 function keep(me) {
   return Object.fromEntries(KEPT.map((key) => [key, me[key]]));
@@ -16,7 +18,10 @@ export async function setMe(me, { verified = true } = {}) {
   session.me = me;
   session.verified = verified && Boolean(me);
   setCsrfToken(me?.csrf_token);
-  if (me && verified) await setValue("me", keep(me));
+  if (me && verified) {
+    sessionStorage.removeItem(ACCOUNT_DELETED);
+    await setValue("me", keep(me));
+  }
 }
 
 /** Ask the server who we are (and get a fresh CSRF token). Throws when offline. */

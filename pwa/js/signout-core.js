@@ -4,6 +4,7 @@
 import { OfflineError, api } from "./api.js";
 import { wipe } from "./db.js";
 import { clearAllDrafts } from "./drafts.js";
+import { ACCOUNT_DELETED } from "./session.js";
 
 const PENDING = "between.logout-pending";
 
@@ -32,14 +33,8 @@ async function pushOff() {
   }
 }
 
-export async function signOutNow() {
-  await pushOff(); // before logout: the server forgets the device only for its owner
-  try {
-    await api("/auth/logout", { method: "POST", quiet401: true });
-  } catch (error) {
-    // Offline: the server session is ended as soon as the app is online again.
-    if (error instanceof OfflineError) localStorage.setItem(PENDING, "1");
-  }
+/** Everything of the people who used this phone goes; the public app shell stays. */
+async function clearDevice() {
   clearAllDrafts();
   await wipe();
   if ("caches" in window) {
@@ -54,6 +49,30 @@ export async function signOutNow() {
   }
   // The worker drops anything in the shell cache that is not a shell file.
   navigator.serviceWorker?.controller?.postMessage({ type: "purge" });
+}
+
+/**
+ * The server has deleted the account (and ended its session): nothing of it
+ * stays on this phone either, and the app says so on a signed-out screen.
+ */
+export async function forgetDeletedAccount() {
+  await pushOff(); // the server forgot this phone with the account; the browser's subscription goes too
+  localStorage.removeItem(PENDING);
+  await clearDevice();
+  sessionStorage.setItem(ACCOUNT_DELETED, "1");
+  location.hash = "#/deleted";
+  location.reload();
+}
+
+export async function signOutNow() {
+  await pushOff(); // before logout: the server forgets the device only for its owner
+  try {
+    await api("/auth/logout", { method: "POST", quiet401: true });
+  } catch (error) {
+    // Offline: the server session is ended as soon as the app is online again.
+    if (error instanceof OfflineError) localStorage.setItem(PENDING, "1");
+  }
+  await clearDevice();
   location.hash = "#/signin";
   location.reload();
 }

@@ -1,4 +1,4 @@
-import { ApiError, api, unavailable } from "../api.js";
+import { ApiError, OfflineError, api, unavailable } from "../api.js";
 import { h, problemMessages } from "../dom.js";
 import { patchMe } from "../session.js";
 
@@ -204,5 +204,111 @@ export async function render(main) {
       h("p", {}, "Signing out removes your journal from this phone. Anything waiting is sent first."),
       h("div", { class: "actions" }, h("a", { class: "button", href: "#/signout" }, "Sign out")),
     ),
+    deleteAccount(),
+  );
+}
+
+/**
+ * Deleting the account, in two deliberate steps (open, then confirm with the
+ * password), so a stray tap never deletes anything. A wrong password, no
+ * connection or too many tries delete nothing, here or on the server.
+ */
+function deleteAccount() {
+  const open = h("button", { type: "button", "aria-expanded": "false", "aria-controls": "delete-form" }, "Delete my account…");
+  const password = h("input", {
+    type: "password",
+    id: "delete-password",
+    name: "password",
+    autocomplete: "current-password",
+    "aria-describedby": "delete-password-hint",
+  });
+  const confirm = h("button", { type: "submit", class: "grave" }, "Delete my account and data for good");
+  const keep = h("button", { type: "button", class: "quiet" }, "Keep my account");
+  const message = h("div", { role: "alert" });
+  const form = h(
+    "form",
+    { id: "delete-form", novalidate: true, hidden: true },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "delete-password" }, "Your password"),
+      h("span", { class: "hint", id: "delete-password-hint" }, "To confirm that it is you deleting your account."),
+      password,
+    ),
+    message,
+    h("div", { class: "actions" }, confirm, keep),
+  );
+  const say = (text) => {
+    message.replaceChildren(h("p", { class: "attention" }, text));
+  };
+  open.addEventListener("click", () => {
+    form.hidden = false;
+    open.setAttribute("aria-expanded", "true");
+    password.focus();
+  });
+  keep.addEventListener("click", () => {
+    form.hidden = true;
+    password.value = "";
+    message.replaceChildren();
+    password.removeAttribute("aria-invalid");
+    open.setAttribute("aria-expanded", "false");
+    open.focus();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.replaceChildren();
+    if (!password.value) {
+      password.setAttribute("aria-invalid", "true");
+      say("Enter your password to confirm. Nothing has been deleted.");
+      password.focus();
+      return;
+    }
+    confirm.disabled = true;
+    keep.disabled = true;
+    message.replaceChildren(h("p", {}, "Deleting your account…"));
+    try {
+      await api("/me", { method: "DELETE", body: { password: password.value }, quiet401: true });
+    } catch (error) {
+      confirm.disabled = false;
+      keep.disabled = false;
+      const status = error instanceof ApiError ? error.status : 0;
+      if (status === 422) {
+        password.value = "";
+        password.setAttribute("aria-invalid", "true");
+      }
+      say(
+        error instanceof OfflineError
+          ? "You're offline. Nothing has been deleted; try again when you're connected."
+          : status === 422
+            ? "That password is not right. Nothing has been deleted."
+            : status === 429
+              ? "Too many tries. Nothing has been deleted; please wait a few minutes before trying again."
+              : status === 401
+                ? "Your session has ended. Nothing has been deleted; sign in again to delete your account."
+                : "Your account could not be deleted just now. Nothing has been deleted; please try again later.",
+      );
+      password.focus();
+      return;
+    }
+    const { forgetDeletedAccount } = await import("../signout-core.js");
+    await forgetDeletedAccount();
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "delete-title" },
+    h("h2", { id: "delete-title" }, "Delete my account"),
+    h(
+      "p",
+      {},
+      "This deletes your account and everything in it, for good: your check-ins, journal entries and check-up answers, including anything still waiting on this phone. Your therapist will no longer see any of it. It cannot be undone.",
+    ),
+    h(
+      "p",
+      {},
+      "You may want to keep a copy first. ",
+      h("a", { href: "/api/v1/me/export", download: "" }, "Download a copy of my data"),
+    ),
+    h("div", { class: "actions" }, open),
+    form,
   );
 }
