@@ -131,3 +131,27 @@ def test_the_keyboard_keeps_its_place_after_marking_read_and_rescheduling(
     desk.keyboard.press("Enter")
     expect(dosing.get_by_role("status").first).to_contain_text("Cancelled the dosing session")
     expect(dosing.get_by_role("status").first).to_be_focused()
+
+
+def test_the_keyboard_keeps_its_place_in_the_prompt_library(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_screen(desk, live_server, "/prompts", "Prompt library")
+    texts = desk.locator("li.prompt .prompt-text").all_inner_texts()
+    # By position: while it is edited its text is in a textarea, which has_text does not see.
+    prompt = desk.locator("li.prompt").nth(
+        texts.index("What did you notice in your body after the session?")
+    )
+    prompt.get_by_role("button", name="Edit").focus()
+    desk.keyboard.press("Enter")
+    expect(prompt.get_by_label("Prompt", exact=True)).to_be_focused()
+    prompt.get_by_role("button", name="Cancel").focus()
+    desk.keyboard.press("Enter")
+    expect(prompt.get_by_role("button", name="Edit")).to_be_focused()
+
+    prompt.get_by_role("button", name="Switch off").focus()
+    desk.keyboard.press("Enter")
+    status = desk.locator("main").get_by_role("status").filter(has_text="Switched off.")
+    expect(status).to_be_focused()
+    expect(prompt).to_be_hidden()

@@ -53,7 +53,8 @@ export async function render(main, { announce }) {
     h("h1", {}, "Prompt library"),
     h("p", {}, "The reflective questions your clinic's patients are offered, by phase. Switched-off prompts are kept but no longer offered."),
   );
-  const status = h("p", { class: "form-message", role: "status" });
+  // Focusable: where the keyboard goes when the prompt it was on is hidden by the filters.
+  const status = h("p", { class: "form-message", role: "status", tabindex: "-1" });
 
   // --- add ---
   const fresh = promptFields(null);
@@ -133,8 +134,10 @@ export async function render(main, { announce }) {
       const cancel = h("button", { type: "button", class: "small" }, "Cancel");
       const form = h("form", { novalidate: true, class: "inline-form", "aria-label": "Edit the prompt" }, fields.element, message, h("div", { class: "actions" }, saveButton, cancel));
       cancel.addEventListener("click", () => {
-        li.replaceWith(row(prompt));
+        const again = row(prompt);
+        li.replaceWith(again);
         filter();
+        again.querySelector("button").focus(); // back on its Edit button
       });
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
@@ -164,7 +167,9 @@ export async function render(main, { announce }) {
       filter();
       status.textContent = said;
       announce(said);
-      fresh.querySelector("button")?.focus();
+      // A prompt switched off leaves the list (unless switched-off ones show): land on the outcome.
+      if (fresh.hidden) status.focus();
+      else fresh.querySelector("button")?.focus();
     } catch (error) {
       message.textContent = failure(error, "This prompt");
       if (error.status === 409) await load();
