@@ -155,3 +155,49 @@ def test_the_keyboard_keeps_its_place_in_the_prompt_library(
     status = desk.locator("main").get_by_role("status").filter(has_text="Switched off.")
     expect(status).to_be_focused()
     expect(prompt).to_be_hidden()
+
+
+def test_an_item_the_patient_stops_sharing_leaves_the_screen_when_marked_read(
+    desk, live_server, practice, staff_sign_in
+):
+    from sqlalchemy import update
+
+    from server.extensions import db
+    from server.journal.models import CheckIn, JournalEntry
+
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_screen(desk, live_server, f"/patients/{practice.robin}", "Robin Ash")
+    item = desk.locator("article.item-checkin", has_text="Slept well after the walk by the river.")
+    expect(item).to_be_visible()
+    # Meanwhile, on their phone, the patient stops sharing it.
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(CheckIn)
+            .where(CheckIn.patient_id == practice.robin, CheckIn.discuss_next_session.is_(True))
+            .values(shared=False)
+        )
+    item.get_by_role("button", name="Mark read").focus()
+    desk.keyboard.press("Enter")
+    gone = desk.locator("main").get_by_text("This item is no longer shared with you.")
+    expect(gone).to_be_focused()
+    expect(desk.get_by_text("Slept well after the walk by the river.")).to_have_count(0)
+    expect(desk.get_by_text("No such shared item")).to_have_count(0)
+
+    # An entry stops being shared too; marking everything read then drops it without an
+    # error, and does not bring the check-in back.
+    expect(desk.get_by_text("A long walk; I called my sister.")).to_be_visible()
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(JournalEntry)
+            .where(
+                JournalEntry.patient_id == practice.robin,
+                JournalEntry.discuss_next_session.is_(False),
+            )
+            .values(shared=False)
+        )
+    desk.get_by_role("button", name=re.compile(r"^Mark all \d+ shown as read")).click()
+    expect(desk.locator(".timeline article.is-unread")).to_have_count(0)
+    expect(desk.get_by_text("A long walk; I called my sister.")).to_have_count(0)
+    expect(desk.get_by_text("Slept well after the walk by the river.")).to_have_count(0)
+    expect(desk.locator(".timeline-section .form-message")).to_have_text("")

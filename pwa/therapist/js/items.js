@@ -108,6 +108,14 @@ export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
         announce?.(`${KIND[item.type]} marked read.`);
         onRead?.(item);
       } catch (error) {
+        if (error.status === 404) {
+          // The patient stopped sharing it (or deleted it): what they wrote leaves the screen at once.
+          const gone = withdrawn(article, item);
+          if (focused) gone.focus(); // read out as it takes focus
+          else announce?.(gone.textContent);
+          onRead?.(item);
+          return;
+        }
         button.disabled = false;
         if (focused) button.focus();
         message.textContent = failure(error, "Marking it read");
@@ -116,6 +124,19 @@ export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
     article.append(h("footer", {}, button, message));
   }
   return article;
+}
+
+/**
+ * An item the patient no longer shares: its content is taken off the screen
+ * and a line says so (focusable, for the keyboard that was on its button).
+ */
+export function withdrawn(article, item) {
+  item.withdrawn = true;
+  item.read = null;
+  const note = h("p", { class: "muted", tabindex: "-1" }, "This item is no longer shared with you.");
+  article.className = "item item-withdrawn";
+  article.replaceChildren(note);
+  return note;
 }
 
 /** Mark one shared item read (marking again changes nothing). */

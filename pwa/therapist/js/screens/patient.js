@@ -168,15 +168,18 @@ export async function render(main, { params, announce }) {
   markAll.addEventListener("click", async () => {
     markAll.disabled = true;
     const unread = shown.filter((item) => item.read === false);
-    try {
-      await Promise.all(unread.map((item) => markRead(item)));
-      announce(`${plural(unread.length, "item")} marked read.`);
-    } catch (error) {
-      listMessage.textContent = failure(error, "Marking them read");
-    }
+    const outcomes = await Promise.allSettled(unread.map((item) => markRead(item)));
+    // A 404: the patient stopped sharing that item meanwhile; it leaves the screen.
+    const gone = new Set(unread.filter((item, index) => outcomes[index].reason?.status === 404));
+    const failed = outcomes.find((outcome) => outcome.status === "rejected" && outcome.reason?.status !== 404);
+    const marked = outcomes.filter((outcome) => outcome.status === "fulfilled").length;
+    if (failed) listMessage.textContent = failure(failed.reason, "Marking them read");
+    else announce(`${plural(marked, "item")} marked read.`);
+    shown = shown.filter((item) => !gone.has(item) && !item.withdrawn);
     markAll.disabled = false;
     // Redraw what is shown so every marked item loses its "Unread".
     list.replaceChildren(...shown.map((item) => itemView(item, { onRead: updateMarkAll, announce })));
+    if (!shown.length) list.append(h("p", { class: "empty" }, "Nothing shared in this period."));
     updateMarkAll();
     // The button is hidden now that nothing shown is unread: keep the keyboard in the timeline.
     if (markAll.hidden) timelineHeading.focus();
