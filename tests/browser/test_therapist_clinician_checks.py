@@ -201,3 +201,21 @@ def test_an_item_the_patient_stops_sharing_leaves_the_screen_when_marked_read(
     expect(desk.get_by_text("A long walk; I called my sister.")).to_have_count(0)
     expect(desk.get_by_text("Slept well after the walk by the river.")).to_have_count(0)
     expect(desk.locator(".timeline-section .form-message")).to_have_text("")
+
+
+def test_signing_out_in_one_tab_clears_the_others_at_once(
+    laptop, live_server, practice, staff_sign_in
+):
+    first = laptop.new_page()
+    staff_sign_in(first, practice.therapist_email, practice.secret)
+    second = laptop.new_page()
+    open_screen(second, live_server, f"/patients/{practice.robin}", "Robin Ash")
+    expect(second.get_by_text("Slept well after the walk by the river.")).to_be_visible()
+
+    first.get_by_role("link", name="Sign out").click()
+    expect(first.get_by_role("heading", name="You're signed out")).to_be_visible()
+    # The other tab makes no request of its own: it is told by this browser.
+    expect(second.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+    expect(second.get_by_text("Your session has ended.")).to_be_visible()
+    expect(second.get_by_text("Slept well after the walk by the river.")).to_have_count(0)
+    expect(second.locator("#nav")).to_be_hidden()

@@ -4,7 +4,7 @@
 // device: what a screen shows lives in its DOM and goes when the session ends.
 
 import { h } from "/js/dom.js";
-import { call, onSession, setMe, signOut, state, whoAmI } from "./client.js";
+import { call, onSession, onSignOutElsewhere, setMe, signOut, state, whoAmI } from "./client.js";
 import { startIdle, stopIdle } from "./idle.js";
 
 const THERAPIST = ["therapist"];
@@ -264,6 +264,8 @@ async function boot() {
       navigate("/enrol");
     },
   });
+  // Signed out in another tab: the session is gone here too, so nothing stays on screen.
+  onSignOutElsewhere(() => sessionEnded("/problems/signed-out"));
   listenToServiceWorker();
   try {
     const me = await whoAmI();

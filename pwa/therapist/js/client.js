@@ -78,7 +78,11 @@ export async function whoAmI() {
   }
 }
 
-/** End the session on the server; whatever the answer, it is over here. */
+// Set (to a time, no health data) when this browser signs out, so the
+// workspace's other tabs clear their screens at once too.
+const SIGNED_OUT_KEY = "between.therapist.signed-out";
+
+/** End the session on the server; whatever the answer, it is over here, and in other tabs. */
 export async function signOut() {
   try {
     await api("/auth/logout", { method: "POST", quiet401: true });
@@ -87,6 +91,18 @@ export async function signOut() {
     // the server's idle clock runs out.
   }
   setMe(null);
+  try {
+    localStorage.setItem(SIGNED_OUT_KEY, String(Date.now()));
+  } catch {
+    // No storage (private mode): other tabs end at their next request or idle end.
+  }
+}
+
+/** `callback()` when another tab of this browser signs out (the cookie is gone for us too). */
+export function onSignOutElsewhere(callback) {
+  window.addEventListener("storage", (event) => {
+    if (event.key === SIGNED_OUT_KEY && event.newValue) callback();
+  });
 }
 
 /** A one-line, calm message for a failed request. */
