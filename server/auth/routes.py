@@ -339,8 +339,19 @@ def create_invite(data):
         "display_name": invite.display_name,
         "expires_at": invite.expires_at,
         "token": clear,
-        "accept_url": url_for("web.index", _external=True) + f"#/invite/{clear}",
+        "accept_url": _accept_url(invite.role, clear),
     }
+
+
+def _accept_url(role, clear):
+    """Where the invited person accepts: staff in the therapist workspace, patients in the app."""
+    if role == "patient":
+        page = url_for("web.index", _external=True)
+    else:
+        # Staff must choose a password and set up two-step sign-in in the workspace;
+        # the patient app's invite screen would offer them a journal instead.
+        page = url_for("web.static_file", folder="therapist", filename="index.html", _external=True)
+    return f"{page}#/invite/{clear}"
 
 
 @blp.route("/invites/<token>")

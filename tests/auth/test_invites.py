@@ -108,3 +108,14 @@ def test_admin_cannot_attach_a_patient_to_another_clinics_therapist(as_user, cli
 
 def test_inviting_an_existing_account_is_a_conflict(as_user, therapist, patient):
     assert invite(as_user(therapist), email=patient.email).status_code == 409
+
+
+def test_the_accept_link_opens_the_app_the_invited_person_will_use(as_user, clinic, therapist):
+    admin = factories.user(clinic, "admin")
+    staff = invite(as_user(admin), email="new.therapist@clinic.test", role="therapist")
+    token = staff.get_json()["token"]
+    assert staff.get_json()["accept_url"] == (
+        f"http://localhost/therapist/index.html#/invite/{token}"
+    )
+    patient = invite(as_user(therapist)).get_json()
+    assert patient["accept_url"] == f"http://localhost/#/invite/{patient['token']}"
