@@ -3,13 +3,37 @@
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from server.audit.models import AuditEvent
+from server.auth.models import User
 from server.errors import abort
 from server.extensions import db
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An event as admins read it: its columns, and the names of the people in it.
+
+    A name is None when the person's account is gone (the event keeps the id)
+    or belongs to another clinic. Other attributes are the event's own.
+    """
+
+    event: AuditEvent
+    actor_name: str | None
+    patient_name: str | None
+
+    def __getattr__(self, name):
+        return getattr(self.event, name)
+
+
+def _name(person) -> object:
+    """The display name, or the email when there is none."""
+    return func.coalesce(func.nullif(func.trim(person.display_name), ""), person.email)
 
 
 def encode_cursor(event: AuditEvent) -> str:
@@ -38,13 +62,25 @@ def clinic_events(
     until: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[AuditEvent], str | None]:
+) -> tuple[list[AuditEntry], str | None]:
     """A page of `clinic_id`'s audit events, newest first, and the next page's cursor.
 
-    One statement whatever the filters; `(at, id)` keyset paging stays
-    stable while new events arrive (they are newer than every cursor).
+    One statement whatever the filters and the page size: the names come from
+    two outer joins to `users`, each limited to `clinic_id`'s own people, so
+    another clinic's name never shows and a deleted account leaves the event
+    listed with its id and no name. `(at, id)` keyset paging stays stable
+    while new events arrive (they are newer than every cursor).
     """
-    statement = select(AuditEvent).where(AuditEvent.clinic_id == clinic_id)
+    actor = aliased(User, name="actor")
+    patient = aliased(User, name="patient")
+    statement = (
+        select(AuditEvent, _name(actor).label("actor_name"), _name(patient).label("patient_name"))
+        .outerjoin(actor, and_(actor.id == AuditEvent.actor_id, actor.clinic_id == clinic_id))
+        .outerjoin(
+            patient, and_(patient.id == AuditEvent.patient_id, patient.clinic_id == clinic_id)
+        )
+        .where(AuditEvent.clinic_id == clinic_id)
+    )
     if patient_id is not None:
         statement = statement.where(AuditEvent.patient_id == patient_id)
     if actor_id is not None:
@@ -64,6 +100,6 @@ def clinic_events(
             )
         )
     statement = statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)
-    events = list(db.session.scalars(statement))
-    next_cursor = encode_cursor(events[limit - 1]) if len(events) > limit else None
-    return events[:limit], next_cursor
+    entries = [AuditEntry(*row) for row in db.session.execute(statement)]
+    next_cursor = encode_cursor(entries[limit - 1].event) if len(entries) > limit else None
+    return entries[:limit], next_cursor

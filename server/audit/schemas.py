@@ -1,4 +1,4 @@
-"""The audit log as admins read it: identifiers, actions, times, places; never content."""
+"""The audit log as admins read it: who (ids and names), actions, times, places; never content."""
 
 from marshmallow import fields, validate
 
@@ -17,9 +17,23 @@ class AuditEventSchema(Schema):
     id = fields.UUID()
     at = AwareDateTime()
     actor_id = fields.UUID(allow_none=True)
+    actor_name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The actor's display name (their email if they have none); "
+            "null when the account is deleted or there is no actor."
+        },
+    )
     actor_role = fields.String(allow_none=True)
     action = fields.String()
     patient_id = fields.UUID(allow_none=True)
+    patient_name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The patient's display name (their email if they have none); "
+            "null when the account is deleted or there is no patient."
+        },
+    )
     object_type = fields.String(allow_none=True)
     object_id = fields.UUID(allow_none=True)
     ip_address = fields.String(allow_none=True)

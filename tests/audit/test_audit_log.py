@@ -16,9 +16,11 @@ FIELDS = {
     "id",
     "at",
     "actor_id",
+    "actor_name",
     "actor_role",
     "action",
     "patient_id",
+    "patient_name",
     "object_type",
     "object_id",
     "ip_address",
@@ -59,6 +61,8 @@ def test_an_admin_reads_their_clinics_log_newest_first(as_user, admin, therapist
     assert set(first) == FIELDS  # identifiers and places, never content
     assert first["actor_id"] == str(therapist.id) and first["actor_role"] == "therapist"
     assert first["patient_id"] == str(patient.id)
+    assert first["actor_name"] == therapist.display_name
+    assert first["patient_name"] == patient.display_name
     assert first["at"] == "2030-01-01T00:00:00+00:00"
 
 
@@ -175,3 +179,87 @@ def test_a_page_is_one_statement_however_long_the_log(admin, therapist, patient,
     with count_statements() as more:
         queries.clinic_events(admin.clinic_id, limit=3, cursor=cursor)
     assert len(statements) == len(more) == 1
+
+
+# --- names ---------------------------------------------------------------------
+
+
+def test_each_event_names_the_people_in_it(as_user, admin, therapist, patient, clinic):
+    nameless = factories.user(clinic, "patient", therapist=therapist, display_name=" ")
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    add_event("brief_read", actor=therapist, patient=patient, at=base)
+    add_event("brief_read", actor=therapist, patient=nameless, at=base + timedelta(hours=1))
+    add_event("login_failed_totp", actor=admin, at=base + timedelta(hours=2))
+    items = listing(as_user(admin), since=base.isoformat())["items"]
+    assert [(i["actor_name"], i["patient_name"]) for i in items] == [
+        (admin.display_name, None),
+        (therapist.display_name, nameless.email),  # no display name: the email
+        (therapist.display_name, patient.display_name),
+    ]
+
+
+def test_a_deleted_persons_events_still_list_with_their_id_and_no_name(
+    as_user, admin, therapist, patient
+):
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    add_event("entry_read", actor=therapist, patient=patient, at=base)
+    add_event("sharing_changed", actor=patient, patient=patient, at=base + timedelta(hours=1))
+    patient_id = patient.id
+    response = as_user(patient).delete("/api/v1/me", json={"password": factories.PASSWORD})
+    assert response.status_code in (200, 204), response.get_json()
+    items = listing(as_user(admin), patient_id=str(patient_id))["items"]
+    assert {"sharing_changed", "entry_read", "account_deleted"} <= {i["action"] for i in items}
+    for item in items:
+        assert item["patient_id"] == str(patient_id) and item["patient_name"] is None
+    by_action = {item["action"]: item for item in items}
+    read = by_action["entry_read"]
+    assert read["actor_id"] == str(therapist.id) and read["actor_name"] == therapist.display_name
+    changed = by_action["sharing_changed"]
+    assert changed["actor_id"] == str(patient_id) and changed["actor_name"] is None
+
+
+def test_another_clinics_names_never_show(as_user, admin, therapist, patient, clinic):
+    elsewhere = factories.clinic()
+    visitor = factories.user(elsewhere, "therapist", display_name="Visitor Elsewhere")
+    outsider = factories.user(elsewhere, "patient", display_name="Outsider Elsewhere")
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    # Events of this clinic that (by a bug or a move) name another clinic's people.
+    record("entry_read", actor=visitor, patient_id=outsider.id, clinic_id=clinic.id).at = base
+    db.session.commit()
+    # And another clinic's own events, naming this clinic's people.
+    record("entry_read", actor=therapist, patient_id=patient.id, clinic_id=elsewhere.id)
+    db.session.commit()
+    response = as_user(admin).get(AUDIT, query_string={"since": base.isoformat()})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Elsewhere" not in body and visitor.email not in body and outsider.email not in body
+    (item,) = response.get_json()["items"]
+    assert item["actor_id"] == str(visitor.id) and item["actor_name"] is None
+    assert item["patient_id"] == str(outsider.id) and item["patient_name"] is None
+
+
+def test_names_cost_the_same_statements_for_a_page_of_5_or_50(
+    as_user, admin, therapist, clinic, count_statements
+):
+    from server.audit import queries
+
+    patients = [factories.user(clinic, "patient", therapist=therapist) for _ in range(10)]
+    for index in range(60):
+        add_event("entry_read", actor=therapist, patient=patients[index % 10])
+    client = as_user(admin)
+    client.get(AUDIT, query_string={"limit": 1})  # the session's first request, out of the count
+    counts = {}
+    for limit in (5, 50):
+        with count_statements() as statements:
+            items, _cursor = queries.clinic_events(
+                admin.clinic_id, action="entry_read", limit=limit
+            )
+            names = {(item.actor_name, item.patient_name) for item in items}
+        assert len(items) == limit and len(names) == min(limit, 10)
+        assert len(statements) == 1  # the names come with the events
+        with count_statements() as request_statements:
+            page = listing(client, action="entry_read", limit=limit)
+        assert len(page["items"]) == limit
+        assert all(item["patient_name"] and item["actor_name"] for item in page["items"])
+        counts[limit] = len(request_statements)
+    assert counts[5] == counts[50], counts
