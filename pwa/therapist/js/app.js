@@ -15,6 +15,8 @@ const STAFF = ["therapist", "admin"];
 const ROUTES = [
   [/^\/signin$/, "signin", { open: true }],
   [/^\/signout$/, "signout", { open: true }],
+  // An admin's invitation link: choose a password, then set up two-step sign-in.
+  [/^\/invite\/([\w-]+)$/, "invite", { keys: ["token"], open: true }],
   [/^\/enrol$/, "enrol", { enrol: true }],
   [/^\/caseload$/, "caseload", { roles: THERAPIST }],
   [/^\/patients\/([\w-]+)$/, "patient", { keys: ["patientId"], roles: THERAPIST }],
