@@ -34,6 +34,22 @@ export async function render(main, { params, navigate }) {
     return;
   }
   body.classList.remove("loading");
+  if (invite.role !== "patient") {
+    // Therapists and admins join in the clinic's workspace, where they set up two-step sign-in.
+    body.replaceChildren(
+      h("p", {}, "This invitation is for the clinic's workspace, where therapists and admins work."),
+      h(
+        "p",
+        {},
+        h(
+          "a",
+          { href: `/therapist/index.html#/invite/${encodeURIComponent(token)}` },
+          "Open the invitation in the workspace",
+        ),
+      ),
+    );
+    return;
+  }
   const zone = deviceZone();
   const message = h("div", { role: "alert" });
   const password = h("input", {
