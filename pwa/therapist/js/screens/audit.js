@@ -1,5 +1,5 @@
 // The clinic's audit log, for admins: who read or changed whose data, when and
-// from where (identifiers only; never content), newest first, with filters.
+// from where (names and identifiers; never content), newest first, with filters.
 
 import { h } from "/js/dom.js";
 import { call, failure, query } from "../client.js";
@@ -8,13 +8,38 @@ import { formatWhen, plural } from "../format.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** An id, shortened; a button that filters the log by it. */
-function idButton(id, what, pick) {
+// The actions the server records (server/**: record("…")), offered as suggestions.
+const KNOWN_ACTIONS = [
+  "account_deleted", "audit_log_read", "brief_read", "caseload_read", "crisis_resources_changed",
+  "data_exported", "flag_acknowledged", "flags_read", "integration_session_created",
+  "invite_accepted", "invite_created", "item_deleted", "item_marked_read", "ketamine_session_created",
+  "login", "login_failed", "login_failed_totp", "logout", "measure_plan_changed", "measure_plan_read",
+  "password_changed", "push_schedule_changed", "reauth_failed", "recovery_code_used", "schedule_read",
+  "sessions_revoked", "sharing_changed", "sharing_default_changed", "timeline_read", "token_created",
+  "token_revoked", "totp_disabled", "totp_enrolled", "totp_enrolment_started", "totp_reset",
+];
+
+/**
+ * A person: their name, with the short id beneath so two people of one name
+ * can be told apart (the full id in the title); a button that filters the log
+ * by them. A deleted account has no name left, only its id.
+ */
+function personButton(id, name, what, pick) {
   if (!id) return h("span", { class: "muted" }, "—");
+  const short = id.slice(0, 8);
+  const shown = name || "Deleted account";
   return h(
     "button",
-    { type: "button", class: "id-button", title: id, "aria-label": `${id.slice(0, 8)}: show only this ${what}`, onclick: () => pick(id) },
-    h("code", {}, id.slice(0, 8)),
+    {
+      type: "button",
+      class: name ? "id-button person" : "id-button person unnamed",
+      title: `${shown}, id ${id}`,
+      "aria-label": `${shown} ${short}: show only this ${what}`,
+      onclick: () => pick(id),
+    },
+    h("span", { class: "person-name" }, shown),
+    " ",
+    h("code", { class: "short-id" }, short),
   );
 }
 
@@ -35,12 +60,12 @@ export async function render(main) {
     h("h1", {}, "Audit log"),
     h("p", {}, "Every read of a patient's data by someone other than the patient, every sharing change, export and sign-in. Reading this log is recorded too."),
   );
-  const [action, actionField] = input("audit-action", "Action", { type: "text", maxlength: "64", list: "audit-actions" }, "For example brief_read, login_failed, item_marked_read.");
+  const [action, actionField] = input("audit-action", "Action", { type: "text", maxlength: "64", list: "audit-actions" }, "For example brief_read, login_failed_totp, sharing_changed, item_marked_read; type to see them all.");
   const [patient, patientField] = input("audit-patient", "Patient id", { type: "text", spellcheck: "false" });
   const [actor, actorField] = input("audit-actor", "Who (user id)", { type: "text", spellcheck: "false" });
   const [since, sinceField] = input("audit-since", "From", { type: "date" });
   const [until, untilField] = input("audit-until", "Until (inclusive)", { type: "date" });
-  const actions = h("datalist", { id: "audit-actions" });
+  const actions = h("datalist", { id: "audit-actions" }, KNOWN_ACTIONS.map((value) => h("option", { value })));
   const message = h("div", { class: "form-message", role: "alert" });
   const form = h(
     "form",
@@ -77,7 +102,7 @@ export async function render(main) {
   let cursor = null;
   let filters = {};
   let count = 0;
-  const seenActions = new Set();
+  const seenActions = new Set(KNOWN_ACTIONS);
 
   async function load(append) {
     more.disabled = true;
@@ -99,10 +124,10 @@ export async function render(main) {
             "tr",
             {},
             h("td", {}, h("time", { datetime: event.at }, formatWhen(event.at))),
-            h("td", {}, idButton(event.actor_id, "person's events", (id) => filterBy(actor, id))),
+            h("td", {}, personButton(event.actor_id, event.actor_name, "person's events", (id) => filterBy(actor, id))),
             h("td", {}, event.actor_role || "—"),
             h("td", {}, event.action),
-            h("td", {}, idButton(event.patient_id, "patient's events", (id) => filterBy(patient, id))),
+            h("td", {}, personButton(event.patient_id, event.patient_name, "patient's events", (id) => filterBy(patient, id))),
             h("td", {}, event.object_type ? [event.object_type, " ", event.object_id ? h("code", { title: event.object_id }, event.object_id.slice(0, 8)) : ""] : "—"),
             h("td", {}, event.ip_address || "—"),
             h("td", { class: "agent" }, event.user_agent || "—"),
@@ -128,6 +153,12 @@ export async function render(main) {
         field.focus();
         return;
       }
+    }
+    // Date inputs give YYYY-MM-DD, which compare as text in date order.
+    if (since.value && until.value && since.value > until.value) {
+      message.append(h("p", { class: "attention" }, "From is after Until: the dates are the wrong way round. Swap them to see the events between."));
+      since.focus();
+      return;
     }
     let untilValue = null;
     if (until.value) {

@@ -1,0 +1,84 @@
+"""The admin's audit log names people: who acted and whose data, with a short id
+beside each name so two people of one name stay apart."""
+
+import re
+
+from playwright.sync_api import expect
+
+WORKSPACE = "/therapist/index.html"
+
+
+def add_events(practice):
+    """The therapist reads Robin's brief; a namesake of the therapist signs in."""
+    from server.audit.services import record
+    from server.auth.models import User
+    from server.clinics.models import Clinic
+    from server.extensions import db
+    from tests import factories
+
+    therapist = db.session.get(User, practice.therapist_id)
+    record("brief_read", actor=therapist, patient_id=practice.robin, object_type="brief")
+    namesake = factories.user(
+        db.session.get(Clinic, practice.clinic_id), "therapist", display_name="Dr Morgan Lee"
+    )
+    record("login", actor=namesake)
+    db.session.commit()
+    namesake_id = namesake.id
+    db.session.remove()
+    return namesake_id
+
+
+def filter_by_action(page, action):
+    page.get_by_label("Action").fill(action)
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("table.audit tbody tr td:nth-child(4)").first).to_have_text(action)
+
+
+def test_the_admin_sees_who_did_what_by_name(desk, live_server, practice, staff_sign_in):
+    namesake_id = add_events(practice)
+    therapist_short = str(practice.therapist_id)[:8]
+    namesake_short = str(namesake_id)[:8]
+    staff_sign_in(desk, practice.admin_email, practice.secret)
+    expect(desk.get_by_role("heading", name="Audit log", level=1)).to_be_visible()
+    expect(desk.locator(".loading")).to_have_count(0)
+    expect(desk.get_by_text("login_failed_totp", exact=False).first).to_be_visible()  # the hint
+
+    events = desk.locator("table.audit tbody tr")
+    filter_by_action(desk, "brief_read")
+    expect(events).to_have_count(1)
+    who = events.first.locator("td:nth-child(2)")
+    expect(who).to_contain_text("Dr Morgan Lee")
+    expect(who).to_contain_text(therapist_short)
+    expect(events.first.locator("td:nth-child(5)")).to_contain_text("Robin Ash")
+    # The name is the button's name: a screen reader hears who, then what it does.
+    therapist_button = who.get_by_role(
+        "button", name=f"Dr Morgan Lee {therapist_short}: show only this person's events"
+    )
+    expect(therapist_button).to_have_attribute("title", re.compile(str(practice.therapist_id)))
+
+    # Two people of one name: the short id tells them apart.
+    filter_by_action(desk, "login")
+    namesake_row = events.filter(has_text=namesake_short)
+    expect(namesake_row).to_have_count(1)
+    expect(namesake_row.locator("td:nth-child(2)")).to_contain_text("Dr Morgan Lee")
+    expect(namesake_row.locator("td:nth-child(2)")).not_to_contain_text(therapist_short)
+
+    # Choosing the therapist's name filters the log by them, and only them.
+    desk.get_by_label("Action").fill("")
+    filter_by_action(desk, "brief_read")
+    therapist_button.click()
+    expect(desk.get_by_label("Who (user id)")).to_have_value(str(practice.therapist_id))
+    expect(events.locator("td:nth-child(2)", has_text=namesake_short)).to_have_count(0)
+    expect(events.first.locator("td:nth-child(2)")).to_contain_text(therapist_short)
+
+
+def test_dates_the_wrong_way_round_are_named_as_such(desk, live_server, practice, staff_sign_in):
+    staff_sign_in(desk, practice.admin_email, practice.secret)
+    expect(desk.get_by_role("heading", name="Audit log", level=1)).to_be_visible()
+    expect(desk.locator(".loading")).to_have_count(0)
+    desk.get_by_label("From").fill("2030-01-02")
+    desk.get_by_label("Until (inclusive)").fill("2030-01-01")
+    desk.get_by_role("button", name="Filter").click()
+    expect(desk.get_by_role("alert").filter(has_text="wrong way round")).to_be_visible()
+    expect(desk.get_by_label("From")).to_be_focused()
+    expect(desk.get_by_text("No events match.")).to_have_count(0)
