@@ -9,6 +9,10 @@ import { answers as answerGroup, radioValue } from "../scale.js";
 import { session } from "../session.js";
 
 const SAFETY_ITEM = { phq9: 9 };
+// The server flags a safety answer to the care team even on a private response
+// (server/flags/queries.py ALWAYS_VISIBLE); the patient is told before, not surprised after.
+const SAFETY_NOTE =
+  "If you tell us about thoughts of hurting yourself, your care team is told you may need support, even if you keep your answers private. They see only that, not your answers.";
 
 function normalise(id, raw) {
   const shared = (raw.options || []).map((option, index) =>
@@ -82,6 +86,7 @@ export async function render(main, { params }) {
       h("p", { class: "progress" }, `Question ${step + 1} of ${def.items.length}`),
       // The full instructions once; then the short stem (PCL-5) or the recall question.
       step === 0 && def.instructions ? h("p", { class: "muted" }, def.instructions) : null,
+      step === 0 && def.safetyItem ? h("p", { class: "muted" }, SAFETY_NOTE) : null,
       def.stem || (step > 0 && def.instructions) ? h("p", { class: "muted" }, def.stem || def.instructions) : null,
       group,
       message,
@@ -128,7 +133,11 @@ export async function render(main, { params }) {
   };
 
   const showFinish = () => {
-    const shared = h("input", { type: "checkbox", checked: session.me?.share_by_default !== false });
+    const shared = h("input", {
+      type: "checkbox",
+      checked: session.me?.share_by_default !== false,
+      "aria-describedby": def.safetyItem ? "safety-note" : null,
+    });
     const discuss = h("input", { type: "checkbox" });
     const heading = h("h2", { tabindex: "-1" }, "Ready to send");
     const send = h("button", { type: "submit", class: "primary" }, "Send my answers");
@@ -138,6 +147,7 @@ export async function render(main, { params }) {
       heading,
       h("p", {}, `You answered all ${def.items.length} questions.`),
       h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
+      def.safetyItem ? h("p", { class: "hint", id: "safety-note" }, SAFETY_NOTE) : null,
       h("label", { class: "check" }, discuss, h("span", {}, "I'd like to talk about this next session")),
       h(
         "div",
@@ -166,13 +176,24 @@ export async function render(main, { params }) {
         label: `${INSTRUMENTS[id].name} answers`,
       });
       await draft.clear();
-      showResult(result);
+      showResult(result, shared.checked);
     });
     stage.replaceChildren(form);
     return heading;
   };
 
-  const showResult = async (result) => {
+  // After a safety answer: what the care team learns, and when (the flag is raised
+  // when the response reaches the server; a private one carries no answers).
+  const careTeamTold = (state, shared) => {
+    const when = {
+      sent: "Your care team has been told you may need support.",
+      waiting: "Your care team will be told you may need support when your phone is back online.",
+    }[state];
+    if (!when) return null;
+    return h("p", {}, when, shared ? "" : " They are told only this, not your answers.");
+  };
+
+  const showResult = async (result, shared) => {
     const response = result.response || {};
     const safety = def.safetyItem ? answers[def.safetyItem - 1] : null;
     const needsCrisis = response.show_crisis_resources === true || (safety !== null && safety > 0);
@@ -194,6 +215,7 @@ export async function render(main, { params }) {
           ),
           resourceList(await freshResources().catch(() => cachedResources()), h, "h3"),
           h("p", {}, h("a", { href: "#/crisis" }, "More ways to get help")),
+          safety > 0 ? careTeamTold(result.state, shared) : null,
         ),
       );
     }
