@@ -7,6 +7,8 @@ import re
 import pyotp
 from playwright.sync_api import expect
 
+from tests.browser.helpers import check_accessibility
+
 WORKSPACE = "/therapist/index.html"
 
 
@@ -49,6 +51,7 @@ def test_an_invited_therapist_joins_in_the_workspace_and_sets_up_two_step_sign_i
         expect(page.get_by_text("Riverside KAP invited you")).to_be_visible()
         expect(page.get_by_text("What should your therapist see?")).to_have_count(0)
         expect(page.get_by_role("navigation", name="Workspace")).to_be_hidden()
+        check_accessibility(page, "workspace invitation")
 
         # Too short: the error names the field and focus goes to it.
         password = page.get_by_label("Choose a password")
@@ -57,6 +60,7 @@ def test_an_invited_therapist_joins_in_the_workspace_and_sets_up_two_step_sign_i
         expect(page.get_by_role("alert")).to_contain_text("Password: use at least 12 characters.")
         expect(password).to_be_focused()
         expect(password).to_have_attribute("aria-invalid", "true")
+        check_accessibility(page, "workspace invitation with an error")
 
         password.fill("a long and private passphrase")
         page.get_by_label("Your name (optional)").fill("Dr Jo Newcomer")
@@ -90,6 +94,7 @@ def test_the_patient_app_sends_a_staff_invitation_to_the_workspace(page, live_se
     expect(page.get_by_text("This invitation is for the clinic's workspace")).to_be_visible()
     expect(page.get_by_text("What should your therapist see?")).to_have_count(0)
     expect(page.get_by_label("Choose a password")).to_have_count(0)
+    check_accessibility(page, "patient app given a staff invitation")
     page.get_by_role("link", name="Open the invitation in the workspace").click()
     expect(
         page.get_by_role("heading", name="Join your clinic's workspace", level=1)
