@@ -127,3 +127,13 @@ def test_a_private_safety_answer_sent_offline_says_the_care_team_will_be_told(
     expect(page.get_by_text(TOLD)).to_have_count(0)
     expect(page.get_by_text("will be sent when you're back online")).to_be_visible()
     check_accessibility(page, "PHQ-9 private safety answer, waiting")
+
+
+def test_the_sharing_screen_names_the_one_exception_to_privacy(page, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/sharing")
+    expect(page.get_by_role("heading", name="Sharing", level=1)).to_be_visible()
+    expect(page.get_by_text("not even as a count")).to_be_visible()
+    expect(page.get_by_text("One exception, for your safety")).to_contain_text(
+        "your care team is told you may need support, even when it is private"
+    )

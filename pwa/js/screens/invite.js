@@ -99,7 +99,11 @@ export async function render(main, { params, navigate }) {
         shareNo,
         h("span", {}, "Keep new items private, unless I choose to share one"),
       ),
-      h("p", { class: "hint" }, "Private items are seen by nobody but you — not even as a count."),
+      h(
+        "p",
+        { class: "hint" },
+        "Private items are seen by nobody but you — not even as a count. One exception, for your safety: if a questionnaire tells us about thoughts of hurting yourself, your care team is told you may need support.",
+      ),
     ),
     h("p", { class: "muted" }, `Reminders will follow your time zone: ${zone}. You can change it in Settings.`),
     message,

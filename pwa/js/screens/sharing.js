@@ -76,6 +76,11 @@ export async function render(main) {
       {},
       "Your therapist sees only what is shared. Private items are seen by nobody but you — not even as a count. You can change your mind at any time, and it takes effect at once.",
     ),
+    h(
+      "p",
+      { class: "hint" },
+      "One exception, for your safety: if a questionnaire tells us about thoughts of hurting yourself, your care team is told you may need support, even when it is private. They see only that, not your answers.",
+    ),
   );
   const defaultStatus = h("span", { class: "meta", role: "status" });
   const byDefault = h("input", { type: "checkbox", role: "switch", checked: session.me?.share_by_default !== false });
