@@ -34,8 +34,15 @@ const announcer = document.getElementById("announce");
 let cleanup = null;
 let renderId = 0;
 let firstRender = true;
-/** Where to go after signing in again (a route, never data). */
+/**
+ * Where to go after signing in again: {path, person} (a route and an account
+ * id, never data). Only `person` is taken back there: anyone else signing in
+ * next in this browser starts at their home. `person` is null for a link opened
+ * before anyone signed in on this page (an email, a notification).
+ */
 let returnTo = null;
+/** The id of the last person signed in on this page, kept after they sign out. */
+let lastPerson = null;
 /** Why the sign-in screen is showing, for its first line. */
 let signInReason = null;
 
@@ -98,9 +105,11 @@ async function route() {
   const path = location.hash.replace(/^#/, "") || "/";
   const me = state.me;
   const found = match(path);
+  if (me) lastPerson = me.id;
   if (!found) return navigate(me ? (needsEnrolment(me) ? "/enrol" : home()) : "/signin");
   if (!found.open && !me) {
-    returnTo = path;
+    // After a sign-out on this page (Back, a stale link), the route is the last person's.
+    returnTo = { path, person: lastPerson };
     return navigate("/signin");
   }
   if (me && me.role === "patient" && !found.open) return showPatientNotice();
@@ -191,7 +200,8 @@ function setFlagCount(count) {
 /** Called by sign-in and enrolment once the person may work. */
 function signedIn(me) {
   if (!needsEnrolment(me)) watchIdle();
-  const target = returnTo && !/^\/(signin|signout|enrol)/.test(returnTo) ? returnTo : null;
+  const mine = returnTo && (returnTo.person == null || returnTo.person === me.id);
+  const target = mine && !/^\/(signin|signout|enrol)/.test(returnTo.path) ? returnTo.path : null;
   returnTo = null;
   navigate(needsEnrolment(me) ? "/enrol" : target || home());
 }
@@ -204,7 +214,8 @@ function sessionEnded(type) {
 /** The session is over: clear the screen at once and show sign-in. */
 function endHere(type) {
   const path = location.hash.replace(/^#/, "");
-  if (!/^\/(signin|signout)/.test(path)) returnTo = path;
+  if (state.me) lastPerson = state.me.id;
+  if (!/^\/(signin|signout)/.test(path)) returnTo = { path, person: lastPerson };
   stopIdle();
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
