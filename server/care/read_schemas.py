@@ -6,7 +6,7 @@ no item carries `shared`.
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from server.care.readside import SORTS, TIMELINE_TYPES
+from server.care.readside import BRIEF_CHECKIN_NOTES, SORTS, TIMELINE_TYPES
 from server.care.schemas import validate_query_time
 from server.fields import AwareDateTime, Cursor, Schema
 from server.measures.schemas import MarkersSchema, ThresholdSchema
@@ -274,6 +274,20 @@ class BriefSchema(Schema):
     entries = fields.List(
         fields.Nested(TimelineItemSchema),
         metadata={"description": "The other shared entries of the window, newest first."},
+    )
+    checkin_notes = fields.List(
+        fields.Nested(TimelineItemSchema),
+        metadata={
+            "description": "The window's other shared check-ins with a note (those to discuss "
+            f"are listed above), newest first; at most the {BRIEF_CHECKIN_NOTES} newest, so a "
+            "brief stays printable."
+        },
+    )
+    checkin_notes_more = fields.Integer(
+        metadata={
+            "description": "How many older shared check-ins with a note are left out of "
+            "`checkin_notes` (read them on the timeline); 0 when all are listed."
+        }
     )
     mood = fields.Nested(MoodSummarySchema)
     scores = fields.List(fields.Nested(LatestScoreSchema))

@@ -68,6 +68,8 @@ DEFAULT_WINDOW = timedelta(days=30)
 TREND_DAYS = 14
 #: Dosing sessions the brief lists ahead of now.
 UPCOMING_DOSING = 3
+#: Check-in notes the brief lists (the newest), so a long window still prints.
+BRIEF_CHECKIN_NOTES = 50
 
 #: Shared item kinds: (model, the time the item was felt, written or answered).
 ITEM_SOURCES = {
@@ -764,6 +766,9 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
     - `discuss_next_session`: shared items in the window the patient marked
       to discuss, newest first, whatever their kind.
     - `entries`: the other shared entries in the window, with their prompts.
+    - `checkin_notes`: the other shared check-ins in the window with a note,
+      newest first, at most BRIEF_CHECKIN_NOTES; `checkin_notes_more` counts
+      the older ones left out.
     - `mood`: average, lowest and highest mood of the window's shared
       check-ins, a daily series (every local day, None without a check-in),
       and the same figures for the previous window (from the integration
@@ -793,10 +798,7 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
     upcoming = schedule.next_integration_session(patient.id, now)
     phase = phase_at(patient, now)
 
-    in_window = [CheckIn.recorded_at >= since]
-    discussed = _checkins(
-        therapist, patient.id, [*in_window, CheckIn.discuss_next_session.is_(True)]
-    )
+    discussed, checkin_notes, more_notes = _brief_checkins(therapist, patient.id, since)
     entries = _entries(therapist, patient.id, [JournalEntry.written_at >= since])
     discussed += [entry for entry in entries if entry["discuss_next_session"]]
     discussed += _responses(
@@ -825,6 +827,8 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
         },
         "discuss_next_session": discussed,
         "entries": [entry for entry in entries if not entry["discuss_next_session"]],
+        "checkin_notes": checkin_notes,
+        "checkin_notes_more": more_notes,
         "mood": _mood_summary(patient, previous_since, since, now),
         "scores": _latest_scores(patient.id),
         "sessions": {
@@ -835,6 +839,47 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
         },
         "flags": flag_queries.patient_flags([patient.id], open_only=True),
     }
+
+
+def _brief_checkins(therapist: User, patient_id: uuid.UUID, since: datetime):
+    """The window's shared check-ins to discuss, and the newest others with a note; one statement.
+
+    Returns (to discuss, with a note, how many more with a note). Each check-in
+    is ranked within its kind (to discuss or not) by a window function, so the
+    notes are capped in SQL and counted without a second statement. An empty
+    note is stored as no ciphertext (`server.journal.services`).
+    """
+    newest_first = (CheckIn.recorded_at.desc(), CheckIn.id.desc())
+    kind = CheckIn.discuss_next_session
+    ranked = (
+        select(
+            CheckIn.id,
+            func.row_number().over(partition_by=kind, order_by=newest_first).label("rank"),
+            func.count().over(partition_by=kind).label("of_kind"),
+        )
+        .where(
+            CheckIn.patient_id == patient_id,
+            CheckIn.shared.is_(True),
+            CheckIn.recorded_at >= since,
+            or_(kind.is_(True), CheckIn.note_ciphertext.is_not(None)),
+        )
+        .subquery()
+    )
+    statement = (
+        select(CheckIn, ReadMark.read_at, ranked.c.of_kind)
+        .join(ranked, ranked.c.id == CheckIn.id)
+        .outerjoin(ReadMark, _read_mark(therapist, "checkin", CheckIn))
+        .where(or_(kind.is_(True), ranked.c.rank <= BRIEF_CHECKIN_NOTES))
+        .order_by(*newest_first)
+    )
+    discussed, notes, noted = [], [], 0
+    for checkin, read_at, of_kind in db.session.execute(statement).all():
+        if checkin.discuss_next_session:
+            discussed.append(checkin_item(checkin, read_at))
+        else:
+            notes.append(checkin_item(checkin, read_at))
+            noted = of_kind
+    return discussed, notes, max(noted - BRIEF_CHECKIN_NOTES, 0)
 
 
 def _mood_summary(patient: User, previous_since: datetime, since: datetime, now: datetime):

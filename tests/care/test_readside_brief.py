@@ -9,7 +9,7 @@ from server.audit.models import AuditEvent
 from server.care import readside
 from server.extensions import db
 from tests import factories
-from tests.care.readside_world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build
+from tests.care.readside_world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build, local
 
 
 @pytest.fixture
@@ -113,6 +113,70 @@ def test_scores_show_the_latest_shared_response_and_its_trend(as_user, therapist
     assert "pcl5" not in scores
 
 
+SLEPT = "Slept through the night for the first time in a while."
+
+
+def test_shared_check_in_notes_follow_newest_first(as_user, therapist, world, frozen):
+    patient = world.patient
+    slept = factories.checkin(
+        patient, recorded_at=local(3, 7), mood=6, sleep_quality=8, note=SLEPT, shared=True
+    )
+    walk = factories.checkin(
+        patient, recorded_at=local(1, 18), mood=5, note="A long walk.", shared=True
+    )
+    # Before the window, without a note, and private: none of them.
+    factories.checkin(patient, recorded_at=local(7, 9), note="Before the window.", shared=True)
+    factories.checkin(patient, recorded_at=local(1, 12), mood=4, shared=True)
+    factories.checkin(patient, recorded_at=local(1, 13), note=PRIVATE_NOTE, shared=False)
+    client = as_user(therapist)
+    assert client.post(f"/api/v1/checkins/{walk.id}/read").status_code in (200, 201, 204)
+
+    brief = _brief(client, patient)
+    notes = brief["checkin_notes"]
+    assert _ids(notes) == [str(walk.id), str(slept.id)]
+    assert brief["checkin_notes_more"] == 0
+    assert (notes[0]["note"], notes[0]["read"]) == ("A long walk.", True)
+    assert notes[1]["note"] == SLEPT and notes[1]["read"] is False
+    assert (notes[1]["mood"], notes[1]["sleep_quality"]) == (6, 8)
+    assert datetime.fromisoformat(notes[1]["recorded_at"]) == local(3, 7)
+    assert PRIVATE_NOTE not in str(brief) and "Before the window." not in str(brief)
+
+
+def test_a_note_to_discuss_is_listed_once(as_user, therapist, world, frozen):
+    brief = _brief(as_user(therapist), world.patient)
+    # Day 5's check-in has a note and is marked to discuss: listed there only.
+    assert str(world.checkins["d5"].id) in _ids(brief["discuss_next_session"])
+    assert brief["checkin_notes"] == [] and brief["checkin_notes_more"] == 0
+
+
+def test_the_brief_lists_the_newest_notes_and_counts_the_rest(as_user, clinic, therapist, frozen):
+    patient = factories.user(clinic, "patient", therapist=therapist)
+    limit = readside.BRIEF_CHECKIN_NOTES
+    made = [
+        factories.checkin(
+            patient, recorded_at=NOW - timedelta(hours=hour + 1), note=f"Note {hour}", shared=True
+        )
+        for hour in range(limit + 2)
+    ]
+    # Private notes neither show nor count; the one to discuss is listed there instead.
+    for minute in range(3):
+        factories.checkin(
+            patient, recorded_at=NOW - timedelta(minutes=minute + 1), note="Hidden.", shared=False
+        )
+    talk = factories.checkin(
+        patient,
+        recorded_at=NOW - timedelta(minutes=30),
+        note="Talk.",
+        discuss_next_session=True,
+        shared=True,
+    )
+    brief = _brief(as_user(therapist), patient)
+    assert _ids(brief["checkin_notes"]) == [str(checkin.id) for checkin in made[:limit]]
+    assert brief["checkin_notes_more"] == 2
+    assert _ids(brief["discuss_next_session"]) == [str(talk.id)]
+    assert "Hidden." not in str(brief)
+
+
 def test_sessions_and_open_flags(as_user, therapist, world, frozen):
     brief = _brief(as_user(therapist), world.patient)
     assert _ids(brief["sessions"]["in_window"]) == [str(world.sessions["k2"].id)]
@@ -161,7 +225,13 @@ def _history(patient, therapist, days: int) -> None:
     start = NOW - timedelta(days=days)
     for day in range(days):
         at = start + timedelta(days=day)
-        factories.checkin(patient, recorded_at=at, discuss_next_session=day % 5 == 0)
+        factories.checkin(
+            patient,
+            recorded_at=at,
+            discuss_next_session=day % 5 == 0,
+            note=f"Day {day}." if day % 2 else None,
+            shared=True,
+        )
         if day % 3 == 0:
             factories.entry(patient, written_at=at + timedelta(hours=2), discuss_next_session=True)
         if day % 7 == 0:
