@@ -70,3 +70,40 @@ def test_the_same_person_signing_in_again_returns_to_where_they_were(
     expect(desk.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     staff_sign_in(desk, practice.therapist_email, practice.secret, open_page=False)
     expect(desk.get_by_role("heading", name="Robin Ash", level=1)).to_be_visible()
+
+
+def test_a_wrong_code_while_setting_up_two_step_sign_in_reads_as_one_clear_sentence(
+    desk, live_server, staff_sign_in
+):
+    from datetime import UTC, datetime
+
+    import pyotp
+
+    from server.extensions import db
+    from tests import factories
+
+    clinic = factories.clinic()
+    newcomer = factories.user(clinic, "therapist", totp_secret=None, display_name="Dr New")
+    email = newcomer.email
+    db.session.remove()
+
+    staff_sign_in(desk, email, None)
+    expect(desk.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    secret = desk.locator("code.secret").inner_text().replace(" ", "")
+    # Six digits that no step near now gives: the server does not take them.
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(datetime.now(UTC))
+    near = {totp.generate_otp(step + offset) for offset in range(-3, 4)}
+    wrong = next(code for code in ("000000", "111111", "222222") if code not in near)
+    desk.get_by_label("Code shown by the app").fill(wrong)
+    desk.get_by_role("button", name="Confirm").click()
+    alert = desk.get_by_role("alert")
+    expect(alert).to_have_text(
+        "That code is not right. Check your phone's clock is set automatically, "
+        "and type the code the app shows now."
+    )
+    expect(alert).not_to_contain_text("code:")
+    # The right code still goes through.
+    desk.get_by_label("Code shown by the app").fill(totp.now())
+    desk.get_by_role("button", name="Confirm").click()
+    expect(desk.get_by_role("heading", name="Keep your recovery codes")).to_be_focused()

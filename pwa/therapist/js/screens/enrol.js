@@ -3,7 +3,7 @@
 // code, keep the recovery codes that are shown once.
 
 import { h } from "/js/dom.js";
-import { call, failure, setMe, state, whoAmI } from "../client.js";
+import { ApiError, call, failure, setMe, state, whoAmI } from "../client.js";
 import { field } from "../forms.js";
 import { qrCode } from "../qr.js";
 
@@ -93,7 +93,7 @@ export async function render(main, { signedIn }) {
       const me = await whoAmI();
       showRecoveryCodes(main, answer.recovery_codes, () => signedIn(me));
     } catch (error) {
-      message.replaceChildren(h("p", { class: "attention" }, failure(error, "Confirming")));
+      message.replaceChildren(h("p", { class: "attention" }, confirmFailure(error)));
       code.select();
     } finally {
       button.disabled = false;
@@ -101,6 +101,17 @@ export async function render(main, { signedIn }) {
   });
 
   main.append(h("p", { class: "muted" }, h("a", { href: "#/signout" }, "Sign out")));
+}
+
+/**
+ * A code the server did not take reads as one sentence (its field name and
+ * wording are for API clients); anything else is said in the server's words.
+ */
+function confirmFailure(error) {
+  if (error instanceof ApiError && error.status === 422 && error.problem?.errors?.code) {
+    return "That code is not right. Check your phone's clock is set automatically, and type the code the app shows now.";
+  }
+  return failure(error, "Confirming");
 }
 
 function showRecoveryCodes(main, codes, done) {
