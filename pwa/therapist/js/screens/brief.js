@@ -1,7 +1,7 @@
 // The session brief: one page to read (or print) before the next integration
 // session. What the patient asked to discuss comes first, then their entries
-// with the prompts they answer, the mood and score trend since last time, the
-// dosing sessions, and open flags.
+// with the prompts they answer, the notes of their other shared check-ins, the
+// mood and score trend since last time, the dosing sessions, and open flags.
 
 import { h } from "/js/dom.js";
 import { call, failure } from "../client.js";
@@ -142,6 +142,17 @@ export async function render(main, { params }) {
         ? h("div", { class: "items" }, brief.entries.map((item) => itemView(item)))
         : h("p", { class: "empty" }, "No other shared entries since last time."),
     ),
+    // Only when there are some: a check-in's note is optional, and most have none.
+    brief.checkin_notes?.length
+      ? section(
+          "brief-checkins",
+          "From check-ins",
+          h("div", { class: "items" }, brief.checkin_notes.map((item) => itemView(item))),
+          brief.checkin_notes_more
+            ? h("p", { class: "muted" }, `${plural(brief.checkin_notes_more, "older note")} not listed here: see the timeline.`)
+            : null,
+        )
+      : null,
     section(
       "brief-trend",
       "Mood and scores since last time",
