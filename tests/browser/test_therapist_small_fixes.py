@@ -2,6 +2,8 @@
 a wrong enrolment code reads as one sentence, timeline headings carry their date, and
 the mood chart lists dosing sessions only when one is drawn."""
 
+import re
+
 from playwright.sync_api import expect
 
 WORKSPACE = "/therapist/index.html"
@@ -107,3 +109,36 @@ def test_a_wrong_code_while_setting_up_two_step_sign_in_reads_as_one_clear_sente
     desk.get_by_label("Code shown by the app").fill(totp.now())
     desk.get_by_role("button", name="Confirm").click()
     expect(desk.get_by_role("heading", name="Keep your recovery codes")).to_be_focused()
+
+
+def test_each_timeline_heading_names_its_item_with_its_date(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    desk.goto(f"{live_server}{WORKSPACE}#/patients/{practice.robin}")
+    expect(desk.get_by_role("heading", name="Robin Ash", level=1)).to_be_visible()
+    timeline = desk.get_by_role("region", name=re.compile("^Shared since"))
+    articles = timeline.locator("article.item")
+    expect(articles.first).to_be_visible()
+    expect(desk.locator(".loading")).to_have_count(0)
+    count = articles.count()
+    assert count >= 5
+    kinds = {"Check-in", "Journal entry", "Questionnaire", "Dosing session", "Integration session"}
+    names = set()
+    for index in range(count):
+        article = articles.nth(index)
+        shown = article.locator("header time").inner_text()
+        assert re.search(r"\d", shown)
+        heading = article.get_by_role("heading", level=3)
+        kind = next(k for k in kinds if heading.inner_text().startswith(k))
+        # The heading's name says the kind and the same date and time the eye sees.
+        # (Chromium puts a space before the hidden part; speech is the same.)
+        expect(heading).to_have_accessible_name(
+            re.compile(rf"^{re.escape(kind)} ?, {re.escape(shown)}$")
+        )
+        names.add(f"{kind}, {shown}")
+    # Items of one kind no longer share one heading (two questionnaires of one sitting may).
+    assert len(names) > len({name.split(",")[0] for name in names})
+    # "Mark read" is described by its item's heading, date included, once.
+    button = timeline.get_by_role("button", name="Mark read").first
+    expect(button).to_have_accessible_description(re.compile(r"^\w[\w -]+, .*\d"))

@@ -75,14 +75,17 @@ export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
   const unread = h("span", { class: "badge new" }, "Unread");
   if (item.read === false) badges.append(unread);
   const headingId = uid("item");
+  const when = formatWhen(item.at);
   const article = h(
     "article",
     { class: `item item-${item.type}${item.read === false ? " is-unread" : ""}${item.status === "cancelled" ? " is-cancelled" : ""}` },
     h(
       "header",
       {},
-      h(headingLevel, { id: headingId }, KIND[item.type] || item.type),
-      h("time", { datetime: item.at, id: `${headingId}-at` }, formatWhen(item.at)),
+      // The heading carries the date, so jumping between headings tells items
+      // apart; the time beside it says it to the eye (read once, in the heading).
+      h(headingLevel, { id: headingId }, KIND[item.type] || item.type, h("span", { class: "visually-hidden" }, `, ${when}`)),
+      h("time", { datetime: item.at, "aria-hidden": "true" }, when),
       badges,
     ),
     ...content(item),
@@ -91,7 +94,7 @@ export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
     const message = h("p", { class: "form-message", role: "status" });
     const button = h(
       "button",
-      { type: "button", class: "quiet small", "aria-describedby": `${headingId} ${headingId}-at` },
+      { type: "button", class: "quiet small", "aria-describedby": headingId },
       "Mark read",
     );
     button.addEventListener("click", async () => {
