@@ -142,3 +142,24 @@ def test_each_timeline_heading_names_its_item_with_its_date(
     # "Mark read" is described by its item's heading, date included, once.
     button = timeline.get_by_role("button", name="Mark read").first
     expect(button).to_have_accessible_description(re.compile(r"^\w[\w -]+, .*\d"))
+
+
+def test_a_chart_legend_lists_dosing_sessions_only_when_one_is_drawn(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    # The brief covers the days since the last integration session (six days ago);
+    # Robin's dosing sessions were 12 and 40 days ago, the next is in five days.
+    desk.goto(f"{live_server}{WORKSPACE}#/patients/{practice.robin}/brief")
+    expect(desk.get_by_role("heading", name="Session brief: Robin Ash", level=1)).to_be_visible()
+    mood = desk.locator("figure.chart-figure").first
+    expect(mood.locator(".legend li").first).to_have_text(re.compile("Daily average mood"))
+    expect(mood.locator(".trend line.dose")).to_have_count(0)
+    expect(mood.locator(".legend")).not_to_contain_text("Dosing session")
+
+    # Over the whole treatment both past dosing sessions are drawn, and listed.
+    desk.goto(f"{live_server}{WORKSPACE}#/patients/{practice.robin}")
+    expect(desk.get_by_role("heading", name="Robin Ash", level=1)).to_be_visible()
+    mood = desk.locator("figure.chart-figure").first
+    expect(mood.locator(".trend line.dose")).to_have_count(2)
+    expect(mood.locator(".legend")).to_contain_text("Dosing session")

@@ -89,6 +89,11 @@ function moodSummary(points, from, to) {
   );
 }
 
+/** The legend's dosing-session key, only when the chart draws one (the same range test as trendChart). */
+function doseKeys(doses, from, to) {
+  return doses.some((dose) => dose >= from && dose <= to) ? [["dose", "Dosing session"]] : [];
+}
+
 /** The mood chart with its legend and table. */
 function moodChart({ points, from, to, doses, title }) {
   const summary = moodSummary(points, from, to);
@@ -97,7 +102,7 @@ function moodChart({ points, from, to, doses, title }) {
     { class: "chart-figure" },
     trendChart({ title, summary, points, from, to, max: 10, doses, height: 180 }),
     h("figcaption", {}, summary),
-    legend([["line", "Daily average mood (0–10, higher is better)"], ["dose", "Dosing session"]]),
+    legend([["line", "Daily average mood (0–10, higher is better)"], ...doseKeys(doses, from, to)]),
     dataTable(title, ["Day", "Average mood", "Check-ins"], points.map((p) => [formatPlainDay(p.day), String(p.v), String(p.count)])),
   );
 }
@@ -118,7 +123,7 @@ function scoreChart({ instrument, responses, from, to, doses, firstDose, baselin
   const threshold = definition?.threshold
     ? { value: definition.threshold.cutoff, label: `${definition.threshold.cutoff}: ${definition.threshold.label}` }
     : null;
-  const keys = [["line", `${name} total`], ["dose", "Dosing session"]];
+  const keys = [["line", `${name} total`], ...doseKeys(doses, from, to)];
   if (marks.includes("response")) keys.push(["response", "Response: half the baseline or less"]);
   if (marks.includes("remission")) keys.push(["remission", "Remission: below 5"]);
   return h(
