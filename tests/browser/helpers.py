@@ -145,3 +145,16 @@ def sign_in_with_form(page: Page, base: str, user) -> None:
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+
+
+def sign_in_a_newcomer(page: Page, staff_sign_in) -> None:
+    """A therapist new to a new clinic, without two-step sign-in, signs in: enrolment shows."""
+    from server.extensions import db
+
+    newcomer = factories.user(
+        factories.clinic(), "therapist", totp_secret=None, display_name="Dr New"
+    )
+    email = newcomer.email
+    db.session.remove()
+    staff_sign_in(page, email, None)
+    expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import check_accessibility, screenshot
+from tests.browser.helpers import check_accessibility, screenshot, sign_in_a_newcomer
 
 WORKSPACE = "/therapist/index.html"
 
@@ -94,8 +94,6 @@ def test_every_therapist_screen_passes_axe(desk, live_server, practice, staff_si
 
 
 def test_the_admin_screens_and_enrolment_pass_axe(desk, live_server, practice, staff_sign_in):
-    from server.extensions import db
-    from tests import factories
 
     staff_sign_in(desk, practice.admin_email, practice.secret)
     expect(desk.get_by_role("heading", name="Audit log")).to_be_visible()
@@ -108,13 +106,7 @@ def test_the_admin_screens_and_enrolment_pass_axe(desk, live_server, practice, s
     expect(desk.get_by_role("heading", name="You're signed out")).to_be_visible()
     check_accessibility(desk, "signed out")
 
-    newcomer = factories.user(
-        factories.clinic(), "therapist", totp_secret=None, display_name="Dr New"
-    )
-    email = newcomer.email
-    db.session.remove()
-    staff_sign_in(desk, email, None)
-    expect(desk.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    sign_in_a_newcomer(desk, staff_sign_in)
     check_accessibility(desk, "two-step enrolment")
     screenshot(desk, "therapist-enrol")
     secret = desk.locator("code.secret").inner_text().replace(" ", "")

@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.helpers import sign_in_a_newcomer
+
 WORKSPACE = "/therapist/index.html"
 
 
@@ -81,16 +83,7 @@ def test_a_wrong_code_while_setting_up_two_step_sign_in_reads_as_one_clear_sente
 
     import pyotp
 
-    from server.extensions import db
-    from tests import factories
-
-    clinic = factories.clinic()
-    newcomer = factories.user(clinic, "therapist", totp_secret=None, display_name="Dr New")
-    email = newcomer.email
-    db.session.remove()
-
-    staff_sign_in(desk, email, None)
-    expect(desk.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    sign_in_a_newcomer(desk, staff_sign_in)
     secret = desk.locator("code.secret").inner_text().replace(" ", "")
     # Six digits that no step near now gives: the server does not take them.
     totp = pyotp.TOTP(secret)

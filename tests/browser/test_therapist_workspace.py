@@ -7,7 +7,7 @@ import re
 import pyotp
 from playwright.sync_api import expect
 
-from tests.browser.helpers import fresh_rows
+from tests.browser.helpers import fresh_rows, sign_in_a_newcomer
 
 WORKSPACE = "/therapist/index.html"
 
@@ -389,16 +389,7 @@ def test_an_admin_invites_therapists_and_reads_the_audit_log(
 def test_a_new_therapist_sets_up_two_step_sign_in_before_anything_else(
     desk, live_server, staff_sign_in
 ):
-    from server.extensions import db
-    from tests import factories
-
-    clinic = factories.clinic()
-    newcomer = factories.user(clinic, "therapist", totp_secret=None, display_name="Dr New")
-    email = newcomer.email
-    db.session.remove()
-
-    staff_sign_in(desk, email, None)
-    expect(desk.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    sign_in_a_newcomer(desk, staff_sign_in)
     expect(desk.get_by_role("navigation", name="Workspace")).to_be_hidden()
     expect(
         desk.get_by_role("img", name="QR code that adds Between to an authenticator app")
