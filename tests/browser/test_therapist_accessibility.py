@@ -94,7 +94,6 @@ def test_every_therapist_screen_passes_axe(desk, live_server, practice, staff_si
 
 
 def test_the_admin_screens_and_enrolment_pass_axe(desk, live_server, practice, staff_sign_in):
-
     staff_sign_in(desk, practice.admin_email, practice.secret)
     expect(desk.get_by_role("heading", name="Audit log")).to_be_visible()
     expect(desk.locator("table.audit tbody tr").first).to_be_visible()
