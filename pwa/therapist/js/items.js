@@ -13,6 +13,12 @@ const KIND = {
   integration_session: "Integration session",
 };
 
+/** What the item is: a questionnaire by its name, so two of one sitting differ. */
+function kindOf(item) {
+  if (item.type === "measure_response") return INSTRUMENTS[item.instrument] || KIND.measure_response;
+  return KIND[item.type] || item.type;
+}
+
 const READ_PATHS = {
   checkin: (id) => `/checkins/${id}/read`,
   entry: (id) => `/entries/${id}/read`,
@@ -84,7 +90,7 @@ export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
       {},
       // The heading carries the date, so jumping between headings tells items
       // apart; the time beside it says it to the eye (read once, in the heading).
-      h(headingLevel, { id: headingId }, KIND[item.type] || item.type, h("span", { class: "visually-hidden" }, `, ${when}`)),
+      h(headingLevel, { id: headingId }, kindOf(item), h("span", { class: "visually-hidden" }, `, ${when}`)),
       h("time", { datetime: item.at, "aria-hidden": "true" }, when),
       badges,
     ),
