@@ -19,6 +19,7 @@ THERAPIST_SCREENS = [
     ("flags", "/flags", "Flags", "2 open flags, 1 urgent."),
     ("prompts", "/prompts", "Prompt library", "Showing"),
     ("invites", "/invites", "Invite a patient", "They join your care team."),
+    ("account", "/account", "My account", "Replace two-step sign-in"),
 ]
 
 

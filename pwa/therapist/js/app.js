@@ -25,6 +25,7 @@ const ROUTES = [
   [/^\/flags$/, "flags", { roles: THERAPIST }],
   [/^\/prompts$/, "prompts", { roles: THERAPIST }],
   [/^\/invites$/, "invites", { roles: STAFF }],
+  [/^\/account$/, "account", { roles: STAFF }],
   [/^\/audit$/, "audit", { roles: ADMIN }],
 ];
 
@@ -88,12 +89,26 @@ function showChrome() {
   nav.hidden = !full;
   document.getElementById("who").hidden = !me;
   document.getElementById("who-name").textContent = me ? me.display_name || me.email : "";
+  accountLink().hidden = !full;
   for (const item of nav.querySelectorAll("li[data-role]")) {
     item.hidden = !me || item.dataset.role !== me.role;
   }
 }
 
+/** "My account" beside the name and "Sign out" (made once, before "Sign out"). */
+function accountLink() {
+  let link = document.getElementById("account-link");
+  if (!link) {
+    link = h("a", { id: "account-link", href: "#/account" }, "My account");
+    const who = document.getElementById("who");
+    who.insertBefore(link, who.querySelector('a[href="#/signout"]'));
+  }
+  return link;
+}
+
 function markCurrent(path) {
+  if (path === "/account") accountLink().setAttribute("aria-current", "page");
+  else accountLink().removeAttribute("aria-current");
   for (const link of nav.querySelectorAll("a")) {
     const here = path === link.dataset.path || path.startsWith(`${link.dataset.path}/`);
     if (here) link.setAttribute("aria-current", "page");

@@ -1,0 +1,238 @@
+// My account: change my password, and replace two-step sign-in (a new phone).
+// Both ask again for what proves it's me (the current password, and a code);
+// both end my other sessions, so the session this page uses is a new one and
+// its CSRF token is read again. After two-step sign-in is turned off the
+// workspace's enrolment screen follows: a new key, a code, new recovery codes.
+
+import { h } from "/js/dom.js";
+import { ApiError, call, failure, whoAmI } from "../client.js";
+import { field } from "../forms.js";
+
+const MIN_PASSWORD = 12;
+
+function passwordInput(id, autocomplete) {
+  return h("input", { id, name: id, type: "password", autocomplete, required: true, maxlength: "256" });
+}
+
+/**
+ * A form's message area and its controls by the server's field names:
+ * `show(lines, invalid)` lists what went wrong (each line naming its field)
+ * and focuses the first field in error, or the message itself.
+ */
+function feedback(controls) {
+  const message = h("div", { class: "form-message", tabindex: "-1" });
+  function clear() {
+    message.replaceChildren();
+    for (const control of Object.values(controls)) control.removeAttribute("aria-invalid");
+  }
+  function show(lines, invalid = [], intro = null) {
+    clear();
+    for (const key of invalid) controls[key]?.setAttribute("aria-invalid", "true");
+    message.replaceChildren(
+      h(
+        "div",
+        { class: "attention", role: "alert" },
+        intro ? h("p", {}, intro) : null,
+        h("ul", {}, lines.map((line) => h("li", {}, line))),
+      ),
+    );
+    const first = invalid.map((key) => controls[key]).find(Boolean);
+    (first || message).focus();
+  }
+  function done(text) {
+    clear();
+    message.replaceChildren(h("p", { class: "notice", role: "status" }, text));
+    message.focus();
+  }
+  return { message, show, done, clear };
+}
+
+/** The server's refusal as lines naming the field (`labels`), and the fields in error. */
+function refusal(error, labels, what) {
+  if (!(error instanceof ApiError)) return { lines: [failure(error, what)], invalid: [] };
+  const problem = error.problem || {};
+  const errors = problem.errors || {};
+  const lines = [];
+  for (const [key, texts] of Object.entries(errors)) {
+    for (const text of texts) {
+      // "Wrong." says no more than the detail; name the field with the detail instead.
+      lines.push(`${labels[key] || key.replaceAll("_", " ")}: ${text === "Wrong." ? problem.detail : text}`);
+    }
+  }
+  if (!lines.length) lines.push(failure(error, what));
+  return { lines, invalid: Object.keys(errors) };
+}
+
+function passwordSection(me) {
+  const current = passwordInput("current-password", "current-password");
+  const fresh = passwordInput("new-password", "new-password");
+  const again = passwordInput("confirm-password", "new-password");
+  const labels = {
+    current_password: "Current password",
+    new_password: "New password",
+    confirm: "Confirm the new password",
+  };
+  const controls = { current_password: current, new_password: fresh, confirm: again };
+  const { message, show, done, clear } = feedback(controls);
+  // The email beside the new password, so a password manager saves the pair.
+  const username = h("input", {
+    type: "email",
+    name: "username",
+    autocomplete: "username",
+    value: me.email,
+    hidden: true,
+    readonly: true,
+    tabindex: "-1",
+  });
+  const button = h("button", { type: "submit", class: "primary" }, "Change password");
+  const form = h(
+    "form",
+    { novalidate: true, "aria-labelledby": "password-heading" },
+    username,
+    field(labels.current_password, current),
+    field(
+      labels.new_password,
+      fresh,
+      `At least ${MIN_PASSWORD} characters. A few words you'll remember work well; a password manager works best.`,
+    ),
+    field(labels.confirm, again),
+    message,
+    h("div", { class: "actions" }, button),
+  );
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clear();
+    const lines = [];
+    const invalid = [];
+    if (!current.value) {
+      lines.push(`${labels.current_password}: type the password you sign in with now.`);
+      invalid.push("current_password");
+    }
+    if (fresh.value.length < MIN_PASSWORD) {
+      lines.push(`${labels.new_password}: use at least ${MIN_PASSWORD} characters.`);
+      invalid.push("new_password");
+    } else if (again.value !== fresh.value) {
+      lines.push(`${labels.confirm}: it is not the same as the new password.`);
+      invalid.push("confirm");
+    }
+    if (lines.length) {
+      show(lines, invalid, "Your password is not changed yet:");
+      return;
+    }
+    button.disabled = true;
+    try {
+      await call("/auth/password", {
+        method: "POST",
+        body: { current_password: current.value, new_password: fresh.value },
+      });
+    } catch (error) {
+      const found = refusal(error, labels, "Changing the password");
+      show(found.lines, found.invalid, "Your password is not changed yet:");
+      return;
+    } finally {
+      button.disabled = false;
+    }
+    form.reset();
+    username.value = me.email;
+    // The server ended my other sessions and gave this one a new id: read its CSRF token.
+    try {
+      await whoAmI();
+    } catch {
+      // Offline just now: the next request reads it again.
+    }
+    done("Your password is changed. Use the new one next time you sign in; any other device signed in as you has been signed out.");
+  });
+
+  return h(
+    "section",
+    { class: "account-part", "aria-labelledby": "password-heading" },
+    h("h2", { id: "password-heading" }, "Change your password"),
+    form,
+  );
+}
+
+function totpSection(navigate) {
+  const password = passwordInput("totp-password", "current-password");
+  const code = h("input", {
+    id: "totp-old-code",
+    name: "code",
+    type: "text",
+    autocomplete: "one-time-code",
+    autocapitalize: "off",
+    spellcheck: "false",
+    required: true,
+    maxlength: "20",
+  });
+  const labels = { password: "Password", code: "Code from your current app, or a recovery code" };
+  const controls = { password, code };
+  const { message, show, clear } = feedback(controls);
+  const button = h("button", { type: "submit", class: "primary" }, "Replace two-step sign-in");
+  const form = h(
+    "form",
+    { novalidate: true, "aria-labelledby": "totp-heading" },
+    field(labels.password, password),
+    field(labels.code, code, "The 6 digits the app on your old phone shows, or one of your unused recovery codes."),
+    message,
+    h("div", { class: "actions" }, button),
+  );
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clear();
+    const value = code.value.replace(/\s+/g, "");
+    const lines = [];
+    const invalid = [];
+    if (!password.value) {
+      lines.push(`${labels.password}: type the password you sign in with.`);
+      invalid.push("password");
+    }
+    if (!/^[0-9A-Za-z-]{6,20}$/.test(value)) {
+      lines.push(`${labels.code}: type the 6 digits the app shows, or a recovery code.`);
+      invalid.push("code");
+    }
+    if (lines.length) {
+      show(lines, invalid, "Two-step sign-in is not changed yet:");
+      return;
+    }
+    button.disabled = true;
+    try {
+      await call("/auth/totp/disable", { method: "POST", body: { password: password.value, code: value } });
+    } catch (error) {
+      button.disabled = false;
+      const found = refusal(error, labels, "Replacing two-step sign-in");
+      show(found.lines, found.invalid, "Two-step sign-in is not changed yet:");
+      return;
+    }
+    // The old key and recovery codes are gone and this session is a new one:
+    // read who I am again (not enrolled now), then set up the new phone.
+    try {
+      await whoAmI();
+    } catch {
+      // Offline: the next request's 403 sends me to enrolment anyway.
+    }
+    navigate("/enrol");
+  });
+
+  return h(
+    "section",
+    { class: "account-part", "aria-labelledby": "totp-heading" },
+    h("h2", { id: "totp-heading" }, "Replace two-step sign-in"),
+    h(
+      "p",
+      {},
+      "For a new phone, or if you lost the old one. Confirm it's you with your password and a code; " +
+        "then you'll add Between to the authenticator app on the new phone and get new recovery codes. " +
+        "The old phone's codes and your old recovery codes stop working.",
+    ),
+    form,
+  );
+}
+
+export async function render(main, { me, navigate }) {
+  main.append(
+    h("h1", {}, "My account"),
+    h("p", { class: "muted" }, `Signed in as ${me.email}.`),
+    h("div", { class: "account" }, passwordSection(me), totpSection(navigate)),
+  );
+}
