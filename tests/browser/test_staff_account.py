@@ -129,3 +129,14 @@ def test_a_therapist_replaces_two_step_sign_in(desk, live_server, practice, staf
     # The old phone's codes no longer sign in; the new phone's do.
     assert login_status(browser, live_server, email, factories.PASSWORD, old) == 401
     assert login_status(browser, live_server, email, factories.PASSWORD, new) == 200
+
+
+def test_enrolment_opened_when_already_set_up_points_to_my_account(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    expect(desk.get_by_role("heading", name="Caseload")).to_be_visible()
+    desk.goto(f"{live_server}/therapist/index.html#/enrol")
+    expect(desk.get_by_text("To move it to a new phone, use My account.")).to_be_visible()
+    desk.get_by_role("link", name="My account").last.click()
+    expect(desk.get_by_role("heading", name="My account", level=1)).to_be_visible()

@@ -31,7 +31,12 @@ export async function render(main, { signedIn }) {
   } catch (error) {
     body.className = "";
     body.replaceChildren(h("p", { class: "attention" }, failure(error, "Setting up")));
-    if (state.me?.totp_enrolled) body.append(h("p", {}, h("a", { href: "#/" }, "Continue to the workspace")));
+    if (state.me?.totp_enrolled) {
+      body.append(
+        h("p", {}, "To move it to a new phone, use ", h("a", { href: "#/account" }, "My account"), "."),
+        h("p", {}, h("a", { href: "#/" }, "Continue to the workspace")),
+      );
+    }
     return;
   }
 
