@@ -158,3 +158,12 @@ def sign_in_a_newcomer(page: Page, staff_sign_in) -> None:
     db.session.remove()
     staff_sign_in(page, email, None)
     expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+
+
+def confirm_enrolment(page: Page, secret: str) -> None:
+    """Type the current code of `secret` on the enrolment screen: the recovery codes show."""
+    import pyotp
+
+    page.get_by_label("Code shown by the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Keep your recovery codes")).to_be_focused()

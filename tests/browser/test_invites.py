@@ -4,10 +4,9 @@ each app sends a link meant for the other one there."""
 
 import re
 
-import pyotp
 from playwright.sync_api import expect
 
-from tests.browser.helpers import check_accessibility
+from tests.browser.helpers import check_accessibility, confirm_enrolment
 
 WORKSPACE = "/therapist/index.html"
 
@@ -71,9 +70,7 @@ def test_an_invited_therapist_joins_in_the_workspace_and_sets_up_two_step_sign_i
         expect(page.get_by_role("navigation", name="Workspace")).to_be_hidden()
         expect(page.locator("code.secret")).to_be_visible()
         secret = page.locator("code.secret").inner_text().replace(" ", "")
-        page.get_by_label("Code shown by the app").fill(pyotp.TOTP(secret).now())
-        page.get_by_role("button", name="Confirm").click()
-        expect(page.get_by_role("heading", name="Keep your recovery codes")).to_be_focused()
+        confirm_enrolment(page, secret)
         page.get_by_role("button", name="I've kept them: continue").click()
         expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
         expect(page.get_by_text("No patients yet.")).to_be_visible()

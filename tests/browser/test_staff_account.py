@@ -7,6 +7,7 @@ import pyotp
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.helpers import confirm_enrolment
 
 NEW_PASSWORD = "river stones and quiet mornings"
 
@@ -119,9 +120,7 @@ def test_a_therapist_replaces_two_step_sign_in(desk, live_server, practice, staf
     expect(secret).to_be_visible()
     new = secret.inner_text().replace(" ", "")
     assert new != old
-    desk.get_by_label("Code shown by the app").fill(pyotp.TOTP(new).now())
-    desk.get_by_role("button", name="Confirm").click()
-    expect(desk.get_by_role("heading", name="Keep your recovery codes")).to_be_visible()
+    confirm_enrolment(desk, new)
     expect(desk.locator("ul.recovery-codes li")).to_have_count(10)
     desk.get_by_role("button", name="I've kept them: continue").click()
     expect(desk.get_by_role("heading", name="Caseload")).to_be_visible()
