@@ -5,62 +5,13 @@
 // workspace's enrolment screen follows: a new key, a code, new recovery codes.
 
 import { h } from "/js/dom.js";
-import { ApiError, call, failure, whoAmI } from "../client.js";
-import { field } from "../forms.js";
+import { call, whoAmI } from "../client.js";
+import { feedback, field, refusal } from "../forms.js";
 
 const MIN_PASSWORD = 12;
 
 function passwordInput(id, autocomplete) {
   return h("input", { id, name: id, type: "password", autocomplete, required: true, maxlength: "256" });
-}
-
-/**
- * A form's message area and its controls by the server's field names:
- * `show(lines, invalid)` lists what went wrong (each line naming its field)
- * and focuses the first field in error, or the message itself.
- */
-function feedback(controls) {
-  const message = h("div", { class: "form-message", tabindex: "-1" });
-  function clear() {
-    message.replaceChildren();
-    for (const control of Object.values(controls)) control.removeAttribute("aria-invalid");
-  }
-  function show(lines, invalid = [], intro = null) {
-    clear();
-    for (const key of invalid) controls[key]?.setAttribute("aria-invalid", "true");
-    message.replaceChildren(
-      h(
-        "div",
-        { class: "attention", role: "alert" },
-        intro ? h("p", {}, intro) : null,
-        h("ul", {}, lines.map((line) => h("li", {}, line))),
-      ),
-    );
-    const first = invalid.map((key) => controls[key]).find(Boolean);
-    (first || message).focus();
-  }
-  function done(text) {
-    clear();
-    message.replaceChildren(h("p", { class: "notice", role: "status" }, text));
-    message.focus();
-  }
-  return { message, show, done, clear };
-}
-
-/** The server's refusal as lines naming the field (`labels`), and the fields in error. */
-function refusal(error, labels, what) {
-  if (!(error instanceof ApiError)) return { lines: [failure(error, what)], invalid: [] };
-  const problem = error.problem || {};
-  const errors = problem.errors || {};
-  const lines = [];
-  for (const [key, texts] of Object.entries(errors)) {
-    for (const text of texts) {
-      // "Wrong." says no more than the detail; name the field with the detail instead.
-      lines.push(`${labels[key] || key.replaceAll("_", " ")}: ${text === "Wrong." ? problem.detail : text}`);
-    }
-  }
-  if (!lines.length) lines.push(failure(error, what));
-  return { lines, invalid: Object.keys(errors) };
 }
 
 function passwordSection(me) {

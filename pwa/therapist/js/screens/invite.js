@@ -5,7 +5,7 @@
 
 import { h } from "/js/dom.js";
 import { ApiError, OfflineError, call, setMe, state } from "../client.js";
-import { field } from "../forms.js";
+import { feedback, field, refusal } from "../forms.js";
 
 const MIN_PASSWORD = 12;
 /** What the person sees for each field the server may name in its answer. */
@@ -75,7 +75,6 @@ export async function render(main, { params, signedIn }) {
     return;
   }
 
-  const message = h("div", { class: "form-message", role: "alert" });
   const password = h("input", {
     id: "invite-password",
     name: "password",
@@ -102,6 +101,7 @@ export async function render(main, { params, signedIn }) {
     readonly: true,
     tabindex: "-1",
   });
+  const { message, show, clear } = feedback({ password, display_name: name });
   const button = h("button", { type: "submit", class: "primary" }, "Create my account");
   const form = h(
     "form",
@@ -116,28 +116,13 @@ export async function render(main, { params, signedIn }) {
     message,
     h("div", { class: "actions" }, button),
   );
-  const controls = { password, display_name: name };
-
-  function showErrors(lines, invalid) {
-    for (const control of Object.values(controls)) control.removeAttribute("aria-invalid");
-    for (const key of invalid) controls[key]?.setAttribute("aria-invalid", "true");
-    message.replaceChildren(
-      h(
-        "div",
-        { class: "attention" },
-        h("p", {}, "Your account was not created yet:"),
-        h("ul", {}, lines.map((line) => h("li", {}, line))),
-      ),
-    );
-    const first = invalid.map((key) => controls[key]).find(Boolean);
-    if (first) first.focus();
-  }
+  const NOT_YET = "Your account was not created yet:";
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    message.replaceChildren();
+    clear();
     if (password.value.length < MIN_PASSWORD) {
-      showErrors([`Password: use at least ${MIN_PASSWORD} characters.`], ["password"]);
+      show([`Password: use at least ${MIN_PASSWORD} characters.`], ["password"], NOT_YET);
       return;
     }
     const answer = { password: password.value, time_zone: deviceZone() };
@@ -148,24 +133,11 @@ export async function render(main, { params, signedIn }) {
       me = await call(`/invites/${encodeURIComponent(token)}/accept`, { method: "POST", body: answer });
     } catch (error) {
       button.disabled = false;
-      if (error instanceof OfflineError) {
-        showErrors(["The server could not be reached. Check the connection and try again."], []);
-        return;
-      }
-      const problem = error instanceof ApiError ? error.problem : null;
-      const errors = problem?.errors || {};
-      const lines = [];
-      for (const [key, texts] of Object.entries(errors)) {
-        for (const text of texts) lines.push(`${LABELS[key] || key.replaceAll("_", " ")}: ${text}`);
-      }
-      if (!lines.length) {
-        lines.push(
-          error instanceof ApiError && [404, 410].includes(error.status)
-            ? "This invitation has expired or been used already. Ask your clinic's admin for a new one."
-            : problem?.detail || "Creating your account did not work just now. Please try again.",
-        );
-      }
-      showErrors(lines, Object.keys(errors));
+      const gone = error instanceof ApiError && [404, 410].includes(error.status);
+      const found = gone
+        ? { lines: ["This invitation has expired or been used already. Ask your clinic's admin for a new one."], invalid: [] }
+        : refusal(error, LABELS, "Creating your account");
+      show(found.lines, found.invalid, NOT_YET);
       return;
     }
     setMe(me);
