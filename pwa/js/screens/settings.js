@@ -208,6 +208,14 @@ export async function render(main) {
   );
 }
 
+/** Why the server deleted nothing, by its answer's status. */
+const NOT_DELETED = {
+  422: "That password is not right. Nothing has been deleted.",
+  429: "Too many tries. Nothing has been deleted; please wait a few minutes before trying again.",
+  401: "Your session has ended. Nothing has been deleted; sign in again to delete your account.",
+  other: "Your account could not be deleted just now. Nothing has been deleted; please try again later.",
+};
+
 /**
  * Deleting the account, in two deliberate steps (open, then confirm with the
  * password), so a stray tap never deletes anything. A wrong password, no
@@ -279,13 +287,7 @@ function deleteAccount() {
       say(
         error instanceof OfflineError
           ? "You're offline. Nothing has been deleted; try again when you're connected."
-          : status === 422
-            ? "That password is not right. Nothing has been deleted."
-            : status === 429
-              ? "Too many tries. Nothing has been deleted; please wait a few minutes before trying again."
-              : status === 401
-                ? "Your session has ended. Nothing has been deleted; sign in again to delete your account."
-                : "Your account could not be deleted just now. Nothing has been deleted; please try again later.",
+          : NOT_DELETED[status] || NOT_DELETED.other,
       );
       password.focus();
       return;
