@@ -32,6 +32,7 @@ const ROUTES = [
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const announcer = document.getElementById("announce");
+const accountLink = document.getElementById("account-link");
 let cleanup = null;
 let renderId = 0;
 let firstRender = true;
@@ -89,26 +90,15 @@ function showChrome() {
   nav.hidden = !full;
   document.getElementById("who").hidden = !me;
   document.getElementById("who-name").textContent = me ? me.display_name || me.email : "";
-  accountLink().hidden = !full;
+  accountLink.hidden = !full;
   for (const item of nav.querySelectorAll("li[data-role]")) {
     item.hidden = !me || item.dataset.role !== me.role;
   }
 }
 
-/** "My account" beside the name and "Sign out" (made once, before "Sign out"). */
-function accountLink() {
-  let link = document.getElementById("account-link");
-  if (!link) {
-    link = h("a", { id: "account-link", href: "#/account" }, "My account");
-    const who = document.getElementById("who");
-    who.insertBefore(link, who.querySelector('a[href="#/signout"]'));
-  }
-  return link;
-}
-
 function markCurrent(path) {
-  if (path === "/account") accountLink().setAttribute("aria-current", "page");
-  else accountLink().removeAttribute("aria-current");
+  if (path === "/account") accountLink.setAttribute("aria-current", "page");
+  else accountLink.removeAttribute("aria-current");
   for (const link of nav.querySelectorAll("a")) {
     const here = path === link.dataset.path || path.startsWith(`${link.dataset.path}/`);
     if (here) link.setAttribute("aria-current", "page");
