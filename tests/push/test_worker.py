@@ -8,6 +8,7 @@ import threading
 from sqlalchemy import select
 
 from server.extensions import db
+from server.measures.models import MeasurePlan
 from server.push import services, worker
 from server.push.models import Notification
 
@@ -43,6 +44,10 @@ def test_send_test_says_when_there_is_nothing_to_send_to(runner, patient):
 def test_the_worker_logs_counts_never_endpoints_or_payloads(
     app, patient, subscribe, push_service, sender, caplog
 ):
+    # No questionnaires planned: the worker's planning pass would otherwise add
+    # a baseline reminder, due at 10:00 local, so the answers below would
+    # reach different rows depending on the hour the suite runs.
+    db.session.add(MeasurePlan(patient_id=patient.id, phq9=False, gad7=False, pcl5=False))
     device = subscribe(patient)
     push_service.answer(device, 201, 410)
     services.queue_test(patient)
