@@ -177,6 +177,7 @@ MATRIX = {
     ("POST", "/measures/responses/<uuid:response_id>/read"): CARE_TEAM,
     # flags and crisis resources
     ("GET", "/flags"): ANY_THERAPIST,
+    ("GET", "/flags/summary"): ANY_THERAPIST,
     ("POST", "/flags/<uuid:flag_id>/acknowledge"): CARE_TEAM,
     ("GET", "/crisis-resources"): SIGNED_IN,
     ("PUT", "/crisis-resources"): ADMIN,

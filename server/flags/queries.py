@@ -172,6 +172,20 @@ def flag_row(flag: Flag, display_name: str, source_shown: bool) -> dict:
     return _row(flag, display_name, source_shown)
 
 
+def open_flag_summary(therapist: User) -> dict[str, int]:
+    """How many flags are open across `therapist`'s care team, and how many urgent.
+
+    One statement, under the same visibility as the list, so a private item
+    is not counted here either.
+    """
+    statement, _ = _visible(therapist.id)
+    statement = statement.with_only_columns(
+        func.count(Flag.id), func.sum(case((Flag.severity == URGENT, 1), else_=0))
+    ).where(Flag.clinic_id == therapist.clinic_id, Flag.acknowledged_at.is_(None))
+    total, urgent = db.session.execute(statement).one()
+    return {"open": int(total), "urgent": int(urgent or 0)}
+
+
 def open_flag_counts(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
     """Open visible flags per patient, `{"total", "urgent"}`, in one statement.
 

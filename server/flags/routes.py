@@ -12,6 +12,7 @@ from server.flags.schemas import (
     CrisisResourcesSchema,
     FlagPageSchema,
     FlagQuerySchema,
+    FlagSummarySchema,
 )
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags and crisis resources")
@@ -31,6 +32,17 @@ def open_flags(args):
     for patient_id in dict.fromkeys(item["patient_id"] for item in items):
         record("flags_read", patient_id=patient_id, object_type="flag")
     return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/flags/summary")
+@access.therapist_only
+@blp.response(200, FlagSummarySchema)
+def flag_summary():
+    """How many flags are open across my caseload, for the workspace's navigation.
+
+    Two numbers and no patient, so reading them is not audited (the list is).
+    """
+    return queries.open_flag_summary(current_user)
 
 
 @blp.route("/flags/<uuid:flag_id>/acknowledge", methods=["POST"])

@@ -39,6 +39,11 @@ class FlagPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class FlagSummarySchema(Schema):
+    open = fields.Integer(metadata={"description": "open flags across my caseload"})
+    urgent = fields.Integer(metadata={"description": "of them, urgent"})
+
+
 class CrisisResourceSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     phone = fields.String(load_default=None, validate=validate.Length(min=1, max=40))

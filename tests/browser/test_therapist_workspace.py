@@ -155,6 +155,11 @@ def test_a_patient_shows_what_they_shared_newest_first_and_items_are_marked_read
 
     desk.get_by_role("button", name=re.compile(r"Mark all \d+ shown as read")).click()
     expect(desk.locator(".timeline .badge.new")).to_have_count(0)
+    # Opened straight on this page (a reload, a link), the navigation still
+    # counts the open flags, though the caseload was never shown.
+    desk.reload()
+    expect(desk.get_by_role("heading", name="Robin Ash", level=1)).to_be_visible()
+    expect(desk.get_by_role("link", name="Flags, 2 open")).to_be_visible()
     assert console_errors == []
 
 

@@ -24,6 +24,7 @@ ADMINS = dict.fromkeys(CALLERS, 403) | {"anonymous": 401, "admin": "ok"}
 
 MATRIX = {
     ("GET", "/flags"): THERAPISTS,
+    ("GET", "/flags/summary"): THERAPISTS,
     ("POST", "/flags/{flag}/acknowledge"): CARE_TEAM,
     ("GET", "/crisis-resources"): SIGNED_IN,
     ("PUT", "/crisis-resources"): ADMINS,

@@ -252,3 +252,28 @@ def test_open_flag_counts_for_the_caseload(clinic, therapist, patient, count_sta
         counts = queries.open_flag_counts([patient.id, other.id])
     assert counts == {patient.id: {"total": 2, "urgent": 1}}
     assert len(statements) == 1
+
+
+def test_the_navigation_summary_counts_what_the_list_shows_and_nothing_private(
+    as_user, clinic, therapist, patient
+):
+    summary = f"{FLAGS}/summary"
+    client = as_user(patient)
+    answer(client, ITEM_9, shared=False)  # urgent, seen even from a private response
+    answer(client, SEVERE_NO_ITEM_9, shared=False)  # private: raises nothing
+    shared = answer(client, SEVERE_NO_ITEM_9).get_json()
+    staff = as_user(therapist)
+    assert staff.get(summary).get_json() == {"open": 2, "urgent": 1}
+    assert len(open_flags(staff)) == 2
+    # Unsharing the severe response hides its flag from the count at once.
+    url = f"/api/v1/measures/responses/{shared['id']}"
+    assert client.patch(url, json={"version": 1, "shared": False}).status_code == 200
+    assert staff.get(summary).get_json() == {"open": 1, "urgent": 1}
+    (urgent,) = open_flags(staff)
+    assert staff.post(f"{FLAGS}/{urgent['id']}/acknowledge").status_code == 200
+    assert staff.get(summary).get_json() == {"open": 0, "urgent": 0}
+    # Another therapist of the clinic is not on this care team.
+    factories.flag(patient, "phq9_item9")
+    colleague = as_user(factories.user(clinic, "therapist"))
+    assert colleague.get(summary).get_json() == {"open": 0, "urgent": 0}
+    assert staff.get(summary).get_json() == {"open": 1, "urgent": 1}

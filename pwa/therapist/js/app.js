@@ -125,6 +125,8 @@ async function route() {
   const id = ++renderId;
   showChrome();
   markCurrent(path);
+  const working = me && me.role === "therapist" && !needsEnrolment(me) && !found.open;
+  if (working && !FLAG_SCREENS.has(found.name)) refreshFlagCount();
   let screen;
   try {
     screen = await import(`./screens/${found.name}.js`);
@@ -200,6 +202,20 @@ function setFlagCount(count) {
   badge.textContent = count ? String(count) : "";
   const link = badge.closest("a");
   link.setAttribute("aria-label", count ? `Flags, ${count} open` : "Flags");
+}
+
+/** Screens that load the flags themselves and set the count from them. */
+const FLAG_SCREENS = new Set(["caseload", "flags"]);
+
+/** The count for every other screen: an urgent flag must show wherever the
+ * therapist starts (a reload on a patient's page, a link from an email). */
+async function refreshFlagCount() {
+  try {
+    const summary = await call("/flags/summary");
+    if (state.me && state.me.role === "therapist") setFlagCount(summary.open);
+  } catch {
+    // Offline or signed out: the badge keeps what it showed.
+  }
 }
 
 /** Called by sign-in and enrolment once the person may work. */
