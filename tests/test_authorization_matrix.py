@@ -99,6 +99,7 @@ NO_TOTP_TO_RESET = Because(409, "P never set up TOTP, so an admin has nothing to
 MATRIX = {
     # audit
     ("GET", "/audit"): ADMIN,
+    ("GET", "/audit/actions"): ADMIN,
     # auth and account
     # Logging out is harmless for anyone: it only ends the caller's own session.
     ("POST", "/auth/logout"): SIGNED_IN | {"anonymous": OK},

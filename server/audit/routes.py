@@ -5,7 +5,8 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit import queries
-from server.audit.schemas import AuditPageSchema, AuditQuerySchema
+from server.audit.actions import ACTIONS
+from server.audit.schemas import AuditActionListSchema, AuditPageSchema, AuditQuerySchema
 from server.audit.services import record
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit log")
@@ -24,3 +25,11 @@ def audit_log(args):
     # Recorded after the query, so this page never shows its own reading.
     record("audit_log_read", patient_id=args["patient_id"], object_type="audit_log")
     return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/audit/actions")
+@access.admin_only
+@blp.response(200, AuditActionListSchema)
+def audit_actions():
+    """Every action the log records, with what it means: the filter's choices."""
+    return {"items": [{"name": name, "description": text} for name, text in ACTIONS.items()]}

@@ -45,3 +45,12 @@ class AuditPageSchema(Schema):
     next_cursor = fields.String(
         allow_none=True, metadata={"description": "Pass as `cursor` for the next (older) page."}
     )
+
+
+class AuditActionSchema(Schema):
+    name = fields.String(metadata={"description": "as in an event's `action` and the filter"})
+    description = fields.String()
+
+
+class AuditActionListSchema(Schema):
+    items = fields.List(fields.Nested(AuditActionSchema))

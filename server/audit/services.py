@@ -6,6 +6,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Select, func, insert, literal, select
 
+from server.audit.actions import known
 from server.audit.models import AuditEvent
 from server.db import utcnow
 from server.extensions import db
@@ -36,7 +37,7 @@ def record(
 ) -> AuditEvent:
     """Add an audit event for `action` by `actor` (default: the current user)."""
     event = AuditEvent(
-        action=action,
+        action=known(action),
         patient_id=patient_id,
         object_type=object_type,
         object_id=object_id,
@@ -61,7 +62,7 @@ def record_reads(action: str, patient_ids: Select, *, object_type: str) -> None:
     else:  # SQLite keeps a UUID as 32 hex digits
         new_id = func.lower(func.hex(func.randomblob(16)))
     constants = {
-        "action": action,
+        "action": known(action),
         "object_type": object_type,
         "at": utcnow(),
         **_who_and_where(None, None),

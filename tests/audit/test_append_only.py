@@ -16,7 +16,7 @@ from server.extensions import db
 
 
 def _stored_event(therapist, patient) -> AuditEvent:
-    event = record("entry_read", actor=therapist, patient_id=patient.id)
+    event = record("timeline_read", actor=therapist, patient_id=patient.id)
     db.session.commit()
     return event
 
@@ -37,13 +37,13 @@ def test_raw_sql_cannot_update_an_audit_event(therapist, patient):
     _stored_event(therapist, patient)
     message = _refused("UPDATE audit_events SET action = 'nothing_happened'")
     assert append_only.MESSAGE in message
-    assert _actions() == ["entry_read"]
+    assert _actions() == ["timeline_read"]
 
 
 def test_raw_sql_cannot_delete_an_audit_event(therapist, patient):
     _stored_event(therapist, patient)
     assert append_only.MESSAGE in _refused("DELETE FROM audit_events")
-    assert _actions() == ["entry_read"]
+    assert _actions() == ["timeline_read"]
 
 
 def test_postgresql_refuses_truncate_too(therapist, patient):
@@ -51,14 +51,14 @@ def test_postgresql_refuses_truncate_too(therapist, patient):
         pytest.skip("SQLite has no TRUNCATE")
     _stored_event(therapist, patient)
     assert append_only.MESSAGE in _refused("TRUNCATE audit_events")
-    assert _actions() == ["entry_read"]
+    assert _actions() == ["timeline_read"]
 
 
 def test_new_events_are_still_written(therapist, patient):
     # The triggers refuse changes, not additions: the log keeps growing.
     _stored_event(therapist, patient)
     _stored_event(therapist, patient)
-    assert _actions() == ["entry_read", "entry_read"]
+    assert _actions() == ["timeline_read", "timeline_read"]
 
 
 @pytest.mark.committed

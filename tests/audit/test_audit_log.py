@@ -49,13 +49,13 @@ def listing(client, **query):
 
 def test_an_admin_reads_their_clinics_log_newest_first(as_user, admin, therapist, patient):
     base = datetime(2030, 1, 1, tzinfo=UTC)
-    add_event("entry_read", actor=therapist, patient=patient, at=base)
+    add_event("timeline_read", actor=therapist, patient=patient, at=base)
     add_event("sharing_changed", actor=patient, patient=patient, at=base + timedelta(hours=1))
     stranger = factories.user(factories.clinic(), "therapist")
-    add_event("entry_read", actor=stranger, at=base + timedelta(hours=2))
+    add_event("timeline_read", actor=stranger, at=base + timedelta(hours=2))
 
     page = listing(as_user(admin), since=base.isoformat())
-    assert [item["action"] for item in page["items"]] == ["sharing_changed", "entry_read"]
+    assert [item["action"] for item in page["items"]] == ["sharing_changed", "timeline_read"]
     assert page["next_cursor"] is None
     first = page["items"][1]
     assert set(first) == FIELDS  # identifiers and places, never content
@@ -69,9 +69,9 @@ def test_an_admin_reads_their_clinics_log_newest_first(as_user, admin, therapist
 def test_filters_narrow_the_log(as_user, admin, therapist, patient, clinic):
     other_patient = factories.user(clinic, "patient", therapist=therapist)
     base = datetime(2030, 1, 1, tzinfo=UTC)
-    add_event("entry_read", actor=therapist, patient=patient, at=base)
-    add_event("entry_read", actor=therapist, patient=other_patient, at=base + timedelta(days=1))
-    add_event("export", actor=patient, patient=patient, at=base + timedelta(days=2))
+    add_event("timeline_read", actor=therapist, patient=patient, at=base)
+    add_event("timeline_read", actor=therapist, patient=other_patient, at=base + timedelta(days=1))
+    add_event("data_exported", actor=patient, patient=patient, at=base + timedelta(days=2))
     client = as_user(admin)
 
     def actions(**query):
@@ -81,23 +81,24 @@ def test_filters_narrow_the_log(as_user, admin, therapist, patient, clinic):
         ]
 
     assert actions(patient_id=str(patient.id)) == [
-        ("export", str(patient.id)),
-        ("entry_read", str(patient.id)),
+        ("data_exported", str(patient.id)),
+        ("timeline_read", str(patient.id)),
     ]
     assert actions(actor_id=str(therapist.id)) == [
-        ("entry_read", str(other_patient.id)),
-        ("entry_read", str(patient.id)),
+        ("timeline_read", str(other_patient.id)),
+        ("timeline_read", str(patient.id)),
     ]
-    assert actions(action="export") == [("export", str(patient.id))]
+    assert actions(action="data_exported") == [("data_exported", str(patient.id))]
     assert actions(until=(base + timedelta(days=1)).isoformat()) == [
-        ("entry_read", str(patient.id))
+        ("timeline_read", str(patient.id))
     ]
 
 
 def test_the_log_pages_with_a_cursor(as_user, admin, therapist, patient):
     base = datetime(2030, 1, 1, tzinfo=UTC)
-    for hour in range(5):
-        add_event(f"read_{hour}", actor=therapist, patient=patient, at=base + timedelta(hours=hour))
+    reads = ["caseload_read", "timeline_read", "brief_read", "schedule_read", "flags_read"]
+    for hour, action in enumerate(reads):
+        add_event(action, actor=therapist, patient=patient, at=base + timedelta(hours=hour))
     client = as_user(admin)
     seen, cursor = [], None
     while True:
@@ -109,7 +110,8 @@ def test_the_log_pages_with_a_cursor(as_user, admin, therapist, patient):
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == [["read_4", "read_3"], ["read_2", "read_1"], ["read_0"]]
+    newest_first = list(reversed(reads))
+    assert seen == [newest_first[0:2], newest_first[2:4], newest_first[4:]]
 
 
 def test_reading_the_log_is_itself_recorded(as_user, admin, patient):
@@ -144,7 +146,7 @@ def test_bad_queries_are_problems_naming_the_field(as_user, admin, query):
 
 
 def test_the_application_cannot_change_or_delete_audit_events(therapist, patient):
-    event = add_event("entry_read", actor=therapist, patient=patient)
+    event = add_event("timeline_read", actor=therapist, patient=patient)
     event.action = "nothing_happened"
     with pytest.raises(AuditLogIsAppendOnly):
         db.session.flush()
@@ -160,7 +162,7 @@ def test_the_application_cannot_change_or_delete_audit_events(therapist, patient
         db.session.execute(delete(AuditEvent).where(AuditEvent.id == event.id))
     db.session.rollback()
     stored = db.session.get(AuditEvent, event.id)
-    assert stored is not None and stored.action == "entry_read"
+    assert stored is not None and stored.action == "timeline_read"
 
 
 def test_an_unknown_id_filter_is_an_empty_page_not_an_error(as_user, admin):
@@ -172,7 +174,7 @@ def test_a_page_is_one_statement_however_long_the_log(admin, therapist, patient,
     from server.audit import queries
 
     for _ in range(5):
-        add_event("entry_read", actor=therapist, patient=patient)
+        add_event("timeline_read", actor=therapist, patient=patient)
     with count_statements() as statements:
         items, cursor = queries.clinic_events(admin.clinic_id, limit=3)
     assert len(items) == 3 and cursor
@@ -202,17 +204,17 @@ def test_a_deleted_persons_events_still_list_with_their_id_and_no_name(
     as_user, admin, therapist, patient
 ):
     base = datetime(2030, 1, 1, tzinfo=UTC)
-    add_event("entry_read", actor=therapist, patient=patient, at=base)
+    add_event("timeline_read", actor=therapist, patient=patient, at=base)
     add_event("sharing_changed", actor=patient, patient=patient, at=base + timedelta(hours=1))
     patient_id = patient.id
     response = as_user(patient).delete("/api/v1/me", json={"password": factories.PASSWORD})
     assert response.status_code in (200, 204), response.get_json()
     items = listing(as_user(admin), patient_id=str(patient_id))["items"]
-    assert {"sharing_changed", "entry_read", "account_deleted"} <= {i["action"] for i in items}
+    assert {"sharing_changed", "timeline_read", "account_deleted"} <= {i["action"] for i in items}
     for item in items:
         assert item["patient_id"] == str(patient_id) and item["patient_name"] is None
     by_action = {item["action"]: item for item in items}
-    read = by_action["entry_read"]
+    read = by_action["timeline_read"]
     assert read["actor_id"] == str(therapist.id) and read["actor_name"] == therapist.display_name
     changed = by_action["sharing_changed"]
     assert changed["actor_id"] == str(patient_id) and changed["actor_name"] is None
@@ -224,10 +226,10 @@ def test_another_clinics_names_never_show(as_user, admin, therapist, patient, cl
     outsider = factories.user(elsewhere, "patient", display_name="Outsider Elsewhere")
     base = datetime(2030, 1, 1, tzinfo=UTC)
     # Events of this clinic that (by a bug or a move) name another clinic's people.
-    record("entry_read", actor=visitor, patient_id=outsider.id, clinic_id=clinic.id).at = base
+    record("timeline_read", actor=visitor, patient_id=outsider.id, clinic_id=clinic.id).at = base
     db.session.commit()
     # And another clinic's own events, naming this clinic's people.
-    record("entry_read", actor=therapist, patient_id=patient.id, clinic_id=elsewhere.id)
+    record("timeline_read", actor=therapist, patient_id=patient.id, clinic_id=elsewhere.id)
     db.session.commit()
     response = as_user(admin).get(AUDIT, query_string={"since": base.isoformat()})
     assert response.status_code == 200
@@ -245,20 +247,20 @@ def test_names_cost_the_same_statements_for_a_page_of_5_or_50(
 
     patients = [factories.user(clinic, "patient", therapist=therapist) for _ in range(10)]
     for index in range(60):
-        add_event("entry_read", actor=therapist, patient=patients[index % 10])
+        add_event("timeline_read", actor=therapist, patient=patients[index % 10])
     client = as_user(admin)
     client.get(AUDIT, query_string={"limit": 1})  # the session's first request, out of the count
     counts = {}
     for limit in (5, 50):
         with count_statements() as statements:
             items, _cursor = queries.clinic_events(
-                admin.clinic_id, action="entry_read", limit=limit
+                admin.clinic_id, action="timeline_read", limit=limit
             )
             names = {(item.actor_name, item.patient_name) for item in items}
         assert len(items) == limit and len(names) == min(limit, 10)
         assert len(statements) == 1  # the names come with the events
         with count_statements() as request_statements:
-            page = listing(client, action="entry_read", limit=limit)
+            page = listing(client, action="timeline_read", limit=limit)
         assert len(page["items"]) == limit
         assert all(item["patient_name"] and item["actor_name"] for item in page["items"])
         counts[limit] = len(request_statements)

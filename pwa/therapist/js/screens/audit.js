@@ -8,17 +8,6 @@ import { formatWhen, plural } from "../format.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-// The actions the server records (server/**: record("…")), offered as suggestions.
-const KNOWN_ACTIONS = [
-  "account_deleted", "audit_log_read", "brief_read", "caseload_read", "crisis_resources_changed",
-  "data_exported", "flag_acknowledged", "flags_read", "integration_session_created",
-  "invite_accepted", "invite_created", "item_deleted", "item_marked_read", "ketamine_session_created",
-  "login", "login_failed", "login_failed_totp", "logout", "measure_plan_changed", "measure_plan_read",
-  "password_changed", "push_schedule_changed", "reauth_failed", "recovery_code_used", "schedule_read",
-  "sessions_revoked", "sharing_changed", "sharing_default_changed", "timeline_read", "token_created",
-  "token_revoked", "totp_disabled", "totp_enrolled", "totp_enrolment_started", "totp_reset",
-];
-
 /**
  * A person: their name, with the short id beneath so two people of one name
  * can be told apart (the full id in the title); a button that filters the log
@@ -60,12 +49,13 @@ export async function render(main) {
     h("h1", {}, "Audit log"),
     h("p", {}, "Every read of a patient's data by someone other than the patient, every sharing change, export and sign-in. Reading this log is recorded too."),
   );
-  const [action, actionField] = input("audit-action", "Action", { type: "text", maxlength: "64", list: "audit-actions" }, "For example brief_read, login_failed_totp, sharing_changed, item_marked_read; type to see them all.");
+  // The server's list of what it records, each with its meaning (GET /audit/actions).
+  const action = h("select", { id: "audit-action", name: "audit-action" }, h("option", { value: "" }, "Any action"));
+  const actionField = field("Action", action);
   const [patient, patientField] = input("audit-patient", "Patient id", { type: "text", spellcheck: "false" });
   const [actor, actorField] = input("audit-actor", "Who (user id)", { type: "text", spellcheck: "false" });
   const [since, sinceField] = input("audit-since", "From", { type: "date" });
   const [until, untilField] = input("audit-until", "Until (inclusive)", { type: "date" });
-  const actions = h("datalist", { id: "audit-actions" }, KNOWN_ACTIONS.map((value) => h("option", { value })));
   const message = h("div", { class: "form-message", role: "alert" });
   const form = h(
     "form",
@@ -75,7 +65,6 @@ export async function render(main) {
     actorField,
     sinceField,
     untilField,
-    actions,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Filter"), h("button", { type: "reset" }, "Clear")),
     message,
   );
@@ -102,7 +91,6 @@ export async function render(main) {
   let cursor = null;
   let filters = {};
   let count = 0;
-  const seenActions = new Set(KNOWN_ACTIONS);
 
   async function load(append) {
     more.disabled = true;
@@ -115,10 +103,6 @@ export async function render(main) {
       }
       count += page.items.length;
       for (const event of page.items) {
-        if (!seenActions.has(event.action)) {
-          seenActions.add(event.action);
-          actions.append(h("option", { value: event.action }));
-        }
         tbody.append(
           h(
             "tr",
@@ -167,7 +151,7 @@ export async function render(main) {
       untilValue = end.toISOString();
     }
     filters = {
-      action: action.value.trim(),
+      action: action.value,
       patient_id: patient.value.trim(),
       actor_id: actor.value.trim(),
       since: dayStart(since.value),
@@ -185,5 +169,11 @@ export async function render(main) {
     form.requestSubmit();
   }
   more.addEventListener("click", () => load(true));
-  await load(false);
+  const listing = call("/audit/actions").then(
+    (answer) => {
+      for (const { name, description } of answer.items) action.append(h("option", { value: name }, `${description} (${name})`));
+    },
+    () => message.append(h("p", { class: "attention" }, "The list of actions could not load; reload to filter by action.")),
+  );
+  await Promise.all([listing, load(false)]);
 }

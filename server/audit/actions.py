@@ -1,0 +1,62 @@
+"""Every action the audit log records, and what it means to someone reading the log.
+
+`record` refuses a name that is not here, and a test finds every name the
+code records, so this list is the whole vocabulary of the log. The admin
+view offers it as the action filter's choices (`GET /audit/actions`).
+"""
+
+ACTIONS: dict[str, str] = {
+    # Reads of a patient's data by someone else
+    "caseload_read": "A therapist opened their caseload (one event per patient listed)",
+    "timeline_read": "A therapist read a patient's timeline",
+    "brief_read": "A therapist read a patient's session brief",
+    "schedule_read": "A therapist read a patient's dosing and integration sessions",
+    "flags_read": "A therapist read a patient's open flags",
+    "measure_plan_read": "A therapist read which questionnaires a patient is asked to fill",
+    "item_marked_read": "A therapist marked shared items read",
+    "audit_log_read": "An admin read this audit log",
+    # Care: sessions, flags, plans
+    "ketamine_session_created": "A dosing session was booked",
+    "ketamine_session_changed": "A dosing session was moved or changed",
+    "ketamine_session_cancelled": "A dosing session was cancelled",
+    "integration_session_created": "An integration session was booked",
+    "integration_session_changed": "An integration session was moved or changed",
+    "integration_session_cancelled": "An integration session was cancelled",
+    "flag_acknowledged": "A therapist acknowledged a flag",
+    "measure_plan_changed": "A therapist changed which questionnaires a patient is asked to fill",
+    "crisis_resources_changed": "An admin changed the clinic's crisis resources",
+    # The patient's own choices
+    "sharing_changed": "A patient shared an item or made it private",
+    "sharing_default_changed": "A patient changed whether new items are shared",
+    "item_deleted": "A patient deleted an item",
+    "data_exported": "A patient exported their data",
+    "account_deleted": "A patient deleted their account",
+    "push_schedule_changed": "A patient changed their reminder times or quiet hours",
+    # Accounts and sign-in
+    "invite_created": "Someone was invited",
+    "invite_accepted": "An invitation was accepted and its account made",
+    "login": "Signed in",
+    "login_failed": "A sign-in was refused (wrong email or password)",
+    "login_failed_totp": "A sign-in was refused (wrong authenticator code)",
+    "logout": "Signed out",
+    "reauth_failed": "A password asked again before a sensitive change was wrong",
+    "password_changed": "A password was changed",
+    "sessions_revoked": "An admin signed a person out everywhere",
+    "token_created": "An app token was issued",
+    "token_revoked": "An app token was revoked",
+    "totp_enrolment_started": "Two-step sign-in set-up began",
+    "totp_enrolled": "Two-step sign-in was turned on",
+    "totp_disabled": "Two-step sign-in was turned off",
+    "totp_reset": "An admin (or the operator) reset a person's two-step sign-in",
+    "recovery_code_used": "A recovery code was used to sign in",
+}
+
+
+class UnknownAuditAction(ValueError):
+    """A programming error: an action missing from ACTIONS (never user input)."""
+
+
+def known(action: str) -> str:
+    if action not in ACTIONS:
+        raise UnknownAuditAction(f"{action!r} is not in server.audit.actions.ACTIONS")
+    return action

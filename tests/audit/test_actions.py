@@ -1,0 +1,67 @@
+"""The log's vocabulary: every action recorded is listed, with its meaning, for the admin."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from server.audit.actions import ACTIONS, UnknownAuditAction
+from server.audit.services import record
+from tests import factories
+
+SERVER = Path(__file__).resolve().parents[2] / "server"
+#: Actions named at run time, by the one place that composes them:
+#: server/care/routes.py `_audit_change`, "<session kind>_<changed|cancelled>".
+COMPOSED = {
+    f"{kind}_{change}"
+    for kind in ("ketamine_session", "integration_session")
+    for change in ("changed", "cancelled")
+}
+
+
+def recorded_in_the_code() -> tuple[set[str], list[str]]:
+    """Names passed to record()/record_reads() as literals, and where a name is not a literal."""
+    names, composed = set(), []
+    for path in SERVER.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if called not in ("record", "record_reads"):
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant):
+                names.add(first.value)
+            else:
+                composed.append(f"{path.relative_to(SERVER.parent)}:{ast.unparse(first)}")
+    return names, composed
+
+
+def test_every_action_the_code_records_is_listed_and_every_listed_one_is_recorded():
+    names, composed = recorded_in_the_code()
+    assert names, "the scan found no record() calls"
+    assert names - set(ACTIONS) == set()
+    assert composed == ["server/care/routes.py:f'{kind}_{action}'"]
+    assert set(ACTIONS) - names - COMPOSED == set()
+
+
+def test_an_unlisted_action_is_refused_before_anything_is_written(therapist, patient):
+    from sqlalchemy import func, select
+
+    from server.audit.models import AuditEvent
+    from server.extensions import db
+
+    with pytest.raises(UnknownAuditAction):
+        record("entry_peeked", actor=therapist, patient_id=patient.id)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_admins_read_the_actions_with_their_meaning(as_user, clinic, therapist):
+    response = as_user(factories.user(clinic, "admin")).get("/api/v1/audit/actions")
+    assert response.status_code == 200
+    items = response.get_json()["items"]
+    assert [item["name"] for item in items] == list(ACTIONS)
+    by_name = {item["name"]: item["description"] for item in items}
+    assert by_name["brief_read"] == "A therapist read a patient's session brief"
+    assert as_user(therapist).get("/api/v1/audit/actions").status_code == 403
