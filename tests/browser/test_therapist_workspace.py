@@ -67,6 +67,10 @@ def test_sign_in_takes_the_authenticator_code_and_opens_the_caseload(
         robin.get_by_role("link", name=re.compile(r"\d+ unread items? from Robin Ash"))
     ).to_be_visible()
     expect(desk.get_by_role("link", name="Flags, 2 open")).to_be_visible()
+    # Unread is counted over each patient's window, and the summary says so.
+    expect(desk.locator(".summary")).to_contain_text(
+        re.compile(r"\d+ unread shared items? since each patient's last integration session")
+    )
     assert console_errors == []
 
 
@@ -376,7 +380,10 @@ def test_an_admin_invites_therapists_and_reads_the_audit_log(
     expect(desk.locator("table.audit")).to_contain_text("login")
     expect(events.locator("td:nth-child(4)", has_text="audit_log_read")).to_have_count(0)
     # Reading the log is itself recorded: filter for those events.
-    desk.get_by_label("Action").fill("audit_log_read")
+    # The actions are offered with what each means, as the server lists them.
+    action = desk.get_by_label("Action")
+    expect(action.locator("option", has_text="A dosing session was cancelled")).to_have_count(1)
+    action.select_option("audit_log_read")
     desk.get_by_role("button", name="Filter").click()
     expect(events.first.locator("td:nth-child(4)")).to_have_text("audit_log_read")
     assert set(events.locator("td:nth-child(4)").all_inner_texts()) == {"audit_log_read"}

@@ -139,7 +139,8 @@ export async function render(main, { setFlagCount, announce }) {
     " · ",
     urgent ? h("strong", {}, `${plural(urgent, "patient")} with an urgent flag`) : "no urgent flags",
     flagged > urgent ? ` · ${plural(flagged - urgent, "other patient")} with flags` : "",
-    ` · ${plural(unread, "unread shared item")}`,
+    // Unread counts the brief's window, not the whole treatment: say so.
+    ` · ${plural(unread, "unread shared item")} since each patient's last integration session (or in the last 30 days)`,
     openFlags ? " · " : "",
     openFlags ? h("a", { href: "#/flags" }, "Review flags") : "",
   );
