@@ -86,6 +86,10 @@ def _row(flag: Flag, display_name: str, source_shown) -> dict:
     }
 
 
+def _urgent_count():
+    return func.sum(case((Flag.severity == URGENT, 1), else_=0))
+
+
 def _rank():
     return case((Flag.severity == URGENT, 0), else_=1)
 
@@ -179,9 +183,9 @@ def open_flag_summary(therapist: User) -> dict[str, int]:
     is not counted here either.
     """
     statement, _ = _visible(therapist.id)
-    statement = statement.with_only_columns(
-        func.count(Flag.id), func.sum(case((Flag.severity == URGENT, 1), else_=0))
-    ).where(Flag.clinic_id == therapist.clinic_id, Flag.acknowledged_at.is_(None))
+    statement = statement.with_only_columns(func.count(Flag.id), _urgent_count()).where(
+        Flag.clinic_id == therapist.clinic_id, Flag.acknowledged_at.is_(None)
+    )
     total, urgent = db.session.execute(statement).one()
     return {"open": int(total), "urgent": int(urgent or 0)}
 
@@ -199,7 +203,7 @@ def open_flag_counts(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, 
         statement.with_only_columns(
             Flag.patient_id,
             func.count(Flag.id),
-            func.sum(case((Flag.severity == URGENT, 1), else_=0)),
+            _urgent_count(),
         )
         .where(Flag.patient_id.in_(patient_ids), Flag.acknowledged_at.is_(None))
         .group_by(Flag.patient_id)
