@@ -24,6 +24,7 @@ from server.care.read_schemas import (
     dump_caseload,
 )
 from server.errors import abort
+from server.fastdump import compiled
 
 blp = Blueprint(
     "care_read",
@@ -62,7 +63,7 @@ def timeline(query, patient_id):
     patient = access.patient_in_care(patient_id)
     page = readside.timeline(current_user, patient, **query)
     record("timeline_read", patient_id=patient.id, object_type="timeline")
-    return page
+    return jsonify(compiled(TimelineSchema)(page))
 
 
 @blp.route("/patients/<uuid:patient_id>/brief")
@@ -75,7 +76,7 @@ def brief(patient_id):
     patient = access.patient_in_care(patient_id)
     result = readside.brief(current_user, patient)
     record("brief_read", patient_id=patient.id, object_type="brief")
-    return result
+    return jsonify(compiled(BriefSchema)(result))
 
 
 def _mark_read(item_type: str, item_id: uuid.UUID):

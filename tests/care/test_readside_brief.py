@@ -261,3 +261,16 @@ def test_the_brief_costs_the_same_statements_for_a_short_or_long_history(
     with count_statements() as statements:
         readside.brief(therapist, long, now=NOW)
     assert len(statements) == 13
+
+
+def test_the_brief_is_dumped_as_its_schema_says(as_user, therapist, world, frozen):
+    """The route dumps with a compiled copy of BriefSchema (speed); the schema is the contract."""
+    from server.care.read_schemas import BriefSchema
+
+    db.session.expire_all()  # read back as stored, as the request does
+    result = readside.brief(therapist, world.patient)
+    expected = BriefSchema().dump(result)
+    # The world fills every part: items of each kind, scores, sessions, flags.
+    assert all(expected[part] for part in ("discuss_next_session", "entries", "scores", "flags"))
+    assert expected["window"]["last_integration_session"] is not None
+    assert _brief(as_user(therapist), world.patient) == expected

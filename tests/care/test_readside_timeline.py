@@ -250,3 +250,22 @@ def test_the_timeline_costs_the_same_statements_for_a_short_or_long_history(
     assert cost(long, since=since, cursor=page["next_cursor"])[0] == few
     # Without `since`, one more statement finds the last integration session.
     assert cost(long)[0] == cost(short)[0] == few + 1
+
+
+def test_the_timeline_is_dumped_as_its_schema_says(as_user, therapist, world, frozen):
+    """The route dumps with a compiled TimelineSchema (for speed); the schema is the contract."""
+    from server.care.read_schemas import TimelineSchema
+
+    db.session.expire_all()  # read back as stored, as the request does
+    since = NOW - timedelta(days=400)
+    expected = TimelineSchema().dump(readside.timeline(therapist, world.patient, since=since))
+    kinds = {item["type"] for item in expected["items"]}
+    assert kinds == {
+        "checkin",
+        "entry",
+        "measure_response",
+        "ketamine_session",
+        "integration_session",
+    }
+    assert expected["next_cursor"] is None
+    assert _get(as_user(therapist), world.patient, since=since.isoformat()) == expected

@@ -1,0 +1,74 @@
+"""The compiled dump gives what the schema's own dump gives, or refuses to compile."""
+
+import uuid
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+import pytest
+from marshmallow import fields, post_dump
+
+from server.fastdump import compiled
+from server.fields import AwareDateTime, Schema
+
+
+class Inner(Schema):
+    id = fields.UUID()
+    at = AwareDateTime(allow_none=True)
+
+
+class Everything(Schema):
+    name = fields.String()
+    count = fields.Integer()
+    ratio = fields.Float(allow_none=True)
+    on = fields.Boolean()
+    day = fields.Date()
+    tags = fields.List(fields.String())
+    one = fields.Nested(Inner, allow_none=True)
+    many = fields.List(fields.Nested(Inner))
+    also_many = fields.Nested(Inner, many=True)
+    absent = fields.String()
+
+
+def test_the_compiled_dump_equals_the_schema_dump_for_dicts_and_objects():
+    inner = SimpleNamespace(id=uuid.uuid4(), at=datetime(2026, 3, 8, 7, 30, tzinfo=UTC))
+    data = {
+        "name": "Ana",
+        "count": 3.0,
+        "ratio": 2,
+        "on": False,
+        "day": date(2026, 3, 8),
+        "tags": ["calm", "hopeful"],
+        "one": inner,
+        "many": [{"id": uuid.uuid4(), "at": None}, inner],
+        "also_many": [inner],
+        "not_declared": "left out",
+    }
+    for shaped in (data, SimpleNamespace(**data)):
+        assert compiled(Everything)(shaped) == Everything().dump(shaped)
+    nones = dict.fromkeys(data)
+    assert compiled(Everything)(nones) == Everything().dump(nones)
+
+
+class WithHook(Schema):
+    name = fields.String()
+
+    @post_dump
+    def shout(self, data, **_):
+        return {"name": data["name"].upper()}
+
+
+class Renamed(Schema):
+    name = fields.String(data_key="display_name")
+
+
+class Computed(Schema):
+    name = fields.Method("get_name")
+
+    def get_name(self, obj):
+        return "x"
+
+
+@pytest.mark.parametrize("schema", [WithHook, Renamed, Computed])
+def test_what_it_cannot_copy_exactly_is_refused_when_compiling(schema):
+    with pytest.raises(TypeError):
+        compiled(schema)
