@@ -22,6 +22,7 @@ class Everything(Schema):
     ratio = fields.Float(allow_none=True)
     on = fields.Boolean()
     day = fields.Date()
+    day_of = fields.Date()
     tags = fields.List(fields.String())
     one = fields.Nested(Inner, allow_none=True)
     many = fields.List(fields.Nested(Inner))
@@ -37,6 +38,7 @@ def test_the_compiled_dump_equals_the_schema_dump_for_dicts_and_objects():
         "ratio": 2,
         "on": False,
         "day": date(2026, 3, 8),
+        "day_of": datetime(2026, 3, 8, 23, 30, tzinfo=UTC),  # dumps as its date
         "tags": ["calm", "hopeful"],
         "one": inner,
         "many": [{"id": uuid.uuid4(), "at": None}, inner],
@@ -68,7 +70,31 @@ class Computed(Schema):
         return "x"
 
 
-@pytest.mark.parametrize("schema", [WithHook, Renamed, Computed])
+class Plucked(Schema):
+    inner_id = fields.Pluck(Inner, "id")
+
+
+class Shouting(fields.String):
+    def _serialize(self, value, attr, obj, **kwargs):
+        return str(value).upper()
+
+
+class ShoutingDay(fields.Date):
+    def _serialize(self, value, attr, obj, **kwargs):
+        return "day"
+
+
+class Overridden(Schema):
+    name = Shouting()
+
+
+class OverriddenDay(Schema):
+    day = ShoutingDay()
+
+
+@pytest.mark.parametrize(
+    "schema", [WithHook, Renamed, Computed, Plucked, Overridden, OverriddenDay]
+)
 def test_what_it_cannot_copy_exactly_is_refused_when_compiling(schema):
     with pytest.raises(TypeError):
         compiled(schema)
