@@ -85,3 +85,25 @@ def test_dates_the_wrong_way_round_are_named_as_such(desk, live_server, practice
     expect(desk.get_by_role("alert").filter(has_text="wrong way round")).to_be_visible()
     expect(desk.get_by_label("From")).to_be_focused()
     expect(desk.get_by_text("No events match.")).to_have_count(0)
+
+
+def test_without_the_list_of_actions_an_action_is_typed_by_name(
+    desk, live_server, practice, staff_sign_in
+):
+    add_events(practice)
+    # The list cannot load (a proxy in the way, say); the log itself still can.
+    desk.route(
+        "**/api/v1/audit/actions",
+        lambda route: route.fulfill(
+            status=503, content_type="application/problem+json", body='{"status": 503}'
+        ),
+    )
+    staff_sign_in(desk, practice.admin_email, practice.secret)
+    expect(desk.get_by_role("heading", name="Audit log", level=1)).to_be_visible()
+    action = desk.get_by_label("Action")
+    expect(action).to_have_accessible_description(re.compile("could not load: type"))
+    action.fill("brief_read")
+    desk.get_by_role("button", name="Filter").click()
+    cells = desk.locator("table.audit tbody tr td:nth-child(4)")
+    expect(cells.first).to_have_text("brief_read")
+    assert set(cells.all_inner_texts()) == {"brief_read"}

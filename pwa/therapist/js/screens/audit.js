@@ -50,7 +50,7 @@ export async function render(main) {
     h("p", {}, "Every read of a patient's data by someone other than the patient, every sharing change, export and sign-in. Reading this log is recorded too."),
   );
   // The server's list of what it records, each with its meaning (GET /audit/actions).
-  const action = h("select", { id: "audit-action", name: "audit-action" }, h("option", { value: "" }, "Any action"));
+  let action = h("select", { id: "audit-action", name: "audit-action" }, h("option", { value: "" }, "Any action"));
   const actionField = field("Action", action);
   const [patient, patientField] = input("audit-patient", "Patient id", { type: "text", spellcheck: "false" });
   const [actor, actorField] = input("audit-actor", "Who (user id)", { type: "text", spellcheck: "false" });
@@ -151,7 +151,7 @@ export async function render(main) {
       untilValue = end.toISOString();
     }
     filters = {
-      action: action.value,
+      action: action.value.trim(),
       patient_id: patient.value.trim(),
       actor_id: actor.value.trim(),
       since: dayStart(since.value),
@@ -173,7 +173,13 @@ export async function render(main) {
     (answer) => {
       for (const { name, description } of answer.items) action.append(h("option", { value: name }, `${description} (${name})`));
     },
-    () => message.append(h("p", { class: "attention" }, "The list of actions could not load; reload to filter by action.")),
+    () => {
+      // Without the list, filtering by action still works by its name.
+      const typed = h("input", { id: "audit-action", name: "audit-action", type: "text", maxlength: "64", autocomplete: "off", "aria-describedby": "audit-action-hint" });
+      action.replaceWith(typed);
+      action = typed;
+      typed.before(h("p", { class: "hint", id: "audit-action-hint" }, "The list of actions could not load: type an action's name, such as brief_read or login_failed."));
+    },
   );
   await Promise.all([listing, load(false)]);
 }
