@@ -210,9 +210,13 @@ const FLAG_SCREENS = new Set(["caseload", "flags"]);
 /** The count for every other screen: an urgent flag must show wherever the
  * therapist starts (a reload on a patient's page, a link from an email). */
 async function refreshFlagCount() {
+  const who = state.me.id;
+  const asked = renderId;
   try {
     const summary = await call("/flags/summary");
-    if (state.me && state.me.role === "therapist") setFlagCount(summary.open);
+    // Only for the same person on the same screen: a count arriving after a
+    // sign-out, or after a screen that set it from its own list, is stale.
+    if (state.me?.id === who && asked === renderId) setFlagCount(summary.open);
   } catch {
     // Offline or signed out: the badge keeps what it showed.
   }
@@ -220,6 +224,7 @@ async function refreshFlagCount() {
 
 /** Called by sign-in and enrolment once the person may work. */
 function signedIn(me) {
+  setFlagCount(null); // whoever was here before, their count is not this person's
   if (!needsEnrolment(me)) watchIdle();
   const mine = returnTo && (returnTo.person == null || returnTo.person === me.id);
   const target = mine && !/^\/(signin|signout|enrol)/.test(returnTo.path) ? returnTo.path : null;
@@ -241,6 +246,7 @@ function endHere(type) {
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
   main.replaceChildren(); // no patient data stays on a laptop left open
+  setFlagCount(null);
   setMe(null);
   signInReason =
     type === "/problems/session-expired"
