@@ -33,6 +33,10 @@ blp = Blueprint(
     description="The therapist's caseload, timelines and session briefs",
 )
 
+# Compiled at import, so a schema the compiler cannot copy fails at start-up.
+dump_timeline = compiled(TimelineSchema)
+dump_brief = compiled(BriefSchema)
+
 NOT_IN_CARE = "No such patient on your care team."
 NO_ITEM = "No such shared item of a patient on your care team."
 
@@ -63,7 +67,7 @@ def timeline(query, patient_id):
     patient = access.patient_in_care(patient_id)
     page = readside.timeline(current_user, patient, **query)
     record("timeline_read", patient_id=patient.id, object_type="timeline")
-    return jsonify(compiled(TimelineSchema)(page))
+    return jsonify(dump_timeline(page))
 
 
 @blp.route("/patients/<uuid:patient_id>/brief")
@@ -76,7 +80,7 @@ def brief(patient_id):
     patient = access.patient_in_care(patient_id)
     result = readside.brief(current_user, patient)
     record("brief_read", patient_id=patient.id, object_type="brief")
-    return jsonify(compiled(BriefSchema)(result))
+    return jsonify(dump_brief(result))
 
 
 def _mark_read(item_type: str, item_id: uuid.UUID):
