@@ -39,7 +39,7 @@ THERAPIST_EMAIL = "bench.therapist@example.test"
 def seed(db, now: datetime) -> tuple:
     """One clinic, one therapist, PATIENTS patients with DAYS days of data; bulk inserts."""
     from server.auth.models import User
-    from server.care.models import IntegrationSession, KetamineSession
+    from server.care.models import DosingSession, IntegrationSession
     from server.care.read_models import ReadMark
     from server.clinics.models import CareTeamMember, Clinic
     from server.crypto import keyring, row_context
@@ -239,7 +239,7 @@ def seed(db, now: datetime) -> tuple:
         "checkins": CheckIn,
         "entries": JournalEntry,
         "responses": MeasureResponse,
-        "ketamine": KetamineSession,
+        "ketamine": DosingSession,
         "integration": IntegrationSession,
         "flags": Flag,
     }

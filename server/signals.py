@@ -10,8 +10,8 @@ _signals = Namespace()
 
 #: sender=user; a patient's reminder time, quiet hours or zone changed.
 settings_changed = _signals.signal("settings-changed")
-#: sender=KetamineSession; created, moved or cancelled.
-ketamine_session_changed = _signals.signal("ketamine-session-changed")
+#: sender=DosingSession; created, moved or cancelled.
+dosing_session_changed = _signals.signal("dosing-session-changed")
 #: sender=the new item (CheckIn, JournalEntry, MeasureResponse); first stored.
 item_created = _signals.signal("item-created")
 #: sender=Flag; a flag was raised.

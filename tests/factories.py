@@ -60,10 +60,10 @@ def ketamine_session(patient: User, *, created_by: User | None = None, **fields)
     """A dosing session for `patient`; by default IV, at the clinic, a week from now."""
     from datetime import timedelta
 
-    from server.care.models import KetamineSession
+    from server.care.models import DosingSession
     from server.db import utcnow
 
-    made = KetamineSession(
+    made = DosingSession(
         id=fields.pop("id", uuid.uuid4()),
         patient_id=patient.id,
         scheduled_at=fields.pop("scheduled_at", utcnow() + timedelta(days=7)),

@@ -27,8 +27,11 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class KetamineSession(IdMixin, CreatedMixin, db.Model):
+class DosingSession(IdMixin, CreatedMixin, db.Model):
     """A dosing session. Cancelling keeps the row: phases and reminders need the history.
+
+    The table (`ketamine_sessions`), the API paths (`/ketamine-sessions`) and the
+    JSON field `ketamine_session_id` keep the product contract's names (SPEC 4).
 
     `version` is the optimistic-concurrency counter clients send back with an
     edit; the ORM also checks it in the UPDATE, so two racing edits cannot

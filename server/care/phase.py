@@ -32,7 +32,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from server.auth.models import User
-from server.care.models import KetamineSession
+from server.care.models import DosingSession
 from server.extensions import db
 from server.fields import zone
 
@@ -103,13 +103,13 @@ def _deciding_sessions(patient_ids: list[uuid.UUID], at: datetime):
 def _deciding_sessions_statement():
     # Built once: every request asks for a patient's phase, and composing the
     # aliased subqueries cost more CPU than running the query.
-    window_start = bindparam("window_start", type_=KetamineSession.scheduled_at.type)
-    window_end = bindparam("window_end", type_=KetamineSession.scheduled_at.type)
-    before, after = aliased(KetamineSession), aliased(KetamineSession)
+    window_start = bindparam("window_start", type_=DosingSession.scheduled_at.type)
+    window_end = bindparam("window_end", type_=DosingSession.scheduled_at.type)
+    before, after = aliased(DosingSession), aliased(DosingSession)
     latest_before_window = (
         select(func.max(before.scheduled_at))
         .where(
-            before.patient_id == KetamineSession.patient_id,
+            before.patient_id == DosingSession.patient_id,
             before.status != "cancelled",
             before.scheduled_at < window_start,
         )
@@ -118,24 +118,24 @@ def _deciding_sessions_statement():
     first_after_window = (
         select(func.min(after.scheduled_at))
         .where(
-            after.patient_id == KetamineSession.patient_id,
+            after.patient_id == DosingSession.patient_id,
             after.status != "cancelled",
             after.scheduled_at > window_end,
         )
         .scalar_subquery()
     )
     return (
-        select(KetamineSession.patient_id, KetamineSession.id, KetamineSession.scheduled_at)
+        select(DosingSession.patient_id, DosingSession.id, DosingSession.scheduled_at)
         .where(
-            KetamineSession.patient_id.in_(bindparam("patient_ids", expanding=True)),
-            KetamineSession.status != "cancelled",
+            DosingSession.patient_id.in_(bindparam("patient_ids", expanding=True)),
+            DosingSession.status != "cancelled",
             or_(
-                KetamineSession.scheduled_at.between(window_start, window_end),
-                KetamineSession.scheduled_at == latest_before_window,
-                KetamineSession.scheduled_at == first_after_window,
+                DosingSession.scheduled_at.between(window_start, window_end),
+                DosingSession.scheduled_at == latest_before_window,
+                DosingSession.scheduled_at == first_after_window,
             ),
         )
-        .order_by(KetamineSession.patient_id, KetamineSession.scheduled_at, KetamineSession.id)
+        .order_by(DosingSession.patient_id, DosingSession.scheduled_at, DosingSession.id)
     )
 
 

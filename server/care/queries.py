@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from server.care.models import IntegrationSession, KetamineSession
+from server.care.models import DosingSession, IntegrationSession
 from server.errors import abort
 from server.extensions import db
 
-Session = KetamineSession | IntegrationSession
+Session = DosingSession | IntegrationSession
 
 
 @dataclass
@@ -63,14 +63,14 @@ def sessions_page(
     return Page(rows[:limit], _encode_cursor(last.scheduled_at, last.id))
 
 
-def schedule_for(patient_id: uuid.UUID) -> tuple[list[KetamineSession], list[IntegrationSession]]:
+def schedule_for(patient_id: uuid.UUID) -> tuple[list[DosingSession], list[IntegrationSession]]:
     """All of a patient's dosing and integration sessions, each oldest first (two statements)."""
     return (
         list(
             db.session.scalars(
-                select(KetamineSession)
-                .where(KetamineSession.patient_id == patient_id)
-                .order_by(KetamineSession.scheduled_at, KetamineSession.id)
+                select(DosingSession)
+                .where(DosingSession.patient_id == patient_id)
+                .order_by(DosingSession.scheduled_at, DosingSession.id)
             )
         ),
         list(
@@ -95,22 +95,22 @@ def last_integration_session_before(
     )
 
 
-def latest_ketamine_session_before(patient_id: uuid.UUID, at: datetime) -> KetamineSession | None:
+def latest_dosing_session_before(patient_id: uuid.UUID, at: datetime) -> DosingSession | None:
     """The dosing session that a journal entry written at `at` follows, if any."""
     return db.session.scalar(
-        _happened(KetamineSession, at)
-        .where(KetamineSession.patient_id == patient_id)
-        .order_by(KetamineSession.scheduled_at.desc(), KetamineSession.id.desc())
+        _happened(DosingSession, at)
+        .where(DosingSession.patient_id == patient_id)
+        .order_by(DosingSession.scheduled_at.desc(), DosingSession.id.desc())
         .limit(1)
     )
 
 
-def next_ketamine_session(patient_id: uuid.UUID, at: datetime) -> KetamineSession | None:
+def next_ketamine_session(patient_id: uuid.UUID, at: datetime) -> DosingSession | None:
     """The first dosing session still scheduled after `at`."""
     return db.session.scalar(
-        _upcoming(KetamineSession, at)
-        .where(KetamineSession.patient_id == patient_id)
-        .order_by(KetamineSession.scheduled_at, KetamineSession.id)
+        _upcoming(DosingSession, at)
+        .where(DosingSession.patient_id == patient_id)
+        .order_by(DosingSession.scheduled_at, DosingSession.id)
         .limit(1)
     )
 

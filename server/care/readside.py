@@ -46,7 +46,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from server.auth.models import User
 from server.care import phase
 from server.care import queries as schedule
-from server.care.models import IntegrationSession, KetamineSession
+from server.care.models import DosingSession, IntegrationSession
 from server.care.phase import phase_at
 from server.care.read_models import ReadMark
 from server.clinics.models import CareTeamMember
@@ -294,8 +294,8 @@ def _caseload_patients():
     # under way or next today, the one integrated and the one prepared for
     # are always one of the two.
     sessions = [
-        _next_session(KetamineSession, _NOW, KetamineSession.id),
-        _next_session(KetamineSession, _NOW, KetamineSession.scheduled_at),
+        _next_session(DosingSession, _NOW, DosingSession.id),
+        _next_session(DosingSession, _NOW, DosingSession.scheduled_at),
         _next_session(IntegrationSession, _NOW, IntegrationSession.id),
         _next_session(IntegrationSession, _NOW, IntegrationSession.scheduled_at),
         _last_dose(_NOW),
@@ -342,11 +342,11 @@ _SORT_KEYS = {
 def _last_dose(now):
     """When the latest non-cancelled dosing session at or before `now` took place, per patient."""
     return (
-        select(func.max(KetamineSession.scheduled_at))
+        select(func.max(DosingSession.scheduled_at))
         .where(
-            KetamineSession.patient_id == User.id,
-            KetamineSession.status != "cancelled",
-            KetamineSession.scheduled_at <= now,
+            DosingSession.patient_id == User.id,
+            DosingSession.status != "cancelled",
+            DosingSession.scheduled_at <= now,
         )
         .correlate(User)
         .scalar_subquery()
@@ -542,7 +542,7 @@ def response_item(response: MeasureResponse, read_at: datetime | None) -> dict:
     }
 
 
-def ketamine_item(session: KetamineSession) -> dict:
+def ketamine_item(session: DosingSession) -> dict:
     """A dosing session on the timeline; sessions have nothing to mark read (`read` None)."""
     return {
         "type": "ketamine_session",
@@ -689,10 +689,10 @@ def timeline(
             fetch,
         ),
         *_sessions(
-            KetamineSession,
+            DosingSession,
             ketamine_item,
             patient.id,
-            bounds("ketamine_session", KetamineSession.scheduled_at, KetamineSession.id),
+            bounds("ketamine_session", DosingSession.scheduled_at, DosingSession.id),
             fetch,
         ),
         *_sessions(
@@ -809,7 +809,7 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
     discussed.sort(key=_timeline_key, reverse=True)
 
     dosing = _sessions(
-        KetamineSession, ketamine_item, patient.id, [KetamineSession.scheduled_at >= since]
+        DosingSession, ketamine_item, patient.id, [DosingSession.scheduled_at >= since]
     )
     dosing.reverse()  # oldest first: the order they take place in
     return {

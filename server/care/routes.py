@@ -10,21 +10,21 @@ from flask_smorest import Blueprint
 from server import access
 from server.audit.services import record
 from server.care import queries, services
-from server.care.models import IntegrationSession, KetamineSession
+from server.care.models import DosingSession, IntegrationSession
 from server.care.phase import phase_at
 from server.care.schemas import (
+    DosingSessionChangeSchema,
+    DosingSessionCreateSchema,
+    DosingSessionPageSchema,
     IntegrationSessionChangeSchema,
     IntegrationSessionCreateSchema,
     IntegrationSessionPageSchema,
-    KetamineSessionChangeSchema,
-    KetamineSessionCreateSchema,
-    KetamineSessionPageSchema,
     PhaseSchema,
     ScheduleQuerySchema,
+    TherapistDosingSessionPageSchema,
+    TherapistDosingSessionSchema,
     TherapistIntegrationSessionPageSchema,
     TherapistIntegrationSessionSchema,
-    TherapistKetamineSessionPageSchema,
-    TherapistKetamineSessionSchema,
 )
 from server.db import utcnow
 
@@ -50,15 +50,15 @@ def _audit_change(kind: str, session, data) -> None:
 
 @blp.route(KETAMINE, methods=["POST"])
 @access.therapist_only
-@blp.arguments(KetamineSessionCreateSchema)
-@blp.response(201, TherapistKetamineSessionSchema)
-@blp.alt_response(200, schema=TherapistKetamineSessionSchema, description="A replay.")
+@blp.arguments(DosingSessionCreateSchema)
+@blp.response(201, TherapistDosingSessionSchema)
+@blp.alt_response(200, schema=TherapistDosingSessionSchema, description="A replay.")
 @blp.alt_response(404, description=NOT_IN_CARE)
 @blp.alt_response(409, description=ID_REUSED)
-def create_ketamine_session(data, patient_id):
+def create_dosing_session(data, patient_id):
     """Book a dosing session for a patient on my care team."""
     patient = access.patient_in_care(patient_id)
-    session, created = services.create_ketamine_session(patient, current_user, data)
+    session, created = services.create_dosing_session(patient, current_user, data)
     if not created:
         return session, 200
     record(
@@ -72,15 +72,15 @@ def create_ketamine_session(data, patient_id):
 
 @blp.route(f"{KETAMINE}/<uuid:session_id>", methods=["PATCH"])
 @access.therapist_only
-@blp.arguments(KetamineSessionChangeSchema)
-@blp.response(200, TherapistKetamineSessionSchema)
+@blp.arguments(DosingSessionChangeSchema)
+@blp.response(200, TherapistDosingSessionSchema)
 @blp.alt_response(404, description=NOT_IN_CARE + " Or the session is not this patient's.")
 @blp.alt_response(409, description=STALE)
-def change_ketamine_session(data, patient_id, session_id):
+def change_dosing_session(data, patient_id, session_id):
     """Move, edit, complete or cancel a dosing session; send the `version` you read."""
     patient = access.patient_in_care(patient_id)
-    session = services.session_of(KetamineSession, patient, session_id)
-    session, changed = services.change_ketamine_session(session, data)
+    session = services.session_of(DosingSession, patient, session_id)
+    session, changed = services.change_dosing_session(session, data)
     if changed:
         _audit_change("ketamine_session", session, data)
     return session
@@ -89,13 +89,13 @@ def change_ketamine_session(data, patient_id, session_id):
 @blp.route(KETAMINE)
 @access.therapist_only
 @blp.arguments(ScheduleQuerySchema, location="query")
-@blp.response(200, TherapistKetamineSessionPageSchema)
+@blp.response(200, TherapistDosingSessionPageSchema)
 @blp.alt_response(404, description=NOT_IN_CARE)
-def list_patient_ketamine_sessions(query, patient_id):
+def list_patient_dosing_sessions(query, patient_id):
     """A patient's dosing sessions, oldest first, cancelled ones included."""
     patient = access.patient_in_care(patient_id)
     record("schedule_read", patient_id=patient.id, object_type="ketamine_session")
-    return queries.sessions_page(KetamineSession, patient.id, **query)
+    return queries.sessions_page(DosingSession, patient.id, **query)
 
 
 # -- therapist: integration sessions -------------------------------------------------
@@ -157,10 +157,10 @@ def list_patient_integration_sessions(query, patient_id):
 @blp.route("/ketamine-sessions")
 @access.patient_only
 @blp.arguments(ScheduleQuerySchema, location="query")
-@blp.response(200, KetamineSessionPageSchema)
-def my_ketamine_sessions(query):
+@blp.response(200, DosingSessionPageSchema)
+def my_dosing_sessions(query):
     """My dosing sessions, oldest first; pass `since` for the upcoming ones."""
-    return queries.sessions_page(KetamineSession, current_user.id, **query)
+    return queries.sessions_page(DosingSession, current_user.id, **query)
 
 
 @blp.route("/integration-sessions")

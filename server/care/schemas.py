@@ -59,7 +59,7 @@ class Version(fields.Integer):
 # -- dosing sessions ---------------------------------------------------------
 
 
-class KetamineSessionCreateSchema(Schema):
+class DosingSessionCreateSchema(Schema):
     id = fields.UUID(
         load_default=None,
         metadata={"description": "Client-made id; replaying the same request returns it (200)."},
@@ -75,7 +75,7 @@ class KetamineSessionCreateSchema(Schema):
     )
 
 
-class KetamineSessionChangeSchema(Schema):
+class DosingSessionChangeSchema(Schema):
     version = Version()
     scheduled_at = SessionTime()
     route = fields.String(validate=validate.OneOf(ROUTES))
@@ -87,7 +87,7 @@ class KetamineSessionChangeSchema(Schema):
     )
 
 
-class KetamineSessionSchema(Schema):
+class DosingSessionSchema(Schema):
     """A dosing session as the patient sees it."""
 
     id = fields.UUID()
@@ -101,7 +101,7 @@ class KetamineSessionSchema(Schema):
     updated_at = AwareDateTime()
 
 
-class TherapistKetamineSessionSchema(KetamineSessionSchema):
+class TherapistDosingSessionSchema(DosingSessionSchema):
     created_by_id = fields.UUID(allow_none=True)
     created_at = AwareDateTime()
 
@@ -182,13 +182,13 @@ class ScheduleQuerySchema(Cursor):
             raise ValidationError("Must be after since.", "until")
 
 
-class KetamineSessionPageSchema(Schema):
-    items = fields.List(fields.Nested(KetamineSessionSchema))
+class DosingSessionPageSchema(Schema):
+    items = fields.List(fields.Nested(DosingSessionSchema))
     next_cursor = fields.String(allow_none=True)
 
 
-class TherapistKetamineSessionPageSchema(Schema):
-    items = fields.List(fields.Nested(TherapistKetamineSessionSchema))
+class TherapistDosingSessionPageSchema(Schema):
+    items = fields.List(fields.Nested(TherapistDosingSessionSchema))
     next_cursor = fields.String(allow_none=True)
 
 

@@ -1,7 +1,7 @@
 """Scheduling: create, move, cancel and complete dosing and integration sessions.
 
 Functions flush and never commit; the request commits. Every stored change
-to a dosing session is announced with `ketamine_session_changed`, so the
+to a dosing session is announced with `dosing_session_changed`, so the
 push feature can reschedule or drop the reminders around it.
 """
 
@@ -12,16 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth.models import User
-from server.care.models import IntegrationSession, KetamineSession
+from server.care.models import DosingSession, IntegrationSession
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
-from server.signals import ketamine_session_changed
+from server.signals import dosing_session_changed
 
 KETAMINE_FIELDS = ("scheduled_at", "route", "dose_mg", "setting", "status")
 INTEGRATION_FIELDS = ("scheduled_at", "duration_minutes", "status")
 
-Session = KetamineSession | IntegrationSession
+Session = DosingSession | IntegrationSession
 
 
 def session_of(model: type[Session], patient: User, session_id: uuid.UUID) -> Session:
@@ -32,9 +32,9 @@ def session_of(model: type[Session], patient: User, session_id: uuid.UUID) -> Se
     return session
 
 
-def create_ketamine_session(
+def create_dosing_session(
     patient: User, by: User, data: dict[str, Any]
-) -> tuple[KetamineSession, bool]:
+) -> tuple[DosingSession, bool]:
     """Book (or record) a dosing session for `patient`; returns it and whether it is new.
 
     With a client-made `id`, a replay of the same request returns the stored
@@ -43,16 +43,16 @@ def create_ketamine_session(
     values = _normalised({name: data[name] for name in KETAMINE_FIELDS})
     _check_completion(values["status"], values["scheduled_at"], "status")
     session, created = _create_once(
-        KetamineSession, data.get("id"), patient, values, created_by_id=by.id
+        DosingSession, data.get("id"), patient, values, created_by_id=by.id
     )
     if created:
-        ketamine_session_changed.send(session)
+        dosing_session_changed.send(session)
     return session, created
 
 
-def change_ketamine_session(
-    session: KetamineSession, changes: dict[str, Any]
-) -> tuple[KetamineSession, bool]:
+def change_dosing_session(
+    session: DosingSession, changes: dict[str, Any]
+) -> tuple[DosingSession, bool]:
     """Move, edit, cancel or complete a dosing session; returns it and whether it changed.
 
     `changes["version"]` must be the stored version (409 otherwise, and
@@ -60,18 +60,18 @@ def change_ketamine_session(
     """
     changed = _change(session, changes, KETAMINE_FIELDS)
     if changed:
-        ketamine_session_changed.send(session)
+        dosing_session_changed.send(session)
     return session, changed
 
 
-def cancel_ketamine_session(session: KetamineSession, version: int) -> KetamineSession:
+def cancel_dosing_session(session: DosingSession, version: int) -> DosingSession:
     """Cancel a dosing session. The row is kept, so the history still shows it."""
-    return change_ketamine_session(session, {"version": version, "status": "cancelled"})[0]
+    return change_dosing_session(session, {"version": version, "status": "cancelled"})[0]
 
 
-def complete_ketamine_session(session: KetamineSession, version: int) -> KetamineSession:
+def complete_dosing_session(session: DosingSession, version: int) -> DosingSession:
     """Mark a dosing session as having taken place."""
-    return change_ketamine_session(session, {"version": version, "status": "completed"})[0]
+    return change_dosing_session(session, {"version": version, "status": "completed"})[0]
 
 
 def create_integration_session(

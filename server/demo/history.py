@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from server.auth.models import User
 from server.care import services as care
-from server.care.schemas import IntegrationSessionCreateSchema, KetamineSessionCreateSchema
+from server.care.schemas import DosingSessionCreateSchema, IntegrationSessionCreateSchema
 from server.journal import services as journal
 from server.journal.schemas import CheckInCreateSchema, EntryCreateSchema
 from server.measures import services as measures
@@ -138,10 +138,10 @@ def seed_history(patient: User, therapist: User, now: datetime, rng: random.Rand
 
     doses = [at(days, 10) for days in course.dose_days_ago]
     for dose in doses:
-        care.create_ketamine_session(
+        care.create_dosing_session(
             patient,
             therapist,
-            KetamineSessionCreateSchema().load(
+            DosingSessionCreateSchema().load(
                 {
                     "id": str(uuid.uuid4()),
                     "scheduled_at": dose.isoformat(),
@@ -165,10 +165,10 @@ def seed_history(patient: User, therapist: User, now: datetime, rng: random.Rand
         )
     if course.upcoming_dose_in_days:
         upcoming = at(-course.upcoming_dose_in_days, 10)
-        care.create_ketamine_session(
+        care.create_dosing_session(
             patient,
             therapist,
-            KetamineSessionCreateSchema().load(
+            DosingSessionCreateSchema().load(
                 {
                     "id": str(uuid.uuid4()),
                     "scheduled_at": upcoming.isoformat(),

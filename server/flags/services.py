@@ -187,17 +187,17 @@ def scan_missed_checkins(now: datetime) -> list[Flag]:
     count: to the care team they are silence, and counting them would reveal
     that they exist. Four statements plus one insert per new flag.
     """
-    from server.care.models import KetamineSession
+    from server.care.models import DosingSession
     from server.care.phase import EARLY_INTEGRATION_WINDOW
 
     window_ends_after = now - MISSED_CHECKIN_LOOK_BACK
     sessions = db.session.execute(
-        select(KetamineSession.id, KetamineSession.patient_id, KetamineSession.scheduled_at)
-        .join(User, User.id == KetamineSession.patient_id)
+        select(DosingSession.id, DosingSession.patient_id, DosingSession.scheduled_at)
+        .join(User, User.id == DosingSession.patient_id)
         .where(
-            KetamineSession.status != "cancelled",
-            KetamineSession.scheduled_at <= now - EARLY_INTEGRATION_WINDOW,
-            KetamineSession.scheduled_at > window_ends_after - EARLY_INTEGRATION_WINDOW,
+            DosingSession.status != "cancelled",
+            DosingSession.scheduled_at <= now - EARLY_INTEGRATION_WINDOW,
+            DosingSession.scheduled_at > window_ends_after - EARLY_INTEGRATION_WINDOW,
             User.role == "patient",
         )
     ).all()

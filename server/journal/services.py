@@ -36,7 +36,7 @@ from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
 from server.journal.models import CheckIn, DeletedItem, JournalEntry, Prompt, PromptAssignment
-from server.signals import item_created, ketamine_session_changed
+from server.signals import dosing_session_changed, item_created
 
 DEFAULT_PROMPTS_PATH = Path(__file__).with_name("default_prompts.json")
 
@@ -262,7 +262,7 @@ def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:
     if "ketamine_session_id" in data:
         session_id = data["ketamine_session_id"]
         if session_id is not None:
-            _check_ketamine_session(patient, session_id)
+            _check_dosing_session(patient, session_id)
     else:
         session_id = _session_before(patient, written_at)
     entry = JournalEntry(
@@ -280,16 +280,16 @@ def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:
 
 
 def _session_before(patient: User, at) -> uuid.UUID | None:
-    from server.care.queries import latest_ketamine_session_before
+    from server.care.queries import latest_dosing_session_before
 
-    session = latest_ketamine_session_before(patient.id, at)
+    session = latest_dosing_session_before(patient.id, at)
     return session.id if session is not None else None
 
 
-def _check_ketamine_session(patient: User, session_id: uuid.UUID):
-    from server.care.models import KetamineSession
+def _check_dosing_session(patient: User, session_id: uuid.UUID):
+    from server.care.models import DosingSession
 
-    session = db.session.get(KetamineSession, session_id)
+    session = db.session.get(DosingSession, session_id)
     if session is None or session.patient_id != patient.id:
         abort(
             422,
@@ -374,7 +374,7 @@ def _apply_entry(item: JournalEntry, data: dict) -> None:
         item.prompt_id = data["prompt_id"]
     if "ketamine_session_id" in data:
         if data["ketamine_session_id"] is not None:
-            _check_ketamine_session(patient, data["ketamine_session_id"])
+            _check_dosing_session(patient, data["ketamine_session_id"])
         item.ketamine_session_id = data["ketamine_session_id"]
 
 
@@ -538,9 +538,9 @@ def assign_prompts(
             errors[f"prompt_ids.{index}"] = ["This prompt is switched off."]
     session = None
     if ketamine_session_id is not None:
-        from server.care.models import KetamineSession
+        from server.care.models import DosingSession
 
-        session = db.session.get(KetamineSession, ketamine_session_id)
+        session = db.session.get(DosingSession, ketamine_session_id)
         if session is None or session.patient_id != patient.id:
             errors["ketamine_session_id"] = ["Not one of this patient's dosing sessions."]
         elif session.status == "cancelled":
@@ -566,7 +566,7 @@ def assign_prompts(
     return assignments
 
 
-@ketamine_session_changed.connect
+@dosing_session_changed.connect
 def _follow_session(session, **_):
     """Moving a dosing session moves the prompts due relative to it; cancelling holds them."""
     assignments = db.session.scalars(

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from server.care.models import KetamineSession
+from server.care.models import DosingSession
 from server.errors import abort
 from server.extensions import db
 from server.flags.models import Flag
@@ -47,10 +47,10 @@ def _baselines(
 ) -> dict[tuple[uuid.UUID, str], int]:
     """(patient, instrument) -> baseline total, in one statement."""
     first_dose = (
-        select(func.min(KetamineSession.scheduled_at))
+        select(func.min(DosingSession.scheduled_at))
         .where(
-            KetamineSession.patient_id == MeasureResponse.patient_id,
-            KetamineSession.status != "cancelled",
+            DosingSession.patient_id == MeasureResponse.patient_id,
+            DosingSession.status != "cancelled",
         )
         .correlate(MeasureResponse)
         .scalar_subquery()
@@ -270,9 +270,9 @@ def due_measures(patient, now: datetime) -> list[dict]:
     if not enabled:
         return []
     sessions = db.session.execute(
-        select(KetamineSession.id, KetamineSession.scheduled_at)
-        .where(KetamineSession.patient_id == patient.id, KetamineSession.status != "cancelled")
-        .order_by(KetamineSession.scheduled_at, KetamineSession.id)
+        select(DosingSession.id, DosingSession.scheduled_at)
+        .where(DosingSession.patient_id == patient.id, DosingSession.status != "cancelled")
+        .order_by(DosingSession.scheduled_at, DosingSession.id)
     ).all()
     first_dose = sessions[0][1] if sessions else None
     before_first = (

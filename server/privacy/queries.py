@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from server.audit.models import AuditEvent
 from server.auth.models import ApiToken, LoginSession, User
-from server.care.models import IntegrationSession, KetamineSession
+from server.care.models import DosingSession, IntegrationSession
 from server.clinics.models import CareTeamMember, Clinic
 from server.extensions import db
 from server.flags.models import Flag
@@ -72,11 +72,11 @@ def measure_responses(patient_id: uuid.UUID) -> list[MeasureResponse]:
     )
 
 
-def ketamine_sessions(patient_id: uuid.UUID) -> list[KetamineSession]:
+def ketamine_sessions(patient_id: uuid.UUID) -> list[DosingSession]:
     return _all(
-        select(KetamineSession)
-        .where(KetamineSession.patient_id == patient_id)
-        .order_by(KetamineSession.scheduled_at, KetamineSession.id)
+        select(DosingSession)
+        .where(DosingSession.patient_id == patient_id)
+        .order_by(DosingSession.scheduled_at, DosingSession.id)
     )
 
 

@@ -114,7 +114,7 @@ class ExportMeasureResponseSchema(Schema):
     created_at = AwareDateTime()
 
 
-class ExportKetamineSessionSchema(Schema):
+class ExportDosingSessionSchema(Schema):
     id = fields.UUID()
     scheduled_at = AwareDateTime()
     route = fields.String()
@@ -238,7 +238,7 @@ class ExportSchema(Schema):
     checkins = _many(ExportCheckInSchema)
     entries = _many(ExportEntrySchema)
     measure_responses = _many(ExportMeasureResponseSchema)
-    ketamine_sessions = _many(ExportKetamineSessionSchema)
+    ketamine_sessions = _many(ExportDosingSessionSchema)
     integration_sessions = _many(ExportIntegrationSessionSchema)
     prompt_assignments = _many(ExportPromptAssignmentSchema)
     flags = _many(ExportFlagSchema)

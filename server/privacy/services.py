@@ -13,7 +13,7 @@ from server.audit.models import AuditEvent
 from server.audit.services import record
 from server.auth.models import Invite, User
 from server.auth.passwords import verify_password
-from server.care.models import KetamineSession
+from server.care.models import DosingSession
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
@@ -120,7 +120,7 @@ def _delete_rows_without_a_foreign_key(patient: User) -> None:
     """
     causes = union_all(
         select(Flag.id).where(Flag.patient_id == patient.id),
-        select(KetamineSession.id).where(KetamineSession.patient_id == patient.id),
+        select(DosingSession.id).where(DosingSession.patient_id == patient.id),
         select(PromptAssignment.id).where(PromptAssignment.patient_id == patient.id),
     )
     db.session.execute(

@@ -90,7 +90,7 @@ class Notification(IdMixin, CreatedMixin, db.Model):
 class SessionAnchor(db.Model):
     """What push keeps of a dosing session, to re-plan its prompts.
 
-    Filled from the `ketamine_session_changed` signal, so a change of the
+    Filled from the `dosing_session_changed` signal, so a change of the
     patient's zone or quiet hours can move the prompts without reading the
     care feature's tables.
     """

@@ -398,7 +398,7 @@ def on_settings_changed(user, **_):
 
 
 @_contained
-def on_ketamine_session_changed(session, **_):
+def on_dosing_session_changed(session, **_):
     anchor = db.session.get(SessionAnchor, session.id)
     if anchor is None:
         anchor = SessionAnchor(session_id=session.id, patient_id=session.patient_id)
@@ -509,7 +509,7 @@ def on_account_deleting(user, **_):
 def connect() -> None:
     """Connect the receivers (idempotent; blinker keeps one connection each)."""
     signals.settings_changed.connect(on_settings_changed)
-    signals.ketamine_session_changed.connect(on_ketamine_session_changed)
+    signals.dosing_session_changed.connect(on_dosing_session_changed)
     signals.flag_raised.connect(on_flag_raised)
     signals.item_created.connect(on_item_created)
     signals.account_deleting.connect(on_account_deleting)

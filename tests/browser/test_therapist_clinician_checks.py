@@ -22,7 +22,7 @@ def open_screen(page, base, route, heading):
 def test_a_prompt_is_assigned_relative_to_the_next_dosing_session(
     desk, live_server, practice, staff_sign_in
 ):
-    from server.care.models import KetamineSession
+    from server.care.models import DosingSession
     from server.journal.models import PromptAssignment
 
     staff_sign_in(desk, practice.therapist_email, practice.secret)
@@ -31,7 +31,7 @@ def test_a_prompt_is_assigned_relative_to_the_next_dosing_session(
     )
     [upcoming] = [
         row
-        for row in fresh_rows(KetamineSession, patient_id=practice.robin)
+        for row in fresh_rows(DosingSession, patient_id=practice.robin)
         if row.status == "scheduled"
     ]
     prompts = desk.get_by_role("region", name="Assign prompts")

@@ -215,7 +215,7 @@ def test_the_brief_lists_what_to_discuss_first_and_prints_cleanly(
 
 
 def test_a_dosing_session_is_booked_moved_and_cancelled(desk, live_server, practice, staff_sign_in):
-    from server.care.models import KetamineSession
+    from server.care.models import DosingSession
 
     staff_sign_in(desk, practice.therapist_email, practice.secret)
     open_screen(
@@ -232,7 +232,7 @@ def test_a_dosing_session_is_booked_moved_and_cancelled(desk, live_server, pract
     expect(dosing.get_by_text("Intranasal, 56 mg, at home")).to_be_visible()
     [booked] = [
         row
-        for row in fresh_rows(KetamineSession, patient_id=practice.robin)
+        for row in fresh_rows(DosingSession, patient_id=practice.robin)
         if row.route == "intranasal"
     ]
     assert (booked.dose_mg, booked.setting, booked.status) == (56, "home", "scheduled")
@@ -245,7 +245,7 @@ def test_a_dosing_session_is_booked_moved_and_cancelled(desk, live_server, pract
     row.get_by_label("New date and time").fill(later)
     row.get_by_role("button", name="Save the new time").click()
     expect(dosing.get_by_role("status").first).to_contain_text("Moved to")
-    [moved] = [row for row in fresh_rows(KetamineSession, id=booked.id)]
+    [moved] = [row for row in fresh_rows(DosingSession, id=booked.id)]
     assert moved.version == 2
     assert desk.evaluate(
         "([iso, when]) => new Date(iso).getTime() === new Date(when).getTime()",
@@ -256,7 +256,7 @@ def test_a_dosing_session_is_booked_moved_and_cancelled(desk, live_server, pract
     row.get_by_role("button", name=re.compile("^Cancel the dosing session")).click()
     row.get_by_role("button", name="Yes, cancel it").click()
     expect(dosing.get_by_role("status").first).to_contain_text("Cancelled the dosing session")
-    [cancelled] = fresh_rows(KetamineSession, id=booked.id)
+    [cancelled] = fresh_rows(DosingSession, id=booked.id)
     assert cancelled.status == "cancelled"
     expect(
         dosing.get_by_text(re.compile(r"Past and cancelled dosing sessions \(3\)"))

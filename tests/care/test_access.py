@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.audit.models import AuditEvent
-from server.care.models import IntegrationSession, KetamineSession
+from server.care.models import DosingSession, IntegrationSession
 from server.extensions import db
 from tests import factories
 
@@ -120,11 +120,9 @@ def test_therapist_routes(app, as_user, world, patient, caller, method, path):
     assert response.status_code == expected, response.get_json()
     assert response.mimetype == "application/problem+json"
     # A refused caller changed nothing and left no trace of reading the schedule.
-    assert (
-        world["ketamine"].version == db.session.get(KetamineSession, world["ketamine"].id).version
-    )
+    assert world["ketamine"].version == db.session.get(DosingSession, world["ketamine"].id).version
     assert db.session.get(IntegrationSession, world["integration"].id).status == "scheduled"
-    assert db.session.scalar(select(func.count()).select_from(KetamineSession)) == 1
+    assert db.session.scalar(select(func.count()).select_from(DosingSession)) == 1
     assert not db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.patient_id == patient.id)
     )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from server.care.models import KetamineSession
+from server.care.models import DosingSession
 from server.extensions import db
 from tests import factories
 
@@ -78,12 +78,12 @@ def test_two_identical_bookings_at_once_store_one_session(as_user, people):
     clients = [as_user(therapist), as_user(therapist)]
     url = f"/api/v1/patients/{patient.id}/ketamine-sessions"
     responses = race(
-        [lambda c=c: c.post(url, json=body) for c in clients], KetamineSession, "before_insert"
+        [lambda c=c: c.post(url, json=body) for c in clients], DosingSession, "before_insert"
     )
     assert sorted(r.status_code for r in responses) == [200, 201]
     assert responses[0].get_json() == responses[1].get_json()
     with db.engine.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(KetamineSession)) == 1
+        assert connection.scalar(select(func.count()).select_from(DosingSession)) == 1
 
 
 def test_two_edits_of_the_same_version_at_once_let_only_one_win(as_user, people):
@@ -95,12 +95,12 @@ def test_two_edits_of_the_same_version_at_once_let_only_one_win(as_user, people)
     bodies = [{"version": 1, "dose_mg": 30}, {"version": 1, "dose_mg": 90}]
     responses = race(
         [lambda c=c, b=b: c.patch(url, json=b) for c, b in zip(clients, bodies, strict=True)],
-        KetamineSession,
+        DosingSession,
         "before_update",
     )
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 409]
     winner = next(r for r in responses if r.status_code == 200).get_json()
     with db.engine.connect() as connection:
-        stored = connection.execute(select(KetamineSession.dose_mg, KetamineSession.version)).one()
+        stored = connection.execute(select(DosingSession.dose_mg, DosingSession.version)).one()
     assert (stored.dose_mg, stored.version) == (winner["dose_mg"], 2)

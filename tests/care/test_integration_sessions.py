@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from server.audit.models import AuditEvent
 from server.care.models import IntegrationSession
 from server.extensions import db
-from server.signals import ketamine_session_changed
+from server.signals import dosing_session_changed
 from tests import factories
 
 
@@ -48,11 +48,11 @@ def test_booking_an_integration_session_does_not_touch_dosing_reminders(
     def receiver(sender, **_kwargs):
         seen.append(sender)
 
-    ketamine_session_changed.connect(receiver)
+    dosing_session_changed.connect(receiver)
     try:
         as_user(therapist).post(url(patient), json={"scheduled_at": in_days(2).isoformat()})
     finally:
-        ketamine_session_changed.disconnect(receiver)
+        dosing_session_changed.disconnect(receiver)
     assert seen == []
 
 

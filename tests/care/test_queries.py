@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from server.care import queries
-from server.care.models import IntegrationSession, KetamineSession
+from server.care.models import DosingSession, IntegrationSession
 from tests import factories
 
 NOW = datetime(2025, 6, 15, 12, tzinfo=UTC)
@@ -35,13 +35,13 @@ def test_next_sessions_are_still_scheduled_and_after_the_time(patient, therapist
 
 
 def test_an_entry_follows_the_latest_dose_before_it(patient):
-    assert queries.latest_ketamine_session_before(patient.id, NOW) is None
+    assert queries.latest_dosing_session_before(patient.id, NOW) is None
     earlier = factories.ketamine_session(patient, scheduled_at=days(-30), status="completed")
     latest = factories.ketamine_session(patient, scheduled_at=days(-3))
     factories.ketamine_session(patient, scheduled_at=days(-1), status="cancelled")
-    assert queries.latest_ketamine_session_before(patient.id, NOW) == latest
-    assert queries.latest_ketamine_session_before(patient.id, days(-10)) == earlier
-    assert queries.latest_ketamine_session_before(patient.id, latest.scheduled_at) == latest
+    assert queries.latest_dosing_session_before(patient.id, NOW) == latest
+    assert queries.latest_dosing_session_before(patient.id, days(-10)) == earlier
+    assert queries.latest_dosing_session_before(patient.id, latest.scheduled_at) == latest
 
 
 def test_schedule_for_lists_both_kinds_in_order(patient, therapist):
@@ -65,8 +65,8 @@ def test_caseload_lookups_take_one_statement_each(clinic, therapist, count_state
         )
     ids = [p.id for p in patients]
     with count_statements() as statements:
-        upcoming = queries.next_sessions_for(KetamineSession, ids, NOW)
+        upcoming = queries.next_sessions_for(DosingSession, ids, NOW)
         last = queries.last_sessions_before(IntegrationSession, ids, NOW)
     assert len(statements) == 2
     assert upcoming == expected_next and last == expected_last
-    assert queries.next_sessions_for(KetamineSession, [], NOW) == {}
+    assert queries.next_sessions_for(DosingSession, [], NOW) == {}

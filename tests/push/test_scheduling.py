@@ -368,15 +368,15 @@ def test_a_repeated_signal_changes_nothing(patient, subscribe):
     session = SimpleNamespace(
         id=uuid.uuid4(), patient_id=patient.id, scheduled_at=_next_morning(3), status="scheduled"
     )
-    signals.ketamine_session_changed.send(session)
+    signals.dosing_session_changed.send(session)
     first = [(r.id, r.due_at) for r in pending(patient, "prompt_reminder")]
-    signals.ketamine_session_changed.send(session)
+    signals.dosing_session_changed.send(session)
     assert [(r.id, r.due_at) for r in pending(patient, "prompt_reminder")] == first
     session.status = "cancelled"
-    signals.ketamine_session_changed.send(session)
+    signals.dosing_session_changed.send(session)
     assert pending(patient, "prompt_reminder") == []
     session.status = "scheduled"  # booked again after all
-    signals.ketamine_session_changed.send(session)
+    signals.dosing_session_changed.send(session)
     assert [r.id for r in pending(patient, "prompt_reminder")] == [i for i, _ in first]
 
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from server.audit.models import AuditEvent
-from server.care.models import KetamineSession
+from server.care.models import DosingSession
 from server.extensions import db
-from server.signals import ketamine_session_changed
+from server.signals import dosing_session_changed
 from tests import factories
 
 
@@ -44,15 +44,15 @@ def booking(**changes):
 
 @pytest.fixture
 def announced():
-    """What `ketamine_session_changed` told other features (push reminders)."""
+    """What `dosing_session_changed` told other features (push reminders)."""
     seen = []
 
     def receiver(session, **_kwargs):
         seen.append((session.id, session.patient_id, session.scheduled_at, session.status))
 
-    ketamine_session_changed.connect(receiver)
+    dosing_session_changed.connect(receiver)
     yield seen
-    ketamine_session_changed.disconnect(receiver)
+    dosing_session_changed.disconnect(receiver)
 
 
 def audit_actions(patient) -> list[str]:
@@ -94,7 +94,7 @@ def test_a_replayed_booking_returns_the_stored_session(as_user, therapist, patie
     again = client.post(url(patient), json=body)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.get_json() == first.get_json()
-    assert db.session.scalar(select(func.count()).select_from(KetamineSession)) == 1
+    assert db.session.scalar(select(func.count()).select_from(DosingSession)) == 1
     assert len(announced) == 1, "a replay changes nothing, so reminders are not rescheduled"
 
 
@@ -118,7 +118,7 @@ def test_the_same_id_with_a_different_body_is_a_conflict(as_user, therapist, pat
     other_patient = factories.user(clinic, "patient", therapist=therapist)
     elsewhere = client.post(url(other_patient), json=booking(id=session_id))
     assert elsewhere.status_code == 409
-    stored = db.session.get(KetamineSession, uuid.UUID(session_id))
+    stored = db.session.get(DosingSession, uuid.UUID(session_id))
     assert stored.dose_mg == 75 and stored.patient_id == patient.id
 
 
@@ -162,7 +162,7 @@ def test_a_stale_version_is_a_conflict_and_nothing_is_written(
         url(patient, session.id), json={"version": 1, "scheduled_at": in_days(20).isoformat()}
     )
     assert stale.status_code == 409 and "version" in stale.get_json()["errors"]
-    session = db.session.get(KetamineSession, session.id)
+    session = db.session.get(DosingSession, session.id)
     assert session.version == 2 and session.dose_mg == 60
     assert session.scheduled_at == booked_for
     assert len(announced) == 1
@@ -262,7 +262,7 @@ def test_a_session_of_another_patient_is_not_found(as_user, therapist, patient, 
         url(patient, theirs.id), json={"version": 1, "status": "cancelled"}
     )
     assert response.status_code == 404
-    theirs = db.session.get(KetamineSession, theirs.id)
+    theirs = db.session.get(DosingSession, theirs.id)
     assert theirs.status == "scheduled"
     missing = as_user(therapist).patch(url(patient, uuid.uuid4()), json={"version": 1})
     assert missing.status_code == 404
@@ -297,7 +297,7 @@ def test_bad_bookings_name_the_field_and_store_nothing(
     assert response.mimetype == "application/problem+json"
     assert field in response.get_json()["errors"]
     assert "felt frightened" not in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(KetamineSession)) == 0
+    assert db.session.scalar(select(func.count()).select_from(DosingSession)) == 0
     assert announced == []
 
 
@@ -324,5 +324,5 @@ def test_bad_edits_name_the_field_and_change_nothing(as_user, therapist, patient
     session = factories.ketamine_session(patient)
     response = as_user(therapist).patch(url(patient, session.id), json=body)
     assert response.status_code == 422 and field in response.get_json()["errors"]
-    session = db.session.get(KetamineSession, session.id)
+    session = db.session.get(DosingSession, session.id)
     assert session.version == 1 and session.status == "scheduled"
