@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, current_app, redirect, send_from_directory
 from sqlalchemy import text
 
 from server.extensions import db
@@ -27,6 +27,13 @@ def service_worker():
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
+
+
+@bp.route("/therapist")
+@bp.route("/therapist/")
+def therapist_workspace():
+    # Staff type the workspace's address without its page name; send them on.
+    return redirect("/therapist/index.html", code=302)
 
 
 @bp.route("/manifest.webmanifest")

@@ -36,7 +36,12 @@ export async function render(main, { navigate }) {
     }
     button.disabled = true;
     try {
-      await signIn(email.value.trim(), password.value);
+      const me = await signIn(email.value.trim(), password.value);
+      if (me.role !== "patient") {
+        // Staff belong in the workspace, signed in there by this same session.
+        location.assign(WORKSPACE);
+        return;
+      }
       events.dispatchEvent(new Event("signed-in"));
       flush();
       const next = sessionStorage.getItem("between.after-signin");
@@ -50,6 +55,8 @@ export async function render(main, { navigate }) {
             ? problemMessages(error.problem)[0] || "That didn't work. Please try again."
             : "That didn't work. Please try again.";
       message.replaceChildren(h("p", { class: "attention" }, text));
+      // Staff give a code from their phone, which only the workspace asks for.
+      if (error instanceof ApiError && error.status === 401) message.append(staffLink());
     } finally {
       button.disabled = false;
     }
@@ -59,5 +66,12 @@ export async function render(main, { navigate }) {
     h("p", {}, "Welcome back. Your journal is here when you need it."),
     form,
     h("p", { class: "muted" }, "New here? Open the invitation link your clinic sent you."),
+    staffLink(),
   );
+}
+
+const WORKSPACE = "/therapist/index.html";
+
+function staffLink() {
+  return h("p", { class: "muted" }, "Clinic staff: ", h("a", { href: WORKSPACE }, "sign in to the therapist workspace"), ".");
 }
