@@ -19,14 +19,17 @@ db: $(STAMP)
 keys: $(STAMP)
 	$(FLASK) push keys
 
-# Web server and push worker together; Ctrl-C stops both.
+# Web server and push worker together; Ctrl-C stops both. `make run PORT=5050`
+# serves on another port.
+PORT ?= 5000
 run: db
 	$(FLASK) push keys
 	$(FLASK) demo seed --if-empty
-	@echo "Between on http://127.0.0.1:5000"
-	@trap 'kill 0' INT TERM EXIT; \
-	if $(FLASK) push --help >/dev/null 2>&1; then $(FLASK) push worker & fi; \
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Between on http://127.0.0.1:$(PORT)"
+	@$(FLASK) push worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 0' INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
