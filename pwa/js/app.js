@@ -3,7 +3,7 @@
 
 import { OfflineError, onSignedOut } from "./api.js";
 import { h } from "./dom.js";
-import { events as outboxEvents, flush, pending } from "./outbox.js";
+import { events as outboxEvents, flush, pending, sentSinceStart } from "./outbox.js";
 import { cachedMe, refreshMe, session, setMe } from "./session.js";
 
 const ROUTES = [
@@ -146,7 +146,7 @@ async function updateStatus() {
     );
   } else if (waiting) {
     children.push(" ", h("a", { href: "#/waiting" }, "See what's waiting"));
-  } else if (session.me && navigator.onLine) {
+  } else if (session.me && navigator.onLine && sentSinceStart()) {
     children.push("Everything you wrote is sent.");
   }
   status.replaceChildren(...children);

@@ -10,6 +10,13 @@ import { isoLocal } from "./dom.js";
 import { refreshMe, session } from "./session.js";
 
 export const events = new EventTarget();
+// Kept for the tab (a reload included) and cleared at sign-out.
+export const SENT_HERE = "between.sent-here";
+
+/** Whether this tab has sent anything, so "everything is sent" is said only after something was. */
+export function sentSinceStart() {
+  return sessionStorage.getItem(SENT_HERE) === "1";
+}
 const sentAnswers = new Map();
 let running = null;
 let persistenceAsked = false;
@@ -165,6 +172,7 @@ async function replay() {
     }
     changedMeanwhile = (await sent(item, answer)) || changedMeanwhile;
     sentAnswers.set(item.seq, answer);
+    sessionStorage.setItem(SENT_HERE, "1");
     events.dispatchEvent(new CustomEvent("sent", { detail: { item, response: answer } }));
     changed();
   }

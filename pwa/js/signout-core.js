@@ -4,6 +4,7 @@
 import { OfflineError, api } from "./api.js";
 import { wipe } from "./db.js";
 import { clearAllDrafts } from "./drafts.js";
+import { SENT_HERE } from "./outbox.js";
 import { ACCOUNT_DELETED } from "./session.js";
 
 const PENDING = "between.logout-pending";
@@ -36,6 +37,7 @@ async function pushOff() {
 /** Everything of the people who used this phone goes; the public app shell stays. */
 async function clearDevice() {
   clearAllDrafts();
+  sessionStorage.removeItem(SENT_HERE);
   await wipe();
   if ("caches" in window) {
     // Every cache of ours goes, except the app shell: the same public files

@@ -58,7 +58,7 @@ SCREENS = [
     ("sharing", "/sharing", "warmth in my hands"),
     ("settings", "/settings", "Daily check-in reminder"),
     ("crisis", "/crisis", "While you reach out"),
-    ("waiting", "/waiting", "Everything you wrote has been sent."),
+    ("waiting", "/waiting", "Nothing is waiting to send."),
 ]
 
 

@@ -145,7 +145,8 @@ export async function render(main, { params, navigate }) {
     }
   });
   const greeting = invite.display_name ? `Hello, ${invite.display_name}.` : "Hello.";
-  body.append(
+  // Replaces "Opening your invitation…", which stayed above the form.
+  body.replaceChildren(
     h("p", {}, greeting, " ", `${invite.clinic_name} invited you to Between, a private journal for the time between your sessions.`),
     form,
   );

@@ -26,7 +26,7 @@ export async function render(main) {
         h(
           "li",
           { class: "card" },
-          h("h2", {}, info.name, due.includes(id) ? h("span", { class: "badge" }, " Due") : null),
+          h("h2", {}, info.name, due.includes(id) ? [" ", h("span", { class: "badge" }, "Due")] : null),
           h("p", { class: "muted" }, `${info.about} · ${info.items} questions`),
           h("a", { href: `#/measures/${id}`, class: due.includes(id) ? "button primary" : "button" }, `Start ${info.name}`),
         ),

@@ -201,9 +201,12 @@ async function showPhase(line) {
   try {
     const phase = await api("/me/phase");
     line.textContent = PHASES[phase?.name]?.(phase.ketamine_session_at) || "";
+    line.hidden = !line.textContent;
     return true;
   } catch {
+    // Offline: no empty line left as a gap under the greeting.
     line.textContent = "";
+    line.hidden = true;
     return false;
   }
 }

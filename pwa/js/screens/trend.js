@@ -64,6 +64,11 @@ function table(caption, rows, headers) {
   );
 }
 
+/** "1 check-in", "3 check-ins". */
+function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export async function render(main) {
   main.append(
     h("h1", {}, "My trend"),
@@ -116,7 +121,7 @@ export async function render(main) {
       .sort((a, b) => a[0] - b[0]);
     const average = moods.length ? moods.reduce((sum, [, mood]) => sum + mood, 0) / moods.length : null;
     const moodSummary = moods.length
-      ? `${moods.length} check-ins in the last ${days} days; average mood ${average.toFixed(1)} of 10, latest ${moods.at(-1)[1]}. ${doses.length} dosing sessions.`
+      ? `${count(moods.length, "check-in")} in the last ${days} days; average mood ${average.toFixed(1)} of 10, latest ${moods.at(-1)[1]}. ${count(doses.length, "dosing session")}.`
       : `No check-ins in the last ${days} days.`;
     const parts = [
       h("h2", {}, "Mood"),
@@ -132,7 +137,7 @@ export async function render(main) {
         .sort((a, b) => a[0] - b[0]);
       if (!mine.length) continue;
       const max = { phq9: 27, gad7: 21, pcl5: 80 }[id];
-      const summary = `${mine.length === 1 ? "1 answer" : `${mine.length} answers`}; latest score ${mine.at(-1)[1]} of ${max}. Lower is better.`;
+      const summary = `${count(mine.length, "answer")}; latest score ${mine.at(-1)[1]} of ${max}. Lower is better.`;
       parts.push(
         h("h2", {}, info.name),
         chart({ title: `${info.name} score, last ${days} days`, points: mine.map(([t, v]) => [t, v]), doses, from, to, max, unit: id, summary }),

@@ -1,4 +1,4 @@
-import { flush, discard, events, pending } from "../outbox.js";
+import { flush, discard, events, pending, sentSinceStart } from "../outbox.js";
 import { h, problemMessages, timeEl } from "../dom.js";
 import { confirmButton } from "./journal.js";
 
@@ -16,8 +16,11 @@ export async function render(main) {
   main.append(list, h("div", { class: "actions" }, retry));
   const show = async () => {
     const items = await pending();
+    const sentHere = sentSinceStart();
+    // "Try sending now" only when something waits; "sent" only when something was.
+    retry.hidden = !items.length;
     if (!items.length) {
-      list.replaceChildren(h("li", { class: "notice" }, "Everything you wrote has been sent."));
+      list.replaceChildren(h("li", { class: "notice" }, sentHere ? "Everything you wrote has been sent." : "Nothing is waiting to send."));
       return;
     }
     list.replaceChildren(
