@@ -23,6 +23,18 @@ class Config:
     # None means "SQLite in the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A database that is down or hung is answered, not waited on (docs/deploy.md,
+    # "When something fails"): seconds to open a connection, to run one
+    # statement, to wait for a row lock (PostgreSQL) or the write lock (SQLite's
+    # busy timeout), and to wait for a free pooled connection. A request that
+    # meets any of them answers 503 with Retry-After.
+    DATABASE_CONNECT_TIMEOUT = int(_env("DATABASE_CONNECT_TIMEOUT", "3"))
+    DATABASE_STATEMENT_TIMEOUT = float(_env("DATABASE_STATEMENT_TIMEOUT", "5"))
+    DATABASE_LOCK_TIMEOUT = float(_env("DATABASE_LOCK_TIMEOUT", "3"))
+    DATABASE_POOL_TIMEOUT = float(_env("DATABASE_POOL_TIMEOUT", "3"))
+    DATABASE_RETRY_AFTER = 5
+    # /readyz answers 503 after this long, whatever the database does.
+    READYZ_TIMEOUT = float(_env("READYZ_TIMEOUT", "2"))
 
     SESSION_COOKIE_NAME = "between_session"
     SESSION_COOKIE_HTTPONLY = True
@@ -70,6 +82,9 @@ class TestingConfig(Config):
     # time; every other config keeps argon2-cffi's strong defaults (see
     # server/auth/passwords.py and tests/auth/test_passwords.py).
     ARGON2_PROFILE = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+    # The suite's concurrency tests share two cores with everything else; a
+    # request waiting its turn for SQLite's write lock must not be cut short.
+    DATABASE_LOCK_TIMEOUT = 15.0
 
 
 class ProductionConfig(Config):

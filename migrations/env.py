@@ -91,6 +91,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # A migration may rightly run longer than a request's statement
+            # limit (server/dbfaults.py); the lock limit stays, so a migration
+            # waiting behind live traffic fails rather than stalls it.
+            connection.connection.dbapi_connection.io_timeout = None
+            connection.exec_driver_sql("SET statement_timeout = 0")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -49,10 +49,9 @@ def configure_database_url(app: Flask) -> None:
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix) :]
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    if url.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
-        options.setdefault("connect_args", {}).setdefault("timeout", 15)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    from server.dbsetup import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
 
 def configure_logging(app: Flask) -> None:
@@ -72,7 +71,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         from server.dbsetup import configure_engine
 
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

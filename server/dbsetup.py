@@ -4,10 +4,41 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from server import dbfaults
 
-def configure_engine(engine: Engine) -> None:
+
+def engine_options(config) -> dict:
+    """Pool and driver options bounding every wait on the database (server.dbfaults)."""
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    connect_args = dict(options.get("connect_args", {}))
+    if url.startswith("sqlite"):
+        connect_args.setdefault("timeout", config["DATABASE_LOCK_TIMEOUT"])
+    elif url.startswith("postgresql"):
+        options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
+        connect_args.setdefault("connect_timeout", max(1, int(config["DATABASE_CONNECT_TIMEOUT"])))
+        statement_ms = int(config["DATABASE_STATEMENT_TIMEOUT"] * 1000)
+        lock_ms = int(config["DATABASE_LOCK_TIMEOUT"] * 1000)
+        connect_args.setdefault(
+            "options", f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms}"
+        )
+    options["connect_args"] = connect_args
+    return options
+
+
+def configure_engine(engine: Engine, config=None) -> None:
+    if engine.dialect.name == "postgresql" and config is not None:
+        deadline = config["DATABASE_STATEMENT_TIMEOUT"] + dbfaults.DEADLINE_MARGIN
+
+        @event.listens_for(engine, "do_connect")
+        def connect_with_deadline(_dialect, _record, cargs, cparams):
+            connection = dbfaults.DeadlineConnection.connect(*cargs, **cparams)
+            connection.io_timeout = deadline
+            return connection
+
     if engine.dialect.name != "sqlite":
         return
+    busy_ms = int((config or {}).get("DATABASE_LOCK_TIMEOUT", 15) * 1000)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -17,7 +48,7 @@ def configure_engine(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -34,10 +65,27 @@ def commit_or_rollback(response):
 
     if not db.session.registry.has():
         return response  # this request never opened a session: nothing to end
-    if response.status_code < 400:
+    if response.status_code >= 400:
+        dbfaults.safe_rollback(db.session)
+        return response
+    try:
         db.session.commit()
-    else:
-        db.session.rollback()
+    except dbfaults.UNAVAILABLE:
+        # Whether the COMMIT took effect is unknown: the client retries with
+        # the same id, and the idempotent create recognises a stored row.
+        dbfaults.safe_rollback(db.session)
+        return _replace_with(response, dbfaults.unavailable_response())
+    return response
+
+
+def _replace_with(response, problem):
+    """Turn the response other hooks already decorated into `problem`, in place."""
+    response.set_data(problem.get_data())
+    response.status_code = problem.status_code
+    response.mimetype = problem.mimetype
+    for name in ("Location", "ETag"):
+        response.headers.pop(name, None)
+    response.headers["Retry-After"] = problem.headers["Retry-After"]
     return response
 
 

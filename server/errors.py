@@ -99,17 +99,24 @@ def problem_response(error: HTTPException):
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from server import dbfaults
     from server.extensions import db
 
     @app.errorhandler(HTTPException)
     def handle_http(error):
-        db.session.rollback()
+        dbfaults.safe_rollback(db.session)
+        if dbfaults.is_unavailable(getattr(error, "original_exception", None)):
+            return dbfaults.unavailable_response()
         return problem_response(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error):
+        dbfaults.safe_rollback(db.session)
+        if dbfaults.is_unavailable(error):
+            cause = getattr(error, "orig", None) or error
+            log.warning("database unavailable: %s", type(cause).__name__)
+            return dbfaults.unavailable_response()
         # Log the type and place only: the exception text could quote user input.
-        db.session.rollback()
         where = "".join(traceback.format_tb(error.__traceback__, limit=-3))
         log.error("unhandled %s at\n%s", type(error).__name__, where)
         return problem_response(InternalServerError())

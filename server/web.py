@@ -1,5 +1,8 @@
 """Serves the PWA from pwa/, the service worker at the root scope, and health checks."""
 
+import threading
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, send_from_directory
@@ -52,14 +55,48 @@ def static_file(folder, filename):
 
 @bp.route("/healthz")
 def healthz():
+    """Liveness: touches neither the database nor Redis."""
     return {"status": "ok"}
+
+
+_probe_lock = threading.Lock()
+
+
+def _probe(app) -> dict:
+    with app.app_context():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any failure means "not ready"
+            return {"database": "unreachable"}
+        finally:
+            db.session.remove()
+        return {"database": "ok"}
+
+
+def _running_probe(app) -> Future:
+    """The probe in flight, or a new one: a hung database never piles up threads."""
+    with _probe_lock:
+        future = app.extensions.get("between.readyz")
+        if future is None or future.done():
+            future = Future()
+            app.extensions["between.readyz"] = future
+
+            def run():
+                future.set_result(_probe(app))
+
+            threading.Thread(target=run, name="readyz", daemon=True).start()
+        return future
 
 
 @bp.route("/readyz")
 def readyz():
+    """Readiness: the database answers within READYZ_TIMEOUT seconds."""
+    app = current_app._get_current_object()
     try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:
-        current_app.logger.warning("readiness check: database unreachable")
-        return {"status": "unavailable", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
+        result = _running_probe(app).result(timeout=app.config["READYZ_TIMEOUT"])
+    except FutureTimeout:
+        result = {"database": "timeout"}
+    if result["database"] != "ok":
+        current_app.logger.warning("readiness check: database %s", result["database"])
+        return {"status": "unavailable", **result}, 503, {"Retry-After": "5"}
+    return {"status": "ok", **result}
