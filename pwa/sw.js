@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "5a4addd49b8d";
+const VERSION = "d599f826961d";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -35,6 +35,7 @@ const SHELL = [
   "/js/screens/measures.js",
   "/js/screens/questionnaire.js",
   "/js/screens/trend.js",
+  "/js/screens/checkins.js",
   "/js/screens/sharing.js",
   "/js/screens/settings.js",
   "/js/screens/crisis.js",

@@ -140,6 +140,7 @@ MATRIX = {
     ("DELETE", "/checkins/<uuid:checkin_id>"): OWN_ITEM,
     ("POST", "/entries"): ANY_PATIENT,
     ("GET", "/entries"): ANY_PATIENT,
+    ("POST", "/entries/search"): ANY_PATIENT,
     ("GET", "/entries/<uuid:entry_id>"): OWN_ITEM,
     ("PATCH", "/entries/<uuid:entry_id>"): OWN_ITEM,
     ("DELETE", "/entries/<uuid:entry_id>"): OWN_ITEM,
@@ -347,6 +348,7 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
         ("POST", "/checkins"): {"id": str(uuid.uuid4()), "mood": 5, "recorded_at": now},
         ("PATCH", "/checkins/<uuid:checkin_id>"): {"version": world.checkin.version, "mood": 4},
         ("POST", "/entries"): {"id": str(uuid.uuid4()), "body": "A new page.", "written_at": now},
+        ("POST", "/entries/search"): {"q": "floor"},
         ("PATCH", "/entries/<uuid:entry_id>"): {
             "version": world.entry.version,
             "discuss_next_session": True,

@@ -18,6 +18,8 @@ const ROUTES = [
   [/^\/measures$/, "measures"],
   [/^\/measures\/([a-z0-9]+)$/, "questionnaire", { keys: ["instrument"] }],
   [/^\/trend$/, "trend"],
+  [/^\/checkins$/, "checkins"],
+  [/^\/checkins\/day\/(\d{4}-\d{2}-\d{2})$/, "checkins", { keys: ["day"] }],
   [/^\/sharing$/, "sharing"],
   [/^\/settings$/, "settings"],
   [/^\/waiting$/, "waiting"],

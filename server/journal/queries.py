@@ -64,6 +64,28 @@ def entries_page(
     return _page(JournalEntry, JournalEntry.written_at, patient_id, since, until, cursor, limit)
 
 
+#: The most matches one search answers with; a patient narrows the words for more.
+SEARCH_LIMIT = 100
+
+
+def search_entries(patient_id: uuid.UUID, words: str) -> tuple[list[JournalEntry], bool]:
+    """A patient's own entries whose text holds every one of `words`, newest first.
+
+    Bodies are encrypted at rest, so there is no index to ask: the patient's
+    entries are read in one statement and matched after decryption, in memory
+    and for this request only. Returns the matches (at most SEARCH_LIMIT) and
+    whether there were more.
+    """
+    terms = words.casefold().split()
+    rows = db.session.scalars(
+        select(JournalEntry)
+        .where(JournalEntry.patient_id == patient_id)
+        .order_by(JournalEntry.written_at.desc(), JournalEntry.id.desc())
+    )
+    found = [row for row in rows if all(term in row.body.casefold() for term in terms)]
+    return found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+
+
 def _page(model, at_column, patient_id, since, until, cursor, limit) -> Page:
     query = select(model).where(model.patient_id == patient_id)
     if since is not None:

@@ -27,6 +27,8 @@ from server.journal.schemas import (
     EntryCreateSchema,
     EntryPageSchema,
     EntrySchema,
+    EntrySearchResultSchema,
+    EntrySearchSchema,
     EntryUpdateSchema,
     ListArgs,
     PromptCreateSchema,
@@ -144,6 +146,18 @@ def create_entry(data):
 def list_entries(args):
     """My journal entries, newest first; follow `next_cursor` for older ones."""
     return queries.entries_page(current_user.id, **args)
+
+
+@blp.route("/entries/search", methods=["POST"])
+@access.patient_only
+@blp.arguments(EntrySearchSchema)
+@blp.response(200, EntrySearchResultSchema)
+def search_entries(args):
+    """My journal entries that hold every one of the words, newest first."""
+    if not args["q"].split():
+        abort(422, "Type a word to look for.", errors={"q": ["Type a word to look for."]})
+    items, more = queries.search_entries(current_user.id, args["q"])
+    return {"items": items, "more": more}
 
 
 @blp.route("/entries/<uuid:entry_id>")

@@ -246,6 +246,21 @@ class EntryPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class EntrySearchSchema(Schema):
+    """Words to find in my entries; sent in the body, as a URL would carry them into logs."""
+
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Every word must appear in an entry (any case)."},
+    )
+
+
+class EntrySearchResultSchema(Schema):
+    items = fields.List(fields.Nested(EntrySchema))
+    more = fields.Boolean(metadata={"description": "More entries matched than are listed."})
+
+
 # --- prompts -----------------------------------------------------------------
 
 

@@ -8,14 +8,20 @@ export async function render(main) {
   main.append(
     h("h1", {}, "Journal"),
     h("p", { role: "status", class: flashText ? "notice" : "" }, flashText || ""),
-    h("div", { class: "actions" }, h("a", { href: "#/journal/new", class: "button primary" }, "Write an entry")),
+    h(
+      "div",
+      { class: "actions" },
+      h("a", { href: "#/journal/new", class: "button primary" }, "Write an entry"),
+      h("a", { href: "#/checkins", class: "button" }, "My check-ins"),
+    ),
   );
   const prompts = new Map((await cachedPrompts()).map((prompt) => [String(prompt.id), promptText(prompt)]));
   const waitingList = h("ul", { class: "list", "aria-label": "Waiting to send" });
   const list = h("ul", { class: "list", "aria-label": "My entries" });
   const more = h("div", { class: "actions" });
   const note = h("p", { class: "muted" });
-  main.append(waitingList, list, note, more);
+  const search = searchForm(list, note, more, prompts, () => load(null));
+  main.append(search, waitingList, list, note, more);
 
   const showWaiting = async () => {
     const items = (await pending("entry")).filter((item) => item.op === "create");
@@ -35,6 +41,7 @@ export async function render(main) {
   events.addEventListener("sent", onSent);
 
   const load = async (cursor) => {
+    if (!cursor) list.replaceChildren();
     let page;
     try {
       page = await api(cursor ? `/entries?cursor=${encodeURIComponent(cursor)}` : "/entries");
@@ -56,6 +63,46 @@ export async function render(main) {
     events.removeEventListener("change", onChange);
     events.removeEventListener("sent", onSent);
   };
+}
+
+/**
+ * Find my own words again. The words go to the server in a POST body (never a
+ * URL), which reads my entries, decrypted, for this request only.
+ */
+function searchForm(list, note, more, prompts, showAll) {
+  const input = h("input", { type: "search", id: "journal-search", name: "q", maxlength: "200", autocomplete: "off" });
+  const clear = h("button", { type: "button", hidden: true }, "Show all entries");
+  const form = h(
+    "form",
+    { role: "search", class: "search", "aria-label": "My journal" },
+    h("label", { for: "journal-search" }, "Find in my journal"),
+    h("div", { class: "actions" }, input, h("button", { type: "submit" }, "Find"), clear),
+  );
+  clear.addEventListener("click", () => {
+    input.value = "";
+    clear.hidden = true;
+    showAll();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const words = input.value.trim();
+    if (!words) return;
+    let found;
+    try {
+      found = await api("/entries/search", { method: "POST", body: { q: words } });
+    } catch (error) {
+      note.textContent = unavailable(error, "the search");
+      return;
+    }
+    clear.hidden = false;
+    more.replaceChildren();
+    list.replaceChildren(...found.items.map((entry) => entryCard(entry, prompts)));
+    const count = found.items.length;
+    note.textContent = !count
+      ? "No entry holds those words."
+      : `${count === 1 ? "1 entry" : `${count} entries`} found${found.more ? " (the newest; add a word to narrow it)" : ""}.`;
+  });
+  return form;
 }
 
 function waitingCard(item, prompts) {

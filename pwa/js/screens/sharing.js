@@ -1,4 +1,4 @@
-import { OfflineError, api, listAll, unavailable } from "../api.js";
+import { OfflineError, api, unavailable } from "../api.js";
 import { formatWhen, h, timeEl } from "../dom.js";
 import { submit } from "../outbox.js";
 import { INSTRUMENTS } from "../prompts.js";
@@ -31,14 +31,17 @@ const KINDS = {
 function row(kind, item) {
   const spec = KINDS[kind];
   const status = h("span", { class: "meta", role: "status" });
-  const toggle = h("input", {
-    type: "checkbox",
-    role: "switch",
-    checked: Boolean(item.shared),
+  const toggle = h("input", { type: "checkbox", role: "switch", checked: Boolean(item.shared) });
+  const label = h("span", {});
+  // The words beside the switch say what is true now: shared, or private.
+  const say = () => {
+    label.textContent = toggle.checked ? "Shared with my therapist" : "Private";
     // Named after its item (a screen reader lists many of these), starting with what the label shows.
-    "aria-label": `Shared with my therapist: ${spec.noun(item)} of ${formatWhen(spec.when(item))}`,
-  });
+    toggle.setAttribute("aria-label", `${label.textContent}: ${spec.noun(item)} of ${formatWhen(spec.when(item))}`);
+  };
+  say();
   toggle.addEventListener("change", async () => {
+    say();
     status.textContent = "Saving…";
     const body = { shared: toggle.checked };
     if (item.version !== undefined) body.version = item.version;
@@ -52,6 +55,10 @@ function row(kind, item) {
       label: toggle.checked ? "Share an item" : "Make an item private",
     });
     if (result.state === "sent" && result.response) Object.assign(item, result.response);
+    if (result.state === "held") {
+      toggle.checked = !toggle.checked;
+      say();
+    }
     status.textContent = {
       sent: toggle.checked ? "Shared." : "Private now.",
       waiting: "Saved on this phone; it takes effect once sent.",
@@ -63,7 +70,7 @@ function row(kind, item) {
     { class: "card" },
     h("p", { class: "meta" }, timeEl(spec.when(item))),
     h("p", { class: "entry-body" }, spec.describe(item)),
-    h("label", { class: "switch" }, h("span", {}, "Shared with my therapist"), toggle),
+    h("label", { class: "switch" }, label, toggle),
     status,
   );
 }
@@ -105,24 +112,32 @@ export async function render(main) {
       defaultStatus,
     ),
   );
-  const since = new Date(Date.now() - 30 * 86400000).toISOString();
-  const sources = {
-    checkin: () => listAll(`/checkins?since=${encodeURIComponent(since)}`, { limit: 100 }),
-    entry: () => listAll("/entries", { limit: 100 }),
-    measure: () => api("/measures/responses").then((answer) => (Array.isArray(answer) ? answer : answer?.items || [])),
-  };
-  for (const [kind, load] of Object.entries(sources)) {
+  // Every item, a page at a time: the newest first, older ones on request.
+  const sources = { checkin: "/checkins", entry: "/entries", measure: "/measures/responses" };
+  for (const [kind, path] of Object.entries(sources)) {
     const titleId = `sharing-${kind}`;
-    const section = h("section", { "aria-labelledby": titleId }, h("h2", { id: titleId }, KINDS[kind].title));
-    main.append(section);
-    try {
-      const items = await load();
-      if (!items.length) section.append(h("p", { class: "muted" }, "Nothing yet."));
-      else section.append(h("ul", { class: "list" }, items.map((item) => row(kind, item))));
-    } catch (error) {
-      section.append(
-        h("p", { class: "muted" }, unavailable(error, "this list")),
-      );
-    }
+    const list = h("ul", { class: "list" });
+    const note = h("p", { class: "muted" });
+    const more = h("div", { class: "actions" });
+    main.append(h("section", { "aria-labelledby": titleId }, h("h2", { id: titleId }, KINDS[kind].title), list, note, more));
+    const load = async (cursor) => {
+      let page;
+      try {
+        page = await api(cursor ? `${path}?cursor=${encodeURIComponent(cursor)}` : path);
+      } catch (error) {
+        note.textContent = unavailable(error, "this list");
+        return;
+      }
+      const items = page?.items || [];
+      note.textContent = !cursor && !items.length ? "Nothing yet." : "";
+      list.append(...items.map((item) => row(kind, item)));
+      more.replaceChildren();
+      if (page?.next_cursor) {
+        more.append(
+          h("button", { type: "button", onclick: () => load(page.next_cursor) }, `Show older ${KINDS[kind].title.toLowerCase()}`),
+        );
+      }
+    };
+    await load(null);
   }
 }

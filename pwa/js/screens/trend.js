@@ -64,6 +64,27 @@ function table(caption, rows, headers) {
   );
 }
 
+/** The local calendar day of a time, as YYYY-MM-DD (the check-ins screen's day). */
+function dayKey(time) {
+  const date = new Date(time);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** A tap on the chart opens the day of the nearest check-in (the table links each day too). */
+function openDayOnTap(svg, points, from, to) {
+  svg.classList.add("tappable");
+  svg.addEventListener("click", (event) => {
+    if (!points.length) return;
+    const box = svg.getBoundingClientRect();
+    const along = ((event.clientX - box.left) / box.width) * W;
+    const time = from + ((along - PAD.left) / (W - PAD.left - PAD.right)) * (to - from);
+    let nearest = points[0];
+    for (const point of points) if (Math.abs(point[0] - time) < Math.abs(nearest[0] - time)) nearest = point;
+    location.hash = `#/checkins/day/${dayKey(nearest[0])}`;
+  });
+}
+
 /** "1 check-in", "3 check-ins". */
 function count(n, noun) {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -123,11 +144,20 @@ export async function render(main) {
     const moodSummary = moods.length
       ? `${count(moods.length, "check-in")} in the last ${days} days; average mood ${average.toFixed(1)} of 10, latest ${moods.at(-1)[1]}. ${count(doses.length, "dosing session")}.`
       : `No check-ins in the last ${days} days.`;
+    const moodChart = chart({ title: `Mood, last ${days} days`, points: moods, doses, from, to, max: 10, unit: "mood", summary: moodSummary });
+    openDayOnTap(moodChart, moods, from, to);
     const parts = [
       h("h2", {}, "Mood"),
-      chart({ title: `Mood, last ${days} days`, points: moods, doses, from, to, max: 10, unit: "mood", summary: moodSummary }),
-      h("p", { class: "muted" }, moodSummary),
-      table("Mood", moods.map(([time, mood]) => [formatWhen(new Date(time).toISOString()), String(mood)]), ["When", "Mood (0–10)"]),
+      moodChart,
+      h("p", { class: "muted" }, moodSummary, moods.length ? " Tap a day on the chart to see its check-ins." : ""),
+      table(
+        "Mood",
+        moods.map(([time, mood]) => [
+          h("a", { href: `#/checkins/day/${dayKey(time)}` }, formatWhen(new Date(time).toISOString())),
+          String(mood),
+        ]),
+        ["When", "Mood (0–10)"],
+      ),
     ];
     for (const [id, info] of Object.entries(INSTRUMENTS)) {
       const mine = responses

@@ -1,0 +1,113 @@
+"""Everything a patient logged, findable: check-ins read back, a day opened from
+the trend, the journal searched, and every item on the Sharing screen."""
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.browser.helpers import check_accessibility, open_app, sign_in_via_api
+
+
+def test_my_check_ins_read_back_with_their_notes_feelings_and_scales(page, live_server, care_team):
+    from server.db import utcnow
+    from server.extensions import db
+
+    patient = care_team[2]
+    now = utcnow()
+    factories.checkin(
+        patient,
+        recorded_at=now - timedelta(hours=5),
+        mood=3,
+        anxiety=7,
+        emotions=["tired", "tender"],
+        note="Slept badly; the dog walk helped.",
+        shared=False,
+    )
+    factories.checkin(patient, recorded_at=now - timedelta(days=1), mood=6)
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal")
+    page.get_by_role("link", name="My check-ins").click()
+    cards = page.get_by_role("article", name="Check-in")
+    expect(cards).to_have_count(2)
+    newest = cards.first
+    expect(newest).to_contain_text("Mood 3 of 10 · Anxiety 7 of 10")
+    expect(newest).to_contain_text("Feeling: tired, tender")
+    expect(newest).to_contain_text("Slept badly; the dog walk helped.")
+    expect(newest).to_contain_text("Private")
+    expect(cards.nth(1)).to_contain_text("Shared")
+    check_accessibility(page, "my check-ins")
+
+
+def test_a_day_on_the_trend_opens_that_days_check_ins(page, live_server, care_team):
+    from server.db import utcnow
+    from server.extensions import db
+
+    patient = care_team[2]
+    now = utcnow()
+    factories.checkin(patient, recorded_at=now - timedelta(days=10), mood=2, note="The hard day.")
+    factories.checkin(patient, recorded_at=now - timedelta(days=2), mood=8, note="A light day.")
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/trend")
+    # A tap on the chart near the older point opens its day.
+    chart = page.locator("svg.chart.tappable")
+    point = page.locator("svg.chart.tappable circle.dot").first
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.get_by_role("heading", name="Check-ins on", exact=False)).to_be_visible()
+    expect(page.get_by_role("article", name="Check-in")).to_have_count(1)
+    expect(page.get_by_text("The hard day.")).to_be_visible()
+    # The table alternative links each day too, for those who do not use the chart.
+    page.get_by_role("link", name="Back to my trend").click()
+    expect(chart).to_be_visible()
+    page.get_by_text("Mood as a table").click()
+    page.get_by_role("table").first.get_by_role("link").last.click()
+    expect(page.get_by_text("A light day.")).to_be_visible()
+    expect(page.get_by_text("The hard day.")).to_have_count(0)
+
+
+def test_the_journal_finds_my_own_words(page, live_server, care_team):
+    from server.extensions import db
+
+    patient = care_team[2]
+    factories.entry(patient, body="Walked by the river with my sister.")
+    factories.entry(patient, body="A loud day at work.")
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal")
+    search = page.get_by_role("search", name="My journal")
+    search.get_by_label("Find in my journal").fill("River")
+    search.get_by_role("button", name="Find").click()
+    entries = page.get_by_role("list", name="My entries")
+    expect(page.get_by_text("1 entry found.")).to_be_visible()
+    expect(entries).to_contain_text("Walked by the river with my sister.")
+    expect(entries).not_to_contain_text("A loud day at work.")
+    check_accessibility(page, "journal search")
+    search.get_by_role("button", name="Show all entries").click()
+    expect(entries.get_by_text("A loud day at work.")).to_be_visible()
+
+
+def test_sharing_covers_every_item_a_page_at_a_time_and_says_private(page, live_server, care_team):
+    from server.db import utcnow
+    from server.extensions import db
+
+    patient = care_team[2]
+    now = utcnow()
+    for hour in range(55):
+        factories.checkin(patient, recorded_at=now - timedelta(days=40, hours=hour), mood=5)
+    factories.checkin(patient, recorded_at=now - timedelta(hours=1), mood=4, shared=False)
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/sharing")
+    checkins = page.get_by_role("region", name="Check-ins")
+    expect(checkins.get_by_role("switch")).to_have_count(50)
+    private = checkins.get_by_role("switch").first
+    expect(private).not_to_be_checked()
+    expect(checkins.locator("label.switch").first).to_have_text("Private")
+    checkins.get_by_role("button", name="Show older check-ins").click()
+    expect(checkins.get_by_role("switch")).to_have_count(56)
+    private.check()
+    expect(checkins.locator("label.switch").first).to_have_text("Shared with my therapist")
+    expect(checkins.get_by_role("status").first).to_have_text("Shared.")
