@@ -1,6 +1,18 @@
 """The list of features: their models, API blueprints and CLI groups, in one place."""
 
-FEATURES = ("auth", "clinics", "audit", "care", "journal", "measures", "flags", "push", "privacy")
+FEATURES = (
+    "auth",
+    "clinics",
+    "audit",
+    "care",
+    "journal",
+    "measures",
+    "flags",
+    "push",
+    "privacy",
+    "companion",
+    "safetyplan",
+)
 #: Parts of a feature kept in modules of their own (under `server.`), beside
 #: its `routes.py` and `models.py`: the care team's read side lives in care.
 EXTRA_BLUEPRINT_MODULES = ("care.read_routes",)

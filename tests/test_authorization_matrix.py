@@ -31,6 +31,7 @@ from server.auth import services as auth_services
 from server.db import utcnow
 from server.extensions import db
 from tests import factories
+from tests.companion.helpers import CALM as AFTER_DOSE_ANSWERS
 
 PREFIX = "/api/v1"
 ORIGIN = "http://localhost"
@@ -191,6 +192,27 @@ MATRIX = {
     # The caller's own clinic's prompt times: its staff read them, its admin sets them.
     ("GET", "/clinic/push-schedule"): STAFF,
     ("PUT", "/clinic/push-schedule"): ADMIN,
+    # companion: the patient's own, the clinic's checklist, the care team's view
+    ("GET", "/me/companion"): ANY_PATIENT,
+    ("GET", "/ketamine-sessions/<uuid:session_id>/checklist"): OWN_ITEM,
+    ("PUT", "/ketamine-sessions/<uuid:session_id>/checklist"): OWN_ITEM,
+    ("GET", "/intentions"): ANY_PATIENT,
+    # Another patient naming P's session: refused by validation, as not theirs.
+    ("POST", "/intentions"): ANY_PATIENT
+    | {"another patient": Because(422, "P's dosing session is not theirs")},
+    ("PATCH", "/intentions/<uuid:intention_id>"): OWN_ITEM,
+    ("POST", "/intention-reflections"): ANY_PATIENT
+    | {"another patient": Because(422, "P's intention is not theirs")},
+    ("GET", "/after-dose-checks"): ANY_PATIENT,
+    ("POST", "/after-dose-checks"): ANY_PATIENT
+    | {"another patient": Because(422, "P's dosing session is not theirs")},
+    ("GET", "/clinic/checklist"): STAFF,
+    ("PUT", "/clinic/checklist"): STAFF,
+    ("GET", "/patients/<uuid:patient_id>/companion"): CARE_TEAM,
+    # safety plan
+    ("GET", "/me/safety-plan"): ANY_PATIENT,
+    ("PUT", "/me/safety-plan"): ANY_PATIENT,
+    ("GET", "/patients/<uuid:patient_id>/safety-plan"): CARE_TEAM,
 }
 
 #: Statuses the code answers today that break the rules above, as
@@ -245,6 +267,8 @@ class World:
     prompt: Thing
     token_id: uuid.UUID
     endpoint: str
+    intention: Thing | None = None
+    intention_session_id: uuid.UUID | None = None
 
 
 def build_world() -> World:
@@ -276,7 +300,43 @@ def build_world() -> World:
         prompt=_thing(factories.prompt(clinic_a)),
         token_id=token.id,
         endpoint=factories.push_subscription(patient).endpoint,
+        **_companion_things(patient),
     )
+
+
+def _companion_things(patient) -> dict:
+    """P's intention for a past dose (read by its id) and a shared safety plan."""
+    from server.companion import services as companion
+    from server.safetyplan import services as safetyplan
+
+    dose = factories.ketamine_session(patient, scheduled_at=utcnow() - timedelta(days=1))
+    intention, _ = companion.create_intention(
+        patient,
+        {"id": uuid.uuid4(), "ketamine_session_id": dose.id, "body": SHARED_CANARY},
+    )
+    sections = {"warning_signs": [SHARED_CANARY]}
+    safetyplan.save(patient, {"sections": sections, "shared": True, "version": 0})
+    db.session.commit()
+    return {"intention": _thing(intention), "intention_session_id": dose.id}
+
+
+def _version_if_kept(model, item_id) -> int:
+    """As `_version`, for P's items that an earlier route (DELETE /me) may have removed."""
+    db.session.expire_all()
+    item = db.session.get(model, item_id)
+    return item.version if item is not None else 1
+
+
+def _safety_plan_version(principal: str, world: World) -> int:
+    """The caller's own plan's version now (0 before a first plan)."""
+    from server.safetyplan.services import plan_of
+
+    if principal not in world.people:
+        return 0
+    db.session.expire_all()
+    plan = plan_of(world.people[principal].id)
+
+    return plan.version if plan is not None else 0
 
 
 def fill(rule: str, world: World, **override) -> str:
@@ -292,6 +352,7 @@ def fill(rule: str, world: World, **override) -> str:
         "<uuid:flag_id>": world.flag.id,
         "<uuid:prompt_id>": world.prompt.id,
         "<uuid:token_id>": world.token_id,
+        "<uuid:intention_id>": world.intention.id,
         "<instrument>": "phq9",
     }
     path = rule
@@ -322,6 +383,7 @@ def _version(model, item_id) -> int:
 
 def body(method: str, rule: str, world: World, principal: str = "anonymous"):
     """A valid-looking body, so that authorization (not validation) decides."""
+    from server.companion.models import Intention
     from server.journal.models import Prompt
 
     soon = (utcnow() + timedelta(days=3)).isoformat()
@@ -397,6 +459,35 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
         ("DELETE", "/push/subscriptions"): {"endpoint": world.endpoint},
         ("PUT", "/clinic/push-schedule"): {
             "session_prompts": [{"name": "day_1", "days": 1, "at": "19:00"}]
+        },
+        ("PUT", "/ketamine-sessions/<uuid:session_id>/checklist"): {
+            "item": "ride-home",
+            "done": True,
+        },
+        ("POST", "/intentions"): {
+            "id": str(uuid.uuid4()),
+            "ketamine_session_id": str(world.ketamine.id),
+            "body": "To stay curious.",
+        },
+        ("PATCH", "/intentions/<uuid:intention_id>"): {
+            "version": _version_if_kept(Intention, world.intention.id),
+            "discuss_next_session": True,
+        },
+        ("POST", "/intention-reflections"): {
+            "id": str(uuid.uuid4()),
+            "intention_id": str(world.intention.id),
+            "body": "It came back as a memory.",
+        },
+        ("POST", "/after-dose-checks"): {
+            "id": str(uuid.uuid4()),
+            "ketamine_session_id": str(world.intention_session_id),
+            "answers": AFTER_DOSE_ANSWERS,
+        },
+        ("PUT", "/clinic/checklist"): {"items": [{"key": "water", "text": "Water is ready."}]},
+        ("PUT", "/me/safety-plan"): {
+            "sections": {"on_my_own": ["A walk"]},
+            "shared": True,
+            "version": _safety_plan_version(principal, world),
         },
     }
     return bodies.get((method, rule))

@@ -15,6 +15,8 @@ ACTIONS: dict[str, str] = {
     "measure_plan_read": "A therapist read which questionnaires a patient is asked to fill",
     "item_marked_read": "A therapist marked shared items read",
     "audit_log_read": "An admin read this audit log",
+    "companion_read": "A therapist read a patient's intentions, checklists and checks after doses",
+    "safety_plan_read": "A therapist read a patient's shared safety plan",
     # Care: sessions, flags, plans
     "ketamine_session_created": "A dosing session was booked",
     "ketamine_session_changed": "A dosing session was moved or changed",
@@ -25,6 +27,7 @@ ACTIONS: dict[str, str] = {
     "flag_acknowledged": "A therapist acknowledged a flag",
     "measure_plan_changed": "A therapist changed which questionnaires a patient is asked to fill",
     "crisis_resources_changed": "An admin changed the clinic's crisis resources",
+    "clinic_checklist_changed": "Staff changed the clinic's preparation checklist",
     # The patient's own choices
     "sharing_changed": "A patient shared an item or made it private",
     "sharing_default_changed": "A patient changed whether new items are shared",

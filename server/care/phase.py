@@ -46,6 +46,9 @@ PHASES = (PREPARATION, DOSING_DAY, EARLY_INTEGRATION, INTEGRATION)
 EARLY_INTEGRATION_WINDOW = timedelta(hours=72)
 #: How many local days before a dosing day are preparation.
 PREPARATION_DAYS = 3
+#: On a dosing day, prompts about the dose wait this long after it starts:
+#: the acute effects, and the ride home, come first.
+DOSING_DAY_WAIT = timedelta(hours=3)
 
 # Sessions that can decide the phase lie within this distance of `at`: the
 # local day of `at` is at most 14 h away from UTC either way, early

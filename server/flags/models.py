@@ -29,6 +29,14 @@ KINDS = {
     ),
     "mood_drop": (WARNING, "A shared check-in's mood dropped sharply below the recent average."),
     "missed_checkins": (WARNING, "No check-in was shared in the 3 days after a dosing session."),
+    # Raised by the companion's check after a dose (server/companion): the red
+    # one whatever the check's sharing, as a safety answer; the other only
+    # from a shared check. Neither names an answer.
+    "after_dose_red": (URGENT, "An answer in the check after a dose needs a call today."),
+    "after_dose_urinary": (
+        WARNING,
+        "Bladder symptoms were reported after repeated doses; ask before the next one.",
+    ),
 }
 
 

@@ -62,7 +62,21 @@ EMOTIONS = (
 )
 
 PHASES = ("preparation", "dosing_day", "early_integration", "integration")
-THEMES = ("intention", "body", "emotion", "insight", "relationships", "meaning", "commitment")
+THEMES = (
+    "intention",
+    "body",
+    "emotion",
+    "insight",
+    "relationships",
+    "meaning",
+    "commitment",
+    # Practical safety (lingering dissociation, the ride home, cravings, warning
+    # signs) and three domains of integration models: spiritual, nature, identity.
+    "safety",
+    "spiritual",
+    "nature",
+    "identity",
+)
 
 #: Longest note on a check-in and longest entry body, in characters.
 NOTE_MAX = 4000

@@ -386,7 +386,9 @@ def due_prompts(patient: User, now: datetime | None = None) -> DuePrompts:
       intention prompt comes back before the next dosing session but not
       twice before the same one. On a dosing day before the dose, the
       preparation prompts about intention are offered instead: the
-      dosing-day prompts are about what was just lived.
+      dosing-day prompts are about what was just lived; from the dose until
+      `DOSING_DAY_WAIT` (3 h) after it, no phase prompt is offered: rest
+      comes first.
     - At most `MAX_DUE_PROMPTS`. The first is the prompt of the day: the
       oldest due assignment, or else a pick from the phase prompts that
       stays the same all day (the patient's local day) unless answered.
@@ -395,17 +397,17 @@ def due_prompts(patient: User, now: datetime | None = None) -> DuePrompts:
     kinds of answers); the clinic's library must exist
     (`services.ensure_clinic_library`).
     """
-    from server.care.phase import phase_at
+    from server.care.phase import DOSING_DAY_WAIT, phase_at
 
     now = now or utcnow()
     phase = phase_at(patient, now)
     phase_name, theme = phase.name, None
-    if (
-        phase.name == "dosing_day"
-        and phase.ketamine_session_at is not None
-        and now < phase.ketamine_session_at
-    ):
-        phase_name, theme = "preparation", "intention"
+    resting = False
+    if phase.name == "dosing_day" and phase.ketamine_session_at is not None:
+        if now < phase.ketamine_session_at:
+            phase_name, theme = "preparation", "intention"
+        else:
+            resting = now < phase.ketamine_session_at + DOSING_DAY_WAIT
 
     assigned_rows = db.session.execute(
         select(PromptAssignment, Prompt)
@@ -434,7 +436,7 @@ def due_prompts(patient: User, now: datetime | None = None) -> DuePrompts:
 
     candidates = [
         prompt
-        for prompt in _phase_prompts(patient.clinic_id, phase_name, theme)
+        for prompt in ([] if resting else _phase_prompts(patient.clinic_id, phase_name, theme))
         if prompt.id not in seen
     ]
     window_start = phase_window_start(phase, patient, now)

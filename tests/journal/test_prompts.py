@@ -30,12 +30,12 @@ def assignments_url(patient):
 
 def test_the_built_in_library_covers_every_phase_and_theme():
     prompts = services.default_prompts()
-    assert len(prompts) >= 48
+    assert len(prompts) >= 80
     assert len({p["key"] for p in prompts}) == len(prompts)
     assert len({p["text"] for p in prompts}) == len(prompts)
     phases = Counter(phase for p in prompts for phase in p["phases"])
     themes = Counter(p["theme"] for p in prompts)
-    assert set(phases) == set(PHASES) and min(phases.values()) >= 8
+    assert set(phases) == set(PHASES) and min(phases.values()) >= 12
     assert set(themes) == set(THEMES) and min(themes.values()) >= 5
     for prompt in prompts:
         assert set(prompt) == {"key", "text", "phases", "theme"}
@@ -43,6 +43,41 @@ def test_the_built_in_library_covers_every_phase_and_theme():
     # Dosing-day prompts are short: right after a dose a patient manages little.
     dosing_day = [p["text"] for p in prompts if p["phases"] == ["dosing_day"]]
     assert max(len(text) for text in dosing_day) <= 80
+
+
+#: Words that would tell a patient what a session should have given them.
+ASSUMING = (
+    "your message",
+    "had a message",
+    "what changed",
+    "has changed",
+    "grateful for",
+    "the gift",
+    "breakthrough",
+    "since the session, what shifted",
+)
+
+
+def test_no_built_in_prompt_assumes_the_session_gave_something():
+    """Some sessions feel flat: a prompt asks, it never presumes a message, change or gratitude."""
+    for prompt in services.default_prompts():
+        lowered = prompt["text"].lower()
+        assert not any(phrase in lowered for phrase in ASSUMING), prompt["key"]
+
+
+def test_the_library_covers_safety_and_the_spiritual_nature_and_identity_domains():
+    by_theme = Counter(p["theme"] for p in services.default_prompts())
+    assert by_theme["safety"] >= 8
+    assert min(by_theme["spiritual"], by_theme["nature"], by_theme["identity"]) >= 5
+    keys = {p["key"] for p in services.default_prompts()}
+    # lingering dissociation, the ride home, telling a support person, cravings, a relapse plan
+    assert {
+        "early-lingering-unreal",
+        "prep-ride-plan",
+        "early-tell-support",
+        "int-cravings",
+    } <= keys
+    assert "int-relapse-plan" in keys
 
 
 def test_the_library_file_is_valid_json_with_an_explanation():
@@ -406,3 +441,14 @@ def test_a_library_copy_rolled_back_is_made_again(count_statements):
     db.session.commit()
     copied = db.session.scalar(select(func.count()).where(Prompt.clinic_id == clinic.id))
     assert copied == len(services.default_prompts())
+
+
+def test_dosing_day_prompts_wait_three_hours_after_the_dose(patient):
+    """Right after a dose the patient rests: no dosing-day prompt until 3 h after it starts."""
+    services.ensure_clinic_library(patient.clinic_id)
+    ten, half_past_eleven, one = _local_times(patient, time(10, 0), time(11, 30), time(13, 0))
+    factories.ketamine_session(patient, scheduled_at=ten)
+    resting = queries.due_prompts(patient, half_past_eleven)
+    assert resting.phase == "dosing_day" and resting.items == []
+    later = queries.due_prompts(patient, one)
+    assert later.items and all("dosing_day" in item.phases for item in later.items)

@@ -79,7 +79,10 @@ export const ROUTES = {
 export const INSTRUMENTS = { phq9: "PHQ-9", gad7: "GAD-7", pcl5: "PCL-5" };
 export const MAXIMA = { phq9: 27, gad7: 21, pcl5: 80 };
 
-export const THEMES = ["intention", "body", "emotion", "insight", "relationships", "meaning", "commitment"];
+export const THEMES = [
+  "intention", "body", "emotion", "insight", "relationships", "meaning", "commitment",
+  "safety", "spiritual", "nature", "identity",
+];
 
 export function capitalise(text) {
   return text ? text.charAt(0).toUpperCase() + text.slice(1).replaceAll("_", " ") : "";

@@ -1,0 +1,116 @@
+"""The preparation checklist of a dosing session: which items, and which are ticked.
+
+A clinic sets its own items or keeps the built-in ones
+(`default_checklist.json`). A home session always asks for the support
+person: if the clinic's list has no item with that key, the built-in one is
+added, so no clinic setting can drop it.
+"""
+
+import json
+import uuid
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from server.care.models import DosingSession
+from server.companion.models import ChecklistTick, ClinicChecklist
+from server.db import utcnow
+from server.errors import abort
+from server.extensions import db
+
+SUPPORT_PERSON = "support-person"
+MAX_ITEMS = 20
+ITEM_TEXT_MAX = 300
+
+
+@cache
+def default_items() -> tuple[dict, ...]:
+    data = json.loads(Path(__file__).with_name("default_checklist.json").read_text("utf-8"))
+    return tuple(data["items"])
+
+
+def clinic_items(clinic_id: uuid.UUID) -> list[dict]:
+    """The clinic's checklist as it set it, or the built-in one."""
+    stored = db.session.get(ClinicChecklist, clinic_id)
+    return [dict(item) for item in (stored.items if stored else default_items())]
+
+
+def items_for(session: DosingSession, clinic_items: list[dict]) -> list[dict]:
+    """The items of `session`: home-only ones at home only; at home, the support person always."""
+    home = session.setting == "home"
+    chosen = [item for item in clinic_items if home or not item.get("home_only")]
+    if home and not any(item["key"] == SUPPORT_PERSON for item in chosen):
+        builtin = next(item for item in default_items() if item["key"] == SUPPORT_PERSON)
+        chosen.insert(0, dict(builtin))
+    return chosen
+
+
+def ticked_keys(session_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """The ticked item keys of each session, in one statement."""
+    found: dict[uuid.UUID, set[str]] = {session_id: set() for session_id in session_ids}
+    if not session_ids:
+        return found
+    rows = db.session.execute(
+        select(ChecklistTick.ketamine_session_id, ChecklistTick.item_key).where(
+            ChecklistTick.ketamine_session_id.in_(session_ids)
+        )
+    )
+    for session_id, key in rows:
+        found[session_id].add(key)
+    return found
+
+
+def status(session: DosingSession, clinic_items: list[dict], ticked: set[str]) -> list[dict]:
+    """`[{"key", "text", "home_only", "done"}]` for one session."""
+    return [item | {"done": item["key"] in ticked} for item in items_for(session, clinic_items)]
+
+
+def set_tick(session: DosingSession, key: str, done: bool) -> None:
+    """Tick or untick one item; doing it twice is the same as doing it once."""
+    keys = {item["key"] for item in items_for(session, clinic_items_of(session))}
+    if key not in keys:
+        abort(422, "No such item on this checklist.", errors={"item": ["Not on this checklist."]})
+    if session.status == "cancelled":
+        abort(409, "This dosing session was cancelled.")
+    existing = db.session.get(ChecklistTick, (session.id, key))
+    if done and existing is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    ChecklistTick(
+                        ketamine_session_id=session.id,
+                        item_key=key,
+                        patient_id=session.patient_id,
+                        ticked_at=utcnow(),
+                    )
+                )
+        except IntegrityError:
+            pass  # a twin request ticked it first: ticked either way
+    elif not done and existing is not None:
+        db.session.delete(existing)
+    db.session.flush()
+
+
+def clinic_items_of(session: DosingSession) -> list[dict]:
+    from server.auth.models import User
+
+    patient = db.session.get(User, session.patient_id)
+    return clinic_items(patient.clinic_id)
+
+
+def set_clinic_items(clinic_id: uuid.UUID, items: list[dict], by_id: uuid.UUID) -> list[dict]:
+    """Replace the clinic's checklist (keys made from the order when not given)."""
+    keys = [item["key"] for item in items]
+    if len(set(keys)) != len(keys):
+        abort(422, "Each item needs its own key.", errors={"items": ["Two items share a key."]})
+    stored = db.session.get(ClinicChecklist, clinic_id)
+    if stored is None:
+        stored = ClinicChecklist(clinic_id=clinic_id, items=items, updated_by_id=by_id)
+        db.session.add(stored)
+    else:
+        stored.items = items
+        stored.updated_by_id = by_id
+    db.session.flush()
+    return clinic_items(clinic_id)

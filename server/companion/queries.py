@@ -1,0 +1,272 @@
+"""What the patient's Today screen and the care team's brief read of the companion.
+
+`summary` answers the patient in a fixed number of statements: sessions
+ahead, the next dosing session's checklist and intention, the intention
+coming back after a dose, the check after a dose when it is due, and
+whether today is a dosing day. `doses_for_brief` answers the therapist.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from server.auth.models import User
+from server.care.models import DosingSession, IntegrationSession
+from server.clinics.models import Clinic
+from server.companion import checklist
+from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
+from server.companion.schedule import DOSING_DAY_WAIT, NEXT_DAY_CHECK_OPEN, next_day_check_due
+from server.extensions import db
+from server.fields import zone
+
+#: How far ahead the list of sessions reaches, and how many it shows.
+UPCOMING_WINDOW = timedelta(days=90)
+UPCOMING_MAX = 10
+#: A session still counts as "ahead" (today's card) until this long after it starts.
+STILL_AHEAD = timedelta(hours=6)
+#: The intention comes back in the days after its dose for this long.
+INTENTION_RETURNS_FOR = timedelta(days=7)
+
+
+@dataclass
+class Summary:
+    upcoming: list[dict] = field(default_factory=list)
+    next_dosing: dict | None = None
+    next_integration: dict | None = None
+    checklist: list[dict] | None = None
+    intention: Intention | None = None
+    intention_back: dict | None = None
+    after_dose_check: dict | None = None
+    dosing_day: dict | None = None
+    clinic_name: str = ""
+    clinic_phone: str | None = None
+
+
+def _session_view(session, kind: str, clinic_name: str) -> dict:
+    view = {
+        "id": session.id,
+        "kind": kind,
+        "scheduled_at": session.scheduled_at,
+        "status": session.status,
+    }
+    if kind == "dosing":
+        view |= {
+            "route": session.route,
+            "setting": session.setting,
+            "place": "At home" if session.setting == "home" else clinic_name,
+        }
+    else:
+        view |= {"place": clinic_name, "duration_minutes": session.duration_minutes}
+    return view
+
+
+def summary(patient: User, now: datetime) -> Summary:
+    """The companion's part of the patient's Today screen at `now` (seven statements)."""
+    clinic = db.session.get(Clinic, patient.clinic_id)
+    result = Summary(clinic_name=clinic.name, clinic_phone=clinic.phone)
+    dosing = list(
+        db.session.scalars(
+            select(DosingSession)
+            .where(
+                DosingSession.patient_id == patient.id,
+                DosingSession.status != "cancelled",
+                DosingSession.scheduled_at >= now - max(INTENTION_RETURNS_FOR, NEXT_DAY_CHECK_OPEN),
+                DosingSession.scheduled_at < now + UPCOMING_WINDOW,
+            )
+            .order_by(DosingSession.scheduled_at, DosingSession.id)
+        )
+    )
+    integration = list(
+        db.session.scalars(
+            select(IntegrationSession)
+            .where(
+                IntegrationSession.patient_id == patient.id,
+                IntegrationSession.status != "cancelled",
+                IntegrationSession.scheduled_at >= now - STILL_AHEAD,
+                IntegrationSession.scheduled_at < now + UPCOMING_WINDOW,
+            )
+            .order_by(IntegrationSession.scheduled_at, IntegrationSession.id)
+        )
+    )
+    ahead_dosing = [s for s in dosing if s.scheduled_at >= now - STILL_AHEAD]
+    past_dosing = [s for s in dosing if s.scheduled_at <= now]
+    views = [_session_view(s, "dosing", clinic.name) for s in ahead_dosing]
+    views += [_session_view(s, "integration", clinic.name) for s in integration]
+    views.sort(key=lambda view: view["scheduled_at"])
+    result.upcoming = views[:UPCOMING_MAX]
+    if ahead_dosing:
+        result.next_dosing = _session_view(ahead_dosing[0], "dosing", clinic.name)
+    if integration:
+        result.next_integration = _session_view(integration[0], "integration", clinic.name)
+
+    session_ids = [s.id for s in dosing]
+    intentions = {
+        row.ketamine_session_id: row
+        for row in db.session.scalars(
+            select(Intention).where(Intention.ketamine_session_id.in_(session_ids))
+        )
+    }
+    checks = set(
+        db.session.scalars(
+            select(AfterDoseCheck.ketamine_session_id).where(
+                AfterDoseCheck.ketamine_session_id.in_(session_ids)
+            )
+        )
+    )
+
+    if ahead_dosing:
+        upcoming = ahead_dosing[0]
+        ticked = checklist.ticked_keys([upcoming.id])[upcoming.id]
+        result.checklist = checklist.status(
+            upcoming, checklist.clinic_items(patient.clinic_id), ticked
+        )
+        result.intention = intentions.get(upcoming.id)
+
+    tz = zone(patient.time_zone)
+    today = now.astimezone(tz).date()
+    todays = [s for s in dosing if s.scheduled_at.astimezone(tz).date() == today]
+    if todays:
+        session = todays[-1] if todays[-1].scheduled_at <= now else todays[0]
+        result.dosing_day = {
+            "ketamine_session_id": session.id,
+            "scheduled_at": session.scheduled_at,
+            "prompts_from": session.scheduled_at + DOSING_DAY_WAIT,
+        }
+
+    if past_dosing:
+        last = past_dosing[-1]
+        intention = intentions.get(last.id)
+        if intention is not None and now - last.scheduled_at < INTENTION_RETURNS_FOR:
+            result.intention_back = {"intention": intention, "ketamine_session_id": last.id}
+        for session in reversed(past_dosing):
+            due = next_day_check_due(session.scheduled_at, patient)
+            if session.id in checks or now - session.scheduled_at >= NEXT_DAY_CHECK_OPEN:
+                continue
+            if due <= now:
+                result.after_dose_check = {
+                    "ketamine_session_id": session.id,
+                    "scheduled_at": session.scheduled_at,
+                    "due_at": due,
+                }
+            break
+    return result
+
+
+def own_intentions(patient_id: uuid.UUID) -> list[tuple[Intention, list[IntentionReflection]]]:
+    """The patient's intentions, newest first, each with what they wrote back (two statements)."""
+    intentions = list(
+        db.session.scalars(
+            select(Intention)
+            .where(Intention.patient_id == patient_id)
+            .order_by(Intention.written_at.desc(), Intention.id)
+        )
+    )
+    reflections: dict[uuid.UUID, list[IntentionReflection]] = {i.id: [] for i in intentions}
+    if intentions:
+        for row in db.session.scalars(
+            select(IntentionReflection)
+            .where(IntentionReflection.intention_id.in_(list(reflections)))
+            .order_by(IntentionReflection.written_at, IntentionReflection.id)
+        ):
+            reflections[row.intention_id].append(row)
+    return [(intention, reflections[intention.id]) for intention in intentions]
+
+
+def own_checks(patient_id: uuid.UUID) -> list[AfterDoseCheck]:
+    """The patient's checks after a dose, newest first (one statement)."""
+    return list(
+        db.session.scalars(
+            select(AfterDoseCheck)
+            .where(AfterDoseCheck.patient_id == patient_id)
+            .order_by(AfterDoseCheck.answered_at.desc(), AfterDoseCheck.id)
+        )
+    )
+
+
+#: How many doses the care team's view shows: the next one and the latest past ones.
+CARE_TEAM_DOSES = 6
+
+
+def care_team_view(patient: User, now: datetime) -> list[dict]:
+    """Per dose, newest first: the next dosing session and the latest ones before `now`.
+
+    Each dose carries its checklist status, and what the patient shared of
+    it: the intention, what they wrote back about it, the check after the
+    dose. Private items are left out entirely (None or absent, never
+    counted). Six statements whatever the history.
+    """
+    next_one = db.session.scalars(
+        select(DosingSession)
+        .where(
+            DosingSession.patient_id == patient.id,
+            DosingSession.status != "cancelled",
+            DosingSession.scheduled_at > now,
+        )
+        .order_by(DosingSession.scheduled_at, DosingSession.id)
+        .limit(1)
+    ).first()
+    past = list(
+        db.session.scalars(
+            select(DosingSession)
+            .where(
+                DosingSession.patient_id == patient.id,
+                DosingSession.status != "cancelled",
+                DosingSession.scheduled_at <= now,
+            )
+            .order_by(DosingSession.scheduled_at.desc(), DosingSession.id)
+            .limit(CARE_TEAM_DOSES - 1)
+        )
+    )
+    sessions = ([next_one] if next_one is not None else []) + past
+    ids = [s.id for s in sessions]
+    intentions = {
+        row.ketamine_session_id: row
+        for row in db.session.scalars(
+            select(Intention).where(
+                Intention.ketamine_session_id.in_(ids), Intention.shared.is_(True)
+            )
+        )
+    }
+    reflections: dict[uuid.UUID, list[IntentionReflection]] = {}
+    for row in db.session.scalars(
+        select(IntentionReflection)
+        .join(Intention, Intention.id == IntentionReflection.intention_id)
+        .where(
+            Intention.ketamine_session_id.in_(ids),
+            Intention.shared.is_(True),
+            IntentionReflection.shared.is_(True),
+        )
+        .order_by(IntentionReflection.written_at, IntentionReflection.id)
+    ):
+        reflections.setdefault(row.intention_id, []).append(row)
+    checks = {
+        row.ketamine_session_id: row
+        for row in db.session.scalars(
+            select(AfterDoseCheck).where(
+                AfterDoseCheck.ketamine_session_id.in_(ids), AfterDoseCheck.shared.is_(True)
+            )
+        )
+    }
+    ticked = checklist.ticked_keys(ids)
+    items = checklist.clinic_items(patient.clinic_id)
+    doses = []
+    for session in sessions:
+        status = checklist.status(session, items, ticked[session.id])
+        intention = intentions.get(session.id)
+        doses.append(
+            {
+                "ketamine_session_id": session.id,
+                "scheduled_at": session.scheduled_at,
+                "route": session.route,
+                "setting": session.setting,
+                "status": session.status,
+                "intention": intention,
+                "reflections": reflections.get(intention.id, []) if intention else [],
+                "checklist": status,
+                "checklist_open": sum(1 for item in status if not item["done"]),
+                "after_dose_check": checks.get(session.id),
+            }
+        )
+    return doses

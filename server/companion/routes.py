@@ -1,0 +1,200 @@
+"""The companion's routes: the patient's summary, checklist ticks, intentions,
+reflections and checks after a dose; the clinic's checklist; the care team's view.
+
+A therapist's read of a patient's companion items is audited (identifiers only).
+"""
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from server import access
+from server.audit.services import record
+from server.care.models import DosingSession
+from server.companion import checklist, queries, services
+from server.companion.models import Intention
+from server.companion.schemas import (
+    AfterDoseCheckCreateSchema,
+    AfterDoseCheckListSchema,
+    AfterDoseCheckSchema,
+    CareTeamCompanionSchema,
+    ChecklistSchema,
+    ChecklistTickSchema,
+    ClinicChecklistSchema,
+    CompanionSchema,
+    IntentionChangeSchema,
+    IntentionCreateSchema,
+    IntentionListSchema,
+    IntentionSchema,
+    ReflectionCreateSchema,
+    ReflectionSchema,
+)
+from server.db import utcnow
+from server.errors import abort
+from server.extensions import db
+
+blp = Blueprint(
+    "companion", __name__, url_prefix="/api/v1", description="The KAP session companion"
+)
+
+ID_REUSED = "This `id` was already used with other values, or the session already has one."
+
+
+def _own_session(session_id) -> DosingSession:
+    session = db.session.get(DosingSession, session_id)
+    if session is None or session.patient_id != current_user.id:
+        abort(404, "No such dosing session.")
+    return session
+
+
+@blp.route("/me/companion")
+@access.patient_only
+@blp.response(200, CompanionSchema)
+def my_companion():
+    """Sessions ahead, the next session's checklist and intention, what is due after a dose."""
+    return queries.summary(current_user, utcnow())
+
+
+@blp.route("/ketamine-sessions/<uuid:session_id>/checklist")
+@access.patient_only
+@blp.response(200, ChecklistSchema)
+@blp.alt_response(404, description="Not one of my dosing sessions.")
+def my_checklist(session_id):
+    """The preparation checklist of one of my dosing sessions, with what I ticked."""
+    return _checklist_of(_own_session(session_id))
+
+
+@blp.route("/ketamine-sessions/<uuid:session_id>/checklist", methods=["PUT"])
+@access.patient_only
+@blp.arguments(ChecklistTickSchema)
+@blp.response(200, ChecklistSchema)
+@blp.alt_response(404, description="Not one of my dosing sessions.")
+def tick_checklist(data, session_id):
+    """Tick (or untick) one item; sending the same tick again changes nothing."""
+    session = _own_session(session_id)
+    checklist.set_tick(session, data["item"], data["done"])
+    return _checklist_of(session)
+
+
+def _checklist_of(session: DosingSession) -> dict:
+    ticked = checklist.ticked_keys([session.id])[session.id]
+    items = checklist.status(session, checklist.clinic_items(current_user.clinic_id), ticked)
+    return {"ketamine_session_id": session.id, "items": items}
+
+
+@blp.route("/intentions")
+@access.patient_only
+@blp.response(200, IntentionListSchema)
+def my_intentions():
+    """My intentions, newest first, each with what I wrote back about it."""
+    items = []
+    for intention, reflections in queries.own_intentions(current_user.id):
+        items.append(_with_reflections(intention, reflections))
+    return {"items": items, "next_cursor": None}
+
+
+def _with_reflections(intention: Intention, reflections) -> dict:
+    return {
+        "id": intention.id,
+        "ketamine_session_id": intention.ketamine_session_id,
+        "body": intention.body,
+        "written_at_local": intention.written_at_local,
+        "shared": intention.shared,
+        "discuss_next_session": intention.discuss_next_session,
+        "version": intention.version,
+        "reflections": reflections,
+    }
+
+
+@blp.route("/intentions", methods=["POST"])
+@access.patient_only
+@blp.arguments(IntentionCreateSchema)
+@blp.response(201, IntentionSchema)
+@blp.alt_response(200, schema=IntentionSchema, description="A replay.")
+@blp.alt_response(409, description=ID_REUSED)
+def create_intention(data):
+    """Write my intention for one of my dosing sessions (one per session)."""
+    intention, created = services.create_intention(current_user, data)
+    return intention, 201 if created else 200
+
+
+@blp.route("/intentions/<uuid:intention_id>", methods=["PATCH"])
+@access.patient_only
+@blp.arguments(IntentionChangeSchema)
+@blp.response(200, IntentionSchema)
+@blp.alt_response(404, description="Not one of my intentions.")
+@blp.alt_response(409, description="A stale `version`; nothing was changed.")
+def change_intention(data, intention_id):
+    """Change my intention's words or who sees it; send the `version` you read."""
+    intention = access.own_item(Intention, intention_id)
+    was_shared = intention.shared
+    intention = services.update_intention(intention, data)
+    if intention.shared != was_shared:
+        record(
+            "sharing_changed",
+            patient_id=current_user.id,
+            object_type="intention",
+            object_id=intention.id,
+        )
+    return intention
+
+
+@blp.route("/intention-reflections", methods=["POST"])
+@access.patient_only
+@blp.arguments(ReflectionCreateSchema)
+@blp.response(201, ReflectionSchema)
+@blp.alt_response(200, schema=ReflectionSchema, description="A replay.")
+@blp.alt_response(409, description=ID_REUSED)
+def create_reflection(data):
+    """Write back about one of my intentions after the dose: did it show up?"""
+    reflection, created = services.create_reflection(current_user, data)
+    return reflection, 201 if created else 200
+
+
+@blp.route("/after-dose-checks")
+@access.patient_only
+@blp.response(200, AfterDoseCheckListSchema)
+def my_after_dose_checks():
+    """My checks after each dose, newest first."""
+    return {"items": queries.own_checks(current_user.id), "next_cursor": None}
+
+
+@blp.route("/after-dose-checks", methods=["POST"])
+@access.patient_only
+@blp.arguments(AfterDoseCheckCreateSchema)
+@blp.response(201, AfterDoseCheckSchema)
+@blp.alt_response(200, schema=AfterDoseCheckSchema, description="A replay.")
+@blp.alt_response(409, description=ID_REUSED)
+def create_after_dose_check(data):
+    """Answer the check the morning after a dose; the answer says what to do about red answers."""
+    check, created = services.create_after_dose_check(current_user, data)
+    return check, 201 if created else 200
+
+
+@blp.route("/clinic/checklist")
+@access.staff_only
+@blp.response(200, ClinicChecklistSchema)
+def clinic_checklist():
+    """My clinic's preparation checklist (the built-in one until the clinic sets its own)."""
+    return {"items": checklist.clinic_items(current_user.clinic_id)}
+
+
+@blp.route("/clinic/checklist", methods=["PUT"])
+@access.staff_only
+@blp.arguments(ClinicChecklistSchema)
+@blp.response(200, ClinicChecklistSchema)
+def set_clinic_checklist(data):
+    """Set my clinic's preparation checklist; home sessions always ask for a support person."""
+    items = checklist.set_clinic_items(current_user.clinic_id, data["items"], current_user.id)
+    record("clinic_checklist_changed", object_type="clinic_checklist")
+    return {"items": items}
+
+
+@blp.route("/patients/<uuid:patient_id>/companion")
+@access.therapist_only
+@blp.response(200, CareTeamCompanionSchema)
+@blp.alt_response(404, description="No such patient on your care team.")
+def patient_companion(patient_id):
+    """Per dose: checklist status, and the intention, reflections and check the patient shared."""
+    patient = access.patient_in_care(patient_id)
+    record("companion_read", patient_id=patient.id, object_type="companion")
+    return {"doses": queries.care_team_view(patient, utcnow())}

@@ -1,0 +1,269 @@
+"""Writing the patient's companion items: intentions, reflections, the check after a dose.
+
+Each carries a client-made id. The same request again returns the stored
+item (created False); the same id with other content is a 409; a second
+intention or check for the same dosing session is a 409 naming
+`ketamine_session_id`. Two racing twins store one row: the loser's insert
+fails on the primary key inside a savepoint and it answers as a replay.
+Functions flush and never commit.
+"""
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from server.auth.models import User
+from server.care.models import DosingSession
+from server.companion import after_dose
+from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
+from server.db import utcnow
+from server.errors import abort
+from server.extensions import db
+
+
+def _id_taken():
+    abort(
+        409,
+        "A different item was already stored with this id.",
+        errors={"id": ["Already used for a different item."]},
+    )
+
+
+def _stale():
+    abort(
+        409,
+        "This was changed elsewhere; reload it and try again.",
+        errors={"version": ["Not the stored version."]},
+    )
+
+
+def own_dosing_session(patient: User, session_id: uuid.UUID) -> DosingSession:
+    session = db.session.get(DosingSession, session_id)
+    if session is None or session.patient_id != patient.id:
+        abort(
+            422,
+            "No such dosing session.",
+            errors={"ketamine_session_id": ["Not one of your dosing sessions."]},
+        )
+    return session
+
+
+def _store_once(model, item, patient: User, same, session_field: str | None):
+    """Insert `item`; a known id answers as a replay (or 409), a taken session as a 409."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(item)
+    except IntegrityError:
+        stored = db.session.get(model, item.id, populate_existing=True)
+        if stored is not None:
+            if stored.patient_id != patient.id or not same(stored):
+                _id_taken()
+            return stored, False
+        if session_field is not None:
+            abort(
+                409,
+                "There is already one for this dosing session; change that one instead.",
+                errors={session_field: ["Already has one."]},
+            )
+        raise
+    return item, True
+
+
+def _offset(at) -> int:
+    return int(at.utcoffset().total_seconds() // 60)
+
+
+# -- intentions --------------------------------------------------------------------------------
+
+
+def create_intention(patient: User, data: dict) -> tuple[Intention, bool]:
+    """Store the intention for one of the patient's dosing sessions; idempotent."""
+    stored = db.session.get(Intention, data["id"])
+    if stored is not None:
+        return _replay_intention(stored, patient, data), False
+    session = own_dosing_session(patient, data["ketamine_session_id"])
+    written_at = data.get("written_at") or utcnow()
+    intention = Intention(
+        id=data["id"],
+        patient_id=patient.id,
+        ketamine_session_id=session.id,
+        written_at=written_at,
+        written_offset_minutes=_offset(written_at),
+        shared=data.get("shared", patient.share_by_default),
+        discuss_next_session=data.get("discuss_next_session", False),
+        version=1,
+    )
+    intention.body = data["body"]
+    return _store_once(
+        Intention,
+        intention,
+        patient,
+        lambda row: _same_intention(row, data),
+        "ketamine_session_id",
+    )
+
+
+def _same_intention(stored: Intention, data: dict) -> bool:
+    return (
+        stored.ketamine_session_id == data["ketamine_session_id"]
+        and stored.body == data["body"]
+        and ("shared" not in data or stored.shared == data["shared"])
+    )
+
+
+def _replay_intention(stored: Intention, patient: User, data: dict) -> Intention:
+    if stored.patient_id != patient.id or not _same_intention(stored, data):
+        _id_taken()
+    return stored
+
+
+def update_intention(intention: Intention, data: dict) -> Intention:
+    """Change an intention's words or sharing; a stale `version` changes nothing."""
+    if data["version"] != intention.version:
+        _stale()
+    if "body" in data:
+        intention.body = data["body"]
+    for name in ("shared", "discuss_next_session"):
+        if name in data:
+            setattr(intention, name, data[name])
+    intention.updated_at = utcnow()
+    db.session.flush()
+    return intention
+
+
+# -- reflections -------------------------------------------------------------------------------
+
+
+def create_reflection(patient: User, data: dict) -> tuple[IntentionReflection, bool]:
+    """Store what the patient wrote back about one of their intentions; idempotent."""
+    stored = db.session.get(IntentionReflection, data["id"])
+    if stored is not None:
+        if stored.patient_id != patient.id or not _same_reflection(stored, data):
+            _id_taken()
+        return stored, False
+    intention = db.session.get(Intention, data["intention_id"])
+    if intention is None or intention.patient_id != patient.id:
+        abort(422, "No such intention.", errors={"intention_id": ["Not one of your intentions."]})
+    written_at = data.get("written_at") or utcnow()
+    reflection = IntentionReflection(
+        id=data["id"],
+        patient_id=patient.id,
+        intention_id=intention.id,
+        written_at=written_at,
+        written_offset_minutes=_offset(written_at),
+        shared=data.get("shared", patient.share_by_default),
+        discuss_next_session=data.get("discuss_next_session", False),
+        version=1,
+    )
+    reflection.body = data["body"]
+    return _store_once(
+        IntentionReflection, reflection, patient, lambda row: _same_reflection(row, data), None
+    )
+
+
+def _same_reflection(stored: IntentionReflection, data: dict) -> bool:
+    return (
+        stored.intention_id == data["intention_id"]
+        and stored.body == data["body"]
+        and ("shared" not in data or stored.shared == data["shared"])
+    )
+
+
+# -- the check after a dose ----------------------------------------------------------------------
+
+
+def doses_up_to(session: DosingSession) -> int:
+    """How many non-cancelled doses the patient has had up to and including `session`."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(DosingSession)
+        .where(
+            DosingSession.patient_id == session.patient_id,
+            DosingSession.status != "cancelled",
+            DosingSession.scheduled_at <= session.scheduled_at,
+        )
+    )
+
+
+def create_after_dose_check(patient: User, data: dict) -> tuple[AfterDoseCheck, bool]:
+    """Store the check after a dose, judge it, and raise its flags; idempotent.
+
+    Red answers raise an urgent flag whether or not the check is shared: the
+    care team must hear about chest pain or use outside the plan, as with the
+    questionnaire's safety item, and the flag carries no answer. The
+    repeated-urinary-symptoms warning is raised for shared checks only.
+    """
+    answers = data["answers"]
+    stored = db.session.get(AfterDoseCheck, data["id"])
+    if stored is not None:
+        if stored.patient_id != patient.id or not _same_check(stored, data):
+            _id_taken()
+        return stored, False
+    session = own_dosing_session(patient, data["ketamine_session_id"])
+    if session.status == "cancelled":
+        abort(
+            422,
+            "This dosing session was cancelled.",
+            errors={"ketamine_session_id": ["Cancelled."]},
+        )
+    answered_at = data.get("answered_at") or utcnow()
+    if answered_at < session.scheduled_at:
+        abort(
+            422,
+            "The check after a dose is answered after the dose.",
+            errors={"answered_at": ["Before the dosing session."]},
+        )
+    alerts = after_dose.assess(answers, doses_up_to(session))
+    check = AfterDoseCheck(
+        id=data["id"],
+        patient_id=patient.id,
+        ketamine_session_id=session.id,
+        answered_at=answered_at,
+        answered_offset_minutes=_offset(answered_at),
+        answers=answers,
+        alerts=alerts,
+        red=after_dose.is_red(alerts),
+        shared=data.get("shared", patient.share_by_default),
+        discuss_next_session=data.get("discuss_next_session", False),
+        version=1,
+    )
+    check, created = _store_once(
+        AfterDoseCheck, check, patient, lambda row: _same_check(row, data), "ketamine_session_id"
+    )
+    if created:
+        _raise_flags(check, patient)
+    return check, created
+
+
+def _same_check(stored: AfterDoseCheck, data: dict) -> bool:
+    return (
+        stored.ketamine_session_id == data["ketamine_session_id"]
+        and stored.answers == data["answers"]
+        and ("shared" not in data or stored.shared == data["shared"])
+    )
+
+
+def _raise_flags(check: AfterDoseCheck, patient: User) -> None:
+    # The flag points at the dose, not at the check: the care team sees which
+    # session to ask about, never an answer (and a private check stays unread).
+    from server.flags.services import raise_flag
+
+    if check.red:
+        raise_flag(
+            "after_dose_red",
+            patient_id=patient.id,
+            clinic_id=patient.clinic_id,
+            dedupe_key=f"after_dose_red:{check.id}",
+            source_type="ketamine_session",
+            source_id=check.ketamine_session_id,
+        )
+    if "urinary_repeated" in check.alerts and check.shared:
+        raise_flag(
+            "after_dose_urinary",
+            patient_id=patient.id,
+            clinic_id=patient.clinic_id,
+            dedupe_key=f"after_dose_urinary:{check.id}",
+            source_type="ketamine_session",
+            source_id=check.ketamine_session_id,
+        )

@@ -1,0 +1,1 @@
+"""A personal safety plan the patient writes, with their therapist, for hard moments."""
