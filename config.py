@@ -20,6 +20,9 @@ class Config:
     VAPID_PRIVATE_KEY = _env("VAPID_PRIVATE_KEY")
     VAPID_SUBJECT = _env("VAPID_SUBJECT", "mailto:operator@between.invalid")
     REDIS_URL = _env("REDIS_URL")
+    # Proxies in front of the app whose X-Forwarded-* headers are believed;
+    # unset means 0, except in production where it must be set (docs/deploy.md).
+    TRUSTED_PROXY_HOPS = _env("TRUSTED_PROXY_HOPS")
     # None means "SQLite in the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -55,14 +58,19 @@ class Config:
     # Clock skew tolerated for times a device reports (check-ins written offline).
     CLOCK_SKEW_SECONDS = 300
     INVITE_LIFETIME_HOURS = 72
+    # Per address, per account-and-address, and per account for re-authentication
+    # (server/auth/throttle.py); the account's backstop from every address is slower.
     LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+    LOGIN_ACCOUNT_LIMIT = "100 per day"
     RATELIMIT_ENABLED = True
     # "At most 10 failures in 15 minutes" (SPEC 8) means in any 15 minutes: a
     # fixed window lets a guesser spend 10 just before it resets and 10 after.
     RATELIMIT_STRATEGY = "moving-window"
-    # Redis unreachable: count in each process's memory meanwhile, rather than
-    # answer every login with a 500 or stop limiting.
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Redis unreachable or hung: sign-in fails closed with a 503 (server/auth/
+    # throttle.py) rather than giving each process a fresh budget in memory.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
+    # Seconds a hung Redis may cost one request.
+    RATELIMIT_SOCKET_TIMEOUT = float(_env("RATELIMIT_SOCKET_TIMEOUT", "0.5"))
     ALLOW_HTTP_PUSH_ENDPOINTS = False
 
 

@@ -77,12 +77,46 @@ def register_extensions(app: Flask) -> None:
     )
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A hung Redis costs a request at most this long (server/auth/throttle.py).
+        timeout = app.config["RATELIMIT_SOCKET_TIMEOUT"]
+        options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            **options,
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
     limiter.init_app(app)
     api.init_app(app)
-    if app.config["ENV_NAME"] == "production":
+    hops = trusted_proxy_hops(app.config)
+    if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def trusted_proxy_hops(config) -> int:
+    """How many proxies in front of the app may say who the client is (docs/deploy.md).
+
+    0 (development's default): `X-Forwarded-*` headers are ignored, so a
+    client reaching the app directly cannot forge its address for the login
+    limits or the audit log. Production names it explicitly.
+    """
+    value = config.get("TRUSTED_PROXY_HOPS")
+    if value is None:
+        if config["ENV_NAME"] == "production":
+            raise RuntimeError(
+                "Between will not start in production without TRUSTED_PROXY_HOPS: the number "
+                "of proxies in front of it (1 behind nginx alone; 0 if clients reach it "
+                "directly). See docs/deploy.md."
+            )
+        return 0
+    try:
+        hops = int(value)
+    except (TypeError, ValueError):
+        hops = -1
+    if hops < 0:
+        raise RuntimeError("TRUSTED_PROXY_HOPS must be a whole number, 0 or more.")
+    return hops
 
 
 def register_blueprints(app: Flask) -> None:

@@ -90,6 +90,7 @@ def production_app(app, tmp_path):
         SQLALCHEMY_DATABASE_URI = "sqlite:///" + str(tmp_path / "production.db")
         REDIS_URL = None
         RATELIMIT_STORAGE_URI = "memory://"
+        TRUSTED_PROXY_HOPS = "1"
 
     production = create_app(Config)
     yield production

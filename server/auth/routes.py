@@ -1,12 +1,12 @@
 """Auth, invites and the caller's own settings. Views stay thin."""
 
-from flask import current_app, g, request, url_for
+from flask import g, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
-from server.auth import services, totp
+from server.auth import services, signin, totp
 from server.auth.passwords import verify_password
 from server.auth.schemas import (
     InviteAcceptSchema,
@@ -27,67 +27,10 @@ from server.auth.schemas import (
 from server.auth.sessions import csrf_token, end_session, start_session
 from server.clinics.models import Clinic
 from server.errors import abort
-from server.extensions import db, limiter
+from server.extensions import db
 from server.signals import settings_changed
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and sessions")
-
-
-def _login_email_key() -> str:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return "account:" + services.normalise_email(email) if isinstance(email, str) else "account:?"
-
-
-def _caller_account_key() -> str:
-    """The signed-in caller's account, in the same bucket as logins to it."""
-    if not current_user.is_authenticated:
-        return "account:?"  # never spent: anonymous callers are refused before any check
-    return "account:" + services.normalise_email(current_user.email)
-
-
-def _failure_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
-
-
-def _failed(response) -> bool:
-    return response.status_code == 401
-
-
-def _reauth_failed(_response) -> bool:
-    return bool(g.get("reauth_failed"))
-
-
-def _login_limits(view):
-    """At most N failed logins per address and per account in any 15 minutes.
-
-    The limits are shared: /auth/login and /auth/tokens spend from the same
-    buckets, so a guesser gets N tries in all, not N per route.
-    """
-    view = limiter.shared_limit(_failure_limit, scope="login-address", deduct_when=_failed)(view)
-    return limiter.shared_limit(
-        _failure_limit, scope="login-account", key_func=_login_email_key, deduct_when=_failed
-    )(view)
-
-
-def _reauth_limits(view):
-    """Routes that check a signed-in caller's password or code again spend from
-    the account's login bucket: a stolen session cannot guess the password (or a
-    code) there any faster than at the login form."""
-    return limiter.shared_limit(
-        _failure_limit,
-        scope="login-account",
-        key_func=_caller_account_key,
-        deduct_when=_reauth_failed,
-    )(view)
-
-
-def _refuse_reauth(user, field: str, detail: str, message: str):
-    """A wrong password or code from a signed-in caller: counted and audited like a failed login."""
-    g.reauth_failed = True
-    record("reauth_failed", object_type="user", object_id=user.id)
-    db.session.commit()  # the audit event is kept even though the request fails
-    abort(422, detail, errors={field: [message]})
 
 
 def _me(user):
@@ -105,33 +48,6 @@ def _me(user):
     }
 
 
-# One answer for every failed sign-in (unknown account, wrong password, missing,
-# wrong or replayed code), so the answer never confirms that a password was right.
-LOGIN_FAILED = "The email, password or code is not right."
-
-
-def _refuse_login():
-    db.session.commit()  # the audit event is kept even though the request fails
-    abort(401, LOGIN_FAILED)
-
-
-def _credentials_user(data):
-    """The user these credentials (password, and second factor once enrolled) prove."""
-    user = services.authenticate(data["email"], data["password"])
-    if user is None:
-        record("login_failed", clinic_id=None)
-        _refuse_login()
-    if user.totp_enrolled:
-        factor = totp.verify_second_factor(user, data["totp"])
-        if factor is None:
-            # The password was right: the clinic's admin should see this one.
-            record("login_failed_totp", actor=user, object_type="user", object_id=user.id)
-            _refuse_login()
-        if factor == "recovery_code":
-            record("recovery_code_used", actor=user, object_type="user", object_id=user.id)
-    return user
-
-
 def _keep_only_this_device(user):
     """After a credential change, end every other session and token of `user`.
 
@@ -147,12 +63,11 @@ def _keep_only_this_device(user):
 
 
 @blp.route("/auth/login", methods=["POST"])
-@_login_limits
 @blp.arguments(LoginSchema)
 @blp.response(200, MeSchema)
 def login(data):
     """Sign in with a cookie session; the answer includes the CSRF token."""
-    user = _credentials_user(data)
+    user = signin.credentials_user(data)
     start_session(user)
     record("login", actor=user)
     return _me(user)
@@ -176,7 +91,6 @@ def me():
 
 
 @blp.route("/auth/password", methods=["POST"])
-@_reauth_limits
 @access.signed_in
 @blp.arguments(PasswordChangeSchema)
 @blp.response(204)
@@ -187,8 +101,11 @@ def change_password(data):
     10 in 15 minutes, then 429) and is audited.
     """
     user = current_user._get_current_object()
+    budgets = signin.reauth_budgets(user)
     if not verify_password(user.password_hash, data["current_password"]):
-        _refuse_reauth(user, "current_password", "The current password is not right.", "Wrong.")
+        signin.refuse_reauth(
+            user, budgets, "current_password", "The current password is not right.", "Wrong."
+        )
     services.change_password(user, data["new_password"])
     record("password_changed")
     _keep_only_this_device(user)
@@ -227,7 +144,6 @@ def totp_confirm(data):
 
 
 @blp.route("/auth/totp/disable", methods=["POST"])
-@_reauth_limits
 @access.signed_in
 @blp.arguments(TotpDisableSchema)
 @blp.response(204)
@@ -240,10 +156,13 @@ def totp_disable(data):
     user = current_user._get_current_object()
     if not user.totp_enrolled:
         abort(409, "Two-step sign-in is not set up.")
+    budgets = signin.reauth_budgets(user)
     if not verify_password(user.password_hash, data["password"]):
-        _refuse_reauth(user, "password", "The password is not right.", "Wrong.")
+        signin.refuse_reauth(user, budgets, "password", "The password is not right.", "Wrong.")
     if totp.verify_second_factor(user, data["code"]) is None:
-        _refuse_reauth(user, "code", "That code is not right.", "Not a current or unused code.")
+        signin.refuse_reauth(
+            user, budgets, "code", "That code is not right.", "Not a current or unused code."
+        )
     totp.disable(user)
     record("totp_disabled", object_type="user", object_id=user.id)
     _keep_only_this_device(user)
@@ -285,12 +204,11 @@ def reset_user_totp(user_id):
 
 
 @blp.route("/auth/tokens", methods=["POST"])
-@_login_limits
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 def create_token(data):
     """A bearer token for a native client (shown once)."""
-    user = _credentials_user(data)
+    user = signin.credentials_user(data)
     token, clear = services.issue_token(user, data["name"])
     record("token_created", actor=user, object_type="api_token", object_id=token.id)
     return {"id": token.id, "name": token.name, "created_at": token.created_at, "token": clear}

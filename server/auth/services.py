@@ -79,7 +79,11 @@ def add_to_care_team(patient: User, therapist: User) -> None:
 
 def authenticate(email: str, password: str) -> User | None:
     """The user whose credentials these are, or None; costs the same either way."""
-    user = user_by_email(email)
+    return authenticate_user(user_by_email(email), password)
+
+
+def authenticate_user(user: User | None, password: str) -> User | None:
+    """`user` if `password` is theirs, else None; costs the same when `user` is None."""
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
         return None

@@ -6,14 +6,15 @@ for: anyone but a signed-in patient is refused (401 or 403).
 
 import json
 
-from flask import Response, current_app
+from flask import Response
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
+from server.auth import signin
+from server.auth.passwords import verify_password
 from server.auth.sessions import end_session
 from server.db import utcnow
-from server.extensions import limiter
 from server.privacy import services
 from server.privacy.schemas import DeleteAccountSchema, ExportArgs, ExportSchema, FhirBundleSchema
 
@@ -66,22 +67,8 @@ def export(args):
     return services.export_data(patient), 200, _attachment("export")
 
 
-def _wrong_password(response) -> bool:
-    return response.status_code == 422
-
-
-def _account_key() -> str:
-    return f"delete-account:{current_user.get_id() if current_user.is_authenticated else '?'}"
-
-
 @blp.route("/me", methods=["DELETE"])
 @access.patient_only
-@limiter.limit(
-    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
-    key_func=_account_key,
-    deduct_when=_wrong_password,
-    scope="delete-account",
-)
 @blp.arguments(DeleteAccountSchema)
 @blp.response(204)
 def delete_me(data):
@@ -92,5 +79,10 @@ def delete_me(data):
     422 naming `password`, and nothing is deleted; guessing is rate limited
     like sign-in.
     """
-    services.delete_account(current_user._get_current_object(), data["password"])
+    patient = current_user._get_current_object()
+    # The same re-authentication budget as a password change or turning TOTP off.
+    budgets = signin.reauth_budgets(patient)
+    if not verify_password(patient.password_hash, data["password"]):
+        signin.refuse_reauth(patient, budgets, "password", "The password is not right.", "Wrong.")
+    services.delete_account(patient, data["password"])
     end_session()

@@ -145,6 +145,12 @@ def test_someone_elses_token_cannot_be_revoked(app, clinic, patient, as_user):
 
 @pytest.mark.parametrize("key", ["account", "address"])
 def test_ten_failures_in_fifteen_minutes_lock_login(app, clinic, patient, key):
+    """Ten failures lock one address out of one account, or one address out of all.
+
+    The account's owner elsewhere still gets in: guessing from other addresses
+    is capped by the account's slower backstop (tests/auth/test_lockout.py).
+    """
+
     def attempt(client, email, password="wrong password here"):
         return client.post(LOGIN, json={"email": email, "password": password})
 
@@ -154,17 +160,17 @@ def test_ten_failures_in_fifteen_minutes_lock_login(app, clinic, patient, key):
         return client
 
     for number in range(10):
-        if key == "account":  # one account, guessed at from many addresses
-            assert attempt(client_at(f"192.0.2.{number}"), patient.email).status_code == 401
+        if key == "account":  # one account, guessed at from one address
+            assert attempt(client_at("192.0.2.77"), patient.email).status_code == 401
         else:  # many accounts, guessed at from one address
             assert (
                 attempt(client_at("192.0.2.99"), f"nobody{number}@clinic.test").status_code == 401
             )
     other = factories.user(clinic, "patient")
     if key == "account":
-        locked = attempt(client_at("198.51.100.1"), patient.email, factories.PASSWORD)
+        locked = attempt(client_at("192.0.2.77"), patient.email, factories.PASSWORD)
         assert (
-            attempt(client_at("198.51.100.1"), other.email, factories.PASSWORD).status_code == 200
+            attempt(client_at("198.51.100.1"), patient.email, factories.PASSWORD).status_code == 200
         )
     else:
         locked = attempt(client_at("192.0.2.99"), other.email, factories.PASSWORD)
