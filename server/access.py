@@ -87,6 +87,16 @@ def own_item(model, item_id: uuid.UUID):
     return item
 
 
+def own_clinic(clinic_id: uuid.UUID):
+    """The caller's own clinic by id; any other clinic is 404."""
+    from server.clinics.models import Clinic
+
+    clinic = db.session.get(Clinic, clinic_id) if clinic_id == current_user.clinic_id else None
+    if clinic is None:
+        abort(404, "No such clinic.")
+    return clinic
+
+
 def may_invite(role: str) -> None:
     """Therapists invite patients; admins invite therapists and patients."""
     allowed = {"therapist": {"patient"}, "admin": {"patient", "therapist"}}

@@ -8,6 +8,7 @@ FEATURES = (
     "journal",
     "measures",
     "flags",
+    "crisis",
     "push",
     "privacy",
     "companion",

@@ -184,6 +184,9 @@ MATRIX = {
     ("POST", "/flags/<uuid:flag_id>/acknowledge"): CARE_TEAM,
     ("GET", "/crisis-resources"): SIGNED_IN,
     ("PUT", "/crisis-resources"): ADMIN,
+    ("GET", "/crisis-resources/countries"): SIGNED_IN,
+    ("GET", "/clinics/<uuid:clinic_id>/crisis-resources"): ADMIN,
+    ("PUT", "/clinics/<uuid:clinic_id>/crisis-resources"): ADMIN,
     # push
     ("POST", "/push/subscriptions"): SIGNED_IN,
     # Unsubscribing names P's device: only P may forget it.
@@ -245,10 +248,16 @@ class Thing:
     id: uuid.UUID
     version: int | None = None
     email: str | None = None
+    clinic_id: uuid.UUID | None = None
 
 
 def _thing(row) -> Thing:
-    return Thing(row.id, getattr(row, "version", None), getattr(row, "email", None))
+    return Thing(
+        row.id,
+        getattr(row, "version", None),
+        getattr(row, "email", None),
+        getattr(row, "clinic_id", None),
+    )
 
 
 @dataclass
@@ -354,6 +363,7 @@ def fill(rule: str, world: World, **override) -> str:
         "<uuid:token_id>": world.token_id,
         "<uuid:intention_id>": world.intention.id,
         "<instrument>": "phq9",
+        "<uuid:clinic_id>": world.people["admin"].clinic_id,
     }
     path = rule
     for placeholder, value in values.items():
@@ -451,6 +461,11 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
         },
         ("PUT", "/crisis-resources"): {
             "resources": [{"name": "Crisis line", "phone": "988"}],
+        },
+        ("PUT", "/clinics/<uuid:clinic_id>/crisis-resources"): {
+            "country": "GB",
+            "phone": "020 7946 0000",
+            "resources": None,
         },
         ("POST", "/push/subscriptions"): {
             "endpoint": f"https://push.example.test/{secrets.token_urlsafe(12)}",

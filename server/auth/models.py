@@ -26,6 +26,8 @@ class User(IdMixin, CreatedMixin, UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: ISO 3166 alpha-2 for crisis resources; None: the time zone's country, else the clinic's.
+    country: Mapped[str | None] = mapped_column(String(2))
     share_by_default: Mapped[bool] = mapped_column(Boolean, default=True)
     checkin_time: Mapped[time | None] = mapped_column(Time, default=time(20, 0))
     quiet_hours_start: Mapped[time | None] = mapped_column(Time, default=time(22, 0))

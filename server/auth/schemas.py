@@ -1,6 +1,7 @@
 from marshmallow import fields, validate
 
 from server.auth.models import ROLES
+from server.countries import validate_country
 from server.fields import AwareDateTime, Schema, TimeZone
 
 
@@ -106,6 +107,13 @@ class SettingsSchema(Schema):
         allow_none=True, metadata={"description": "Local; differs from the start. Both or neither."}
     )
     share_by_default = fields.Boolean()
+    country = fields.String(
+        allow_none=True,
+        validate=validate_country,
+        metadata={
+            "description": "ISO 3166 alpha-2 for crisis resources; null: my time zone's country."
+        },
+    )
 
 
 class TotpEnrolmentSchema(Schema):

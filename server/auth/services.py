@@ -213,6 +213,7 @@ SETTINGS_FIELDS = (
     "quiet_hours_end",
     "share_by_default",
     "display_name",
+    "country",
 )
 
 

@@ -13,6 +13,10 @@ class Clinic(IdMixin, CreatedMixin, db.Model):
 
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
+    #: When the clinic's phone is answered, shown beside it with crisis resources.
+    phone_hours: Mapped[str | None] = mapped_column(String(120))
+    #: ISO 3166 alpha-2; chooses the crisis resources of patients with no country of their own.
+    country: Mapped[str] = mapped_column(String(2), default="US", server_default="US")
 
 
 class CareTeamMember(db.Model):

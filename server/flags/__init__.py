@@ -1,1 +1,1 @@
-"""Flags a therapist must see, and crisis resources."""
+"""Flags a therapist must see."""

@@ -1,4 +1,4 @@
-"""Flags the care team must see, and each clinic's crisis resources.
+"""Flags the care team must see.
 
 A flag holds no health data: its kind (and a fixed description per kind)
 says what needs attention; the source it points at is shown to a therapist
@@ -8,7 +8,7 @@ only while that source is shared.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Uuid
+from sqlalchemy import ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import IdMixin, utcnow
@@ -22,6 +22,7 @@ WARNING = "warning"
 #: that a safety answer needs follow-up.
 KINDS = {
     "phq9_item9": (URGENT, "A safety answer needs follow-up."),
+    "unsafe_checkin": (URGENT, "A check-in said “I don't feel safe”; it needs follow-up."),
     "phq9_severe": (WARNING, "A shared PHQ-9 is in the severe range (20 or more)."),
     "reliable_worsening": (
         WARNING,
@@ -72,22 +73,3 @@ class Flag(IdMixin, db.Model):
     @property
     def description(self) -> str:
         return KINDS[self.kind][1]
-
-
-class ClinicCrisisResources(db.Model):
-    """A clinic's own crisis resources; without a row the default (988, clinic phone) applies."""
-
-    __tablename__ = "clinic_crisis_resources"
-
-    clinic_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True
-    )
-    # [{"name", "phone", "sms", "url", "description"}], in the order shown.
-    resources: Mapped[list[dict]] = mapped_column(JSON)
-    message: Mapped[str | None] = mapped_column(String(500))
-    # The clinic's own phone (Clinic.phone) is listed after these unless turned off.
-    include_clinic_phone: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )

@@ -2,8 +2,8 @@
 
 Visibility, decided here once for every reader:
 - a therapist sees flags of the patients on their care team only;
-- the PHQ-9 item-9 flag is always seen (it may come from a private
-  response, and then shows no source);
+- the PHQ-9 item-9 and "I don't feel safe" flags are always seen (they may
+  come from a private response or check-in, and then show no source);
 - a flag raised from a check-in or a response is seen only while that item
   is shared, so revoking sharing hides it at once, and a private item is
   never even counted;
@@ -28,7 +28,7 @@ from server.flags.services import checkin_model
 from server.measures.models import MeasureResponse
 
 #: Flag kinds shown whatever the sharing of their source.
-ALWAYS_VISIBLE = ("phq9_item9",)
+ALWAYS_VISIBLE = ("phq9_item9", "unsafe_checkin")
 #: Sources that are not patient-written items; the care team sees them anyway.
 SCHEDULE_SOURCES = ("ketamine_session",)
 

@@ -1,4 +1,4 @@
-"""Flags for the care team, and crisis resources for everyone."""
+"""Flags for the care team."""
 
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -9,13 +9,12 @@ from server.errors import abort
 from server.flags import queries, services
 from server.flags.schemas import (
     AcknowledgedFlagSchema,
-    CrisisResourcesSchema,
     FlagPageSchema,
     FlagQuerySchema,
     FlagSummarySchema,
 )
 
-blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags and crisis resources")
+blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags")
 
 
 @blp.route("/flags")
@@ -63,22 +62,3 @@ def acknowledge(flag_id):
     row = queries.flag_row(flag, display_name, source_shown)
     row["seconds_to_acknowledge"] = int((flag.acknowledged_at - flag.raised_at).total_seconds())
     return row
-
-
-@blp.route("/crisis-resources")
-@access.signed_in
-@blp.response(200, CrisisResourcesSchema)
-def crisis_resources():
-    """Who to call or text in a crisis: my clinic's list, or 988 and the clinic's phone."""
-    return services.crisis_resources(current_user.clinic_id)
-
-
-@blp.route("/crisis-resources", methods=["PUT"])
-@access.admin_only
-@blp.arguments(CrisisResourcesSchema)
-@blp.response(200, CrisisResourcesSchema)
-def set_crisis_resources(data):
-    """Replace my clinic's crisis resources."""
-    result = services.set_crisis_resources(current_user.clinic_id, admin=current_user, **data)
-    record("crisis_resources_changed", object_type="clinic", object_id=current_user.clinic_id)
-    return result

@@ -1,7 +1,6 @@
-"""Request and response shapes of flags and crisis resources."""
+"""Request and response shapes of flags."""
 
-from marshmallow import fields, validate, validates_schema
-from marshmallow.exceptions import ValidationError
+from marshmallow import fields
 
 from server.fields import AwareDateTime, Cursor, Schema
 
@@ -42,29 +41,3 @@ class FlagPageSchema(Schema):
 class FlagSummarySchema(Schema):
     open = fields.Integer(metadata={"description": "open flags across my caseload"})
     urgent = fields.Integer(metadata={"description": "of them, urgent"})
-
-
-class CrisisResourceSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    phone = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
-    sms = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
-    url = fields.Url(load_default=None, schemes={"https"}, validate=validate.Length(max=300))
-    description = fields.String(load_default=None, validate=validate.Length(max=300))
-
-    @validates_schema
-    def reachable(self, data, **kwargs):
-        if not (data.get("phone") or data.get("sms") or data.get("url")):
-            raise ValidationError("Give a phone, an SMS number or a link.", "phone")
-
-
-class CrisisResourcesSchema(Schema):
-    resources = fields.List(
-        fields.Nested(CrisisResourceSchema),
-        required=True,
-        validate=validate.Length(min=1, max=20),
-    )
-    message = fields.String(load_default=None, validate=validate.Length(max=500))
-    include_clinic_phone = fields.Boolean(
-        load_default=True, metadata={"description": "List the clinic's phone after these."}
-    )
-    customised = fields.Boolean(dump_only=True)

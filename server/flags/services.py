@@ -1,4 +1,4 @@
-"""Raising and acknowledging flags, the rules that raise them, crisis resources.
+"""Raising and acknowledging flags, and the rules that raise them.
 
 Functions flush and never commit; the request (or CLI command) commits.
 
@@ -16,10 +16,9 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.auth.models import User
-from server.clinics.models import Clinic
 from server.db import utcnow
 from server.extensions import db
-from server.flags.models import KINDS, ClinicCrisisResources, Flag
+from server.flags.models import KINDS, Flag
 from server.measures import scoring
 from server.signals import flag_raised, item_created
 
@@ -260,64 +259,3 @@ def acknowledge(flag: Flag, therapist: User) -> Flag:
     )
     db.session.refresh(flag)
     return flag
-
-
-# Crisis resources -------------------------------------------------------------
-
-LIFELINE_988 = {
-    "name": "988 Suicide & Crisis Lifeline",
-    "phone": "988",
-    "sms": "988",
-    "url": "https://988lifeline.org",
-    "description": "Call or text 988, any time, free and confidential (US).",
-}
-DEFAULT_MESSAGE = (
-    "If you are in immediate danger, call 911 or go to the nearest emergency department."
-)
-
-
-def crisis_resources(clinic_id: uuid.UUID) -> dict:
-    """What a clinic's patients see on the crisis screen.
-
-    Without the clinic's own list: call or text 988 (US) and the clinic's
-    phone. The clinic's phone is added to a clinic's own list too unless the
-    admin turned that off.
-    """
-    clinic = db.session.get(Clinic, clinic_id)
-    stored = db.session.get(ClinicCrisisResources, clinic_id)
-    if stored is None:
-        resources, message, include_phone = [dict(LIFELINE_988)], DEFAULT_MESSAGE, True
-    else:
-        resources, message = [dict(r) for r in stored.resources], stored.message
-        include_phone = stored.include_clinic_phone
-    if include_phone and clinic is not None and clinic.phone:
-        resources.append(
-            {"name": clinic.name, "phone": clinic.phone, "description": "Your clinic."}
-        )
-    return {
-        "resources": resources,
-        "message": message,
-        "include_clinic_phone": include_phone,
-        "customised": stored is not None,
-    }
-
-
-def set_crisis_resources(
-    clinic_id: uuid.UUID,
-    *,
-    resources: list[dict],
-    message: str | None,
-    include_clinic_phone: bool,
-    admin: User,
-) -> dict:
-    """Replace a clinic's crisis resources with the admin's list."""
-    stored = db.session.get(ClinicCrisisResources, clinic_id)
-    if stored is None:
-        stored = ClinicCrisisResources(clinic_id=clinic_id)
-        db.session.add(stored)
-    stored.resources = [{k: v for k, v in r.items() if v is not None} for r in resources]
-    stored.message = message
-    stored.include_clinic_phone = include_clinic_phone
-    stored.updated_by_id = admin.id
-    db.session.flush()
-    return crisis_resources(clinic_id)

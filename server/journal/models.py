@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.crypto import EncryptedText
@@ -138,6 +139,8 @@ class CheckIn(PatientItem, db.Model):
     energy: Mapped[int | None] = mapped_column(SmallInteger)
     sleep_quality: Mapped[int | None] = mapped_column(SmallInteger)
     emotions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: "I don't feel safe": an urgent flag even when private (server/flags).
+    unsafe: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     note_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     note = EncryptedText("note_ciphertext")
 

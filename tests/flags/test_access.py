@@ -26,8 +26,6 @@ MATRIX = {
     ("GET", "/flags"): THERAPISTS,
     ("GET", "/flags/summary"): THERAPISTS,
     ("POST", "/flags/{flag}/acknowledge"): CARE_TEAM,
-    ("GET", "/crisis-resources"): SIGNED_IN,
-    ("PUT", "/crisis-resources"): ADMINS,
 }
 
 
