@@ -90,6 +90,12 @@ class CheckInCreateSchema(Schema):
     note = _note()
     shared = fields.Boolean(metadata={"description": "Default: my `share_by_default` setting."})
     discuss_next_session = fields.Boolean()
+    unsafe = fields.Boolean(
+        metadata={
+            "description": "I don't feel safe: raises an urgent flag even when private (content"
+            " stays private). Set when checking in only."
+        }
+    )
 
 
 class CheckInUpdateSchema(Schema):
@@ -118,6 +124,7 @@ class CheckInSchema(Schema):
     note = fields.String(allow_none=True)
     shared = fields.Boolean()
     discuss_next_session = fields.Boolean()
+    unsafe = fields.Boolean()
     version = fields.Integer()
 
 
@@ -146,6 +153,7 @@ def checkin_json(checkin) -> dict:
         "note": None if note is None else str(note),
         "shared": bool(checkin.shared),
         "discuss_next_session": bool(checkin.discuss_next_session),
+        "unsafe": bool(checkin.unsafe),
         "version": _int(checkin.version),
     }
 

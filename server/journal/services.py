@@ -35,12 +35,13 @@ from server.auth.models import User
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
+from server.flags import services as flags
 from server.journal.models import CheckIn, DeletedItem, JournalEntry, Prompt, PromptAssignment
 from server.signals import dosing_session_changed, item_created
 
 DEFAULT_PROMPTS_PATH = Path(__file__).with_name("default_prompts.json")
 
-CHECKIN_FIELDS = ("mood", "anxiety", "energy", "sleep_quality", "discuss_next_session")
+CHECKIN_FIELDS = ("mood", "anxiety", "energy", "sleep_quality", "discuss_next_session", "unsafe")
 ENTRY_FIELDS = ("discuss_next_session",)
 
 Item = CheckIn | JournalEntry
@@ -118,6 +119,7 @@ def _same_checkin(stored: CheckIn, data: dict) -> bool:
         return False
     defaults = {"anxiety": None, "energy": None, "sleep_quality": None}
     defaults["discuss_next_session"] = False
+    defaults["unsafe"] = False
     for name in CHECKIN_FIELDS:
         if getattr(stored, name) != data.get(name, defaults.get(name)):
             return False
@@ -239,10 +241,24 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
         emotions=list(data.get("emotions") or []),
         shared=data.get("shared", patient.share_by_default),
         discuss_next_session=data.get("discuss_next_session", False),
+        unsafe=data.get("unsafe", False),
     )
     # After `id`: the note's ciphertext is bound to the row id.
     checkin.note = _text_or_none(data.get("note"))
-    return _store_new(CheckIn, checkin, patient, data, _same_checkin)
+    stored, created = _store_new(CheckIn, checkin, patient, data, _same_checkin)
+    if stored.unsafe:
+        # Like a PHQ-9 safety answer: the care team is told even when it is
+        # private (the flag names no content). Raised once per check-in, also
+        # when a replay finds the first request's flag missing.
+        flags.raise_flag(
+            "unsafe_checkin",
+            patient_id=patient.id,
+            clinic_id=patient.clinic_id,
+            dedupe_key=f"unsafe_checkin:{stored.id}",
+            source_type="checkin",
+            source_id=stored.id,
+        )
+    return stored, created
 
 
 def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:

@@ -79,6 +79,7 @@ class ExportCheckInSchema(Schema):
     note = fields.String(allow_none=True, metadata={"description": "Decrypted."})
     shared = fields.Boolean()
     discuss_next_session = fields.Boolean()
+    unsafe = fields.Boolean()
     version = fields.Integer()
     created_at = AwareDateTime()
     updated_at = AwareDateTime()

@@ -33,6 +33,7 @@ def test_mood_alone_is_a_check_in(patient_client):
         "note": None,
         "shared": True,
         "discuss_next_session": False,
+        "unsafe": False,
         "version": 1,
     }
     assert response.headers["Cache-Control"] == "no-store"
