@@ -714,7 +714,7 @@ class Side:
     def call(self, spec) -> None:
         role, method, url, body = spec
         if role == "worker":
-            from server.push import worker
+            from server.push import dispatch, worker
             from server.push.delivery import PushSender
 
             with (
@@ -723,7 +723,7 @@ class Side:
                     self.app.config["VAPID_PRIVATE_KEY"], self.app.config["VAPID_SUBJECT"]
                 ) as sender,
             ):
-                report = worker.deliver_due(sender)
+                report = dispatch.deliver_due(sender)
                 worker.seconds_until_next_due(datetime.now(UTC))
                 assert report.claimed == 0  # nothing is due: only the queries are measured
             return

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from server.auth.services import user_by_email
 from server.extensions import db
-from server.push import services, worker
+from server.push import outbox, subscriptions, vapid, worker
 from server.secrets import new_vapid_private_key, save_instance_secret
 
 push_cli = AppGroup("push", help="Web Push: keys, test notifications, the delivery worker.")
@@ -25,7 +25,7 @@ def keys():
         )
         click.echo("Created a VAPID key in the instance secrets.", err=True)
     try:
-        click.echo(services.vapid_public_key())
+        click.echo(subscriptions.vapid_public_key())
     except ValueError as error:
         raise click.ClickException(str(error)) from None
 
@@ -37,7 +37,7 @@ def send_test(email):
     user = user_by_email(email)
     if user is None:
         raise click.ClickException("No account with that email.")
-    count = services.queue_test(user)
+    count = outbox.queue_test(user)
     db.session.commit()
     if count == 0:
         raise click.ClickException("That account has no device with notifications turned on.")
@@ -64,7 +64,7 @@ def _require_real_vapid_subject() -> None:
     config = current_app.config
     if config.get("ENV_NAME") != "production":
         return  # development and tests keep the placeholder default
-    problem = services.vapid_subject_problem(config.get("VAPID_SUBJECT"))
+    problem = vapid.vapid_subject_problem(config.get("VAPID_SUBJECT"))
     if problem:
         raise click.ClickException(
             f"The push worker will not start in production: {problem}. Set VAPID_SUBJECT "

@@ -1,9 +1,9 @@
 """Sending Web Push messages: the one module that talks to push services.
 
-Encryption is RFC 8291 (aes128gcm) by the `webpush` package; the VAPID
-header (RFC 8292) is ours, signed once per push-service origin and reused
-until it nears expiry, because `webpush.WebPush.get` signs a new JWT per
-message and ES256 signing costs more than the encryption itself. Messages go
+Encryption is RFC 8291 (aes128gcm) by `http_ece`'s public `encrypt`, the
+reference implementation of RFC 8188 that pywebpush builds on; the VAPID
+header (RFC 8292) comes from `server.push.vapid`, signed by PyJWT once per
+push-service origin and reused until it nears expiry. Messages go
 out through aiohttp's pooled keep-alive connections, at most `concurrency`
 requests in flight, with a timeout on every request.
 
@@ -13,30 +13,22 @@ logs and error texts. Callers map each `Outcome` to the outbox.
 """
 
 import asyncio
-import base64
 import email.utils
 import json
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import aiohttp
-from cryptography.hazmat.primitives import hashes, serialization
+import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from webpush import WebPush
-from webpush.types import WebPushKeys, WebPushSubscription
+
+from server.push.vapid import VapidSigner, b64url_decode, private_key_from_b64
 
 #: Browsers accept up to ~4 KB; we promise a small, generic payload.
 MAX_PAYLOAD_BYTES = 1024
-#: RFC 8292 allows at most 24 h; 12 h is what the common libraries use.
-VAPID_LIFETIME_SECONDS = 12 * 60 * 60
-#: Renew this long before expiry, so a header never expires in flight or
-#: falls foul of a push service's clock running ahead of ours.
-VAPID_RENEW_BEFORE_SECONDS = 60 * 60
 DEFAULT_CONCURRENCY = 16
 #: Seconds for connecting and for each read or write on a push service's socket.
 DEFAULT_TIMEOUT = 10.0
@@ -47,135 +39,22 @@ ACCEPTED = frozenset({200, 201, 202})
 GONE = frozenset({404, 410})
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def private_key_from_b64(value: str) -> ec.EllipticCurvePrivateKey:
-    """The VAPID key as configured: a base64url raw 32-byte P-256 scalar."""
-    raw = b64url_decode(value)
-    if len(raw) != 32:
-        raise ValueError("VAPID_PRIVATE_KEY must be a base64url 32-byte P-256 private key")
-    return ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
-
-
-def public_key_b64(private_key: ec.EllipticCurvePrivateKey) -> str:
-    """The uncompressed public point, base64url: the browser's `applicationServerKey`."""
-    return b64url(
-        private_key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    )
-
-
-def origin_of(endpoint: str) -> str:
-    """The RFC 6454 origin of a push resource: the VAPID `aud` claim.
-
-    Written out because `webpush`'s own header drops a non-default port.
-    """
-    parts = urlsplit(endpoint)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    if port is None or port == {"https": 443, "http": 80}.get(scheme):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-class VapidSigner:
-    """`Authorization: vapid t=…, k=…` headers, one per push-service origin, reused.
-
-    Thread-safe: sending threads share one signer.
-    """
-
-    def __init__(
-        self,
-        private_key: ec.EllipticCurvePrivateKey,
-        subject: str,
-        *,
-        clock: Callable[[], float] = time.time,
-    ):
-        self._key = private_key
-        self._subject = subject
-        self._clock = clock
-        self._public = public_key_b64(private_key)
-        self._cache: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
-        self.signatures = 0  # how many JWTs were signed, for tests and the benchmark
-
-    @property
-    def public_key(self) -> str:
-        return self._public
-
-    def header(self, endpoint: str) -> str:
-        audience = origin_of(endpoint)
-        now = self._clock()
-        with self._lock:
-            cached = self._cache.get(audience)
-            if cached and cached[1] - VAPID_RENEW_BEFORE_SECONDS > now:
-                return cached[0]
-            expires = int(now) + VAPID_LIFETIME_SECONDS
-            value = f"vapid t={self._jwt(audience, expires)}, k={self._public}"
-            self._cache[audience] = (value, expires)
-            self.signatures += 1
-            return value
-
-    def forget(self, endpoint: str) -> None:
-        """Drop the cached header of an origin that refused it (401/403)."""
-        with self._lock:
-            self._cache.pop(origin_of(endpoint), None)
-
-    def _jwt(self, audience: str, expires: int) -> str:
-        header = b64url(b'{"typ":"JWT","alg":"ES256"}')
-        claims = b64url(
-            json.dumps(
-                {"aud": audience, "exp": expires, "sub": self._subject}, separators=(",", ":")
-            ).encode()
-        )
-        signing_input = f"{header}.{claims}".encode("ascii")
-        der = self._key.sign(signing_input, ec.ECDSA(hashes.SHA256()))
-        r, s = decode_dss_signature(der)
-        # JWS wants the raw 64-byte r||s, not the DER that OpenSSL produces.
-        return f"{header}.{claims}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
-
-
 class Encryptor:
-    """RFC 8291 aes128gcm bodies, by the `webpush` package.
+    """RFC 8291 aes128gcm bodies through `http_ece.encrypt`, its public API.
 
-    `WebPush.get` would also sign a fresh VAPID JWT per message; we call only
-    its encryption step. The package is pinned below 1.1 (pyproject), and
-    the loopback push service in tests decrypts every message with
-    `http_ece`, so a change in that step cannot pass unnoticed.
+    A fresh ephemeral P-256 key and salt per message, as RFC 8291 requires;
+    the loopback push service in the tests decrypts every message with
+    `http_ece.decrypt` the way a browser would.
     """
-
-    def __init__(self, private_key: ec.EllipticCurvePrivateKey):
-        # WebPush insists on a key pair even though its encryption step uses
-        # only ephemeral keys; give it ours.
-        self._webpush = WebPush(
-            private_key=private_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ),
-            public_key=private_key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            ),
-        )
 
     def encrypt(self, payload: bytes, p256dh: str, auth: str) -> bytes:
-        # model_construct: the keys were validated when the subscription was
-        # stored, and the endpoint is not used by the encryption step.
-        subscription = WebPushSubscription.model_construct(
-            endpoint="https://unused.invalid/",
-            keys=WebPushKeys.model_construct(p256dh=p256dh, auth=auth),
+        return http_ece.encrypt(
+            payload,
+            private_key=ec.generate_private_key(ec.SECP256R1()),
+            dh=b64url_decode(p256dh),
+            auth_secret=b64url_decode(auth),
+            version="aes128gcm",
         )
-        return self._webpush._encrypt(payload, subscription)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +143,7 @@ class PushSender:
     ):
         key = private_key_from_b64(vapid_private_key)
         self.vapid = VapidSigner(key, vapid_subject)
-        self._encryptor = Encryptor(key)
+        self._encryptor = Encryptor()
         self._concurrency = concurrency
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 5.0))
         # The loop runs in a thread of its own, so `send` works from any

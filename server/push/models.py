@@ -1,5 +1,8 @@
-"""Push subscriptions (one per device), the notification outbox, and what
-the scheduler keeps to re-plan reminders.
+"""Push subscriptions (one per device), the notification outbox, and a
+clinic's own prompt times.
+
+Dosing sessions are read from the care feature's table where they are kept;
+push keeps no copy of them.
 
 Nothing here holds health data: an outbox row says which kind of generic
 reminder is due for whom and when, never what the patient wrote.
@@ -85,25 +88,6 @@ class Notification(IdMixin, CreatedMixin, db.Model):
     #: The logical reminder and the device; re-planning the same thing twice
     #: finds this row instead of adding another.
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
-
-
-class SessionAnchor(db.Model):
-    """What push keeps of a dosing session, to re-plan its prompts.
-
-    Filled from the `dosing_session_changed` signal, so a change of the
-    patient's zone or quiet hours can move the prompts without reading the
-    care feature's tables.
-    """
-
-    __tablename__ = "push_session_anchors"
-
-    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    patient_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    scheduled_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ClinicPushSchedule(db.Model):

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
-from server.push import scheduling, services
+from server.push import clinic_schedule, receivers, subscriptions
 from server.push.schemas import (
     ClinicPushScheduleSchema,
     SubscriptionSchema,
@@ -17,9 +17,9 @@ from server.push.schemas import (
     VapidKeySchema,
 )
 
-# Importing scheduling connects its signal receivers; this module is imported
-# at start-up (server.features), so reminders are planned from the first request.
-scheduling.connect()
+# This module is imported at start-up (server.features), so reminders are
+# planned from the first request.
+receivers.connect()
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1", description="Web Push")
 
@@ -32,7 +32,7 @@ def vapid_public_key():
     Public by nature, and open to the service worker even when the session
     has ended (it re-subscribes on `pushsubscriptionchange`).
     """
-    return {"public_key": services.vapid_public_key()}
+    return {"public_key": subscriptions.vapid_public_key()}
 
 
 @blp.route("/push/subscriptions", methods=["POST"])
@@ -42,7 +42,7 @@ def vapid_public_key():
 @blp.alt_response(200, schema=SubscriptionStoredSchema, description="Already known")
 def subscribe(data):
     """Register (or refresh) this device's push subscription: 201 new, 200 known."""
-    subscription, new = services.subscribe(
+    subscription, new = subscriptions.subscribe(
         current_user,
         endpoint=data["endpoint"],
         p256dh=data["keys"]["p256dh"],
@@ -59,7 +59,7 @@ def subscribe(data):
 @blp.alt_response(404, description="No device of mine has this endpoint.")
 def unsubscribe(data):
     """Forget this device; only the caller's own subscriptions."""
-    services.unsubscribe(current_user, data["endpoint"])
+    subscriptions.unsubscribe(current_user, data["endpoint"])
 
 
 @blp.route("/clinic/push-schedule")
@@ -67,7 +67,7 @@ def unsubscribe(data):
 @blp.response(200, ClinicPushScheduleSchema)
 def clinic_push_schedule():
     """When my clinic's patients are prompted around each dosing session."""
-    return services.clinic_session_prompts(current_user.clinic_id)
+    return clinic_schedule.clinic_session_prompts(current_user.clinic_id)
 
 
 @blp.route("/clinic/push-schedule", methods=["PUT"])
@@ -76,6 +76,8 @@ def clinic_push_schedule():
 @blp.response(200, ClinicPushScheduleSchema)
 def set_clinic_push_schedule(data):
     """Replace my clinic's prompt times (null: the defaults); queued prompts move with them."""
-    result = services.set_clinic_session_prompts(current_user.clinic_id, data["session_prompts"])
+    result = clinic_schedule.set_clinic_session_prompts(
+        current_user.clinic_id, data["session_prompts"]
+    )
     record("push_schedule_changed", object_type="clinic", object_id=current_user.clinic_id)
     return result

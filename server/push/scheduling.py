@@ -1,10 +1,12 @@
-"""When reminders are due, in the patient's own time zone, and the receivers
-that plan them as their causes change.
+"""When reminders are due, in the patient's own time zone.
 
 Reminders are planned into the outbox when their cause changes (a dosing
-session created, moved or cancelled; settings changed; a new device) and by
-the worker's periodic pass as days go by. Planning is idempotent: it states
-what should be pending and `services.reconcile` makes the outbox match.
+session created, moved or cancelled; settings changed; a new device: see
+`receivers`) and by the worker's periodic pass as days go by, which also
+re-plans every recent dosing session from the care feature's own table, so
+a change whose receiver failed is caught up within one pass. Planning is
+idempotent: it states what should be pending and `outbox.reconcile` makes
+the outbox match.
 
 Times: a wall-clock time is turned into an instant with zoneinfo on the
 given day, so a 20:00 reminder stays at 20:00 local across DST changes. A
@@ -15,26 +17,24 @@ length of the gap (02:30 becomes 03:30). In the autumn overlap the first
 end of the quiet window.
 """
 
-import importlib
 import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
-from server import signals
 from server.auth.models import User
-from server.clinics.models import CareTeamMember
+from server.care.models import DosingSession
 from server.db import utcnow
 from server.extensions import db
 from server.fields import zone
-from server.push import services
-from server.push.models import ClinicPushSchedule, Notification, PushSubscription, SessionAnchor
-from server.push.services import Planned
+from server.measures import queries as measure_queries
+from server.push import outbox
+from server.push.models import ClinicPushSchedule, Notification, PushSubscription
+from server.push.outbox import Planned, as_utc, device_ids
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ MEASURE_REMINDER_AT = time(10, 0)
 #: Check-in reminders are planned this many local days ahead (today included);
 #: the worker extends the horizon as days pass.
 CHECKIN_DAYS_AHEAD = 3
+#: `cause_type` of a dosing session's prompts (the table's name, SPEC 4).
 SESSION_CAUSE = "ketamine_session"
 CHECKIN_CAUSE = "daily_checkin"
 MEASURE_CAUSE = "measure"
@@ -106,6 +107,44 @@ def _respecting_quiet_hours(user: User, instant: datetime) -> datetime:
     )
 
 
+# -- the clinic's prompt times -----------------------------------------------------------------
+
+
+def session_prompt_slots(clinic_id: uuid.UUID) -> tuple[PromptSlot, ...]:
+    """The clinic's prompt times around each dosing session, else the defaults."""
+    stored = db.session.get(ClinicPushSchedule, clinic_id)
+    if stored is None:
+        return DEFAULT_SESSION_PROMPTS
+    return tuple(
+        PromptSlot(item["name"], int(item["days"]), time.fromisoformat(item["at"]))
+        for item in stored.session_prompts
+    )
+
+
+def set_session_prompts(clinic_id: uuid.UUID, slots: Iterable[PromptSlot] | None) -> None:
+    """Set (or, with None, reset to the defaults) a clinic's session prompt times.
+
+    Stores only; `clinic_schedule.set_clinic_session_prompts` also moves what
+    is queued.
+    """
+    stored = db.session.get(ClinicPushSchedule, clinic_id)
+    if slots is None:
+        if stored is not None:
+            db.session.delete(stored)
+        db.session.flush()
+        return
+    items = []
+    for slot in slots:
+        if not (-7 <= slot.days <= 30) or not slot.name:
+            raise ValueError("a prompt is at most 7 days before or 30 days after a session")
+        items.append({"name": slot.name, "days": slot.days, "at": slot.at.strftime("%H:%M")})
+    if stored is None:
+        db.session.add(ClinicPushSchedule(clinic_id=clinic_id, session_prompts=items))
+    else:
+        stored.session_prompts = items
+    db.session.flush()
+
+
 # -- what should be pending --------------------------------------------------------------------
 
 
@@ -132,22 +171,12 @@ def checkin_plan(user: User, now: datetime, days: int = CHECKIN_DAYS_AHEAD) -> l
     return planned
 
 
-def session_prompt_slots(clinic_id: uuid.UUID) -> tuple[PromptSlot, ...]:
-    stored = db.session.get(ClinicPushSchedule, clinic_id)
-    if stored is None:
-        return DEFAULT_SESSION_PROMPTS
-    return tuple(
-        PromptSlot(item["name"], int(item["days"]), time.fromisoformat(item["at"]))
-        for item in stored.session_prompts
-    )
-
-
-def session_plan(anchor: SessionAnchor, user: User) -> list[Planned]:
+def session_plan(session: DosingSession, user: User) -> list[Planned]:
     """The prompts around one dosing session, past ones included (see reconcile)."""
-    if anchor.status == "cancelled":
+    if session.status == "cancelled":
         return []
     tz = zone(user.time_zone)
-    starts = services.as_utc(anchor.scheduled_at)
+    starts = as_utc(session.scheduled_at)
     session_day = starts.astimezone(tz).date()
     planned = []
     for slot in session_prompt_slots(user.clinic_id):
@@ -163,62 +192,72 @@ def session_plan(anchor: SessionAnchor, user: User) -> list[Planned]:
                 "prompt_reminder",
                 # The nominal day is part of the key: moving the session to
                 # another day is a new reminder, not the old one re-timed.
-                f"prompt:{anchor.session_id}:{slot.name}:{day.isoformat()}",
+                f"prompt:{session.id}:{slot.name}:{day.isoformat()}",
                 due,
                 SESSION_CAUSE,
-                anchor.session_id,
+                session.id,
             )
         )
     return planned
 
 
-def _devices(user_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(
-        db.session.scalars(select(PushSubscription.id).where(PushSubscription.user_id == user_id))
-    )
-
-
 def plan_checkins(user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
-    services.reconcile(
+    outbox.reconcile(
         user.id,
         checkin_plan(user, now),
-        _devices(user.id),
+        device_ids(user.id),
         scope=(Notification.kind == "checkin_reminder") & (Notification.due_at > now),
         now=now,
     )
 
 
-def plan_session(anchor: SessionAnchor, user: User, now: datetime | None = None) -> None:
+def plan_session(session: DosingSession, user: User, now: datetime | None = None) -> None:
+    """Make a dosing session's pending prompts match its time and status."""
     now = now or utcnow()
-    if anchor.status == "cancelled":
-        services.cancel_pending(
-            cause_type=SESSION_CAUSE, cause_id=anchor.session_id, reason="session cancelled"
+    if session.status == "cancelled":
+        outbox.cancel_pending(
+            cause_type=SESSION_CAUSE, cause_id=session.id, reason="session cancelled"
         )
         return
-    services.reconcile(
+    outbox.reconcile(
         user.id,
-        session_plan(anchor, user),
-        _devices(user.id),
-        scope=(Notification.cause_type == SESSION_CAUSE)
-        & (Notification.cause_id == anchor.session_id),
+        session_plan(session, user),
+        device_ids(user.id),
+        scope=(Notification.cause_type == SESSION_CAUSE) & (Notification.cause_id == session.id),
         now=now,
     )
 
 
-def _recent_anchors(user: User, now: datetime) -> list[SessionAnchor]:
-    # Sessions whose last prompt (the clinic's own times) may still be ahead.
-    latest = max((s.days for s in session_prompt_slots(user.clinic_id)), default=0)
-    horizon = now - timedelta(days=max(latest, 0) + 2)
-    return list(
-        db.session.scalars(
-            select(SessionAnchor).where(
-                SessionAnchor.patient_id == user.id,
-                SessionAnchor.scheduled_at >= horizon,
-                SessionAnchor.status != "cancelled",
-            )
+def sessions_with_prompts_ahead(
+    now: datetime, *, reach_days: int, patient_id=None, clinic_id=None
+) -> list[tuple[DosingSession, User]]:
+    """Dosing sessions not cancelled whose prompts may still lie ahead, with their patient.
+
+    `reach_days`: the latest prompt's day after its session.
+    """
+    query = (
+        select(DosingSession, User)
+        .join(User, User.id == DosingSession.patient_id)
+        .where(
+            DosingSession.status != "cancelled",
+            DosingSession.scheduled_at >= now - timedelta(days=max(reach_days, 0) + 2),
         )
+        .order_by(DosingSession.scheduled_at, DosingSession.id)
     )
+    if patient_id is not None:
+        query = query.where(DosingSession.patient_id == patient_id)
+    if clinic_id is not None:
+        query = query.where(User.clinic_id == clinic_id)
+    return [(session, user) for session, user in db.session.execute(query)]
+
+
+def _recent_sessions(user: User, now: datetime) -> list[DosingSession]:
+    latest = max((s.days for s in session_prompt_slots(user.clinic_id)), default=0)
+    return [
+        session
+        for session, _ in sessions_with_prompts_ahead(now, reach_days=latest, patient_id=user.id)
+    ]
 
 
 def plan_measures(user: User, now: datetime | None = None) -> None:
@@ -250,57 +289,36 @@ def plan_measures(user: User, now: datetime | None = None) -> None:
                 None,
             )
         )
-    services.reconcile(
+    outbox.reconcile(
         user.id,
         planned,
-        _devices(user.id),
+        device_ids(user.id),
         scope=Notification.kind == "measure_due",
         now=now - timedelta(seconds=1),
     )
 
 
-#: Names under which a due item may say since when it is due.
-DUE_NAMES = ("due_since", "due_at", "due_on")
-
-
 def _due_measures(user: User, now: datetime) -> list[tuple[str, str, date | None]] | None:
     """(instrument, reason, due day) from the measures feature's `due_measures`.
 
-    That function belongs to the measures feature (in its services or its
-    queries); it may be missing, and its items may be names, dicts or
-    objects, so read them defensively.
-    None means "unknown", which is not the same as "nothing due".
+    None means "unknown" (that feature failed), which is not the same as
+    "nothing due": another feature's failure must not stop reminders.
     """
-    due_measures = None
-    for module in ("server.measures.services", "server.measures.queries"):
-        try:
-            due_measures = getattr(importlib.import_module(module), "due_measures", None)
-        except ImportError:
-            continue
-        if due_measures is not None:
-            break
-    if due_measures is None:
-        return None
     try:
         with db.session.begin_nested():
-            items = list(due_measures(user, now) or [])
-    except Exception as error:  # another feature's failure must not stop reminders
+            items = list(measure_queries.due_measures(user, now) or [])
+    except Exception as error:
         log.warning(
             "push: due_measures failed (%s); measure reminders skipped", type(error).__name__
         )
         return None
     result = []
     for item in items:
-        if isinstance(item, str):
-            item = {"instrument": item}
-        elif not isinstance(item, dict):
-            item = {k: getattr(item, k, None) for k in ("instrument", "reason", *DUE_NAMES)}
-        instrument, reason = item.get("instrument"), item.get("reason")
-        due = next((item[k] for k in DUE_NAMES if item.get(k) is not None), None)
+        instrument, reason, due = item.get("instrument"), item.get("reason"), item.get("due_since")
         if not isinstance(instrument, str) or not instrument:
             continue
         if isinstance(due, datetime):
-            due = services.as_utc(due).astimezone(zone(user.time_zone)).date()
+            due = as_utc(due).astimezone(zone(user.time_zone)).date()
         elif not isinstance(due, date):
             due = None
         reason = reason[:20] if isinstance(reason, str) and reason else "due"
@@ -317,14 +335,14 @@ def plan_user(user: User, now: datetime | None = None) -> None:
     """
     now = now or utcnow()
     plan_checkins(user, now)
-    for anchor in _recent_anchors(user, now):
-        plan_session(anchor, user, now)
+    for session in _recent_sessions(user, now):
+        plan_session(session, user, now)
 
 
 def users_to_plan() -> list[User]:
     """Patients with at least one device: the only ones reminders can reach.
 
-    A device arriving later plans its user at once (services.subscribe).
+    A device arriving later plans its user at once (subscriptions.subscribe).
     """
     return list(
         db.session.scalars(
@@ -336,9 +354,10 @@ def users_to_plan() -> list[User]:
 
 
 def plan_periodic(user: User, now: datetime | None = None) -> None:
-    """The worker's periodic work for one user: extend check-ins, ask about measures."""
+    """The worker's periodic work for one user: extend check-ins, re-plan
+    recent dosing sessions from the care feature's table, ask about measures."""
     now = now or utcnow()
-    plan_checkins(user, now)
+    plan_user(user, now)
     plan_measures(user, now)
 
 
@@ -348,171 +367,3 @@ def plan_all(now: datetime | None = None) -> int:
     for user in users:
         plan_periodic(user, now)
     return len(users)
-
-
-def set_session_prompts(clinic_id: uuid.UUID, slots: Iterable[PromptSlot] | None) -> None:
-    """Set (or, with None, reset to the defaults) a clinic's session prompt times."""
-    stored = db.session.get(ClinicPushSchedule, clinic_id)
-    if slots is None:
-        if stored is not None:
-            db.session.delete(stored)
-        db.session.flush()
-        return
-    items = []
-    for slot in slots:
-        if not (-7 <= slot.days <= 30) or not slot.name:
-            raise ValueError("a prompt is at most 7 days before or 30 days after a session")
-        items.append({"name": slot.name, "days": slot.days, "at": slot.at.strftime("%H:%M")})
-    if stored is None:
-        db.session.add(ClinicPushSchedule(clinic_id=clinic_id, session_prompts=items))
-    else:
-        stored.session_prompts = items
-    db.session.flush()
-
-
-# -- signal receivers --------------------------------------------------------------------------
-#
-# They run inside the sender's request. Planning is secondary to what the
-# request is for (a therapist scheduling a session must not fail because a
-# reminder could not be planned), so each runs in a savepoint and a failure
-# is logged (its type only) and contained.
-
-
-def _contained(receiver):
-    def run(sender, **kwargs):
-        try:
-            with db.session.begin_nested():
-                receiver(sender, **kwargs)
-        except Exception as error:
-            log.error("push: %s failed (%s)", receiver.__name__, type(error).__name__)
-
-    run.__name__ = receiver.__name__
-    run.__wrapped__ = receiver
-    return run
-
-
-@_contained
-def on_settings_changed(user, **_):
-    now = utcnow()
-    plan_user(user, now)
-
-
-@_contained
-def on_dosing_session_changed(session, **_):
-    anchor = db.session.get(SessionAnchor, session.id)
-    if anchor is None:
-        anchor = SessionAnchor(session_id=session.id, patient_id=session.patient_id)
-        db.session.add(anchor)
-    anchor.patient_id = session.patient_id
-    anchor.scheduled_at = services.as_utc(session.scheduled_at)
-    anchor.status = session.status or "scheduled"
-    db.session.flush()
-    patient = db.session.get(User, session.patient_id)
-    if patient is not None:
-        plan_session(anchor, patient)
-
-
-@_contained
-def on_flag_raised(flag, **_):
-    if getattr(flag, "severity", None) != "urgent":
-        return
-    therapists = db.session.scalars(
-        select(CareTeamMember.therapist_id).where(CareTeamMember.patient_id == flag.patient_id)
-    ).all()
-    now = utcnow()
-    for therapist_id in therapists:
-        # No quiet hours: an urgent flag is not a reminder, and the
-        # therapist's own device settings (focus, do not disturb) still apply.
-        services.queue(
-            therapist_id,
-            [Planned("urgent_flag", f"flag:{flag.id}:{therapist_id}", now, "flag", flag.id)],
-            _devices(therapist_id),
-        )
-
-
-def on_item_created(item, **_):
-    """A check-in or a measure answered: its pending reminder is moot."""
-    kind = type(item).__name__
-    if kind == "CheckIn":
-        _cancel_checkin_reminder(item)
-    elif kind == "MeasureResponse":
-        _cancel_measure_reminder(item)
-
-
-def _cancel_checkin_reminder(item) -> None:
-    """Cancel today's check-in reminder (the patient's day): one UPDATE, no savepoint.
-
-    Every check-in runs this, so it costs one statement, not three: working
-    out the key cannot fail the check-in (contained like the other
-    receivers), and the UPDATE of a few indexed rows in the request's own
-    transaction fails only when the transaction itself does (a lost
-    connection), which a savepoint could not save either.
-    """
-    try:
-        patient_id = item.patient_id
-        patient = db.session.get(User, patient_id)  # the caller: already loaded
-        if patient is None:
-            return
-        recorded = getattr(item, "recorded_at", None) or utcnow()
-        day = services.as_utc(recorded).astimezone(zone(patient.time_zone)).date()
-        prefix = f"checkin:{patient_id}:{day.isoformat()}@"
-    except Exception as error:
-        log.error("push: on_item_created failed (%s)", type(error).__name__)
-        return
-    # What services.cancel_by_key_prefix does, as one statement built once:
-    # its ORM-enabled UPDATE, built and synchronised afresh each time, cost
-    # more CPU than storing the check-in. A cancelled row this session holds
-    # is expired, so it is read again as it now is.
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    cancelled = db.session.execute(
-        _cancel_checkin_reminders(),
-        {"for_user": patient_id, "pattern": escaped + "%", "reason": services.DONE},
-    )
-    for (notification_id,) in cancelled:
-        held = db.session.identity_map.get(db.session.identity_key(Notification, notification_id))
-        if held is not None:
-            db.session.expire(held)
-
-
-@cache
-def _cancel_checkin_reminders():
-    table = Notification.__table__
-    return (
-        update(table)
-        .where(
-            table.c.user_id == bindparam("for_user"),
-            table.c.state == "pending",
-            table.c.dedupe_key.like(bindparam("pattern"), escape="\\"),
-        )
-        .values(state="cancelled", last_error=bindparam("reason"), next_attempt_at=None)
-        .returning(table.c.id)
-    )
-
-
-@_contained
-def _cancel_measure_reminder(item, **_):
-    patient_id = getattr(item, "patient_id", None)
-    if patient_id is None or db.session.get(User, patient_id) is None:
-        return
-    instrument = getattr(item, "instrument", None)
-    if isinstance(instrument, str):
-        services.cancel_by_key_prefix(
-            patient_id, f"measure:{patient_id}:{instrument}:", reason=services.DONE
-        )
-
-
-@_contained
-def on_account_deleting(user, **_):
-    services.forget_user(user.id)
-
-
-def connect() -> None:
-    """Connect the receivers (idempotent; blinker keeps one connection each)."""
-    signals.settings_changed.connect(on_settings_changed)
-    signals.dosing_session_changed.connect(on_dosing_session_changed)
-    signals.flag_raised.connect(on_flag_raised)
-    signals.item_created.connect(on_item_created)
-    signals.account_deleting.connect(on_account_deleting)
-
-
-connect()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from marshmallow import ValidationError, fields, validate, validates
 
 from server.fields import AwareDateTime, Schema
-from server.push import services
+from server.push import subscriptions
 
 #: Bounds of a clinic's prompt times around a dosing session (days from its date).
 SLOT_DAYS_MIN, SLOT_DAYS_MAX = -7, 30
@@ -18,13 +18,13 @@ class KeysSchema(Schema):
 
     @validates("p256dh")
     def _p256dh(self, value, **_):
-        problem = services.p256dh_problem(value)
+        problem = subscriptions.p256dh_problem(value)
         if problem:
             raise ValidationError(problem)
 
     @validates("auth")
     def _auth(self, value, **_):
-        problem = services.auth_problem(value)
+        problem = subscriptions.auth_problem(value)
         if problem:
             raise ValidationError(problem)
 
@@ -40,7 +40,7 @@ class EndpointField(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         endpoint = super()._deserialize(value, attr, data, **kwargs)
-        problem = services.endpoint_problem(endpoint)
+        problem = subscriptions.endpoint_problem(endpoint)
         if problem:
             raise ValidationError(problem)
         return endpoint

@@ -1,37 +1,32 @@
-"""The delivery worker: takes due outbox rows, sends them, records each outcome.
+"""The push worker: delivers due notifications and runs the periodic tasks.
 
-Several workers may run at once. A worker claims a batch in one statement
-that marks the rows `sending` with a lease (`next_attempt_at` = lease end);
-on PostgreSQL the candidate rows are read `FOR UPDATE SKIP LOCKED`, so two
-workers never claim the same row. SQLite runs one worker (its single writer
-makes the claim atomic, but it is not built for a fleet). No database
-transaction stays open while messages are in flight.
+`PERIODIC_TASKS` is the one place where periodic work is called, push's own
+(extending reminders) and other features' (scans that raise flags, say):
+each task takes `now`, flushes its work, and the loop commits after it, or
+rolls back and logs the error's type when it fails, so one failing task
+stops neither the others nor delivery. A task must be safe to run on two
+workers at once (idempotent, or guarded as `plan_pass` is).
 """
 
 import logging
-import random
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from server.db import utcnow
 from server.extensions import db
-from server.push import scheduling, services
-from server.push.delivery import Message, Outcome, PushSender
-from server.push.models import Notification, PushSubscription
+from server.push import scheduling
+from server.push.delivery import PushSender
+from server.push.dispatch import BATCH_SIZE, deliver_due
+from server.push.models import Notification
 
 log = logging.getLogger("server.push.worker")
 
-BATCH_SIZE = 100
-#: A claimed row is taken again if its worker has not finished by then.
-LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_CAP_SECONDS = 60 * 60
 #: How often check-in reminders are extended and measures asked about.
 PLAN_EVERY = timedelta(minutes=30)
 #: The longest nap between polls: a reminder queued by a request (a test
@@ -41,193 +36,6 @@ MAX_IDLE_SECONDS = 10.0
 ERROR_PAUSE_SECONDS = 15.0
 #: Arbitrary key of the PostgreSQL advisory lock that lets one worker plan at a time.
 PLANNING_LOCK = 0x42455457
-
-
-@dataclass
-class Report:
-    """What one pass of `deliver_due` did, as counts only."""
-
-    claimed: int = 0
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-    gone: int = 0
-    expired: int = 0
-    cancelled: int = 0
-    #: Outcomes not recorded: another worker took the row after our lease ran out.
-    lost: int = 0
-
-    def __bool__(self):
-        return self.claimed > 0
-
-    def summary(self) -> str:
-        return (
-            f"sent {self.sent}, retrying {self.retrying}, failed {self.failed}, "
-            f"gone {self.gone}, expired {self.expired}"
-        )
-
-
-def claim_due(now: datetime, limit: int = BATCH_SIZE) -> list:
-    """Mark up to `limit` due rows `sending` under a lease; their ids. Commits."""
-    candidates = (
-        select(Notification.id)
-        .where(
-            Notification.state.in_(("pending", "sending")),
-            Notification.next_attempt_at <= now,
-        )
-        .order_by(Notification.next_attempt_at)
-        .limit(limit)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    ids = (
-        db.session.execute(
-            update(Notification)
-            .where(Notification.id.in_(candidates))
-            .values(
-                state="sending",
-                attempts=Notification.attempts + 1,
-                next_attempt_at=now + LEASE,
-            )
-            .returning(Notification.id),
-            execution_options={"synchronize_session": False},
-        )
-        .scalars()
-        .all()
-    )
-    db.session.commit()
-    return ids
-
-
-def backoff(attempts: int, retry_after: float | None) -> timedelta:
-    """Exponential with jitter, never sooner than the push service asked."""
-    exponential = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    # Jitter spreads the retries of a batch that failed together.
-    seconds = exponential * random.uniform(0.8, 1.2)  # noqa: S311 - not security
-    if retry_after is not None:
-        seconds = max(seconds, retry_after)
-    return timedelta(seconds=seconds)
-
-
-def deliver_due(sender: PushSender, *, now: datetime | None = None, limit: int = BATCH_SIZE):
-    """Claim one batch of due rows, send them, record the outcomes. Commits."""
-    now = now or utcnow()
-    report = Report()
-    ids = claim_due(now, limit)
-    report.claimed = len(ids)
-    if not ids:
-        return report
-    rows = db.session.execute(
-        select(Notification, PushSubscription)
-        .outerjoin(PushSubscription, PushSubscription.id == Notification.subscription_id)
-        .where(Notification.id.in_(ids))
-        .execution_options(populate_existing=True)
-    ).all()
-    messages, by_id = [], {}
-    for row, subscription in rows:
-        by_id[row.id] = row
-        if subscription is None:
-            _finish(row, "cancelled", error="subscription removed")
-            report.cancelled += 1
-        elif _expires_at(row) <= now:
-            # A reminder delivered hours late is worse than none.
-            _finish(row, "failed", error="expired before delivery")
-            report.expired += 1
-        else:
-            messages.append(
-                Message(
-                    key=row.id,
-                    endpoint=subscription.endpoint,
-                    p256dh=subscription.p256dh,
-                    auth=subscription.auth,
-                    payload=services.payload_for(row.kind),
-                    # What is left of its lifetime, so a retry is not kept
-                    # by the push service past the moment it matters.
-                    ttl=int((_expires_at(row) - now).total_seconds()),
-                    urgency=row.urgency,
-                    topic=row.topic,
-                )
-            )
-    # End the transaction before the network: no lock or snapshot is held
-    # while messages are in flight (SQLite takes its write lock at BEGIN).
-    db.session.commit()
-    outcomes = sender.send(messages) if messages else []
-    # `now` may be given (tests, a clock ahead of ours); outcomes never date before it.
-    done_at = max(now, utcnow())
-    ours = _still_ours([o.key for o in outcomes], lease_end=now + LEASE)
-    gone_subscriptions = set()
-    for outcome in outcomes:
-        if outcome.key not in ours:
-            report.lost += 1
-            continue
-        _record(by_id[outcome.key], outcome, done_at, report, gone_subscriptions)
-    db.session.flush()
-    services.remove_subscriptions(gone_subscriptions, reason="subscription gone")
-    db.session.commit()
-    return report
-
-
-def _still_ours(ids: list, *, lease_end: datetime) -> set:
-    """The rows this worker still holds: not re-claimed after its lease ran out.
-
-    A worker slower than its lease (a stalled network, a paused VM) must not
-    overwrite what the worker that took the row over has recorded. The rows
-    stay locked until the outcomes are committed (FOR UPDATE on PostgreSQL;
-    SQLite's write lock is held from BEGIN).
-    """
-    if not ids:
-        return set()
-    query = (
-        select(Notification.id, Notification.state, Notification.next_attempt_at)
-        .where(Notification.id.in_(ids))
-        .order_by(Notification.id)  # every worker locks in one order: no deadlock
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return {
-        row_id
-        for row_id, state, next_attempt_at in db.session.execute(query)
-        if state == "sending" and next_attempt_at == lease_end
-    }
-
-
-def _expires_at(row: Notification) -> datetime:
-    return row.due_at + timedelta(seconds=row.ttl)
-
-
-def _finish(row: Notification, state: str, *, error: str | None = None, status=None) -> None:
-    row.state = state
-    row.last_error = error
-    row.last_status = status
-    row.next_attempt_at = None
-
-
-def _record(row, outcome: Outcome, now: datetime, report: Report, gone: set) -> None:
-    if outcome.accepted:
-        _finish(row, "sent", status=outcome.status)
-        row.sent_at = now
-        report.sent += 1
-    elif outcome.gone:
-        # RFC 8030: the subscription has expired or was revoked; never again.
-        _finish(row, "failed", error=outcome.error, status=outcome.status)
-        gone.add(row.subscription_id)
-        report.gone += 1
-    elif outcome.retryable and row.attempts < MAX_ATTEMPTS:
-        retry_at = now + backoff(row.attempts, outcome.retry_after)
-        if retry_at >= _expires_at(row):
-            _finish(row, "failed", error="expired before delivery", status=outcome.status)
-            report.expired += 1
-            return
-        row.state = "pending"
-        row.last_status = outcome.status
-        row.last_error = outcome.error
-        row.next_attempt_at = retry_at
-        report.retrying += 1
-    else:
-        # 413 and other 4xx are our mistake (or a service refusing us): retrying
-        # the same request would not help.
-        _finish(row, "failed", error=outcome.error, status=outcome.status)
-        report.failed += 1
 
 
 def plan_pass(now: datetime | None = None) -> int:
@@ -267,32 +75,72 @@ def seconds_until_next_due(now: datetime) -> float:
     return min(MAX_IDLE_SECONDS, max(0.0, (soonest - now).total_seconds()))
 
 
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work the worker does every `every`: `run(now)` flushes, the loop commits."""
+
+    name: str
+    every: timedelta
+    run: Callable[[datetime], object]
+
+
+#: Every periodic task, push's own and other features'. Add yours here.
+PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
+    PeriodicTask("plan reminders", PLAN_EVERY, lambda now: plan_pass(now)),
+)
+
+
+class Periodic:
+    """When each periodic task last ran; runs those that are due."""
+
+    def __init__(self, tasks: tuple[PeriodicTask, ...] = PERIODIC_TASKS):
+        self.tasks = tasks
+        self._next: dict[str, datetime] = {}
+
+    def run_due(self, now: datetime, *, raise_errors: bool = False) -> None:
+        for task in self.tasks:
+            if now < self._next.get(task.name, now):
+                continue
+            try:
+                task.run(now)
+                db.session.commit()
+            except Exception as error:
+                db.session.rollback()
+                if raise_errors:
+                    raise
+                log.error("push worker: task %s failed (%s)", task.name, type(error).__name__)
+                # Try again soon (the database may be back), not a whole period later.
+                self._next[task.name] = now + timedelta(seconds=ERROR_PAUSE_SECONDS)
+            else:
+                self._next[task.name] = now + task.every
+
+
 def run(
     app: Flask,
     *,
     once: bool = False,
     stop: threading.Event | None = None,
     sender: PushSender | None = None,
+    tasks: tuple[PeriodicTask, ...] | None = None,
 ) -> int:
     """The worker loop; returns how many notifications were sent.
 
     SIGTERM and SIGINT (when run in the main thread) finish the batch in
-    flight and stop. `once` sends what is due now and returns.
+    flight and stop. `once` runs the periodic tasks, sends what is due now
+    and returns.
     """
     stop = stop or threading.Event()
     restore = _handle_signals(stop)
     sender = sender or PushSender(app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"])
+    periodic = Periodic(PERIODIC_TASKS if tasks is None else tasks)
     sent = 0
-    next_plan = None
     log.info("push worker started")
     try:
         with app.app_context(), sender:
             while not stop.is_set():
                 now = utcnow()
+                periodic.run_due(now, raise_errors=once)
                 try:
-                    if next_plan is None or now >= next_plan:
-                        plan_pass(now)
-                        next_plan = now + PLAN_EVERY
                     report = deliver_due(sender, now=now)
                 except Exception as error:
                     db.session.rollback()

@@ -29,7 +29,6 @@ FILLED = {
     "integration_sessions.patient_id",
     "prompt_assignments.patient_id",
     "push_subscriptions.user_id",
-    "push_session_anchors.patient_id",
     "notifications.user_id",
     "login_sessions.user_id",
     "api_tokens.user_id",

@@ -8,10 +8,10 @@ from sqlalchemy import func, insert, select
 
 from server.db import utcnow
 from server.extensions import db
-from server.push import worker
+from server.push import dispatch
 from server.push.delivery import PushSender
 from server.push.models import Notification, PushSubscription
-from server.push.services import Planned, queue
+from server.push.outbox import Planned, queue
 from tests import factories
 
 MESSAGES = 1000
@@ -55,7 +55,7 @@ def test_two_workers_send_a_thousand_due_notifications_exactly_once(app, push_se
                 start.wait(timeout=30)
                 sent[name] = 0
                 for _ in range(MESSAGES):  # bounded: each pass takes at least one row
-                    report = worker.deliver_due(sender, limit=25)
+                    report = dispatch.deliver_due(sender, limit=25)
                     if not report.claimed:
                         break
                     sent[name] += report.sent

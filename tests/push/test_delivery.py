@@ -14,19 +14,17 @@ from sqlalchemy import func, select
 
 from server.db import utcnow
 from server.extensions import db
-from server.push import worker
+from server.push import dispatch
 from server.push.delivery import (
     MAX_PAYLOAD_BYTES,
     Message,
     PushSender,
-    VapidSigner,
     encode_payload,
-    origin_of,
     parse_retry_after,
-    private_key_from_b64,
 )
 from server.push.models import Notification, PushSubscription
-from server.push.services import KIND_SETTINGS, Planned, payload_for, queue, queue_test
+from server.push.outbox import KIND_SETTINGS, Planned, payload_for, queue, queue_test
+from server.push.vapid import VapidSigner, origin_of, private_key_from_b64
 from tests import factories
 
 
@@ -51,7 +49,7 @@ def test_a_due_notification_arrives_decrypted_with_a_generic_payload(
     factories.checkin(patient, note="I felt the floor tilt and cried for an hour")
     assert queue_test(patient) == 1
     db.session.commit()
-    report = worker.deliver_due(sender)
+    report = dispatch.deliver_due(sender)
     assert report.sent == 1
     [delivery] = push_service.received_by(device)
     assert delivery.payload == {
@@ -93,11 +91,11 @@ def test_the_vapid_header_is_signed_once_per_push_service_and_reused(
         subscribe(patient)
         queue_test(patient)
     db.session.commit()
-    assert worker.deliver_due(sender).sent == 3
+    assert dispatch.deliver_due(sender).sent == 3
     for patient in patients:
         queue_test(patient)
     db.session.commit()
-    assert worker.deliver_due(sender).sent == 3
+    assert dispatch.deliver_due(sender).sent == 3
     assert len({d.jwt for d in push_service.deliveries}) == 1
     assert sender.vapid.signatures == 1
 
@@ -136,7 +134,7 @@ def test_a_gone_subscription_is_deleted_with_what_was_queued_for_it(
     later = Planned("prompt_reminder", "prompt:later", utcnow() + timedelta(days=1))
     queue(patient.id, [later], [s.id for s in db.session.scalars(select(PushSubscription))])
     db.session.commit()
-    report = worker.deliver_due(sender)
+    report = dispatch.deliver_due(sender)
     assert report.gone == 1 and report.sent == 1
     remaining = db.session.scalars(select(PushSubscription.endpoint)).all()
     assert remaining == [keep.endpoint]
@@ -155,13 +153,13 @@ def test_429_waits_as_long_as_the_push_service_asks_then_delivers(
     queue_test(patient)
     db.session.commit()
     now = utcnow()
-    report = worker.deliver_due(sender, now=now)
+    report = dispatch.deliver_due(sender, now=now)
     assert report.retrying == 1
     row = one_row(patient)
     assert row.state == "pending" and row.last_status == 429
     assert row.next_attempt_at >= now + timedelta(seconds=600)
-    assert worker.deliver_due(sender, now=now + timedelta(seconds=300)).claimed == 0
-    report = worker.deliver_due(sender, now=row.next_attempt_at + timedelta(seconds=1))
+    assert dispatch.deliver_due(sender, now=now + timedelta(seconds=300)).claimed == 0
+    report = dispatch.deliver_due(sender, now=row.next_attempt_at + timedelta(seconds=1))
     assert report.sent == 1
     row = one_row(patient)
     assert row.state == "sent" and row.attempts == 2
@@ -172,7 +170,7 @@ def test_5xx_is_retried_with_growing_backoff_up_to_a_limit(
     patient, subscribe, push_service, sender
 ):
     device = subscribe(patient)
-    push_service.answer(device, *([500] * worker.MAX_ATTEMPTS))
+    push_service.answer(device, *([500] * dispatch.MAX_ATTEMPTS))
     queue(
         patient.id,
         [Planned("measure_due", "measure:x", utcnow())],  # lives 24 h: room to retry
@@ -181,15 +179,15 @@ def test_5xx_is_retried_with_growing_backoff_up_to_a_limit(
     db.session.commit()
     now = utcnow()
     waits = []
-    for _ in range(worker.MAX_ATTEMPTS):
-        report = worker.deliver_due(sender, now=now)
+    for _ in range(dispatch.MAX_ATTEMPTS):
+        report = dispatch.deliver_due(sender, now=now)
         assert report.claimed == 1
         row = one_row(patient, "measure_due")
         if row.state == "pending":
             waits.append(row.next_attempt_at - now)
             now = row.next_attempt_at
     assert row.state == "failed" and row.last_status == 500 and row.attempts == 5
-    assert len(waits) == worker.MAX_ATTEMPTS - 1
+    assert len(waits) == dispatch.MAX_ATTEMPTS - 1
     assert all(later > earlier for earlier, later in itertools.pairwise(waits))
     assert push_service.received_by(device) == []
 
@@ -203,7 +201,7 @@ def test_a_retry_that_would_arrive_too_late_is_given_up(patient, subscribe, push
         [db.session.scalar(select(PushSubscription.id))],
     )
     db.session.commit()
-    report = worker.deliver_due(sender)
+    report = dispatch.deliver_due(sender)
     assert report.expired == 1
     row = one_row(patient, "prompt_reminder")
     assert row.state == "failed" and row.last_error == "expired before delivery"
@@ -217,13 +215,13 @@ def test_our_own_errors_fail_the_row_and_keep_the_device(
     push_service.answer(device, status)
     queue_test(patient)
     db.session.commit()
-    assert worker.deliver_due(sender).failed == 1
+    assert dispatch.deliver_due(sender).failed == 1
     row = one_row(patient)
     assert row.state == "failed" and row.last_status == status
     assert db.session.scalar(select(func.count(PushSubscription.id))) == 1
     queue_test(patient)
     db.session.commit()
-    assert worker.deliver_due(sender).sent == 1
+    assert dispatch.deliver_due(sender).sent == 1
     assert len(push_service.received_by(device)) == 1
 
 
@@ -236,7 +234,7 @@ def test_a_push_service_that_does_not_answer_is_retried(patient, sender):
     factories.push_subscription(patient, endpoint=closed)
     queue_test(patient)
     db.session.commit()
-    assert worker.deliver_due(sender).retrying == 1
+    assert dispatch.deliver_due(sender).retrying == 1
     row = one_row(patient)
     assert row.state == "pending" and row.last_status is None
     assert row.last_error.startswith("no answer") and "127.0.0.1" not in row.last_error
@@ -259,7 +257,7 @@ def test_a_notification_long_overdue_is_not_sent(patient, subscribe, push_servic
         [db.session.scalar(select(PushSubscription.id))],
     )
     db.session.commit()
-    assert worker.deliver_due(sender).expired == 1
+    assert dispatch.deliver_due(sender).expired == 1
     assert push_service.received_by(device) == []
 
 
@@ -280,7 +278,7 @@ def test_cancelled_and_future_rows_are_not_sent(patient, subscribe, push_service
         .values(state="cancelled")
     )
     db.session.commit()
-    assert worker.deliver_due(sender).claimed == 0
+    assert dispatch.deliver_due(sender).claimed == 0
     assert push_service.received_by(device) == []
 
 
@@ -291,9 +289,9 @@ def test_a_claimed_row_whose_worker_died_is_taken_again_after_the_lease(
     queue_test(patient)
     db.session.commit()
     now = utcnow()
-    assert len(worker.claim_due(now)) == 1  # ... and the worker dies here
-    assert worker.deliver_due(sender, now=now + timedelta(seconds=1)).claimed == 0
-    report = worker.deliver_due(sender, now=now + worker.LEASE + timedelta(seconds=1))
+    assert len(dispatch.claim_due(now)) == 1  # ... and the worker dies here
+    assert dispatch.deliver_due(sender, now=now + timedelta(seconds=1)).claimed == 0
+    report = dispatch.deliver_due(sender, now=now + dispatch.LEASE + timedelta(seconds=1))
     assert report.sent == 1 and one_row(patient).attempts == 2
     assert len(push_service.received_by(device)) == 1
 
@@ -337,10 +335,10 @@ def test_a_worker_slower_than_its_lease_does_not_overwrite_the_worker_that_took_
 
         def send(self, messages):
             outcomes = sender.send(messages)
-            worker.deliver_due(sender, now=now + worker.LEASE + timedelta(seconds=1))
+            dispatch.deliver_due(sender, now=now + dispatch.LEASE + timedelta(seconds=1))
             return outcomes
 
-    report = worker.deliver_due(StalledSender(), now=now)
+    report = dispatch.deliver_due(StalledSender(), now=now)
     assert report.lost == 1 and report.retrying == 0
     row = one_row(patient)
     assert row.state == "sent" and row.attempts == 2  # ... the other worker's success stands

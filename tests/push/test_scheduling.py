@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from server import signals
+from server.care.models import DosingSession
 from server.db import utcnow
 from server.extensions import db
-from server.push import scheduling, services, worker
-from server.push.models import Notification, SessionAnchor
+from server.push import outbox, scheduling, subscriptions, worker
+from server.push.models import Notification
 from server.push.scheduling import (
     PromptSlot,
     after_quiet_hours,
@@ -230,7 +231,7 @@ def test_after_checking_in_today_there_is_no_reminder_to_check_in_today(
     assert {r.dedupe_key for r in pending(patient, "checkin_reminder")} == keys
     if planned_today:
         [row] = [r for r in of_kind(patient, "checkin_reminder") if today in r.dedupe_key]
-        assert row.state == "cancelled" and row.last_error == services.DONE
+        assert row.state == "cancelled" and row.last_error == outbox.DONE
 
 
 def test_therapists_get_no_check_in_reminders(therapist, subscribe):
@@ -242,9 +243,8 @@ def test_therapists_get_no_check_in_reminders(therapist, subscribe):
 
 
 def _anchor(patient, when: datetime, status="scheduled"):
-    return SessionAnchor(
-        session_id=uuid.uuid4(), patient_id=patient.id, scheduled_at=when, status=status
-    )
+    """A dosing session as the care feature keeps it (not stored: planning reads no more)."""
+    return DosingSession(id=uuid.uuid4(), patient_id=patient.id, scheduled_at=when, status=status)
 
 
 def test_prompts_around_a_session_stay_at_local_evening_across_dst(clinic):
@@ -411,6 +411,25 @@ def test_a_failing_planner_does_not_fail_the_booking(
     monkeypatch.setattr(scheduling, "plan_session", broken)
     _book(as_user(therapist), patient, _next_morning(4))  # 201 all the same
     assert pending(patient, "prompt_reminder") == []
+    monkeypatch.undo()
+    # Push keeps no copy of the session: the worker's next pass plans it from
+    # the care feature's own table.
+    worker.plan_pass()
+    assert len(pending(patient, "prompt_reminder")) == len(scheduling.DEFAULT_SESSION_PROMPTS)
+
+
+def test_a_session_moved_while_its_receiver_failed_is_replanned_at_its_new_time(
+    as_user, patient, therapist, subscribe, monkeypatch
+):
+    subscribe(patient)
+    client = as_user(therapist)
+    session = _book(client, patient, _next_morning(4))
+    monkeypatch.setattr(scheduling, "plan_session", lambda *a, **k: 1 / 0)
+    _move(client, patient, session, scheduled_at=_next_morning(6).isoformat())
+    monkeypatch.undo()
+    worker.plan_pass()
+    [day_1] = [r for r in pending(patient, "prompt_reminder") if ":day_1:" in r.dedupe_key]
+    assert local(day_1.due_at).date() == _next_morning(7).date()
 
 
 # -- urgent flags, measures, account deletion --------------------------------------------------
@@ -444,9 +463,9 @@ def test_a_warning_flag_sends_no_push(patient, therapist, subscribe):
 def test_a_due_measure_is_reminded_once_and_answering_it_cancels_the_reminder(
     as_user, patient, subscribe, monkeypatch
 ):
-    import server.measures.services as measures
+    import server.measures.queries as measures
 
-    # The measures feature's `due_measures` is still being written; this is its contract.
+    # Due by the measures feature's own rules too, but stated here so the test says what.
     since = utcnow() - timedelta(hours=2)
     monkeypatch.setattr(
         measures,
@@ -488,7 +507,7 @@ def test_questionnaires_due_are_reminded_by_the_worker_not_at_subscription(
 
 
 def test_a_broken_measures_feature_changes_no_reminder(patient, subscribe, monkeypatch):
-    import server.measures.services as measures
+    import server.measures.queries as measures
 
     def broken(patient, now):
         raise RuntimeError("measures bug")
@@ -504,4 +523,4 @@ def test_deleting_an_account_deletes_its_devices_and_outbox(patient, subscribe):
     subscribe(patient)
     signals.account_deleting.send(patient)
     assert of_kind(patient, "checkin_reminder") == []
-    assert services.subscriptions_of(patient.id) == []
+    assert subscriptions.subscriptions_of(patient.id) == []

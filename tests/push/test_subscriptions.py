@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.push.models import Notification, PushSubscription
-from server.push.services import queue_test
+from server.push.outbox import queue_test
 from tests import factories
 from tests.push.conftest import API
 
@@ -175,14 +175,14 @@ def test_a_phone_that_changes_hands_stops_getting_the_first_users_reminders(
     ],
 )
 def test_a_placeholder_vapid_subject_is_refused(subject):
-    from server.push.services import vapid_subject_problem
+    from server.push.vapid import vapid_subject_problem
 
     assert vapid_subject_problem(subject)
 
 
 @pytest.mark.parametrize("subject", ["mailto:push@riverside-kap.org", "https://kap.clinic.org/"])
 def test_a_real_vapid_subject_is_accepted(subject):
-    from server.push.services import vapid_subject_problem
+    from server.push.vapid import vapid_subject_problem
 
     assert vapid_subject_problem(subject) is None
 

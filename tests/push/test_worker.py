@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.measures.models import MeasurePlan
-from server.push import services, worker
+from server.push import dispatch, outbox, subscriptions, worker
 from server.push.models import Notification
 
 
 def test_push_keys_prints_the_public_key(runner):
     result = runner.invoke(args=["push", "keys"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == services.vapid_public_key()
+    assert result.output.strip() == subscriptions.vapid_public_key()
 
 
 def test_send_test_queues_one_per_device_and_the_worker_delivers_it(
@@ -50,8 +50,8 @@ def test_the_worker_logs_counts_never_endpoints_or_payloads(
     db.session.add(MeasurePlan(patient_id=patient.id, phq9=False, gad7=False, pcl5=False))
     device = subscribe(patient)
     push_service.answer(device, 201, 410)
-    services.queue_test(patient)
-    services.queue_test(patient)
+    outbox.queue_test(patient)
+    outbox.queue_test(patient)
     db.session.commit()
     caplog.set_level(logging.DEBUG)
     worker.run(app, once=True, sender=sender)
@@ -91,9 +91,9 @@ def test_the_worker_sleeps_until_the_next_row_is_due_but_not_longer_than_its_lim
 
     now = utcnow()
     assert worker.seconds_until_next_due(now) == worker.MAX_IDLE_SECONDS
-    assert worker.backoff(1, None) >= timedelta(seconds=worker.BACKOFF_BASE_SECONDS * 0.8)
-    assert worker.backoff(30, None) <= timedelta(seconds=worker.BACKOFF_CAP_SECONDS * 1.2)
-    assert worker.backoff(1, 900) >= timedelta(seconds=900)
+    assert dispatch.backoff(1, None) >= timedelta(seconds=dispatch.BACKOFF_BASE_SECONDS * 0.8)
+    assert dispatch.backoff(30, None) <= timedelta(seconds=dispatch.BACKOFF_CAP_SECONDS * 1.2)
+    assert dispatch.backoff(1, 900) >= timedelta(seconds=900)
 
 
 def test_flask_push_worker_as_a_process_stops_cleanly_on_sigterm(tmp_path):
@@ -139,3 +139,36 @@ def test_flask_push_worker_as_a_process_stops_cleanly_on_sigterm(tmp_path):
             process.wait(timeout=10)
     rest = process.stderr.read()
     assert "push worker stopped" in rest, "".join(lines) + rest
+
+
+def test_a_failing_periodic_task_stops_neither_the_others_nor_delivery(
+    app, patient, subscribe, push_service, sender, caplog
+):
+    device = subscribe(patient)
+    outbox.queue_test(patient)
+    db.session.commit()
+    ran = []
+
+    def broken(now):
+        raise RuntimeError("a feature's scan failed")
+
+    tasks = (
+        worker.PeriodicTask("broken", worker.PLAN_EVERY, broken),
+        worker.PeriodicTask("scan", worker.PLAN_EVERY, ran.append),
+    )
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=worker.run, args=(app,), kwargs={"stop": stop, "sender": sender, "tasks": tasks}
+    )
+    thread.start()
+    try:
+        for _ in range(200):
+            if push_service.received_by(device):
+                break
+            threading.Event().wait(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert [d.payload["tag"] for d in push_service.received_by(device)] == ["test"]
+    assert len(ran) == 1  # once per period, not once per poll
+    assert "task broken failed (RuntimeError)" in caplog.text
