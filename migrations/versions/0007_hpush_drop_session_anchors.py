@@ -1,7 +1,7 @@
 """drop push_session_anchors: push reads dosing sessions from the care feature
 
-Revision ID: 0006_hpush_anchors
-Revises: 0005_h18_companion
+Revision ID: 0007_hpush_anchors
+Revises: 0006_h13p_crisis
 Create Date: 2026-12-07 13:10:00
 
 The push feature kept a copy of each dosing session (time, status), filled by
@@ -16,8 +16,8 @@ from alembic import op
 
 import server.db
 
-revision = "0006_hpush_anchors"
-down_revision = "0005_h18_companion"
+revision = "0007_hpush_anchors"
+down_revision = "0006_h13p_crisis"
 branch_labels = None
 depends_on = None
 
