@@ -46,6 +46,10 @@ class Config:
     REMEMBER_COOKIE_DURATION = 0
     # Absolute session lifetime; idle limits per role live in server.auth.sessions.
     PERMANENT_SESSION_LIFETIME = 12 * 60 * 60
+    # Bearer tokens (native clients): unused this long, or this old, they stop
+    # working (server/auth/tokens.py). Staff hold patients' data: shorter.
+    TOKEN_IDLE_HOURS = {"patient": 14 * 24, "therapist": 12, "admin": 12}
+    TOKEN_LIFETIME_HOURS = {"patient": 90 * 24, "therapist": 7 * 24, "admin": 7 * 24}
     MAX_CONTENT_LENGTH = 256 * 1024
     JSON_SORT_KEYS = False
 

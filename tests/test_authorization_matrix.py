@@ -123,6 +123,7 @@ MATRIX = {
         "other clinic's therapist": WRONG_CODE,
         "admin": WRONG_CODE,
     },
+    ("GET", "/auth/tokens"): SIGNED_IN,
     ("DELETE", "/auth/tokens/<uuid:token_id>"): dict.fromkeys(PRINCIPALS, 404)
     | {"anonymous": 401, "the patient": OK},
     ("POST", "/users/<uuid:user_id>/sessions/revoke"): ADMIN,

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
-from server.auth import services, signin, totp
+from server.auth import services, signin, tokens, totp
 from server.auth.passwords import verify_password
 from server.auth.schemas import (
     InviteAcceptSchema,
@@ -18,6 +18,7 @@ from server.auth.schemas import (
     PasswordChangeSchema,
     RecoveryCodesSchema,
     SettingsSchema,
+    TokenListSchema,
     TokenRequestSchema,
     TokenSchema,
     TotpConfirmSchema,
@@ -211,7 +212,21 @@ def create_token(data):
     user = signin.credentials_user(data)
     token, clear = services.issue_token(user, data["name"])
     record("token_created", actor=user, object_type="api_token", object_id=token.id)
-    return {"id": token.id, "name": token.name, "created_at": token.created_at, "token": clear}
+    return {
+        "id": token.id,
+        "name": token.name,
+        "created_at": token.created_at,
+        **tokens.describe(token, user.role),
+        "token": clear,
+    }
+
+
+@blp.route("/auth/tokens")
+@access.signed_in
+@blp.response(200, TokenListSchema)
+def list_tokens():
+    """My bearer tokens that still work: when each was last used and when it expires."""
+    return {"items": tokens.live_tokens(current_user, g.get("api_token_id"))}
 
 
 @blp.route("/auth/tokens/<uuid:token_id>", methods=["DELETE"])

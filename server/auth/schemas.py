@@ -52,7 +52,27 @@ class TokenSchema(Schema):
     id = fields.UUID()
     name = fields.String()
     created_at = AwareDateTime()
+    expires_at = AwareDateTime(
+        metadata={"description": "When it stops working unless used before; each use moves it on."}
+    )
+    lifetime_ends_at = AwareDateTime(
+        metadata={"description": "When it stops working however much it is used."}
+    )
     token = fields.String(metadata={"description": "Shown once; send as Authorization: Bearer."})
+
+
+class TokenListItemSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    created_at = AwareDateTime()
+    last_used_at = AwareDateTime(allow_none=True)
+    expires_at = AwareDateTime()
+    lifetime_ends_at = AwareDateTime()
+    current = fields.Boolean(metadata={"description": "The token making this request."})
+
+
+class TokenListSchema(Schema):
+    items = fields.List(fields.Nested(TokenListItemSchema))
 
 
 class PasswordChangeSchema(Schema):

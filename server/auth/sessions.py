@@ -22,6 +22,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user, logout_user
 from sqlalchemy import bindparam, select, update
 
+from server.auth import tokens
 from server.auth.models import ApiToken, LoginSession, User
 from server.db import utcnow
 from server.errors import abort
@@ -37,7 +38,7 @@ TOKEN_USE_GRAIN = timedelta(minutes=5)
 
 # A live token and its user in one statement; built once, compiled once.
 _BEARER = (
-    select(ApiToken.id, ApiToken.last_used_at, User)
+    select(ApiToken.id, ApiToken.created_at, ApiToken.last_used_at, User)
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
@@ -76,8 +77,11 @@ def load_user_from_bearer(req) -> User | None:
     row = db.session.execute(_BEARER, {"token_hash": hash_token(credentials.strip())}).first()
     if row is None:
         return None
-    token_id, last_used_at, user = row
+    token_id, created_at, last_used_at, user = row
     now = utcnow()
+    if tokens.expired(user.role, created_at, last_used_at, now):
+        g.bearer_expired = True
+        return None
     if last_used_at is None or now - last_used_at >= TOKEN_USE_GRAIN:
         db.session.execute(_TOKEN_USED, {"token_id": token_id, "now": now})
     g.auth_method = "bearer"
@@ -139,6 +143,12 @@ def _check_request():
     if has_bearer:
         # Resolve the bearer user now, so a cookie cannot stand in for it.
         if not current_user.is_authenticated or g.get("auth_method") != "bearer":
+            if g.get("bearer_expired"):
+                abort(
+                    401,
+                    "This token has expired; sign in again for a new one.",
+                    type_="/problems/session-expired",
+                )
             abort(401, "The bearer token is not valid.")
         return
     if current_user.is_authenticated:
