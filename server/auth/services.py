@@ -31,8 +31,10 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def check_password_policy(password: str, email: str, field: str = "password") -> None:
-    problems = password_problems(password, email=email)
+def check_password_policy(
+    password: str, email: str, field: str = "password", *, name: str | None = None
+) -> None:
+    problems = password_problems(password, email=email, name=name)
     if problems:
         abort(422, "The password is not accepted.", errors={field: problems})
 
@@ -52,7 +54,7 @@ def create_user(
     email = normalise_email(email)
     if user_by_email(email) is not None:
         abort(409, "An account with this email already exists.", errors={"email": ["Taken."]})
-    check_password_policy(password, email)
+    check_password_policy(password, email, name=display_name)
     user = User(
         id=uuid.uuid4(),
         clinic_id=clinic_id,
@@ -95,7 +97,13 @@ def authenticate_user(user: User | None, password: str) -> User | None:
 def change_password(user: User, new: str) -> None:
     """Set a new password. The caller has checked the current one (rate-limited,
     audited) and ends the user's other sessions (see routes)."""
-    check_password_policy(new, user.email, field="new_password")
+    if verify_password(user.password_hash, new):
+        abort(
+            422,
+            "The password is not accepted.",
+            errors={"new_password": ["Choose a password other than your current one."]},
+        )
+    check_password_policy(new, user.email, field="new_password", name=user.display_name)
     user.password_hash = hash_password(new)
     db.session.flush()
 
