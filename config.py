@@ -76,6 +76,8 @@ class Config:
     # Seconds a hung Redis may cost one request.
     RATELIMIT_SOCKET_TIMEOUT = float(_env("RATELIMIT_SOCKET_TIMEOUT", "0.5"))
     ALLOW_HTTP_PUSH_ENDPOINTS = False
+    # Refuse ENCRYPTION_KEYS that open none of the stored data (server/keycheck.py).
+    KEY_CHECK = True
 
 
 class DevelopmentConfig(Config):
@@ -97,6 +99,9 @@ class TestingConfig(Config):
     # The suite's concurrency tests share two cores with everything else; a
     # request waiting its turn for SQLite's write lock must not be cut short.
     DATABASE_LOCK_TIMEOUT = 15.0
+    # The suite's app starts before its tables exist and each test brings its
+    # own keys; tests/test_keycheck.py turns the check on for apps of its own.
+    KEY_CHECK = False
 
 
 class ProductionConfig(Config):

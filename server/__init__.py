@@ -34,6 +34,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
+    from server.keycheck import verify_at_startup
+
+    verify_at_startup(app)
     return app
 
 
@@ -41,7 +44,9 @@ def configure_database_url(app: Flask) -> None:
     url = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not url:
         if app.config["ENV_NAME"] == "production":
-            raise RuntimeError("Between will not start in production without DATABASE_URL.")
+            from server.secrets import ConfigurationError
+
+            raise ConfigurationError("Between will not start in production without DATABASE_URL.")
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = "sqlite:///" + str(Path(app.instance_path) / "between.db")
     # psycopg 3 is the PostgreSQL driver; accept the plain URL scheme operators use.
@@ -137,9 +142,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from server import api, dbsetup, headers
+    from server import api, dbsetup, headers, keycheck
     from server.auth import sessions
 
+    keycheck.register(app)
     dbsetup.register(app)
     api.register(app)
     sessions.register(app)

@@ -8,19 +8,67 @@ ciphertext copied into another row or column fails to decrypt.
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
-from server.secrets import b64url_decode
+from server.secrets import ConfigurationError, b64url_decode
 
 VERSION = b"\x01"
 
 
 class DecryptionError(Exception):
     """Raised when no configured key opens a ciphertext (wrong row or missing key)."""
+
+
+B64URL = re.compile(r"[A-Za-z0-9_-]*")
+KEY_CHARACTERS = 43  # 32 bytes in unpadded base64url
+
+
+def parse_keys(encoded: str | None) -> list[bytes]:
+    """ENCRYPTION_KEYS as raw keys, or a ConfigurationError naming the mistake.
+
+    Accepted: base64url 32-byte keys separated by commas, with or without
+    `=` padding and spaces around the commas. The message says which entry
+    is wrong and how, and never quotes it.
+    """
+    if not encoded or not encoded.strip():
+        raise ConfigurationError("ENCRYPTION_KEYS is empty: set at least one key.")
+    entries = encoded.split(",")
+    keys = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"ENCRYPTION_KEYS entry {number} of {len(entries)}"
+        text = entry.strip()
+        if not text:
+            raise ConfigurationError(
+                f"{where} is empty: keys are separated by single commas, with none at the ends."
+            )
+        unpadded = text.rstrip("=")
+        if any(separator in unpadded for separator in (";", " ", ":", "\t", "\n", "|")):
+            raise ConfigurationError(
+                f"{where} contains a space or another separator: separate keys with commas."
+            )
+        if not B64URL.fullmatch(unpadded):
+            hint = " (+ and / are standard base64: use - and _)" if re.search("[+/]", text) else ""
+            raise ConfigurationError(
+                f"{where} has characters outside base64url (A-Z a-z 0-9 - _){hint}."
+            )
+        if len(text) - len(unpadded) > 1:
+            raise ConfigurationError(f"{where} ends in more than one '=': drop the padding.")
+        if len(unpadded) != KEY_CHARACTERS:
+            raise ConfigurationError(
+                f"{where} is {len(unpadded)} characters long: a key is {KEY_CHARACTERS} "
+                "base64url characters (32 bytes), optionally followed by one '='."
+            )
+        keys.append(b64url_decode(unpadded))
+    return keys
+
+
+def key_id(raw: bytes) -> bytes:
+    return hashlib.sha256(raw).digest()[:4]
 
 
 @dataclass(frozen=True)
@@ -31,14 +79,7 @@ class Key:
 
 class Keyring:
     def __init__(self, encoded_keys: str):
-        keys = []
-        for text in encoded_keys.split(","):
-            raw = b64url_decode(text.strip())
-            if len(raw) != 32:
-                raise RuntimeError("each ENCRYPTION_KEYS entry must be 32 bytes, base64url")
-            keys.append(Key(hashlib.sha256(raw).digest()[:4], AESGCM(raw)))
-        if not keys:
-            raise RuntimeError("ENCRYPTION_KEYS is empty")
+        keys = [Key(key_id(raw), AESGCM(raw)) for raw in parse_keys(encoded_keys)]
         self.newest = keys[0]
         self.by_id = {key.key_id: key for key in keys}
 

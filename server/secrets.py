@@ -14,6 +14,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+
+class ConfigurationError(RuntimeError):
+    """A setting that stops start-up; its message says what to fix, never a secret."""
+
+
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "ENCRYPTION_KEYS", "VAPID_PRIVATE_KEY")
 
 
@@ -47,7 +52,7 @@ def resolve_secrets(config: dict, instance_path: str, env_name: str) -> None:
     if not missing:
         return
     if env_name == "production":
-        raise RuntimeError(
+        raise ConfigurationError(
             "Between will not start in production without "
             + ", ".join(missing)
             + ": set them as environment variables (see README, Configuration)."

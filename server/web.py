@@ -63,13 +63,19 @@ _probe_lock = threading.Lock()
 
 
 def _probe(app) -> dict:
+    from server import keycheck
+
     with app.app_context():
         try:
             db.session.execute(text("SELECT 1"))
+            keys_wrong = keycheck.verify(app)
         except Exception:  # any failure means "not ready"
             return {"database": "unreachable"}
         finally:
             db.session.remove()
+        if keys_wrong:
+            current_app.logger.error("readiness check: %s", keys_wrong)
+            return {"database": "ok", "encryption_keys": "mismatch"}
         return {"database": "ok"}
 
 
@@ -96,7 +102,7 @@ def readyz():
         result = _running_probe(app).result(timeout=app.config["READYZ_TIMEOUT"])
     except FutureTimeout:
         result = {"database": "timeout"}
-    if result["database"] != "ok":
-        current_app.logger.warning("readiness check: database %s", result["database"])
+    if result != {"database": "ok"}:
+        current_app.logger.warning("readiness check: %s", result)
         return {"status": "unavailable", **result}, 503, {"Retry-After": "5"}
     return {"status": "ok", **result}

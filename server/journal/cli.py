@@ -21,7 +21,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select, update
 
-from server import crypto
+from server import crypto, keycheck
 from server.extensions import db
 from server.secrets import new_encryption_key, save_instance_secret
 
@@ -141,6 +141,8 @@ def rotate(new_key, batch_size):
             "A stored text could not be opened with any configured key; "
             "add the missing key to ENCRYPTION_KEYS and run again."
         ) from None
+    # No text is under an older key now: the start-up key check forgets them.
+    keycheck.forget_all_but_newest(crypto.keyring())
     click.echo(f"Done: {total} re-encrypted; old keys can now leave ENCRYPTION_KEYS.")
 
 

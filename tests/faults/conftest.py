@@ -54,8 +54,7 @@ def postgres(scratch_postgres):
     """The scratch cluster, running and answering again after each test."""
     yield scratch_postgres
     scratch_postgres.resume()
-    with contextlib.suppress(Exception):
-        scratch_postgres.start()  # a test that stopped it
+    scratch_postgres.start()  # after a test that stopped it
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 
@@ -57,6 +58,15 @@ class ScratchPostgres:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
+    def new_database(self) -> str:
+        """A new empty database on this cluster; returns its URL."""
+        import psycopg
+
+        name = f"between_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
     def _run(self, tool: str, *args: str, check: bool = True):
         command = [str(self.bin / tool), *args]
         if self.as_root:
@@ -65,7 +75,12 @@ class ScratchPostgres:
             command, capture_output=True, text=True, check=check, timeout=120
         )
 
+    def running(self) -> bool:
+        return self._run("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0
+
     def start(self) -> None:
+        if self.running():
+            return
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c full_page_writes=off -c max_connections=40"
