@@ -1,7 +1,7 @@
 """key checks: a value sealed under each key, so a wrong ENCRYPTION_KEYS is refused
 
-Revision ID: 0005_hfault_key_checks
-Revises: 0004
+Revision ID: 0008_hfault_key_checks
+Revises: 0007_hpush_anchors
 Create Date: 2026-12-07 13:15:00
 
 Start-up refuses keys that open none of these (server/keycheck.py). The rows
@@ -13,8 +13,8 @@ from alembic import op
 
 import server.db
 
-revision = "0005_hfault_key_checks"
-down_revision = "0004"
+revision = "0008_hfault_key_checks"
+down_revision = "0007_hpush_anchors"
 branch_labels = None
 depends_on = None
 
