@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "d599f826961d";
+const VERSION = "e0478364f94e";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -26,6 +26,7 @@ const SHELL = [
   "/js/prompts.js",
   "/js/crisis-data.js",
   "/js/scale.js",
+  "/js/feelings.js",
   "/js/signout-core.js",
   "/js/screens/signin.js",
   "/js/screens/invite.js",

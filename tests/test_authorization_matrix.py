@@ -143,6 +143,7 @@ MATRIX = {
     ("POST", "/entries"): ANY_PATIENT,
     ("GET", "/entries"): ANY_PATIENT,
     ("POST", "/entries/search"): ANY_PATIENT,
+    ("GET", "/checkins/tags"): ANY_PATIENT,
     ("GET", "/entries/<uuid:entry_id>"): OWN_ITEM,
     ("PATCH", "/entries/<uuid:entry_id>"): OWN_ITEM,
     ("DELETE", "/entries/<uuid:entry_id>"): OWN_ITEM,

@@ -12,8 +12,11 @@ function option(name, value, label, checked, type = "radio") {
   );
 }
 
-/** A 0–10 scale in a fieldset; `low`/`high` say what the ends mean. */
-export function scale({ name, legend, low, high, value = null, min = 0, max = 10 }) {
+/**
+ * A 0–10 scale in a fieldset; `low`, `middle` and `high` say what the ends and
+ * the middle mean, shown under the numbers and read as the fieldset's description.
+ */
+export function scale({ name, legend, low, middle, high, value = null, min = 0, max = 10 }) {
   const endsId = uid("ends");
   const options = [];
   for (let n = min; n <= max; n += 1) options.push(option(name, n, String(n), value === n));
@@ -22,7 +25,13 @@ export function scale({ name, legend, low, high, value = null, min = 0, max = 10
     { class: "scale", "aria-describedby": endsId },
     h("legend", {}, legend),
     h("div", { class: "scale-options" }, options),
-    h("p", { class: "scale-ends", id: endsId }, h("span", {}, `${min} = ${low}`), h("span", {}, `${max} = ${high}`)),
+    h(
+      "p",
+      { class: "scale-ends", id: endsId },
+      h("span", {}, `${min} = ${low}`),
+      middle ? h("span", {}, `${(min + max) / 2} = ${middle}`) : null,
+      h("span", {}, `${max} = ${high}`),
+    ),
   );
 }
 

@@ -9,6 +9,7 @@ edit. The ORM also checks it in the UPDATE (`version_id_col`), so of two
 racing edits of the same version only one is written.
 """
 
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -32,35 +33,64 @@ from server.crypto import EncryptedText
 from server.db import CreatedMixin, IdMixin, utcnow
 from server.extensions import db
 
-#: Emotion words a check-in may carry; a fixed list, so the PWA can offer
-#: them as chips and the therapist reads the same words across patients.
-#: Pleasant and settled first, then tired and heavy, then activated.
-EMOTIONS = (
-    "calm",
-    "peaceful",
-    "grateful",
-    "hopeful",
-    "joyful",
-    "loving",
-    "connected",
-    "curious",
-    "open",
-    "tender",
-    "tired",
-    "numb",
-    "sad",
-    "grieving",
-    "lonely",
-    "disconnected",
-    "ashamed",
-    "confused",
-    "anxious",
-    "afraid",
-    "restless",
-    "irritable",
-    "angry",
-    "overwhelmed",
-)
+#: Feeling words a check-in may carry, grouped by energy and pleasantness (a
+#: mood meter's four corners); a fixed list, so the PWA offers them as chips
+#: (pwa/js/feelings.js holds the same groups) and the therapist reads the same
+#: words across patients. It includes words people use after ketamine
+#: (floaty, disconnected, tender, open, raw, clear).
+FEELINGS = {
+    "energised and pleasant": (
+        "joyful",
+        "hopeful",
+        "curious",
+        "excited",
+        "inspired",
+        "alive",
+        "playful",
+        "proud",
+    ),
+    "calm and pleasant": (
+        "calm",
+        "peaceful",
+        "grateful",
+        "content",
+        "relieved",
+        "loving",
+        "connected",
+        "open",
+        "tender",
+        "clear",
+        "floaty",
+    ),
+    "low energy and unpleasant": (
+        "tired",
+        "numb",
+        "sad",
+        "grieving",
+        "lonely",
+        "disconnected",
+        "empty",
+        "ashamed",
+        "confused",
+        "foggy",
+    ),
+    "energised and unpleasant": (
+        "anxious",
+        "afraid",
+        "restless",
+        "irritable",
+        "angry",
+        "overwhelmed",
+        "raw",
+        "on edge",
+    ),
+}
+EMOTIONS = tuple(word for words in FEELINGS.values() for word in words)
+
+#: A patient's own tags on a check-in (an activity, a person, a place): at most
+#: this many, each at most TAG_MAX characters.
+TAGS_MAX = 10
+TAG_MAX = 40
 
 PHASES = ("preparation", "dosing_day", "early_integration", "integration")
 THEMES = (
@@ -143,6 +173,19 @@ class CheckIn(PatientItem, db.Model):
     unsafe: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     note_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     note = EncryptedText("note_ciphertext")
+    # The patient's own words ("walk", "mum"), so encrypted like the note: a
+    # JSON list sealed as one text.
+    tags_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    tags_text = EncryptedText("tags_ciphertext")
+
+    @property
+    def tags(self) -> list[str]:
+        text = self.tags_text
+        return json.loads(text) if text else []
+
+    @tags.setter
+    def tags(self, values: list[str]) -> None:
+        self.tags_text = json.dumps(list(values)) if values else None
 
     @property
     def recorded_at_local(self) -> datetime:

@@ -64,6 +64,29 @@ def entries_page(
     return _page(JournalEntry, JournalEntry.written_at, patient_id, since, until, cursor, limit)
 
 
+#: How many of a patient's latest check-ins their reusable tags are read from.
+TAGS_FROM_LATEST = 200
+
+
+def recent_tags(patient_id: uuid.UUID) -> list[str]:
+    """The patient's own tags, most recently used first, from their latest check-ins.
+
+    Tags are encrypted at rest, so they are read from the rows and decrypted
+    here, in one statement; the same word in another case counts once.
+    """
+    rows = db.session.scalars(
+        select(CheckIn)
+        .where(CheckIn.patient_id == patient_id, CheckIn.tags_ciphertext.is_not(None))
+        .order_by(CheckIn.recorded_at.desc())
+        .limit(TAGS_FROM_LATEST)
+    )
+    seen: dict[str, str] = {}
+    for row in rows:
+        for tag in row.tags:
+            seen.setdefault(tag.casefold(), tag)
+    return list(seen.values())
+
+
 #: The most matches one search answers with; a patient narrows the words for more.
 SEARCH_LIMIT = 100
 

@@ -36,6 +36,7 @@ from server.journal.schemas import (
     PromptPageSchema,
     PromptSchema,
     PromptUpdateSchema,
+    TagListSchema,
     checkin_json,
 )
 
@@ -94,6 +95,14 @@ def list_checkins(args):
     return _json(
         {"items": [checkin_json(item) for item in page.items], "next_cursor": page.next_cursor}
     )
+
+
+@blp.route("/checkins/tags")
+@access.patient_only
+@blp.response(200, TagListSchema)
+def my_tags():
+    """My own tags, most recently used first, to reuse on a new check-in."""
+    return {"items": queries.recent_tags(current_user.id)}
 
 
 @blp.route("/checkins/<uuid:checkin_id>")

@@ -14,7 +14,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from server.db import utcnow
 from server.fields import AwareDateTime, Cursor, Schema
-from server.journal.models import BODY_MAX, EMOTIONS, NOTE_MAX, PHASES, THEMES
+from server.journal.models import BODY_MAX, EMOTIONS, NOTE_MAX, PHASES, TAG_MAX, TAGS_MAX, THEMES
 
 SCALE = validate.Range(min=0, max=10)
 PROMPT_TEXT_MAX = 500
@@ -48,6 +48,30 @@ def _emotions(**kwargs):
         fields.String(validate=validate.OneOf(EMOTIONS)),
         validate=[validate.Length(max=len(EMOTIONS)), unique],
         metadata={"description": "Words from the fixed emotion vocabulary."},
+        **kwargs,
+    )
+
+
+class Tag(fields.String):
+    """One of my own tags: trimmed, 1 to TAG_MAX characters, no line breaks."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = " ".join(super()._deserialize(value, attr, data, **kwargs).split())
+        if not text or len(text) > TAG_MAX:
+            raise ValidationError(f"A tag has 1 to {TAG_MAX} characters.")
+        return text
+
+
+def _unique_tags(values: list) -> None:
+    if len({value.casefold() for value in values}) != len(values):
+        raise ValidationError("Each tag once.")
+
+
+def _tags(**kwargs):
+    return fields.List(
+        Tag(),
+        validate=[validate.Length(max=TAGS_MAX), _unique_tags],
+        metadata={"description": "My own tags (an activity, a person, a place); stored encrypted."},
         **kwargs,
     )
 
@@ -87,6 +111,7 @@ class CheckInCreateSchema(Schema):
     energy = _scale("0 = none, 10 = plenty.", allow_none=True)
     sleep_quality = _scale("0 = the worst sleep, 10 = the best.", allow_none=True)
     emotions = _emotions()
+    tags = _tags()
     note = _note()
     shared = fields.Boolean(metadata={"description": "Default: my `share_by_default` setting."})
     discuss_next_session = fields.Boolean()
@@ -106,6 +131,7 @@ class CheckInUpdateSchema(Schema):
     energy = _scale("0 = none, 10 = plenty.", allow_none=True)
     sleep_quality = _scale("0 = the worst sleep, 10 = the best.", allow_none=True)
     emotions = _emotions()
+    tags = _tags()
     note = _note()
     shared = fields.Boolean()
     discuss_next_session = fields.Boolean()
@@ -121,11 +147,16 @@ class CheckInSchema(Schema):
     energy = fields.Integer(allow_none=True)
     sleep_quality = fields.Integer(allow_none=True)
     emotions = fields.List(fields.String())
+    tags = fields.List(fields.String())
     note = fields.String(allow_none=True)
     shared = fields.Boolean()
     discuss_next_session = fields.Boolean()
     unsafe = fields.Boolean()
     version = fields.Integer()
+
+
+class TagListSchema(Schema):
+    items = fields.List(fields.String(), metadata={"description": "Most recently used first."})
 
 
 def _int(value) -> int | None:
@@ -150,6 +181,7 @@ def checkin_json(checkin) -> dict:
         "energy": _int(checkin.energy),
         "sleep_quality": _int(checkin.sleep_quality),
         "emotions": None if emotions is None else [str(emotion) for emotion in emotions],
+        "tags": checkin.tags,
         "note": None if note is None else str(note),
         "shared": bool(checkin.shared),
         "discuss_next_session": bool(checkin.discuss_next_session),

@@ -125,6 +125,8 @@ def _same_checkin(stored: CheckIn, data: dict) -> bool:
             return False
     if list(stored.emotions or []) != list(data.get("emotions") or []):
         return False
+    if stored.tags != list(data.get("tags") or []):
+        return False
     if "shared" in data and stored.shared != data["shared"]:
         return False
     return stored.note == _text_or_none(data.get("note"))
@@ -243,8 +245,9 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
         discuss_next_session=data.get("discuss_next_session", False),
         unsafe=data.get("unsafe", False),
     )
-    # After `id`: the note's ciphertext is bound to the row id.
+    # After `id`: the note's and tags' ciphertexts are bound to the row id.
     checkin.note = _text_or_none(data.get("note"))
+    checkin.tags = list(data.get("tags") or [])
     stored, created = _store_new(CheckIn, checkin, patient, data, _same_checkin)
     if stored.unsafe:
         # Like a PHQ-9 safety answer: the care team is told even when it is
@@ -370,6 +373,8 @@ def _apply_checkin(item: CheckIn, data: dict) -> None:
             setattr(item, name, data[name])
     if "emotions" in data:
         item.emotions = list(data["emotions"] or [])
+    if "tags" in data and list(data["tags"] or []) != item.tags:
+        item.tags = list(data["tags"] or [])
     if "note" in data:
         note = _text_or_none(data["note"])
         # A fresh ciphertext differs even for the same text: only re-encrypt a change,

@@ -76,6 +76,7 @@ class ExportCheckInSchema(Schema):
     energy = fields.Integer(allow_none=True)
     sleep_quality = fields.Integer(allow_none=True)
     emotions = fields.List(fields.String())
+    tags = fields.List(fields.String(), metadata={"description": "Decrypted."})
     note = fields.String(allow_none=True, metadata={"description": "Decrypted."})
     shared = fields.Boolean()
     discuss_next_session = fields.Boolean()

@@ -111,3 +111,38 @@ def test_sharing_covers_every_item_a_page_at_a_time_and_says_private(page, live_
     private.check()
     expect(checkins.locator("label.switch").first).to_have_text("Shared with my therapist")
     expect(checkins.get_by_role("status").first).to_have_text("Shared.")
+
+
+def test_a_richer_check_in_stays_quick(page, live_server, care_team):
+    from server.journal.models import CheckIn
+    from tests.browser.helpers import fresh_rows
+
+    patient = care_team[2]
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/today")
+    mood = page.get_by_role("group", name="How is your mood right now?")
+    # The scale's ends and middle have words, read as the group's description.
+    expect(mood).to_have_accessible_description("0 = very low 5 = okay 10 = very good")
+    mood.get_by_role("radio", name="4", exact=True).click()
+    page.get_by_text("Add more (optional)").click()
+    feelings = page.get_by_role("group", name="Feelings you notice")
+    groups = ("Lively and pleasant", "Calm and pleasant", "Low and heavy", "Stirred up and hard")
+    for group in groups:
+        expect(feelings.get_by_role("group", name=group)).to_be_visible()
+    feelings.get_by_role("checkbox", name="floaty").check()
+    feelings.get_by_role("checkbox", name="raw").check()
+    tags = page.get_by_role("group", name="My tags")
+    tags.get_by_label("A new tag").fill("walk by the river")
+    tags.get_by_role("button", name="Add").click()
+    expect(tags.get_by_role("checkbox", name="walk by the river")).to_be_checked()
+    check_accessibility(page, "check-in with feelings and tags")
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.get_by_text("Saved. Thank you for checking in.")).to_be_visible()
+    [row] = fresh_rows(CheckIn, patient_id=patient.id)
+    assert row.emotions == ["floaty", "raw"]
+    assert row.tags == ["walk by the river"]
+    # The next check-in offers the tag again, unticked.
+    page.reload()
+    page.get_by_text("Add more (optional)").click()
+    again = page.get_by_role("group", name="My tags")
+    expect(again.get_by_role("checkbox", name="walk by the river")).not_to_be_checked()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from server.audit.models import AuditEvent
 from server.db import utcnow
 from server.extensions import db
-from server.journal.models import EMOTIONS, CheckIn
+from server.journal.models import EMOTIONS, FEELINGS, CheckIn
 from server.signals import item_created
 from tests import factories
 from tests.journal.conftest import NEW_YORK, checkin_body, local_now
@@ -30,6 +30,7 @@ def test_mood_alone_is_a_check_in(patient_client):
         "energy": None,
         "sleep_quality": None,
         "emotions": [],
+        "tags": [],
         "note": None,
         "shared": True,
         "discuss_next_session": False,
@@ -113,7 +114,37 @@ def test_every_emotion_word_is_accepted(patient_client):
     response = patient_client.post(URL, json=checkin_body(emotions=list(EMOTIONS)))
     assert response.status_code == 201
     assert response.get_json()["emotions"] == list(EMOTIONS)
-    assert 20 <= len(EMOTIONS) <= 30
+    # Four groups of words by energy and pleasantness, each with room to choose,
+    # and the words people use after ketamine.
+    assert len(FEELINGS) == 4 and all(len(words) >= 6 for words in FEELINGS.values())
+    assert {"floaty", "disconnected", "tender", "open", "raw", "clear"} <= set(EMOTIONS)
+    assert len(set(EMOTIONS)) == len(EMOTIONS)
+
+
+def test_my_own_tags_are_kept_encrypted_and_offered_again(patient_client, patient):
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.journal.models import CheckIn
+
+    earlier = (local_now() - timedelta(hours=1)).isoformat()
+    first = patient_client.post(
+        URL, json=checkin_body(recorded_at=earlier, tags=["  dog   walk ", "Mum"])
+    )
+    assert first.status_code == 201
+    assert first.get_json()["tags"] == ["dog walk", "Mum"]
+    stored = db.session.scalars(select(CheckIn.tags_ciphertext)).one()
+    assert b"dog walk" not in stored and b"Mum" not in stored
+    patient_client.post(URL, json=checkin_body(tags=["garden", "mum"]))
+    # Most recently used first; "mum" and "Mum" are one tag.
+    assert patient_client.get(URL + "/tags").get_json()["items"] == ["garden", "mum", "dog walk"]
+
+
+def test_tags_out_of_bounds_are_a_422_naming_the_field(patient_client):
+    for tags in ([""], ["x" * 41], ["a", "A"], [str(n) for n in range(11)], "walk"):
+        refused = patient_client.post(URL, json=checkin_body(tags=tags))
+        assert refused.status_code == 422, tags
+        assert {key.split(".")[0] for key in refused.get_json()["errors"]} == {"tags"}
 
 
 # --- idempotency -----------------------------------------------------------------

@@ -3,13 +3,10 @@ import { formatDay, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { events, pending, submit } from "../outbox.js";
 import { INSTRUMENTS, cachedPrompts, dueMeasures, duePrompts, promptText } from "../prompts.js";
-import { checkedValues, radioValue, scale, tags } from "../scale.js";
+import { feelingsPicker, tagPicker } from "../feelings.js";
+import { checkedValues, radioValue, scale } from "../scale.js";
 import { session } from "../session.js";
 
-const EMOTIONS = [
-  "calm", "grateful", "hopeful", "connected", "open", "tender", "tired",
-  "sad", "anxious", "irritable", "numb", "overwhelmed", "confused", "lonely",
-];
 
 export async function render(main) {
   const me = session.me;
@@ -95,18 +92,20 @@ async function showForm(section, me, draft) {
   const message = h("div", { role: "alert" });
   const shared = h("input", { type: "checkbox", name: "shared", checked: me?.share_by_default !== false });
   const discuss = h("input", { type: "checkbox", name: "discuss_next_session" });
+  const myTags = tagPicker();
   const form = h(
     "form",
     { novalidate: true, "aria-labelledby": "checkin-title" },
-    scale({ name: "mood", legend: "How is your mood right now?", low: "very low", high: "very good" }),
+    scale({ name: "mood", legend: "How is your mood right now?", low: "very low", middle: "okay", high: "very good" }),
     h(
       "details",
       { open: savedNote ? true : null },
       h("summary", {}, "Add more (optional)"),
-      scale({ name: "anxiety", legend: "Anxiety", low: "none", high: "extreme" }),
-      scale({ name: "energy", legend: "Energy", low: "none", high: "full of energy" }),
-      scale({ name: "sleep_quality", legend: "Last night's sleep", low: "very poor", high: "very good" }),
-      tags({ name: "emotions", legend: "Feelings you notice", options: EMOTIONS }),
+      scale({ name: "anxiety", legend: "Anxiety", low: "none", middle: "some", high: "extreme" }),
+      scale({ name: "energy", legend: "Energy", low: "none", middle: "enough to get by", high: "full of energy" }),
+      scale({ name: "sleep_quality", legend: "Last night's sleep", low: "very poor", middle: "fair", high: "very good" }),
+      feelingsPicker(),
+      myTags.element,
       h("div", { class: "field" }, h("label", { for: "checkin-note" }, "A note"), note),
     ),
     h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
@@ -130,6 +129,8 @@ async function showForm(section, me, draft) {
     }
     const emotions = checkedValues(form, "emotions");
     if (emotions.length) body.emotions = emotions;
+    const chosenTags = myTags.values();
+    if (chosenTags.length) body.tags = chosenTags;
     if (note.value.trim()) body.note = note.value;
     body.shared = shared.checked;
     body.discuss_next_session = discuss.checked;
