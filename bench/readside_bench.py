@@ -40,13 +40,13 @@ def seed(db, now: datetime) -> tuple:
     """One clinic, one therapist, PATIENTS patients with DAYS days of data; bulk inserts."""
     from server.auth.models import User
     from server.care.models import DosingSession, IntegrationSession
-    from server.care.read_models import ReadMark
     from server.clinics.models import CareTeamMember, Clinic
     from server.crypto import keyring, row_context
     from server.flags.models import Flag
     from server.journal.models import CheckIn, JournalEntry, Prompt
     from server.measures import scoring
     from server.measures.models import MeasureResponse
+    from server.readside.models import ReadMark
     from tests import factories
 
     rng = random.Random(7)

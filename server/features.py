@@ -13,11 +13,8 @@ FEATURES = (
     "privacy",
     "companion",
     "safetyplan",
+    "readside",
 )
-#: Parts of a feature kept in modules of their own (under `server.`), beside
-#: its `routes.py` and `models.py`: the care team's read side lives in care.
-EXTRA_BLUEPRINT_MODULES = ("care.read_routes",)
-EXTRA_MODEL_MODULES = ("care.read_models",)
 
 
 def import_models():
@@ -26,8 +23,6 @@ def import_models():
 
     for name in FEATURES:
         importlib.import_module(f"server.{name}.models")
-    for module in EXTRA_MODEL_MODULES:
-        importlib.import_module(f"server.{module}")
 
 
 def API_BLUEPRINTS():
@@ -42,8 +37,6 @@ def API_BLUEPRINTS():
                 raise
             continue
         blueprints.append(module.blp)
-    for name in EXTRA_BLUEPRINT_MODULES:
-        blueprints.append(importlib.import_module(f"server.{name}").blp)
     return blueprints
 
 

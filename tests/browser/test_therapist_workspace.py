@@ -108,7 +108,7 @@ def test_the_caseload_sorts_and_filters(desk, live_server, practice, staff_sign_
 def test_a_patient_shows_what_they_shared_newest_first_and_items_are_marked_read(
     desk, live_server, practice, staff_sign_in, console_errors
 ):
-    from server.care.read_models import ReadMark
+    from server.readside.models import ReadMark
 
     staff_sign_in(desk, practice.therapist_email, practice.secret)
     desk.get_by_role("link", name="Robin Ash", exact=True).click()

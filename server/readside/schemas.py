@@ -6,10 +6,12 @@ no item carries `shared`.
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from server.care.readside import BRIEF_CHECKIN_NOTES, SORTS, TIMELINE_TYPES
 from server.care.schemas import validate_query_time
 from server.fields import AwareDateTime, Cursor, Schema
 from server.measures.schemas import MarkersSchema, ThresholdSchema
+from server.readside.brief import BRIEF_CHECKIN_NOTES
+from server.readside.caseload import SORTS
+from server.readside.items import TIMELINE_TYPES
 
 # --- the caseload ------------------------------------------------------------------
 

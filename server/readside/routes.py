@@ -14,8 +14,10 @@ from flask_smorest import Blueprint
 from server import access
 from server.audit.services import record, record_reads
 from server.auth.models import User
-from server.care import read_services, readside
-from server.care.read_schemas import (
+from server.errors import abort
+from server.fastdump import compiled
+from server.readside import brief, caseload, marks, sql, timeline
+from server.readside.schemas import (
     BriefSchema,
     CaseloadQuerySchema,
     CaseloadSchema,
@@ -23,11 +25,9 @@ from server.care.read_schemas import (
     TimelineSchema,
     dump_caseload,
 )
-from server.errors import abort
-from server.fastdump import compiled
 
 blp = Blueprint(
-    "care_read",
+    "readside",
     __name__,
     url_prefix="/api/v1",
     description="The therapist's caseload, timelines and session briefs",
@@ -45,12 +45,12 @@ NO_ITEM = "No such shared item of a patient on your care team."
 @access.therapist_only
 @blp.arguments(CaseloadQuerySchema, location="query")
 @blp.response(200, CaseloadSchema)
-def caseload(query):
+def show_caseload(query):
     """My caseload: one row per patient on my care team, those needing attention first."""
-    rows = readside.caseload(current_user, sort=query["sort"])
+    rows = caseload.caseload(current_user, sort=query["sort"])
     record_reads(
         "caseload_read",
-        readside.care_team_patients(current_user).with_only_columns(User.id),
+        sql.care_team_patients(current_user).with_only_columns(User.id),
         object_type="caseload",
     )
     return jsonify(dump_caseload(rows))
@@ -61,11 +61,11 @@ def caseload(query):
 @blp.arguments(TimelineQuerySchema, location="query")
 @blp.response(200, TimelineSchema)
 @blp.alt_response(404, description=NOT_IN_CARE)
-def timeline(query, patient_id):
+def show_timeline(query, patient_id):
     """What a patient shared, and their sessions, newest first; by default since the last
     integration session (or 30 days)."""
     patient = access.patient_in_care(patient_id)
-    page = readside.timeline(current_user, patient, **query)
+    page = timeline.timeline(current_user, patient, **query)
     record("timeline_read", patient_id=patient.id, object_type="timeline")
     return jsonify(dump_timeline(page))
 
@@ -74,20 +74,20 @@ def timeline(query, patient_id):
 @access.therapist_only
 @blp.response(200, BriefSchema)
 @blp.alt_response(404, description=NOT_IN_CARE)
-def brief(patient_id):
+def show_brief(patient_id):
     """The brief for the next integration session: items to discuss first, then entries,
     mood, scores, sessions and open flags."""
     patient = access.patient_in_care(patient_id)
-    result = readside.brief(current_user, patient)
+    result = brief.brief(current_user, patient)
     record("brief_read", patient_id=patient.id, object_type="brief")
     return jsonify(dump_brief(result))
 
 
 def _mark_read(item_type: str, item_id: uuid.UUID):
-    patient_id = readside.shared_item_patient(current_user, item_type, item_id)
+    patient_id = marks.shared_item_patient(current_user, item_type, item_id)
     if patient_id is None:
         abort(404, NO_ITEM)
-    _, created = read_services.mark_read(current_user, item_type, item_id, patient_id)
+    _, created = marks.mark_read(current_user, item_type, item_id, patient_id)
     if created:
         record("item_marked_read", patient_id=patient_id, object_type=item_type, object_id=item_id)
     return None

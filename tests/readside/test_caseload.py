@@ -4,18 +4,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from server.care import readside
+from server.readside.caseload import caseload, open_flag_counts
 from tests import factories
-from tests.care.readside_world import NOW, WINDOW_SHARED, build, local
+from tests.readside.world import NOW, WINDOW_SHARED, build, local
 
 URL = "/api/v1/patients"
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """The read side's clock at NOW (noon in New York), so days and windows are exact."""
-    monkeypatch.setattr(readside, "utcnow", lambda: NOW)
-    return NOW
 
 
 @pytest.fixture
@@ -213,7 +206,7 @@ def test_the_caseload_costs_the_same_statements_for_1_or_50_patients(
     assert cost(50) == one
     # Reading the caseload itself (without signing in and auditing) is four statements.
     with count_statements() as statements:
-        readside.caseload(therapist, now=NOW)
+        caseload(therapist, now=NOW)
     assert len(statements) == 4
 
 
@@ -250,7 +243,7 @@ def test_caseload_phases_agree_with_the_phase_rules(clinic, therapist):
         patients.append(patient)
     for now in (at, at + timedelta(hours=13), at - timedelta(days=3), at + timedelta(days=2.6)):
         expected = phases_for(patients, now)
-        rows = readside.caseload(therapist, now=now)
+        rows = caseload(therapist, now=now)
         assert {row["patient_id"]: row["phase"] for row in rows} == {
             patient_id: found.name for patient_id, found in expected.items()
         }
@@ -276,7 +269,7 @@ def test_flag_counts_agree_with_the_flags_feature(clinic, therapist, world):
     elsewhere = factories.user(clinic, "patient", therapist=factories.user(clinic, "therapist"))
     factories.flag(elsewhere, "phq9_item9")
 
-    mine = readside.open_flag_counts(therapist)
+    mine = open_flag_counts(therapist)
     assert mine == flag_queries.open_flag_counts([world.patient.id, other.id])
     # The item-9 flag whatever its source, the shared check-in's, the schedule's.
     assert mine[other.id] == {"total": 3, "urgent": 1}
@@ -287,10 +280,10 @@ def test_the_caseload_answers_exactly_what_its_schema_would_dump(
     as_user, clinic, therapist, world, frozen
 ):
     """The route writes its JSON by hand for speed; the schema stays the contract."""
-    from server.care.read_schemas import CaseloadSchema, dump_caseload
+    from server.readside.schemas import CaseloadSchema, dump_caseload
 
     factories.user(clinic, "patient", therapist=therapist, display_name="Ben")  # all empty
-    rows = readside.caseload(therapist)
+    rows = caseload(therapist)
     assert {row["next_ketamine_session"] is None for row in rows} == {True, False}
     expected = CaseloadSchema().dump({"items": rows, "next_cursor": None})
     assert dump_caseload(rows) == expected

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from server.audit.models import AuditEvent
-from server.care.read_models import ReadMark
 from server.clinics.models import CareTeamMember
 from server.extensions import db
+from server.readside.models import ReadMark
 from tests import factories
 from tests.test_authorization_matrix import PRINCIPALS
 
@@ -80,7 +80,7 @@ def _items(patient, *, shared=True):
 def test_every_read_side_route_is_in_the_matrix(app):
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("care_read."):
+        if rule.endpoint.startswith("readside."):
             path = rule.rule.removeprefix("/api/v1")
             for name, placeholder in PLACEHOLDERS.items():
                 path = path.replace(placeholder, "{" + name + "}")

@@ -6,16 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from server.audit.models import AuditEvent
-from server.care import readside
 from server.extensions import db
+from server.readside.brief import BRIEF_CHECKIN_NOTES, brief
 from tests import factories
-from tests.care.readside_world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build, local
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(readside, "utcnow", lambda: NOW)
-    return NOW
+from tests.readside.world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build, local
 
 
 @pytest.fixture
@@ -151,7 +145,7 @@ def test_a_note_to_discuss_is_listed_once(as_user, therapist, world, frozen):
 
 def test_the_brief_lists_the_newest_notes_and_counts_the_rest(as_user, clinic, therapist, frozen):
     patient = factories.user(clinic, "patient", therapist=therapist)
-    limit = readside.BRIEF_CHECKIN_NOTES
+    limit = BRIEF_CHECKIN_NOTES
     made = [
         factories.checkin(
             patient, recorded_at=NOW - timedelta(hours=hour + 1), note=f"Note {hour}", shared=True
@@ -259,16 +253,16 @@ def test_the_brief_costs_the_same_statements_for_a_short_or_long_history(
 
     assert cost(long) == cost(short)
     with count_statements() as statements:
-        readside.brief(therapist, long, now=NOW)
+        brief(therapist, long, now=NOW)
     assert len(statements) == 13
 
 
 def test_the_brief_is_dumped_as_its_schema_says(as_user, therapist, world, frozen):
     """The route dumps with a compiled copy of BriefSchema (speed); the schema is the contract."""
-    from server.care.read_schemas import BriefSchema
+    from server.readside.schemas import BriefSchema
 
     db.session.expire_all()  # read back as stored, as the request does
-    result = readside.brief(therapist, world.patient)
+    result = brief(therapist, world.patient)
     expected = BriefSchema().dump(result)
     # The world fills every part: items of each kind, scores, sessions, flags.
     assert all(expected[part] for part in ("discuss_next_session", "entries", "scores", "flags"))

@@ -6,16 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from server.audit.models import AuditEvent
-from server.care import readside
 from server.extensions import db
+from server.readside.timeline import timeline
 from tests import factories
-from tests.care.readside_world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build, local
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr(readside, "utcnow", lambda: NOW)
-    return NOW
+from tests.readside.world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build, local
 
 
 @pytest.fixture
@@ -254,11 +248,11 @@ def test_the_timeline_costs_the_same_statements_for_a_short_or_long_history(
 
 def test_the_timeline_is_dumped_as_its_schema_says(as_user, therapist, world, frozen):
     """The route dumps with a compiled TimelineSchema (for speed); the schema is the contract."""
-    from server.care.read_schemas import TimelineSchema
+    from server.readside.schemas import TimelineSchema
 
     db.session.expire_all()  # read back as stored, as the request does
     since = NOW - timedelta(days=400)
-    expected = TimelineSchema().dump(readside.timeline(therapist, world.patient, since=since))
+    expected = TimelineSchema().dump(timeline(therapist, world.patient, since=since))
     kinds = {item["type"] for item in expected["items"]}
     assert kinds == {
         "checkin",

@@ -1,0 +1,269 @@
+"""The session brief: everything for the next integration session on one page."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, or_, select
+
+from server.auth.models import User
+from server.care import queries as care_queries
+from server.care.models import DosingSession, IntegrationSession
+from server.care.phase import phase_at
+from server.db import utcnow
+from server.extensions import db
+from server.fields import zone
+from server.flags import queries as flag_queries
+from server.journal.models import CheckIn, JournalEntry
+from server.measures import queries as measure_queries
+from server.measures import scoring
+from server.measures.models import MeasureResponse
+from server.readside.items import (
+    checkin_item,
+    entries,
+    ketamine_item,
+    read_mark,
+    responses,
+    sessions,
+    timeline_key,
+)
+from server.readside.models import ReadMark
+from server.readside.sql import fetch_rows, local_day
+from server.readside.window import DEFAULT_WINDOW
+
+#: Dosing sessions the brief lists ahead of now.
+UPCOMING_DOSING = 3
+#: Check-in notes the brief lists (the newest), so a long window still prints.
+BRIEF_CHECKIN_NOTES = 50
+
+
+def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dict:
+    """Everything for the next integration session on one page; thirteen statements.
+
+    (Ten when the patient has shared no questionnaire.)
+
+    - `patient`: id, name, time zone and phase now.
+    - `window`: `since` the last integration session (or DEFAULT_WINDOW),
+      `until` now, and that session and the next one.
+    - `discuss_next_session`: shared items in the window the patient marked
+      to discuss, newest first, whatever their kind.
+    - `entries`: the other shared entries in the window, with their prompts.
+    - `checkin_notes`: the other shared check-ins in the window with a note,
+      newest first, at most BRIEF_CHECKIN_NOTES; `checkin_notes_more` counts
+      the older ones left out.
+    - `mood`: average, lowest and highest mood of the window's shared
+      check-ins, a daily series (every local day, None without a check-in),
+      and the same figures for the previous window (from the integration
+      session before, or as long again before `since`) with the change.
+    - `scores`: per instrument, the latest shared response with severity,
+      change from baseline and markers (`server.measures.queries`).
+    - `sessions`: dosing sessions in the window and the next ones ahead.
+    - `flags`: open visible flags, urgent first; a flag's source is named
+      only while it is shared.
+    """
+    now = now or utcnow()
+    last_two = list(
+        db.session.scalars(
+            select(IntegrationSession)
+            .where(
+                IntegrationSession.patient_id == patient.id,
+                IntegrationSession.status != "cancelled",
+                IntegrationSession.scheduled_at <= now,
+            )
+            .order_by(IntegrationSession.scheduled_at.desc(), IntegrationSession.id.desc())
+            .limit(2)
+        )
+    )
+    last = last_two[0] if last_two else None
+    since = last.scheduled_at if last else now - DEFAULT_WINDOW
+    previous_since = last_two[1].scheduled_at if len(last_two) > 1 else since - (now - since)
+    upcoming = care_queries.next_integration_session(patient.id, now)
+    phase = phase_at(patient, now)
+
+    discussed, checkin_notes, more_notes = _brief_checkins(therapist, patient.id, since)
+    listed = entries(therapist, patient.id, [JournalEntry.written_at >= since])
+    discussed += [entry for entry in listed if entry["discuss_next_session"]]
+    discussed += responses(
+        therapist,
+        patient.id,
+        [MeasureResponse.completed_at >= since, MeasureResponse.discuss_next_session.is_(True)],
+    )
+    discussed.sort(key=timeline_key, reverse=True)
+
+    dosing = sessions(
+        DosingSession, ketamine_item, patient.id, [DosingSession.scheduled_at >= since]
+    )
+    dosing.reverse()  # oldest first: the order they take place in
+    return {
+        "patient": {
+            "id": patient.id,
+            "display_name": patient.display_name,
+            "time_zone": patient.time_zone,
+            "phase": phase.name,
+        },
+        "window": {
+            "since": since,
+            "until": now,
+            "last_integration_session": last,
+            "next_integration_session": upcoming,
+        },
+        "discuss_next_session": discussed,
+        "entries": [entry for entry in listed if not entry["discuss_next_session"]],
+        "checkin_notes": checkin_notes,
+        "checkin_notes_more": more_notes,
+        "mood": _mood_summary(patient, previous_since, since, now),
+        "scores": _latest_scores(patient.id),
+        "sessions": {
+            "in_window": [item for item in dosing if item["at"] <= now],
+            "upcoming": [
+                item for item in dosing if item["at"] > now and item["status"] == "scheduled"
+            ][:UPCOMING_DOSING],
+        },
+        "flags": flag_queries.patient_flags([patient.id], open_only=True),
+    }
+
+
+def _brief_checkins(therapist: User, patient_id: uuid.UUID, since: datetime):
+    """The window's shared check-ins to discuss, and the newest others with a note; one statement.
+
+    Returns (to discuss, with a note, how many more with a note). Each check-in
+    is ranked within its kind (to discuss or not) by a window function, so the
+    notes are capped in SQL and counted without a second statement. An empty
+    note is stored as no ciphertext (`server.journal.services`).
+    """
+    newest_first = (CheckIn.recorded_at.desc(), CheckIn.id.desc())
+    kind = CheckIn.discuss_next_session
+    ranked = (
+        select(
+            CheckIn.id,
+            func.row_number().over(partition_by=kind, order_by=newest_first).label("rank"),
+            func.count().over(partition_by=kind).label("of_kind"),
+        )
+        .where(
+            CheckIn.patient_id == patient_id,
+            CheckIn.shared.is_(True),
+            CheckIn.recorded_at >= since,
+            or_(kind.is_(True), CheckIn.note_ciphertext.is_not(None)),
+        )
+        .subquery()
+    )
+    statement = (
+        select(CheckIn, ReadMark.read_at, ranked.c.of_kind)
+        .join(ranked, ranked.c.id == CheckIn.id)
+        .outerjoin(ReadMark, read_mark(therapist, "checkin", CheckIn))
+        .where(or_(kind.is_(True), ranked.c.rank <= BRIEF_CHECKIN_NOTES))
+        .order_by(*newest_first)
+    )
+    discussed, notes, noted = [], [], 0
+    for checkin, read_at, of_kind in db.session.execute(statement).all():
+        if checkin.discuss_next_session:
+            discussed.append(checkin_item(checkin, read_at))
+        else:
+            notes.append(checkin_item(checkin, read_at))
+            noted = of_kind
+    return discussed, notes, max(noted - BRIEF_CHECKIN_NOTES, 0)
+
+
+def _mood_summary(patient: User, previous_since: datetime, since: datetime, now: datetime):
+    """Mood of this window and the previous one, from shared check-ins; one statement."""
+    day = local_day(CheckIn.recorded_at, CheckIn.recorded_offset_minutes)
+    current = case((CheckIn.recorded_at >= since, 1), else_=0)
+    # Labelled in a subquery, so the outer GROUP BY names columns rather
+    # than repeating expressions with bound parameters (PostgreSQL would see
+    # two different expressions).
+    shared = (
+        select(CheckIn.mood, day.label("day"), current.label("current"))
+        .where(
+            CheckIn.patient_id == patient.id,
+            CheckIn.shared.is_(True),
+            CheckIn.recorded_at >= previous_since,
+            CheckIn.recorded_at <= now,
+        )
+        .subquery()
+    )
+    rows = fetch_rows(
+        select(
+            shared.c.current,
+            shared.c.day,
+            func.sum(shared.c.mood),
+            func.min(shared.c.mood),
+            func.max(shared.c.mood),
+            func.count(),
+        )
+        .group_by(shared.c.current, shared.c.day)
+        .order_by(shared.c.day)
+    )
+    windows = {1: [], 0: []}
+    for is_current, on, total, low, high, count in rows:
+        windows[int(is_current)].append((on, int(total), low, high, count))
+
+    tz = zone(patient.time_zone)
+    first, last = since.astimezone(tz).date(), now.astimezone(tz).date()
+    by_day = {on: (total, low, high, count) for on, total, low, high, count in windows[1]}
+    days = []
+    for offset in range((last - first).days + 1):
+        on = first + timedelta(days=offset)
+        total, low, high, count = by_day.get(on, (None, None, None, 0))
+        days.append(
+            {
+                "date": on,
+                "average": round(total / count, 2) if count else None,
+                "min": low,
+                "max": high,
+                "checkin_count": count,
+            }
+        )
+    summary = _summary(windows[1])
+    previous = _summary(windows[0]) | {"since": previous_since, "until": since}
+    change = None
+    if summary["average"] is not None and previous["average"] is not None:
+        change = round(summary["average"] - previous["average"], 2)
+    return summary | {"days": days, "previous": previous, "change": change}
+
+
+def _summary(days: list[tuple]) -> dict:
+    count = sum(day[4] for day in days)
+    if not count:
+        return {"average": None, "min": None, "max": None, "checkin_count": 0}
+    return {
+        "average": round(sum(day[1] for day in days) / count, 2),
+        "min": min(day[2] for day in days),
+        "max": max(day[3] for day in days),
+        "checkin_count": count,
+    }
+
+
+def _latest_scores(patient_id: uuid.UUID) -> list[dict]:
+    """The latest shared response of each instrument, with its trend; four statements.
+
+    (One when the patient has shared none.) The trend figures come from
+    `server.measures.queries.score_trends`, asked only for the responses
+    since the oldest of the latest ones: it computes baselines and previous
+    totals over the whole history either way, and a year of weekly
+    questionnaires need not be loaded to show the last of each.
+    """
+    latest_times = fetch_rows(
+        select(func.max(MeasureResponse.completed_at))
+        .where(MeasureResponse.patient_id == patient_id, MeasureResponse.shared.is_(True))
+        .group_by(MeasureResponse.instrument)
+    )
+    if not latest_times:
+        return []
+    since = min(at for (at,) in latest_times)
+    history = measure_queries.score_trends([patient_id], since=since)[patient_id]
+    latest = {}
+    for item in history:  # oldest first, so the last one of each instrument wins
+        latest[item["instrument"]] = item
+    return [
+        {
+            "instrument": name,
+            "response_id": item["id"],
+            "completed_at": item["completed_at"],
+            "total": item["total"],
+            "severity": item["severity"],
+            "threshold": item["threshold"],
+            "baseline_total": item["baseline_total"],
+            "change_from_baseline": item["change_from_baseline"],
+            "markers": item["markers"],
+        }
+        for name, item in ((name, latest[name]) for name in scoring.INSTRUMENTS if name in latest)
+    ]

@@ -1,0 +1,12 @@
+import pytest
+
+from server.readside import brief, caseload, timeline
+from tests.readside.world import NOW
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """The read side's clock at NOW (noon in New York), so days and windows are exact."""
+    for module in (brief, caseload, timeline):
+        monkeypatch.setattr(module, "utcnow", lambda: NOW)
+    return NOW
