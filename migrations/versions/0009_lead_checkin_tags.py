@@ -1,15 +1,15 @@
 """a check-in carries the patient's own tags, encrypted like its note
 
-Revision ID: 0008_lead_checkin_tags
-Revises: 0007_hpush_anchors
+Revision ID: 0009_lead_checkin_tags
+Revises: 0008_hfault_key_checks
 Create Date: 2026-12-07 13:20:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_lead_checkin_tags"
-down_revision = "0007_hpush_anchors"
+revision = "0009_lead_checkin_tags"
+down_revision = "0008_hfault_key_checks"
 branch_labels = None
 depends_on = None
 
