@@ -132,7 +132,7 @@ def _personal_parts(email: str | None, name: str | None) -> list[str]:
     parts = []
     if email:
         local = email.split("@")[0].lower()
-        parts += [local, *re.split(r"[._+\-]+", local)]
+        parts += [local, re.sub(r"\W+|_", "", local)]
     if name:
         words = re.findall(r"\w+", name.lower())
         parts += ["".join(words), *words]
