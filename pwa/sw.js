@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "e0478364f94e";
+const VERSION = "efe67024dd57";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -25,6 +25,7 @@ const SHELL = [
   "/js/drafts.js",
   "/js/prompts.js",
   "/js/crisis-data.js",
+  "/js/crisis-defaults.js",
   "/js/scale.js",
   "/js/feelings.js",
   "/js/signout-core.js",

@@ -25,7 +25,17 @@ export class ApiError extends Error {
 /** The network is unreachable (offline, DNS, connection refused). */
 export class OfflineError extends Error {}
 
-async function send(path, method, body) {
+/** How long any request may take before it counts as offline (a hanging connection). */
+export const DEFAULT_TIMEOUT_MS = 10000;
+
+function deadline(ms) {
+  if (AbortSignal.timeout) return AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
+
+async function send(path, method, body, timeout) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (UNSAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
@@ -36,6 +46,9 @@ async function send(path, method, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
+      // A request that never answers is offline too: what was written stays in
+      // the outbox and is replayed (idempotently) later.
+      signal: deadline(timeout),
     });
   } catch {
     throw new OfflineError("The network is not reachable.");
@@ -63,15 +76,21 @@ export function onSignedOut(listener) {
  * `api("/checkins", {method: "POST", body})` → the parsed JSON answer.
  * A stale CSRF token is refreshed from /auth/me once and the request retried.
  */
-export async function api(path, { method = "GET", body, quiet401 = false } = {}) {
-  let response = await send(path, method, body);
+export async function api(path, { method = "GET", body, quiet401 = false, timeout = DEFAULT_TIMEOUT_MS } = {}) {
+  let response = await send(path, method, body, timeout);
   if (response.status === 403 && UNSAFE.has(method)) {
     const problem = await parse(response.clone());
     if (problem?.type === "/problems/csrf" && (await refreshCsrf())) {
-      response = await send(path, method, body);
+      response = await send(path, method, body, timeout);
     }
   }
-  const data = await parse(response);
+  let data;
+  try {
+    data = await parse(response);
+  } catch {
+    // The body stopped arriving before the deadline ran out.
+    throw new OfflineError("The network is not reachable.");
+  }
   if (!response.ok) {
     if (response.status === 401 && !quiet401) for (const listener of listeners) listener();
     throw new ApiError(response.status, data);
@@ -80,7 +99,7 @@ export async function api(path, { method = "GET", body, quiet401 = false } = {})
 }
 
 async function refreshCsrf() {
-  const response = await send("/auth/me", "GET");
+  const response = await send("/auth/me", "GET", undefined, DEFAULT_TIMEOUT_MS);
   if (!response.ok) return false;
   const me = await parse(response);
   setCsrfToken(me?.csrf_token);

@@ -15,8 +15,13 @@ from tests.browser.helpers import (
 )
 
 BEFORE = (
-    "If you tell us about thoughts of hurting yourself, your care team is told you may "
-    "need support, even if you keep your answers private. They see only that, not your answers."
+    "If you tell us you've had thoughts that you would be better off dead, or of hurting "
+    "yourself, your care team is told you may need support, even if you keep your answers "
+    "private. They see only that, not your answers."
+)
+SHARE_NOTE = (
+    "Your therapist reads what you share before your next session. "
+    "If you need help now, use Need help now."
 )
 TOLD = "Your care team has been told you may need support."
 WILL_BE_TOLD = "Your care team will be told you may need support when your phone is back online."
@@ -56,7 +61,9 @@ def test_the_patient_is_told_before_answering(page, live_server, patient):
     expect(page.get_by_text(BEFORE)).to_be_visible()
     answer_all(page, [1] * 8 + [0])
     # Where the sharing choice is made, the same sentence describes the switch.
-    expect(page.get_by_label("Share with my therapist")).to_have_accessible_description(BEFORE)
+    expect(page.get_by_label("Share with my therapist")).to_have_accessible_description(
+        f"{BEFORE} {SHARE_NOTE}"
+    )
     expect(page.get_by_text(BEFORE)).to_be_visible()
 
     # No safety answer: no crisis card, and nothing said of the care team being told.

@@ -1,9 +1,11 @@
+import { ApiError, api } from "../api.js";
 import { h } from "../dom.js";
-import { cachedResources, freshResources, resourceList } from "../crisis-data.js";
+import { NOT_WATCHED, freshResources, resourceList, showResources } from "../crisis-data.js";
 import { session } from "../session.js";
 
 export async function render(main) {
   const list = h("div", {});
+  const where = h("div", {});
   main.append(
     h("h1", {}, "Need help now?"),
     h(
@@ -11,7 +13,9 @@ export async function render(main) {
       {},
       "If you are struggling, thinking about hurting yourself, or feel unsafe, you don't have to get through this alone. Reach out now — someone will listen.",
     ),
+    h("p", { class: "notice" }, NOT_WATCHED),
     list,
+    where,
     h(
       "section",
       { class: "card", "aria-labelledby": "steady-title" },
@@ -25,12 +29,66 @@ export async function render(main) {
       ),
     ),
   );
-  list.replaceChildren(resourceList(await cachedResources(), h));
-  if (session.me && navigator.onLine) {
-    try {
-      list.replaceChildren(resourceList(await freshResources(), h));
-    } catch {
-      // Offline or not available: the kept list stays.
-    }
+  const show = (info) => {
+    if (session.me) showCountry(where, info, list);
+    return resourceList(info, h);
+  };
+  await showResources(list, show, { refresh: Boolean(session.me) });
+}
+
+const CHOSEN_BY = {
+  setting: "you chose it",
+  time_zone: "from your time zone",
+  clinic: "your clinic's country",
+};
+
+/** Which country's lines these are, and a way to choose another (signed in, online). */
+function showCountry(where, info, list) {
+  if (!info.country_name) {
+    where.replaceChildren();
+    return;
   }
+  const why = CHOSEN_BY[info.chosen_by];
+  const select = h("select", { id: "crisis-country" }, h("option", { value: "" }, "From my time zone"));
+  const status = h("span", { class: "meta", role: "status" });
+  const details = h(
+    "details",
+    { class: "card" },
+    h("summary", {}, "Live somewhere else? Choose your country"),
+    h("div", { class: "field" }, h("label", { for: "crisis-country" }, "Country for help lines"), select),
+    status,
+  );
+  details.addEventListener(
+    "toggle",
+    async () => {
+      try {
+        const { items } = await api("/crisis-resources/countries", { timeout: 5000 });
+        const built = items.filter((item) => item.built_in);
+        const rest = items.filter((item) => !item.built_in);
+        select.append(
+          ...[...built, ...rest].map((item) =>
+            h("option", { value: item.code, selected: info.chosen_by === "setting" && item.code === info.country }, item.name),
+          ),
+        );
+      } catch {
+        status.textContent = "The list of countries needs a connection.";
+      }
+    },
+    { once: true },
+  );
+  select.addEventListener("change", async () => {
+    status.textContent = "Saving…";
+    try {
+      await api("/me/settings", { method: "PATCH", body: { country: select.value || null }, timeout: 5000 });
+      const fresh = await freshResources();
+      list.replaceChildren(resourceList(fresh, h));
+      status.textContent = `Saved. Showing help lines for ${fresh.country_name}.`;
+    } catch (error) {
+      status.textContent = error instanceof ApiError ? "That could not be saved." : "You're offline. Try again when you're back online.";
+    }
+  });
+  where.replaceChildren(
+    h("p", { class: "muted" }, `These lines are for ${info.country_name}${why ? ` (${why})` : ""}.`),
+    details,
+  );
 }

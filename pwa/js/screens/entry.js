@@ -3,6 +3,7 @@ import { flash, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { pending, submit } from "../outbox.js";
 import { findPrompt, promptText } from "../prompts.js";
+import { SHARE_NOTE } from "../crisis-data.js";
 import { session } from "../session.js";
 
 export async function render(main, { params, navigate }) {
@@ -52,6 +53,7 @@ export async function render(main, { params, navigate }) {
   const shared = h("input", {
     type: "checkbox",
     checked: original ? Boolean(original.shared) : session.me?.share_by_default !== false,
+    "aria-describedby": "entry-share-note",
   });
   const discuss = h("input", { type: "checkbox", checked: Boolean(original?.discuss_next_session) });
   const message = h("div", { role: "alert" });
@@ -67,6 +69,7 @@ export async function render(main, { params, navigate }) {
     saved !== null ? h("p", { class: "notice" }, "We kept what you were writing.") : null,
     h("div", { class: "field" }, h("label", { for: "entry-body" }, prompt ? "Your reflection" : "What's on your mind?"), body, kept),
     h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
+    h("p", { class: "hint", id: "entry-share-note" }, SHARE_NOTE),
     h("label", { class: "check" }, discuss, h("span", {}, "I'd like to talk about this next session")),
     message,
     h(

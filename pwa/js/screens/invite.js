@@ -102,7 +102,17 @@ export async function render(main, { params, navigate }) {
       h(
         "p",
         { class: "hint" },
-        "Private items are seen by nobody but you — not even as a count. One exception, for your safety: if a questionnaire tells us about thoughts of hurting yourself, your care team is told you may need support.",
+        "Private items are seen by nobody but you — not even as a count. One exception, for your safety: if a questionnaire tells us you've had thoughts that you would be better off dead, or of hurting yourself, or a check-in says you don't feel safe, your care team is told you may need support. They see only that, not what you wrote or answered.",
+      ),
+    ),
+    h(
+      "div",
+      { class: "notice", id: "not-watched" },
+      h("h2", {}, "Between is not watched in real time"),
+      h(
+        "p",
+        {},
+        "Your therapist reads what you share before your next session, not as you write it. If you need help now, use Need help now at the top of every screen: it lists who to call or text, any time.",
       ),
     ),
     h("p", { class: "muted" }, `Reminders will follow your time zone: ${zone}. You can change it in Settings.`),

@@ -1,5 +1,5 @@
 import { api } from "../api.js";
-import { cachedResources, freshResources, resourceList } from "../crisis-data.js";
+import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-data.js";
 import { getValue, setValue } from "../db.js";
 import { h, isoLocal, problemMessages, uid } from "../dom.js";
 import { keeper } from "../drafts.js";
@@ -11,8 +11,11 @@ import { session } from "../session.js";
 const SAFETY_ITEM = { phq9: 9 };
 // The server flags a safety answer to the care team even on a private response
 // (server/flags/queries.py ALWAYS_VISIBLE); the patient is told before, not surprised after.
+// In the words of PHQ-9 item 9, so no answer to it is left out.
 const SAFETY_NOTE =
-  "If you tell us about thoughts of hurting yourself, your care team is told you may need support, even if you keep your answers private. They see only that, not your answers.";
+  "If you tell us you've had thoughts that you would be better off dead, or of hurting yourself, your care team is told you may need support, even if you keep your answers private. They see only that, not your answers.";
+/** Waiting for the questionnaire itself never holds up the screen when a copy is kept. */
+const DEFINITION_TIMEOUT_MS = 5000;
 
 function normalise(id, raw) {
   const shared = (raw.options || []).map((option, index) =>
@@ -38,16 +41,18 @@ function normalise(id, raw) {
   };
 }
 
+/** The kept copy at once (refreshed in the background), else the server's within a few seconds. */
 async function definition(id) {
-  try {
-    const raw = await api(`/measures/${id}`);
+  const kept = await getValue(`def:${id}`).catch(() => null);
+  const fresh = api(`/measures/${id}`, { timeout: DEFINITION_TIMEOUT_MS }).then(async (raw) => {
     await setValue(`def:${id}`, raw).catch(() => {});
-    return normalise(id, raw);
-  } catch (error) {
-    const kept = await getValue(`def:${id}`).catch(() => null);
-    if (kept) return normalise(id, kept);
-    throw error;
+    return raw;
+  });
+  if (kept) {
+    fresh.catch(() => {});
+    return normalise(id, kept);
   }
+  return normalise(id, await fresh);
 }
 
 export async function render(main, { params }) {
@@ -58,7 +63,10 @@ export async function render(main, { params }) {
   }
   const title = h("h1", {}, INSTRUMENTS[id].name);
   const stage = h("div", {});
-  main.append(title, stage);
+  // Crisis resources, from the moment a safety answer is above 0 until the
+  // answers are sent: kept or built in, never waiting for the network.
+  const crisisSlot = h("div", {});
+  main.append(title, stage, crisisSlot);
   let def;
   try {
     def = await definition(id);
@@ -73,6 +81,34 @@ export async function render(main, { params }) {
   let step = Math.max(0, answers.indexOf(null));
   if (answers.every((value) => value !== null)) step = def.items.length;
   let pointerAt = 0;
+  const safetyIndex = def.safetyItem ? def.safetyItem - 1 : null;
+  let crisisShown = false;
+
+  const showCrisisNow = () => {
+    if (crisisShown) return;
+    crisisShown = true;
+    const list = h("div", {});
+    crisisSlot.replaceChildren(
+      h(
+        "section",
+        { class: "card crisis", "aria-labelledby": "crisis-before-send", role: "region" },
+        h("h2", { id: "crisis-before-send" }, "Help is here now"),
+        h(
+          "p",
+          {},
+          "You said you've had thoughts that you would be better off dead, or of hurting yourself. You can reach someone now, before you finish.",
+        ),
+        h("p", {}, NOT_WATCHED),
+        list,
+        h("p", {}, h("a", { href: "#/crisis" }, "More ways to get help")),
+      ),
+      h("p", { class: "visually-hidden", role: "status" }, "Help lines are shown below the question."),
+    );
+    showResources(list, (info) => resourceList(info, h, "h3", { compact: true }));
+  };
+  const safetyCheck = () => {
+    if (safetyIndex !== null && answers[safetyIndex] !== null && answers[safetyIndex] > 0) showCrisisNow();
+  };
 
   const show = () => {
     const legendId = uid("q");
@@ -103,6 +139,7 @@ export async function render(main, { params }) {
     group.addEventListener("change", () => {
       answers[step] = radioValue(form, "answer");
       draft.save(answers);
+      safetyCheck();
       // A tap moves on by itself; keyboard users move on with Next.
       if (Date.now() - pointerAt < 1500) {
         const here = step;
@@ -120,6 +157,7 @@ export async function render(main, { params }) {
       }
       answers[step] = value;
       draft.save(answers);
+      safetyCheck();
       go(step + 1);
     });
     stage.replaceChildren(form);
@@ -136,7 +174,7 @@ export async function render(main, { params }) {
     const shared = h("input", {
       type: "checkbox",
       checked: session.me?.share_by_default !== false,
-      "aria-describedby": def.safetyItem ? "safety-note" : null,
+      "aria-describedby": def.safetyItem ? "safety-note not-watched-note" : "not-watched-note",
     });
     const discuss = h("input", { type: "checkbox" });
     const heading = h("h2", { tabindex: "-1" }, "Ready to send");
@@ -148,6 +186,7 @@ export async function render(main, { params }) {
       h("p", {}, `You answered all ${def.items.length} questions.`),
       h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
       def.safetyItem ? h("p", { class: "hint", id: "safety-note" }, SAFETY_NOTE) : null,
+      h("p", { class: "hint", id: "not-watched-note" }, SHARE_NOTE),
       h("label", { class: "check" }, discuss, h("span", {}, "I'd like to talk about this next session")),
       h(
         "div",
@@ -159,6 +198,7 @@ export async function render(main, { params }) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       send.disabled = true;
+      send.textContent = "Sending…";
       const responseId = crypto.randomUUID();
       const result = await submit({
         kind: "measure",
@@ -199,6 +239,7 @@ export async function render(main, { params }) {
     const needsCrisis = response.show_crisis_resources === true || (safety !== null && safety > 0);
     const parts = [];
     let focusTarget;
+    const afterList = h("div", {});
     if (needsCrisis) {
       focusTarget = h("h2", { tabindex: "-1", id: "crisis-now" }, "You don't have to carry this alone");
       parts.push(
@@ -213,7 +254,8 @@ export async function render(main, { params }) {
               ? "You said you've had thoughts of being better off dead or of hurting yourself. Please reach out now — talking to someone helps."
               : "Your answers say things are very hard right now. Please reach out now — talking to someone helps.",
           ),
-          resourceList(await freshResources().catch(() => cachedResources()), h, "h3"),
+          h("p", {}, NOT_WATCHED),
+          afterList,
           h("p", {}, h("a", { href: "#/crisis" }, "More ways to get help")),
           safety > 0 ? careTeamTold(result.state, shared) : null,
         ),
@@ -243,10 +285,14 @@ export async function render(main, { params }) {
       );
     }
     parts.push(h("p", {}, h("a", { href: "#/today", class: "button" }, "Back to today")));
+    // Sent (or kept to send): the card below the question gives way to the one here.
+    crisisSlot.replaceChildren();
     stage.replaceChildren(...parts);
+    if (needsCrisis) await showResources(afterList, (info) => resourceList(info, h, "h3"));
     focusTarget.focus();
   };
 
   show();
+  safetyCheck();
   return () => draft.stop();
 }

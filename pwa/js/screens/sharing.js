@@ -1,5 +1,6 @@
 import { OfflineError, api, unavailable } from "../api.js";
 import { formatWhen, h, timeEl } from "../dom.js";
+import { SHARE_NOTE } from "../crisis-data.js";
 import { submit } from "../outbox.js";
 import { INSTRUMENTS } from "../prompts.js";
 import { patchMe, session } from "../session.js";
@@ -86,8 +87,9 @@ export async function render(main) {
     h(
       "p",
       { class: "hint" },
-      "One exception, for your safety: if a questionnaire tells us about thoughts of hurting yourself, your care team is told you may need support, even when it is private. They see only that, not your answers.",
+      "One exception, for your safety: if a questionnaire tells us you've had thoughts that you would be better off dead, or of hurting yourself, or a check-in says you don't feel safe, your care team is told you may need support, even when it is private. They see only that, not your answers or your check-in.",
     ),
+    h("p", { class: "notice" }, SHARE_NOTE),
   );
   const defaultStatus = h("span", { class: "meta", role: "status" });
   const byDefault = h("input", { type: "checkbox", role: "switch", checked: session.me?.share_by_default !== false });

@@ -1,4 +1,5 @@
 import { OfflineError, api, unavailable } from "../api.js";
+import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-data.js";
 import { formatDay, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { events, pending, submit } from "../outbox.js";
@@ -7,6 +8,27 @@ import { feelingsPicker, tagPicker } from "../feelings.js";
 import { checkedValues, radioValue, scale } from "../scale.js";
 import { session } from "../session.js";
 
+// Said before the choice is made: what happens when a check-in says "I don't feel safe"
+// (server: an urgent flag even on a private check-in, without its content).
+const UNSAFE_NOTE =
+  "Choosing this shows you who to call now. Your care team is also told you may need support, even if this check-in is private. They see only that, not your check-in.";
+
+/** Crisis resources in a card, from the kept or built-in list at once (no network wait). */
+function crisisCard(id, title, ...extra) {
+  const list = h("div", {});
+  const heading = h("h3", { id, tabindex: "-1" }, title);
+  const card = h(
+    "section",
+    { class: "card crisis", "aria-labelledby": id },
+    heading,
+    h("p", {}, NOT_WATCHED),
+    list,
+    h("p", {}, h("a", { href: "#/crisis" }, "More ways to get help")),
+    ...extra,
+  );
+  showResources(list, (info) => resourceList(info, h, "h4", { compact: true }));
+  return { card, heading };
+}
 
 export async function render(main) {
   const me = session.me;
@@ -90,7 +112,20 @@ async function showForm(section, me, draft) {
   if (savedNote) note.value = savedNote;
   note.addEventListener("input", () => draft.save(note.value));
   const message = h("div", { role: "alert" });
-  const shared = h("input", { type: "checkbox", name: "shared", checked: me?.share_by_default !== false });
+  const shared = h("input", {
+    type: "checkbox",
+    name: "shared",
+    checked: me?.share_by_default !== false,
+    "aria-describedby": "checkin-share-note",
+  });
+  const unsafe = h("input", { type: "checkbox", name: "unsafe", "aria-describedby": "unsafe-note" });
+  const unsafeSlot = h("div", {});
+  unsafe.addEventListener("change", () => {
+    // At once, before saving, with no network: the card stays once shown.
+    if (unsafe.checked && !unsafeSlot.firstChild) {
+      unsafeSlot.append(crisisCard("unsafe-help", "Help is here now").card);
+    }
+  });
   const discuss = h("input", { type: "checkbox", name: "discuss_next_session" });
   const myTags = tagPicker();
   const form = h(
@@ -108,7 +143,11 @@ async function showForm(section, me, draft) {
       myTags.element,
       h("div", { class: "field" }, h("label", { for: "checkin-note" }, "A note"), note),
     ),
+    h("label", { class: "check" }, unsafe, h("span", {}, "I don't feel safe right now")),
+    h("p", { class: "hint", id: "unsafe-note" }, UNSAFE_NOTE),
+    unsafeSlot,
     h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
+    h("p", { class: "hint", id: "checkin-share-note" }, SHARE_NOTE),
     h("label", { class: "check" }, discuss, h("span", {}, "I'd like to talk about this next session")),
     message,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save check-in")),
@@ -134,6 +173,7 @@ async function showForm(section, me, draft) {
     if (note.value.trim()) body.note = note.value;
     body.shared = shared.checked;
     body.discuss_next_session = discuss.checked;
+    if (unsafe.checked) body.unsafe = true;
     form.querySelector('button[type="submit"]').disabled = true;
     const result = await submit({
       kind: "checkin",
@@ -145,7 +185,7 @@ async function showForm(section, me, draft) {
       label: `Check-in: mood ${mood}`,
     });
     await draft.clear();
-    showDone(section, me, draft, result);
+    showDone(section, me, draft, result, { unsafe: unsafe.checked, shared: shared.checked });
   });
   section.replaceChildren(
     h("h2", { id: "checkin-title" }, "Check in"),
@@ -155,7 +195,7 @@ async function showForm(section, me, draft) {
   await showWaiting(section);
 }
 
-function showDone(section, me, draft, result) {
+function showDone(section, me, draft, result, { unsafe = false, shared = true } = {}) {
   const text = {
     sent: "Saved. Thank you for checking in.",
     waiting: "Saved on this phone. It will be sent when you're back online.",
@@ -163,6 +203,20 @@ function showDone(section, me, draft, result) {
   }[result.state];
   const status = h("p", { tabindex: "-1", class: "notice" }, text);
   section.replaceChildren(h("h2", { id: "checkin-title" }, "Check in"), status);
+  let focusTarget = status;
+  if (unsafe) {
+    const told = {
+      sent: "Your care team has been told you may need support.",
+      waiting: "Your care team will be told you may need support when your phone is back online.",
+    }[result.state];
+    const { card, heading } = crisisCard(
+      "unsafe-after",
+      "You don't have to carry this alone",
+      told ? h("p", {}, told, shared ? "" : " They are told only this, not your check-in.") : null,
+    );
+    section.append(card);
+    focusTarget = heading;
+  }
   if (result.state === "held") {
     section.append(h("p", {}, h("a", { href: "#/waiting" }, "See what needs your attention")));
   }
@@ -187,7 +241,7 @@ function showDone(section, me, draft, result) {
       h("a", { href: "#/journal/new", class: "button quiet" }, "Write in my journal"),
     ),
   );
-  status.focus();
+  focusTarget.focus();
 }
 
 const PHASES = {

@@ -1,0 +1,285 @@
+"""Help at the moment of risk, on a phone: the crisis card shows the moment PHQ-9
+item 9 is answered above 0 or a check-in says "I don't feel safe", before
+anything is sent, with no network, and when the connection hangs.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import (
+    check_accessibility,
+    fresh_rows,
+    open_app,
+    sign_in_via_api,
+    wait_for_service_worker,
+)
+
+LABELS = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
+BEFORE_SEND = "Help is here now"
+AFTER = "You don't have to carry this alone"
+NOT_WATCHED = "Between is not watched in real time."
+SHARE_NOTE = (
+    "Your therapist reads what you share before your next session. "
+    "If you need help now, use Need help now."
+)
+
+
+@pytest.fixture
+def patient(care_team):
+    return care_team[2]
+
+
+def answer(page, answers):
+    for number, value in enumerate(answers, start=1):
+        expect(page.get_by_text(f"Question {number} of 9")).to_be_visible()
+        page.get_by_role("radio", name=LABELS[value], exact=True).click()
+
+
+def keep_crisis_list(page, base, country="United States"):
+    """Open Need help now once online, as the app does on start: the list is kept."""
+    open_app(page, base, "/crisis")
+    expect(page.get_by_text(f"These lines are for {country}")).to_be_visible()
+
+
+def card_with_lines(page, name, call="988", emergency="911"):
+    card = page.get_by_role("region", name=name)
+    expect(card).to_be_visible()
+    expect(card.get_by_role("link", name=f"Call {call}", exact=True).first).to_have_attribute(
+        "href", f"tel:{call.replace(' ', '')}"
+    )
+    expect(card.get_by_role("link", name=f"Call {emergency}", exact=True)).to_have_attribute(
+        "href", f"tel:{emergency}"
+    )
+    expect(card.get_by_text(NOT_WATCHED)).to_be_visible()
+    return card
+
+
+def both_schemes_pass_axe(page, name):
+    check_accessibility(page, f"{name} (light)")
+    # Without motion, so no colour is caught half-way through its transition.
+    page.emulate_media(color_scheme="dark", reduced_motion="reduce")
+    check_accessibility(page, f"{name} (dark)")
+    page.emulate_media(color_scheme="light", reduced_motion="no-preference")
+
+
+def test_item_9_above_0_shows_the_card_before_send_and_until_sent(page, live_server, patient):
+    from server.measures.models import MeasureResponse
+
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/measures/phq9")
+    answer(page, [0] * 8)
+    expect(page.get_by_role("region", name=BEFORE_SEND)).to_have_count(0)
+    expect(page.get_by_text("Question 9 of 9")).to_be_visible()
+    page.get_by_role("radio", name="Several days", exact=True).click()
+    # On that screen, before Send, and still there on the screen with Send.
+    expect(page.get_by_role("heading", name="Ready to send")).to_be_visible()
+    card = card_with_lines(page, BEFORE_SEND)
+    expect(card.get_by_role("link", name="Text HOME to 741741")).to_have_attribute(
+        "href", "sms:741741?&body=HOME"
+    )
+    expect(page.get_by_label("Share with my therapist")).to_have_accessible_description(
+        f"If you tell us you've had thoughts that you would be better off dead, or of hurting "
+        f"yourself, your care team is told you may need support, even if you keep your answers "
+        f"private. They see only that, not your answers. {SHARE_NOTE}"
+    )
+    both_schemes_pass_axe(page, "PHQ-9 crisis card before Send")
+    # Going back to the question keeps the card reachable.
+    page.get_by_role("button", name="Back").click()
+    expect(page.get_by_text("Question 9 of 9")).to_be_visible()
+    expect(page.get_by_role("region", name=BEFORE_SEND)).to_be_visible()
+    page.get_by_role("button", name="Next: review").click()
+
+    page.get_by_role("button", name="Send my answers").click()
+    card_with_lines(page, AFTER)
+    expect(page.get_by_role("region", name=BEFORE_SEND)).to_have_count(0)
+    expect(page.get_by_text("Your score: 1 of 27")).to_be_visible()
+    [row] = fresh_rows(MeasureResponse, patient_id=patient.id)
+    assert row.answers[8] == 1
+
+
+def test_offline_the_kept_list_shows_before_send(page, context, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    open_app(page, live_server, "/measures/phq9")
+    wait_for_service_worker(page)
+    expect(page.get_by_text("Question 1 of 9")).to_be_visible()
+    context.set_offline(True)
+    answer(page, [0] * 8 + [3])
+    card = card_with_lines(page, BEFORE_SEND)
+    expect(card.get_by_text("Open: ")).to_have_count(0)
+    page.get_by_role("button", name="Send my answers").click()
+    card_with_lines(page, AFTER)
+    expect(page.get_by_text("will be sent when you're back online")).to_be_visible()
+
+
+def test_a_connection_that_never_answers_never_delays_the_card(page, context, live_server, patient):
+    from server.measures.models import MeasureResponse
+
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    open_app(page, live_server, "/measures/phq9")
+    expect(page.get_by_text("Question 1 of 9")).to_be_visible()
+    hanging = []
+    # Every API request from now on is held open and never answered.
+    context.route("**/api/v1/**", lambda route: hanging.append(route))
+    answer(page, [1] * 8 + [2])
+    card_with_lines(page, BEFORE_SEND)
+    page.get_by_role("button", name="Send my answers").click()
+    # While the send hangs, help stays on screen; then it counts as offline and is kept.
+    expect(page.get_by_role("button", name="Sending…")).to_be_disabled()
+    card_with_lines(page, BEFORE_SEND)
+    expect(page.get_by_text("will be sent when you're back online")).to_be_visible(timeout=30000)
+    card_with_lines(page, AFTER)
+    assert hanging, "the app asked the server nothing: the test proved nothing"
+    assert fresh_rows(MeasureResponse, patient_id=patient.id) == []
+
+
+def test_never_online_the_built_in_list_of_the_phones_country_shows(browser, live_server, patient):
+    phone = {"width": 390, "height": 844}
+    context = browser.new_context(viewport=phone, timezone_id="Europe/London")
+    try:
+        page = context.new_page()
+        sign_in_via_api(page, live_server, patient)
+        # The crisis list never arrives: only the questionnaire and the session do.
+        context.route("**/api/v1/crisis-resources**", lambda route: route.abort())
+        open_app(page, live_server, "/measures/phq9")
+        expect(page.get_by_text("Question 1 of 9")).to_be_visible()
+        answer(page, [0] * 8 + [1])
+        card_with_lines(page, BEFORE_SEND, call="116 123", emergency="999")
+    finally:
+        context.close()
+
+
+def test_i_dont_feel_safe_shows_the_card_at_once_and_tells_the_care_team(
+    page, live_server, patient
+):
+    from server.flags.models import Flag
+    from server.journal.models import CheckIn
+
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/today")
+    unsafe = page.get_by_label("I don't feel safe right now")
+    expect(unsafe).to_have_accessible_description(
+        "Choosing this shows you who to call now. Your care team is also told you may need "
+        "support, even if this check-in is private. They see only that, not your check-in."
+    )
+    expect(page.get_by_label("Share with my therapist")).to_have_accessible_description(SHARE_NOTE)
+    page.get_by_role("radio", name="2", exact=True).first.click()
+    expect(page.get_by_role("region", name=BEFORE_SEND)).to_have_count(0)
+    unsafe.check()
+    card_with_lines(page, BEFORE_SEND)
+    both_schemes_pass_axe(page, "check-in, I don't feel safe")
+    page.get_by_label("Share with my therapist").uncheck()
+    page.get_by_role("button", name="Save check-in").click()
+    card = card_with_lines(page, AFTER)
+    expect(card.get_by_text("Your care team has been told you may need support.")).to_be_visible()
+    expect(card.get_by_text("They are told only this, not your check-in.")).to_be_visible()
+    expect(page.get_by_role("heading", name=AFTER)).to_be_focused()
+    [row] = fresh_rows(CheckIn, patient_id=patient.id)
+    assert row.unsafe is True and row.shared is False
+    [flag] = fresh_rows(Flag, patient_id=patient.id)
+    assert (flag.kind, flag.severity) == ("unsafe_checkin", "urgent")
+
+
+def test_i_dont_feel_safe_offline_shows_the_card_and_waits_in_the_outbox(
+    page, context, live_server, patient
+):
+    from server.flags.models import Flag
+    from server.journal.models import CheckIn
+
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    open_app(page, live_server, "/today")
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    page.get_by_role("radio", name="1", exact=True).first.click()
+    page.get_by_label("I don't feel safe right now").check()
+    card_with_lines(page, BEFORE_SEND)
+    page.get_by_role("button", name="Save check-in").click()
+    card = card_with_lines(page, AFTER)
+    expect(
+        card.get_by_text("Your care team will be told you may need support when your phone is")
+    ).to_be_visible()
+    assert fresh_rows(CheckIn, patient_id=patient.id) == []
+    context.set_offline(False)
+    expect(page.get_by_text("Everything you wrote is sent.")).to_be_visible(timeout=20000)
+    [row] = fresh_rows(CheckIn, patient_id=patient.id)
+    assert row.unsafe is True
+    assert [f.kind for f in fresh_rows(Flag, patient_id=patient.id)] == ["unsafe_checkin"]
+
+
+def test_the_invitation_says_between_is_not_watched_in_real_time(page, live_server, care_team):
+    from server.auth import services
+    from server.extensions import db
+
+    _, therapist, _ = care_team
+    _, token = services.create_invite(
+        therapist, email="new@example.test", role="patient", display_name="Sam", therapist=therapist
+    )
+    db.session.commit()
+    open_app(page, live_server, f"/invite/{token}")
+    expect(page.get_by_role("heading", name="Between is not watched in real time")).to_be_visible()
+    expect(page.get_by_text("thoughts that you would be better off dead")).to_be_visible()
+    expect(page.get_by_text("a check-in says you don't feel safe")).to_be_visible()
+    both_schemes_pass_axe(page, "invite")
+
+
+@pytest.mark.parametrize(
+    ("route", "ready"),
+    [
+        ("/crisis", "These lines are for United States"),
+        ("/journal/new", "What's on your mind?"),
+        ("/sharing", "Sharing"),
+    ],
+)
+def test_changed_screens_say_so_and_pass_axe(page, live_server, patient, route, ready):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, route)
+    expect(page.get_by_text(ready).first).to_be_visible()
+    if route == "/crisis":
+        expect(page.get_by_text(NOT_WATCHED)).to_be_visible()
+        expect(page.get_by_role("link", name="Call 911", exact=True)).to_have_attribute(
+            "href", "tel:911"
+        )
+    else:
+        expect(page.get_by_text(SHARE_NOTE)).to_be_visible()
+    both_schemes_pass_axe(page, route)
+
+
+def test_the_clinics_phone_shows_with_its_opening_hours(page, live_server, care_team):
+    from server.clinics.models import Clinic
+    from server.extensions import db
+
+    clinic, _, patient = care_team  # the factory gives the clinic the phone +1 555 0199
+    stored = db.session.get(Clinic, clinic.id)
+    stored.phone_hours = "Mon-Fri 9:00-17:00"
+    db.session.commit()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/crisis")
+    expect(page.get_by_text("Open: Mon-Fri 9:00-17:00")).to_be_visible()
+    expect(page.get_by_role("link", name="Call +1 555 0199")).to_have_attribute(
+        "href", "tel:+15550199"
+    )
+
+
+def test_a_patient_chooses_the_country_of_their_help_lines(page, live_server, patient):
+    from server.auth.models import User
+
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    expect(
+        page.get_by_text("These lines are for United States (from your time zone).")
+    ).to_be_visible()
+    page.get_by_text("Live somewhere else? Choose your country").click()
+    page.get_by_label("Country for help lines").select_option(label="United Kingdom")
+    expect(page.get_by_text("Saved. Showing help lines for United Kingdom.")).to_be_visible()
+    expect(page.get_by_role("link", name="Call 116 123")).to_have_attribute("href", "tel:116123")
+    expect(page.get_by_role("link", name="Call 999", exact=True)).to_have_attribute(
+        "href", "tel:999"
+    )
+    [me] = fresh_rows(User, id=patient.id)
+    assert me.country == "GB"
+    both_schemes_pass_axe(page, "crisis, country chosen")
+    # From now on the patient's lines are the UK's, also when the screen opens again.
+    page.reload()
+    expect(page.get_by_text("These lines are for United Kingdom (you chose it).")).to_be_visible()
