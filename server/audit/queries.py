@@ -1,7 +1,5 @@
 """Reading the audit log: one clinic's events, newest first, keyset-paged."""
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from server import paging
 from server.audit.models import AuditEvent
 from server.auth.models import User
-from server.errors import abort
 from server.extensions import db
 
 
@@ -34,22 +32,6 @@ class AuditEntry:
 def _name(person) -> object:
     """The display name, or the email when there is none."""
     return func.coalesce(func.nullif(func.trim(person.display_name), ""), person.email)
-
-
-def encode_cursor(event: AuditEvent) -> str:
-    raw = json.dumps([event.at.isoformat(), str(event.id)]).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, event_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, uuid.UUID(event_id)
-    except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
-        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})
 
 
 def clinic_events(
@@ -92,7 +74,7 @@ def clinic_events(
     if until is not None:
         statement = statement.where(AuditEvent.at < until)
     if cursor:
-        after_at, after_id = decode_cursor(cursor)
+        after_at, after_id = paging.open(cursor, f"audit:{clinic_id}", datetime, uuid.UUID)
         statement = statement.where(
             or_(
                 AuditEvent.at < after_at,
@@ -101,5 +83,8 @@ def clinic_events(
         )
     statement = statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)
     entries = [AuditEntry(*row) for row in db.session.execute(statement)]
-    next_cursor = encode_cursor(entries[limit - 1].event) if len(entries) > limit else None
+    next_cursor = None
+    if len(entries) > limit:
+        last = entries[limit - 1].event
+        next_cursor = paging.seal([last.at, last.id], f"audit:{clinic_id}")
     return entries[:limit], next_cursor

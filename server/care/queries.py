@@ -6,18 +6,16 @@ always mark sessions completed. "Next" means still scheduled and after it.
 Every function runs one statement.
 """
 
-import base64
-import binascii
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from server import paging
 from server.care.models import DosingSession, IntegrationSession
-from server.errors import abort
 from server.extensions import db
 
 Session = DosingSession | IntegrationSession
@@ -48,8 +46,9 @@ def sessions_page(
         query = query.where(model.scheduled_at >= since)
     if until is not None:
         query = query.where(model.scheduled_at < until)
+    bound_to = f"{model.__tablename__}:{patient_id}"
     if cursor:
-        after_at, after_id = _decode_cursor(cursor)
+        after_at, after_id = paging.open(cursor, bound_to, datetime, uuid.UUID)
         query = query.where(
             or_(
                 model.scheduled_at > after_at,
@@ -60,7 +59,7 @@ def sessions_page(
     if len(rows) <= limit:
         return Page(rows, None)
     last = rows[limit - 1]
-    return Page(rows[:limit], _encode_cursor(last.scheduled_at, last.id))
+    return Page(rows[:limit], paging.seal([last.scheduled_at, last.id], bound_to))
 
 
 def schedule_for(patient_id: uuid.UUID) -> tuple[list[DosingSession], list[IntegrationSession]]:
@@ -174,20 +173,3 @@ def _happened(model: type[Session], at: datetime) -> Select:
 
 def _upcoming(model: type[Session], at: datetime) -> Select:
     return select(model).where(model.status == "scheduled", model.scheduled_at > at)
-
-
-def _encode_cursor(at: datetime, item_id: uuid.UUID) -> str:
-    raw = f"{at.astimezone(UTC).isoformat()}|{item_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at_text, id_text = raw.split("|")
-        at = datetime.fromisoformat(at_text)
-        if at.tzinfo is None:
-            raise ValueError
-        return at.astimezone(UTC), uuid.UUID(id_text)
-    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
-        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})

@@ -11,17 +11,14 @@ Visibility, decided here once for every reader:
   session) are always seen.
 """
 
-import base64
-import binascii
-import json
 import uuid
 from datetime import datetime
 
 from sqlalchemy import and_, case, false, func, or_, select
 
+from server import paging
 from server.auth.models import User
 from server.clinics.models import CareTeamMember
-from server.errors import abort
 from server.extensions import db
 from server.flags.models import URGENT, Flag
 from server.flags.services import checkin_model
@@ -94,21 +91,6 @@ def _rank():
     return case((Flag.severity == URGENT, 0), else_=1)
 
 
-def encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> list:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list):
-            raise ValueError
-        return values
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})
-
-
 def open_flags(
     therapist: User,
     *,
@@ -129,7 +111,9 @@ def open_flags(
     if patient_id is not None:
         statement = statement.where(Flag.patient_id == patient_id)
     if cursor:
-        after_rank, after_raised, after_id = _cursor_values(cursor)
+        after_rank, after_raised, after_id = paging.open(
+            cursor, f"flags:{therapist.id}", int, datetime, uuid.UUID
+        )
         statement = statement.where(
             or_(
                 rank > after_rank,
@@ -143,17 +127,10 @@ def open_flags(
     next_cursor = None
     if len(rows) > limit:
         last_flag, _, _, last_rank = rows[limit - 1]
-        next_cursor = encode_cursor([last_rank, last_flag.raised_at.isoformat(), str(last_flag.id)])
+        next_cursor = paging.seal(
+            [last_rank, last_flag.raised_at, last_flag.id], f"flags:{therapist.id}"
+        )
     return items, next_cursor
-
-
-def _cursor_values(cursor: str):
-    values = decode_cursor(cursor)
-    try:
-        after_rank, raised, flag_id = values
-        return int(after_rank), datetime.fromisoformat(raised), uuid.UUID(flag_id)
-    except (ValueError, TypeError):
-        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})
 
 
 def visible_flag(therapist: User, flag_id: uuid.UUID) -> tuple[Flag, str, bool] | None:

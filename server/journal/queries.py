@@ -8,8 +8,6 @@ decide access (`server.access.patient_in_care`) and audit the read. Each
 function runs a fixed number of statements whatever the history's size.
 """
 
-import base64
-import binascii
 import hashlib
 import uuid
 from collections import defaultdict
@@ -19,10 +17,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select, union_all
 
+from server import paging
 from server.auth.models import User
-from server.crypto import DecryptionError, keyring
 from server.db import utcnow
-from server.errors import abort
 from server.extensions import db
 from server.fields import zone
 from server.journal.models import CheckIn, JournalEntry, Prompt, PromptAssignment
@@ -115,9 +112,9 @@ def _page(model, at_column, patient_id, since, until, cursor, limit) -> Page:
         query = query.where(at_column >= since)
     if until is not None:
         query = query.where(at_column < until)
-    context = f"cursor:{model.__tablename__}:{patient_id}"
+    bound_to = f"{model.__tablename__}:{patient_id}"
     if cursor:
-        before_at, before_id = _decode_cursor(cursor, context)
+        before_at, before_id = paging.open(cursor, bound_to, datetime, uuid.UUID)
         query = query.where(
             or_(at_column < before_at, and_(at_column == before_at, model.id < before_id))
         )
@@ -127,27 +124,7 @@ def _page(model, at_column, patient_id, since, until, cursor, limit) -> Page:
     if len(rows) <= limit:
         return Page(rows, None)
     last = rows[limit - 1]
-    return Page(rows[:limit], _encode_cursor(getattr(last, at_column.key), last.id, context))
-
-
-def _encode_cursor(at: datetime, item_id: uuid.UUID, context: str) -> str:
-    # Encrypted, not just encoded: a cursor travels in a URL (and so into
-    # access logs), and the time of someone's journaling is theirs alone.
-    # Bound to the list and the patient, so it cannot be reused elsewhere.
-    sealed = keyring().encrypt(f"{at.isoformat()}|{item_id}", context)
-    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, context: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at_text, id_text = keyring().decrypt(sealed, context).split("|")
-        at = datetime.fromisoformat(at_text)
-        if at.tzinfo is None:
-            raise ValueError
-        return at, uuid.UUID(id_text)
-    except (ValueError, binascii.Error, DecryptionError, UnicodeDecodeError):
-        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})
+    return Page(rows[:limit], paging.seal([getattr(last, at_column.key), last.id], bound_to))
 
 
 def own_checkins(patient_id: uuid.UUID) -> list[CheckIn]:

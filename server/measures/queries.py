@@ -15,11 +15,10 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
+from server import paging
 from server.care.models import DosingSession
-from server.errors import abort
 from server.extensions import db
 from server.flags.models import Flag
-from server.flags.queries import decode_cursor, encode_cursor
 from server.measures import schedule, scoring
 from server.measures.models import MeasurePlan, MeasureResponse
 
@@ -161,7 +160,9 @@ def history(
     if instrument:
         statement = statement.where(entity.instrument == instrument)
     if cursor:
-        after_at, after_id = _cursor_values(cursor)
+        after_at, after_id = paging.open(
+            cursor, f"measure_responses:{patient_id}", datetime, uuid.UUID
+        )
         statement = statement.where(
             or_(
                 entity.completed_at < after_at,
@@ -173,20 +174,8 @@ def history(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1][0]
-        next_cursor = encode_cursor([last.completed_at.isoformat(), str(last.id)])
+        next_cursor = paging.seal([last.completed_at, last.id], f"measure_responses:{patient_id}")
     return _items(rows[:limit], shared_only=False), next_cursor
-
-
-def _cursor_values(cursor: str) -> tuple[datetime, uuid.UUID]:
-    values = decode_cursor(cursor)
-    try:
-        completed_at, response_id = values
-        after_at = datetime.fromisoformat(completed_at)
-        if after_at.tzinfo is None:
-            raise ValueError
-        return after_at, uuid.UUID(response_id)
-    except (ValueError, TypeError):
-        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})
 
 
 def response_detail(response: MeasureResponse) -> dict:

@@ -1,18 +1,15 @@
 """A patient's timeline: shared items and sessions, newest first, a page at a time."""
 
-import base64
-import binascii
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_
 
+from server import paging
 from server.auth.models import User
 from server.care.models import DosingSession, IntegrationSession
-from server.crypto import DecryptionError, keyring
 from server.db import utcnow
-from server.errors import abort
 from server.journal.models import CheckIn, JournalEntry
 from server.measures.models import MeasureResponse
 from server.readside.items import (
@@ -58,7 +55,13 @@ def timeline(
     now = now or utcnow()
     if since is None:
         since = window_start(patient.id, now)
-    position = _decode_cursor(cursor, therapist, patient) if cursor else None
+    bound_to = f"timeline:{therapist.id}:{patient.id}"
+    position = None
+    if cursor:
+        at, kind, item_id = paging.open(cursor, bound_to, datetime, str, uuid.UUID)
+        if kind not in RANK:
+            paging.refuse()
+        position = (at, RANK[kind], item_id)
     fetch = limit + 1
 
     def bounds(kind: str, at, item_id) -> list:
@@ -99,7 +102,8 @@ def timeline(
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
-        next_cursor = _encode_cursor(items[-1], therapist, patient)
+        last = items[-1]
+        next_cursor = paging.seal([last["at"], last["type"], last["id"]], bound_to)
     return Timeline(patient.id, since, until, items, next_cursor)
 
 
@@ -111,29 +115,3 @@ def _after(position: tuple[datetime, int, uuid.UUID], rank: int, at, item_id):
     if rank < after_rank:
         return at < after_at
     return or_(at < after_at, and_(at == after_at, item_id < after_id))
-
-
-def _cursor_context(therapist: User, patient: User) -> str:
-    return f"timeline:{therapist.id}:{patient.id}"
-
-
-def _encode_cursor(item: dict, therapist: User, patient: User) -> str:
-    # Encrypted, not just encoded: a cursor travels in a URL (and so into
-    # access logs), and the time someone journaled is health data. Bound to
-    # the reader and the patient, so it cannot be replayed elsewhere.
-    text = f"{item['at'].isoformat()}|{item['type']}|{item['id']}"
-    sealed = keyring().encrypt(text, _cursor_context(therapist, patient))
-    return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, therapist: User, patient: User) -> tuple[datetime, int, uuid.UUID]:
-    try:
-        sealed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        text = keyring().decrypt(sealed, _cursor_context(therapist, patient))
-        at_text, kind, id_text = text.split("|")
-        at = datetime.fromisoformat(at_text)
-        if at.tzinfo is None or kind not in RANK:
-            raise ValueError
-        return at, RANK[kind], uuid.UUID(id_text)
-    except (ValueError, binascii.Error, DecryptionError, UnicodeDecodeError):
-        abort(422, "The cursor is not valid.", errors={"cursor": ["Not a cursor from this list."]})
