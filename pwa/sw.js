@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "efe67024dd57";
+const VERSION = "27b534e21757";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -28,6 +28,9 @@ const SHELL = [
   "/js/crisis-defaults.js",
   "/js/scale.js",
   "/js/feelings.js",
+  "/js/sealed.js",
+  "/js/companion.js",
+  "/js/companion-cards.js",
   "/js/signout-core.js",
   "/js/screens/signin.js",
   "/js/screens/invite.js",
@@ -44,6 +47,12 @@ const SHELL = [
   "/js/screens/waiting.js",
   "/js/screens/signout.js",
   "/js/screens/deleted.js",
+  "/js/screens/sessions.js",
+  "/js/screens/checklist.js",
+  "/js/screens/intention.js",
+  "/js/screens/after-dose.js",
+  "/js/screens/dosing-day.js",
+  "/js/screens/safety-plan.js",
   "/icons/icon.svg",
   "/icons/icon-192.png",
   "/icons/icon-512.png",

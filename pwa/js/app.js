@@ -23,6 +23,12 @@ const ROUTES = [
   [/^\/sharing$/, "sharing"],
   [/^\/settings$/, "settings"],
   [/^\/waiting$/, "waiting"],
+  [/^\/sessions$/, "sessions"],
+  [/^\/checklist\/([\w-]+)$/, "checklist", { keys: ["sessionId"] }],
+  [/^\/intention\/([\w-]+)$/, "intention", { keys: ["sessionId"] }],
+  [/^\/after-dose\/([\w-]+)$/, "after-dose", { keys: ["sessionId"] }],
+  [/^\/dosing-day$/, "dosing-day"],
+  [/^\/safety-plan$/, "safety-plan"],
   [/^\/signout$/, "signout"],
 ];
 

@@ -8,6 +8,9 @@ function list(answer) {
   return Array.isArray(answer) ? answer : answer?.items || [];
 }
 
+/** Said under every prompt: none has to be answered. */
+export const SKIP_LINE = "Skip this if it is too much today. It is fine to leave it, or to write freely instead.";
+
 export function promptText(prompt) {
   return prompt?.text || prompt?.body || prompt?.question || prompt?.title || "";
 }

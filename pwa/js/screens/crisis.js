@@ -33,6 +33,10 @@ export async function render(main) {
     if (session.me) showCountry(where, info, list);
     return resourceList(info, h);
   };
+  if (session.me) {
+    // The patient's own plan opens offline too (kept sealed on this phone).
+    list.before(h("p", {}, h("a", { href: "#/safety-plan", class: "button" }, "Open my safety plan")));
+  }
   await showResources(list, show, { refresh: Boolean(session.me) });
 }
 

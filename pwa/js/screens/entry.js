@@ -2,7 +2,7 @@ import { OfflineError, api } from "../api.js";
 import { flash, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { pending, submit } from "../outbox.js";
-import { findPrompt, promptText } from "../prompts.js";
+import { SKIP_LINE, findPrompt, promptText } from "../prompts.js";
 import { SHARE_NOTE } from "../crisis-data.js";
 import { session } from "../session.js";
 
@@ -66,6 +66,7 @@ export async function render(main, { params, navigate }) {
     "form",
     { novalidate: true },
     prompt ? h("blockquote", { class: "card", id: "entry-prompt" }, promptText(prompt)) : null,
+    prompt ? h("p", { class: "muted" }, SKIP_LINE) : null,
     saved !== null ? h("p", { class: "notice" }, "We kept what you were writing.") : null,
     h("div", { class: "field" }, h("label", { for: "entry-body" }, prompt ? "Your reflection" : "What's on your mind?"), body, kept),
     h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),

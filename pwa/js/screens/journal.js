@@ -13,6 +13,7 @@ export async function render(main) {
       { class: "actions" },
       h("a", { href: "#/journal/new", class: "button primary" }, "Write an entry"),
       h("a", { href: "#/checkins", class: "button" }, "My check-ins"),
+      h("a", { href: "#/sessions", class: "button quiet" }, "Sessions ahead"),
     ),
   );
   const prompts = new Map((await cachedPrompts()).map((prompt) => [String(prompt.id), promptText(prompt)]));

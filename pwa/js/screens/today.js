@@ -1,9 +1,10 @@
 import { OfflineError, api, unavailable } from "../api.js";
+import { companionCards } from "../companion-cards.js";
 import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-data.js";
 import { formatDay, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { events, pending, submit } from "../outbox.js";
-import { INSTRUMENTS, cachedPrompts, dueMeasures, duePrompts, promptText } from "../prompts.js";
+import { INSTRUMENTS, SKIP_LINE, cachedPrompts, dueMeasures, duePrompts, promptText } from "../prompts.js";
 import { feelingsPicker, tagPicker } from "../feelings.js";
 import { checkedValues, radioValue, scale } from "../scale.js";
 import { session } from "../session.js";
@@ -49,8 +50,10 @@ export async function render(main) {
   );
   // What could not be read from the server (offline) is filled in again when
   // the connection returns, also when it returns while that is being read.
+  const companion = companionCards();
   const fills = new Map([
     [phase, showPhase],
+    [companion.element, companion.refresh],
     [promptCard, fillPrompt],
     [dueCard, fillDue],
   ]);
@@ -71,6 +74,8 @@ export async function render(main) {
   };
   window.addEventListener("online", onOnline);
   fillIn(phase);
+  main.append(companion.element);
+  fillIn(companion.element);
 
   const checkin = h("section", { "aria-labelledby": "checkin-title", class: "card" });
   main.append(checkin);
@@ -278,6 +283,7 @@ async function fillPrompt(card) {
       const prompt = prompts.find((each) => each.prompt_of_the_day) || prompts[0];
       children.push(
         h("p", { class: "prompt" }, promptText(prompt)),
+        h("p", { class: "muted" }, SKIP_LINE),
         h("p", {}, h("a", { href: `#/journal/new/${prompt.id}`, class: "button" }, "Write about this")),
       );
     }

@@ -1,0 +1,227 @@
+"""A week around one dosing session, in real Chromium: the checklist, the intention,
+the dosing day, the check the morning after (a red answer), the intention coming back,
+and the safety plan opening offline from the crisis card.
+
+The server's clock is real, so the dosing session is moved instead: first two days
+ahead, then an hour ago, then a day ago. The patient lives in a zone where it is
+about noon now, so "an hour ago" is the same local day whatever hour the test runs.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import update
+
+from server.db import utcnow
+from tests.browser.helpers import (
+    check_accessibility,
+    fresh_rows,
+    indexeddb_contents,
+    open_app,
+    screenshot,
+    sign_in_via_api,
+    wait_for_service_worker,
+)
+
+
+def _zone_at_noon() -> str:
+    offset = 12 - utcnow().hour  # -11 .. +12 hours from UTC
+    # Etc/GMT zones count the other way round: Etc/GMT-5 is five hours ahead of UTC.
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+@pytest.fixture
+def week():
+    from tests import factories
+    from tests.browser.conftest import detached
+
+    clinic = factories.clinic("Harbour KAP")
+    therapist = factories.user(clinic, "therapist", display_name="Dr Lane")
+    patient = factories.user(
+        clinic, "patient", therapist=therapist, display_name="Kit", time_zone=_zone_at_noon()
+    )
+    dose = factories.ketamine_session(
+        patient,
+        created_by=therapist,
+        scheduled_at=utcnow() + timedelta(days=2),
+        route="intranasal",
+        setting="home",
+    )
+    factories.integration_session(patient, therapist, scheduled_at=utcnow() + timedelta(days=6))
+    return detached(clinic, therapist, patient, dose)
+
+
+def _move(dose, to):
+    from server.care.models import DosingSession
+    from server.extensions import db
+
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(DosingSession).where(DosingSession.id == dose.id).values(scheduled_at=to)
+        )
+
+
+def _both_schemes(page, name):
+    # Reduced motion: buttons fade their colours otherwise, and axe would judge mid-fade.
+    page.emulate_media(reduced_motion="reduce")
+    check_accessibility(page, name)
+    page.emulate_media(color_scheme="dark")
+    check_accessibility(page, f"{name} (dark)")
+    page.emulate_media(color_scheme="light")
+
+
+def test_a_week_with_a_dosing_session(page, context, live_server, week, console_errors):
+    from server.companion.models import (
+        AfterDoseCheck,
+        ChecklistTick,
+        Intention,
+        IntentionReflection,
+    )
+    from server.flags.models import Flag
+
+    _clinic, _therapist, patient, dose = week
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+
+    # Two days before: the session ahead, in words, and getting ready.
+    ahead = page.get_by_role("region", name="Sessions ahead")
+    expect(ahead).to_contain_text("Next dosing session")
+    expect(ahead).to_contain_text("At home · Nasal spray")
+    expect(ahead).to_contain_text("Next integration session")
+    expect(page.get_by_role("region", name="A prompt for today")).to_contain_text(
+        "Skip this if it is too much today."
+    )
+    page.get_by_role("link", name="Checklist: 0 of 6 done").click()
+    expect(page.get_by_role("heading", name="Getting ready")).to_be_visible()
+    page.get_by_label("A person I trust will be with me").check()
+    page.get_by_label("Someone will take me home").check()
+    expect(page.get_by_role("status").filter(has_text="2 of 6 done")).to_be_visible()
+    _both_schemes(page, "checklist")
+    screenshot(page, "checklist")
+    expect(page.get_by_role("status").filter(has_text="Saved on this phone")).to_have_count(0)
+    ticks = {row.item_key for row in fresh_rows(ChecklistTick, ketamine_session_id=dose.id)}
+    assert ticks == {"support-person", "ride-home"}
+
+    page.get_by_role("link", name="Set an intention for this session").click()
+    page.get_by_label("What would you like to bring to this session?").fill(
+        "To meet the tiredness with curiosity"
+    )
+    _both_schemes(page, "intention")
+    screenshot(page, "intention")
+    page.get_by_role("button", name="Save my intention").click()
+    expect(page.get_by_text("Saved. It will be shown back to you on the day.")).to_be_visible()
+    [intention] = fresh_rows(Intention, patient_id=patient.id)
+    assert intention.body == "To meet the tiredness with curiosity"
+
+    # Dosing day, an hour after the session began: rest first, the intention shown back.
+    _move(dose, utcnow() - timedelta(hours=1))
+    open_app(page, live_server)
+    expect(page.get_by_role("heading", name="Today is a dosing day")).to_be_visible()
+    expect(page.get_by_role("region", name="A prompt for today")).to_contain_text("No prompt today")
+    page.get_by_role("link", name="Open my dosing day").click()
+    expect(page.get_by_text("Do not drive, cycle or use machinery until tomorrow.")).to_be_visible()
+    expect(page.get_by_role("region", name="Your intention")).to_contain_text(
+        "To meet the tiredness with curiosity"
+    )
+    expect(page.get_by_role("region", name="Who to call")).to_contain_text("+1 555 0199")
+    _both_schemes(page, "dosing day")
+    screenshot(page, "dosing-day")
+
+    # The morning after: the check, with a red answer, says what to do at once.
+    _move(dose, utcnow() - timedelta(hours=26))
+    open_app(page, live_server)
+    page.get_by_role("link", name="Answer the check").click()
+    expect(page.get_by_role("heading", name="After the dose")).to_be_visible()
+    _both_schemes(page, "after-dose")
+    screenshot(page, "after-dose")
+    calm = {
+        "How long did any feeling of unreality": "Less than an hour",
+        "Nausea or sickness": "A little",
+        "Headache": "None",
+        "How did you sleep last night?": "On and off",
+        "How did you get home?": "The session was at home",
+        "Any urge to take more ketamine": "No",
+    }
+    for group, answer in calm.items():
+        page.get_by_role("group", name=group).get_by_label(answer, exact=True).click()
+    yes_no = (
+        "Has any effect of the dose",
+        "Is anything frightening from the session still with you?",
+        "Pain when passing urine?",
+        "Needing to pass urine urgently",
+        "Blood in your urine?",
+        "Chest pain?",
+        "A racing or pounding heart?",
+        "A very high blood pressure reading?",
+        "Have you taken any ketamine outside your clinic's plan?",
+    )
+    for group in yes_no:
+        answer = "Yes" if group == "Chest pain?" else "No"
+        page.get_by_role("group", name=group).get_by_label(answer, exact=True).click()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("heading", name="What to do now")).to_be_visible()
+    expect(page.get_by_role("heading", name="Get help now")).to_be_visible()
+    expect(page.get_by_text("Chest pain needs help now.")).to_be_visible()
+    _both_schemes(page, "after-dose advice")
+    [check] = fresh_rows(AfterDoseCheck, patient_id=patient.id)
+    assert check.red and check.answers["chest_pain"] is True
+    [flag] = fresh_rows(Flag, patient_id=patient.id)
+    assert (flag.kind, flag.severity) == ("after_dose_red", "urgent")
+
+    # The intention comes back: "did it show up?"
+    open_app(page, live_server)
+    back = page.get_by_role("region", name="Your intention")
+    expect(back).to_contain_text(
+        "You came in wanting “To meet the tiredness with curiosity”: did it show up?"
+    )
+    back.get_by_role("link", name="Write back").click()
+    page.get_by_label("did it show up?").fill("Some of it, as patience with my body.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Saved. Thank you.")).to_be_visible()
+    [reflection] = fresh_rows(IntentionReflection, patient_id=patient.id)
+    assert reflection.intention_id == intention.id
+    assert console_errors == []
+
+
+def test_the_safety_plan_opens_offline_from_the_crisis_card(
+    page, context, live_server, week, console_errors
+):
+    from server.safetyplan.services import plan_of
+
+    _clinic, _therapist, patient, _dose = week
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/crisis")
+    wait_for_service_worker(page)
+    page.get_by_role("link", name="Open my safety plan").click()
+    expect(page.get_by_role("heading", name="My safety plan")).to_be_visible()
+    page.get_by_label("My warning signs: one per line").fill("Skipping meals\nNot answering Sam")
+    page.get_by_label("People I can ask for help: one per line").fill("Sam, 555 0100")
+    page.get_by_label("Making my surroundings safer: one per line").fill(
+        "The nasal spray stays in the locked box; Sam keeps the key"
+    )
+    page.get_by_role("button", name="Save my plan").click()
+    expect(page.get_by_text("Saved. It opens from Need help now, even offline.")).to_be_visible()
+    _both_schemes(page, "safety plan")
+    screenshot(page, "safety-plan")
+    from server.extensions import db
+
+    db.session.remove()
+    stored = plan_of(patient.id)
+    assert "Skipping meals" in stored.sections_json
+    db.session.rollback()
+
+    context.set_offline(True)
+    page.goto(f"{live_server}/#/crisis")
+    page.get_by_role("link", name="Open my safety plan").click()
+    expect(page.get_by_text("You're offline: this is the copy kept on this phone.")).to_be_visible()
+    expect(page.get_by_label("My warning signs: one per line")).to_have_value(
+        "Skipping meals\nNot answering Sam"
+    )
+    # Kept sealed: the words are not readable in the phone's storage.
+    kept = indexeddb_contents(page)["between/kv"]
+    sealed = [row for row in kept if row["key"] == "sealed:safety-plan"]
+    assert sealed and "Skipping meals" not in json.dumps(kept, default=str)
+    context.set_offline(False)
