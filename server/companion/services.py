@@ -233,7 +233,15 @@ def create_after_dose_check(patient: User, data: dict) -> tuple[AfterDoseCheck, 
     )
     if created:
         _raise_flags(check, patient)
+        _cancel_reminder(check)
     return check, created
+
+
+def _cancel_reminder(check: AfterDoseCheck) -> None:
+    """Answered before its reminder went out (quiet hours held it): no reminder."""
+    from server.push.outbox import DONE, cancel_by_key_prefix
+
+    cancel_by_key_prefix(check.patient_id, f"after_dose:{check.ketamine_session_id}:", reason=DONE)
 
 
 def _same_check(stored: AfterDoseCheck, data: dict) -> bool:

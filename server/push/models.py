@@ -17,7 +17,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.db import CreatedMixin, IdMixin, utcnow
 from server.extensions import db
 
-KINDS = ("checkin_reminder", "prompt_reminder", "measure_due", "urgent_flag", "test")
+KINDS = (
+    "checkin_reminder",
+    "prompt_reminder",
+    "measure_due",
+    "urgent_flag",
+    "test",
+    "next_day_check",
+)
 STATES = ("pending", "sending", "sent", "failed", "cancelled")
 
 

@@ -49,6 +49,12 @@ KIND_SETTINGS = {
         "ttl": 24 * 3600,
         "urgency": "high",
     },
+    "next_day_check": {
+        "body": "A short check after your session",
+        "url": "/#/today",
+        "ttl": 12 * 3600,
+        "urgency": "normal",
+    },
     "test": {
         "body": "Notifications are working",
         "url": "/#/settings",

@@ -60,6 +60,9 @@ DEFAULT_SESSION_PROMPTS = (
 #: On the dosing day, wait at least this long after the session starts: the
 #: acute effects (and the ride home) come first.
 EVENING_OF_MIN_GAP = timedelta(hours=3)
+#: The check after a dose (server/companion) is due the next local morning
+#: at this time, after quiet hours.
+NEXT_DAY_CHECK_AT = time(9, 0)
 #: Local time of a reminder about a questionnaire due that day.
 MEASURE_REMINDER_AT = time(10, 0)
 #: Check-in reminders are planned this many local days ahead (today included);
@@ -105,6 +108,14 @@ def _respecting_quiet_hours(user: User, instant: datetime) -> datetime:
     return after_quiet_hours(
         instant, zone(user.time_zone), user.quiet_hours_start, user.quiet_hours_end
     )
+
+
+def next_day_check_due(session_at: datetime, user: User) -> datetime:
+    """When the check after the dose at `session_at` is due: the next local day at
+    `NEXT_DAY_CHECK_AT` (a wall-clock time, so DST does not move it), after quiet hours."""
+    tz = zone(user.time_zone)
+    day = as_utc(session_at).astimezone(tz).date() + timedelta(days=1)
+    return _respecting_quiet_hours(user, at_local(day, NEXT_DAY_CHECK_AT, tz))
 
 
 # -- the clinic's prompt times -----------------------------------------------------------------
@@ -201,6 +212,23 @@ def session_plan(session: DosingSession, user: User) -> list[Planned]:
     return planned
 
 
+def next_day_check_plan(session: DosingSession, user: User) -> list[Planned]:
+    """The reminder of the check the morning after the dose (server/companion asks it)."""
+    if session.status == "cancelled":
+        return []
+    starts = as_utc(session.scheduled_at)
+    check_day = starts.astimezone(zone(user.time_zone)).date() + timedelta(days=1)
+    return [
+        Planned(
+            "next_day_check",
+            f"after_dose:{session.id}:{check_day.isoformat()}",
+            next_day_check_due(starts, user),
+            SESSION_CAUSE,
+            session.id,
+        )
+    ]
+
+
 def plan_checkins(user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     outbox.reconcile(
@@ -222,7 +250,7 @@ def plan_session(session: DosingSession, user: User, now: datetime | None = None
         return
     outbox.reconcile(
         user.id,
-        session_plan(session, user),
+        session_plan(session, user) + next_day_check_plan(session, user),
         device_ids(user.id),
         scope=(Notification.cause_type == SESSION_CAUSE) & (Notification.cause_id == session.id),
         now=now,
@@ -253,7 +281,9 @@ def sessions_with_prompts_ahead(
 
 
 def _recent_sessions(user: User, now: datetime) -> list[DosingSession]:
+    # At least 1: the check the morning after the dose is planned from these too.
     latest = max((s.days for s in session_prompt_slots(user.clinic_id)), default=0)
+    latest = max(latest, 1)
     return [
         session
         for session, _ in sessions_with_prompts_ahead(now, reach_days=latest, patient_id=user.id)
