@@ -59,8 +59,10 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
-    # Clock skew tolerated for times a device reports (check-ins written offline).
-    CLOCK_SKEW_SECONDS = 300
+    # How far ahead of the server's clock a time a device reports may be (a
+    # phone running fast); stored as the server's time, the phone's kept
+    # beside it. Further ahead is refused (server/fields.py, DeviceTime).
+    CLOCK_SKEW_SECONDS = int(_env("CLOCK_SKEW_SECONDS", "900"))
     INVITE_LIFETIME_HOURS = 72
     # Per address, per account-and-address, and per account for re-authentication
     # (server/auth/throttle.py); the account's backstop from every address is slower.

@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "27b534e21757";
+const VERSION = "f07ceaf0304a";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -20,6 +20,7 @@ const SHELL = [
   "/js/api.js",
   "/js/db.js",
   "/js/dom.js",
+  "/js/clock.js",
   "/js/outbox.js",
   "/js/session.js",
   "/js/drafts.js",

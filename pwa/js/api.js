@@ -1,6 +1,8 @@
 // The API client: same-origin JSON, the CSRF token on unsafe requests,
 // problem+json errors turned into ApiError, network failures into OfflineError.
 
+import { noteServerDate } from "./clock.js";
+
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 let csrfToken = null;
 
@@ -39,8 +41,10 @@ async function send(path, method, body, timeout) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (UNSAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const sentAt = Date.now();
+  let response;
   try {
-    return await fetch(`/api/v1${path}`, {
+    response = await fetch(`/api/v1${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -53,6 +57,8 @@ async function send(path, method, body, timeout) {
   } catch {
     throw new OfflineError("The network is not reachable.");
   }
+  noteServerDate(response.headers.get("Date"), sentAt, Date.now());
+  return response;
 }
 
 async function parse(response) {

@@ -2,6 +2,7 @@
 // on demand), the outbox status line, and the service worker.
 
 import { OfflineError, onSignedOut } from "./api.js";
+import { clockEvents, clockNotice } from "./clock.js";
 import { h } from "./dom.js";
 import { events as outboxEvents, flush, pending, sentSinceStart } from "./outbox.js";
 import { cachedMe, refreshMe, session, setMe } from "./session.js";
@@ -130,6 +131,7 @@ async function updateStatus() {
   const waiting = items.length - held;
   const parts = [];
   if (!navigator.onLine) parts.push("You're offline. What you write is kept on this phone.");
+  if (clockNotice()) parts.push(clockNotice());
   if (signInNeeded && session.me) {
     status.replaceChildren(
       items.length
@@ -216,6 +218,7 @@ async function boot() {
     sync();
   });
   window.addEventListener("offline", updateStatus);
+  clockEvents.addEventListener("change", updateStatus);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") sync();
   });

@@ -1,6 +1,8 @@
 // Tiny DOM helpers. Text always goes in through textContent or text nodes,
 // never innerHTML, so nothing a person wrote can become markup.
 
+import { serverNow } from "./clock.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 function append(el, children) {
@@ -51,8 +53,8 @@ export function uid(prefix = "f") {
   return `${prefix}-${counter}`;
 }
 
-/** Time as ISO 8601 with this device's offset, e.g. 2025-03-01T21:04:00-05:00. */
-export function isoLocal(date = new Date()) {
+/** Time as ISO 8601 with this device's offset, e.g. 2025-03-01T21:04:00-05:00 (now: by the server's clock). */
+export function isoLocal(date = serverNow()) {
   const pad = (n) => String(n).padStart(2, "0");
   const offset = -date.getTimezoneOffset();
   const sign = offset >= 0 ? "+" : "-";

@@ -164,6 +164,9 @@ class CheckIn(PatientItem, db.Model):
 
     recorded_at: Mapped[datetime]
     recorded_offset_minutes: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # What the phone said when its clock ran ahead (recorded_at is then the
+    # server's time of arrival; server.fields.clamp_device_time).
+    device_time: Mapped[datetime | None]
     mood: Mapped[int] = mapped_column(SmallInteger)
     anxiety: Mapped[int | None] = mapped_column(SmallInteger)
     energy: Mapped[int | None] = mapped_column(SmallInteger)
@@ -204,6 +207,7 @@ class JournalEntry(PatientItem, db.Model):
 
     written_at: Mapped[datetime]
     written_offset_minutes: Mapped[int] = mapped_column(SmallInteger, default=0)
+    device_time: Mapped[datetime | None]  # as on CheckIn
     body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     body = EncryptedText("body_ciphertext")
     prompt_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -7,24 +7,13 @@ compared only on what it says, and an omitted `shared` takes the patient's
 separate field sets.
 """
 
-from datetime import timedelta
-
-from flask import current_app
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from server.db import utcnow
-from server.fields import AwareDateTime, Cursor, Schema
+from server.fields import AwareDateTime, Cursor, DeviceTime, Schema
 from server.journal.models import BODY_MAX, EMOTIONS, NOTE_MAX, PHASES, TAG_MAX, TAGS_MAX, THEMES
 
 SCALE = validate.Range(min=0, max=10)
 PROMPT_TEXT_MAX = 500
-
-
-def not_in_future(value) -> None:
-    """A time a device reports may be in the past (written offline), not ahead of now."""
-    skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
-    if value > utcnow() + skew:
-        raise ValidationError("Cannot be in the future.")
 
 
 def not_blank(value: str) -> None:
@@ -101,9 +90,8 @@ class CheckInCreateSchema(Schema):
     id = fields.UUID(
         required=True, metadata={"description": "Made by the client; makes a retry safe."}
     )
-    recorded_at = AwareDateTime(
+    recorded_at = DeviceTime(
         required=True,
-        validate=not_in_future,
         metadata={"description": "When it was felt, with the device's UTC offset."},
     )
     mood = _scale("0 = the lowest mood, 10 = the best.", required=True)
@@ -125,7 +113,7 @@ class CheckInCreateSchema(Schema):
 
 class CheckInUpdateSchema(Schema):
     version = _version()
-    recorded_at = AwareDateTime(validate=not_in_future)
+    recorded_at = DeviceTime()
     mood = _scale("0 = the lowest mood, 10 = the best.")
     anxiety = _scale("0 = none, 10 = the most intense.", allow_none=True)
     energy = _scale("0 = none, 10 = plenty.", allow_none=True)
@@ -229,9 +217,8 @@ class EntryCreateSchema(Schema):
     id = fields.UUID(
         required=True, metadata={"description": "Made by the client; makes a retry safe."}
     )
-    written_at = AwareDateTime(
+    written_at = DeviceTime(
         required=True,
-        validate=not_in_future,
         metadata={"description": "When it was written, with the device's UTC offset."},
     )
     body = _body(required=True)
@@ -249,7 +236,7 @@ class EntryCreateSchema(Schema):
 
 class EntryUpdateSchema(Schema):
     version = _version()
-    written_at = AwareDateTime(validate=not_in_future)
+    written_at = DeviceTime()
     body = _body()
     prompt_id = fields.UUID(allow_none=True)
     ketamine_session_id = fields.UUID(allow_none=True)

@@ -35,6 +35,7 @@ from server.auth.models import User
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
+from server.fields import clamp_device_time
 from server.flags import services as flags
 from server.journal.models import CheckIn, DeletedItem, JournalEntry, Prompt, PromptAssignment
 from server.signals import dosing_session_changed, item_created
@@ -110,12 +111,15 @@ def _text_or_none(value: str | None) -> str | None:
     return value if value else None
 
 
-def _same_time(stored_at, stored_offset: int, sent_at) -> bool:
-    return stored_at == sent_at and stored_offset == CheckIn.offset_minutes(sent_at)
+def _same_time(stored_at, stored_offset: int, sent_at, device_time=None) -> bool:
+    said = device_time or stored_at  # a clamped time is compared with what the phone said
+    return said == sent_at and stored_offset == CheckIn.offset_minutes(sent_at)
 
 
 def _same_checkin(stored: CheckIn, data: dict) -> bool:
-    if not _same_time(stored.recorded_at, stored.recorded_offset_minutes, data["recorded_at"]):
+    if not _same_time(
+        stored.recorded_at, stored.recorded_offset_minutes, data["recorded_at"], stored.device_time
+    ):
         return False
     defaults = {"anxiety": None, "energy": None, "sleep_quality": None}
     defaults["discuss_next_session"] = False
@@ -133,7 +137,9 @@ def _same_checkin(stored: CheckIn, data: dict) -> bool:
 
 
 def _same_entry(stored: JournalEntry, data: dict) -> bool:
-    if not _same_time(stored.written_at, stored.written_offset_minutes, data["written_at"]):
+    if not _same_time(
+        stored.written_at, stored.written_offset_minutes, data["written_at"], stored.device_time
+    ):
         return False
     if stored.discuss_next_session != data.get("discuss_next_session", False):
         return False
@@ -230,12 +236,13 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
     stored = db.session.identity_map.get(db.session.identity_key(CheckIn, data["id"]))
     if stored is not None:
         return _replayed(stored, patient, data, _same_checkin), False
-    recorded_at = data["recorded_at"]
+    recorded_at, device_time = clamp_device_time(data["recorded_at"])
     checkin = CheckIn(
         id=data["id"],
         patient_id=patient.id,
         recorded_at=recorded_at,
         recorded_offset_minutes=CheckIn.offset_minutes(recorded_at),
+        device_time=device_time,
         mood=data["mood"],
         anxiety=data.get("anxiety"),
         energy=data.get("energy"),
@@ -274,7 +281,7 @@ def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:
     stored = db.session.get(JournalEntry, data["id"])
     if stored is not None:
         return _replayed(stored, patient, data, _same_entry), False
-    written_at = data["written_at"]
+    written_at, device_time = clamp_device_time(data["written_at"])
     prompt_id = data.get("prompt_id")
     if prompt_id is not None:
         _check_prompt_for(patient, prompt_id)
@@ -289,6 +296,7 @@ def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:
         patient_id=patient.id,
         written_at=written_at,
         written_offset_minutes=JournalEntry.offset_minutes(written_at),
+        device_time=device_time,
         prompt_id=prompt_id,
         ketamine_session_id=session_id,
         shared=data.get("shared", patient.share_by_default),
@@ -361,8 +369,10 @@ def _edit(item: Item, data: dict, apply) -> Item:
 
 
 def _set_time(item: Item, name: str, at) -> None:
+    at, device_time = clamp_device_time(at)
     setattr(item, name, at)
     setattr(item, name.replace("_at", "_offset_minutes"), item.offset_minutes(at))
+    item.device_time = device_time
 
 
 def _apply_checkin(item: CheckIn, data: dict) -> None:

@@ -38,6 +38,8 @@ class MeasureResponse(CreatedMixin, db.Model):
     instrument: Mapped[str] = mapped_column(String(8))
     answers: Mapped[list[int]] = mapped_column(JSON)
     completed_at: Mapped[datetime]
+    # What the phone said when its clock ran ahead (server.fields.clamp_device_time).
+    device_time: Mapped[datetime | None]
     total: Mapped[int] = mapped_column(Integer)
     # The band's label; None for PCL-5, which has a cut-off instead of bands.
     severity: Mapped[str | None] = mapped_column(String(32))

@@ -6,9 +6,8 @@ Answers and totals never go into an error message or a log line.
 
 import hashlib
 import json
-from datetime import UTC, timedelta
+from datetime import UTC
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +17,7 @@ from server.auth.models import User
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
+from server.fields import clamp_device_time, device_time_error
 from server.flags import services as flags
 from server.measures import scoring
 from server.measures.models import MeasurePlan, MeasureResponse
@@ -47,9 +47,8 @@ def request_digest(instrument: str, data: dict) -> str:
 def _check_answers(instrument: str, data: dict) -> None:
     errors = scoring.answer_errors(instrument, data.get("answers"))
     completed_at = data.get("completed_at")
-    skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
-    if completed_at is not None and completed_at > utcnow() + skew:
-        errors["completed_at"] = ["Cannot be in the future."]
+    if completed_at is not None and (message := device_time_error(completed_at)):
+        errors["completed_at"] = [message]
     if errors:
         abort(422, "Some answers are missing or not valid; see errors.", errors=errors)
 
@@ -86,6 +85,7 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
     if stored is not None:
         return _replayed(stored, patient, digest), False
     scored = scoring.score(instrument, data["answers"])
+    completed_at, device_time = clamp_device_time(data.get("completed_at") or utcnow())
     shared = data.get("shared")
     response = MeasureResponse(
         id=data["id"],
@@ -93,7 +93,8 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
         instrument=instrument,
         answers=list(data["answers"]),
         # Kept as UTC so a replay answers exactly what the first request did.
-        completed_at=(data.get("completed_at") or utcnow()).astimezone(UTC),
+        completed_at=completed_at.astimezone(UTC),
+        device_time=device_time,
         total=scored.total,
         severity=scored.severity,
         subscores=scored.subscores,
