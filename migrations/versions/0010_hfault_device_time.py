@@ -1,7 +1,7 @@
 """device_time: what a phone running fast said, beside the clamped time
 
-Revision ID: 0009_hfault_device_time
-Revises: 0008_hfault_key_checks
+Revision ID: 0010_hfault_device_time
+Revises: 0009_lead_checkin_tags
 Create Date: 2026-12-07 13:45:00
 
 A time up to CLOCK_SKEW_SECONDS ahead of the server is stored as the
@@ -13,8 +13,8 @@ from alembic import op
 
 import server.db
 
-revision = "0009_hfault_device_time"
-down_revision = "0008_hfault_key_checks"
+revision = "0010_hfault_device_time"
+down_revision = "0009_lead_checkin_tags"
 branch_labels = None
 depends_on = None
 
