@@ -1,7 +1,7 @@
 """device_time: what a phone running fast said, beside the clamped time
 
-Revision ID: 0010_hfault_device_time
-Revises: 0009_lead_checkin_tags
+Revision ID: 0011_hfault_device_time
+Revises: 0010_h18_next_day_check
 Create Date: 2026-12-07 13:45:00
 
 A time up to CLOCK_SKEW_SECONDS ahead of the server is stored as the
@@ -13,8 +13,8 @@ from alembic import op
 
 import server.db
 
-revision = "0010_hfault_device_time"
-down_revision = "0009_lead_checkin_tags"
+revision = "0011_hfault_device_time"
+down_revision = "0010_h18_next_day_check"
 branch_labels = None
 depends_on = None
 
