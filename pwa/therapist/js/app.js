@@ -27,6 +27,7 @@ const ROUTES = [
   [/^\/invites$/, "invites", { roles: STAFF }],
   [/^\/account$/, "account", { roles: STAFF }],
   [/^\/audit$/, "audit", { roles: ADMIN }],
+  [/^\/crisis-resources$/, "crisis", { roles: ADMIN }],
 ];
 
 const main = document.getElementById("main");
