@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "f07ceaf0304a";
+const VERSION = "4ec0c3d70ac4";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -32,6 +32,7 @@ const SHELL = [
   "/js/sealed.js",
   "/js/companion.js",
   "/js/companion-cards.js",
+  "/js/install.js",
   "/js/signout-core.js",
   "/js/screens/signin.js",
   "/js/screens/invite.js",
@@ -44,6 +45,7 @@ const SHELL = [
   "/js/screens/checkins.js",
   "/js/screens/sharing.js",
   "/js/screens/settings.js",
+  "/js/screens/settings-account.js",
   "/js/screens/crisis.js",
   "/js/screens/waiting.js",
   "/js/screens/signout.js",

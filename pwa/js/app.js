@@ -5,6 +5,7 @@ import { OfflineError, onSignedOut } from "./api.js";
 import { clockEvents, clockNotice } from "./clock.js";
 import { h } from "./dom.js";
 import { events as outboxEvents, flush, pending, sentSinceStart } from "./outbox.js";
+import { watchInstallOffer } from "./install.js";
 import { cachedMe, refreshMe, session, setMe } from "./session.js";
 
 const ROUTES = [
@@ -174,6 +175,7 @@ async function finishPendingLogout() {
 }
 
 async function boot() {
+  watchInstallOffer();
   registerServiceWorker();
   document.getElementById("skip-link").addEventListener("click", (event) => {
     event.preventDefault();

@@ -145,7 +145,7 @@ async function registration(register) {
   // registers it here: the root-scope worker is what shows a push.
   if (!found && register) found = await navigator.serviceWorker.register(register, { scope: "/" });
   if (!found) throw new PushFailure("unsupported");
-  return navigator.serviceWorker.ready;
+  return within(navigator.serviceWorker.ready, "no-push-service");
 }
 
 /** The current subscription, replaced if it was made with another server key (keys rotated). */
@@ -156,9 +156,25 @@ async function currentSubscription(pushManager, key, { create }) {
     subscription = null;
   }
   if (!subscription && create) {
-    subscription = await pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+    subscription = await within(
+      pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }),
+      "no-push-service",
+    );
   }
   return subscription;
+}
+
+/**
+ * `promise`, or a PushFailure(`status`) after `ms`: a browser with no push
+ * service (or a service worker that never becomes ready) would otherwise
+ * leave "Asking…" on screen for ever.
+ */
+function within(promise, status, ms = TIMEOUT_MS) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new PushFailure(status)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 async function settle(work) {

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, LargeBinary, String, Time
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, LargeBinary, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.crypto import EncryptedText
@@ -30,6 +30,8 @@ class User(IdMixin, CreatedMixin, UserMixin, db.Model):
     country: Mapped[str | None] = mapped_column(String(2))
     share_by_default: Mapped[bool] = mapped_column(Boolean, default=True)
     checkin_time: Mapped[time | None] = mapped_column(Time, default=time(20, 0))
+    # More daily reminders beyond `checkin_time`, as local "HH:MM" (see `more_checkin_times`).
+    extra_checkin_times: Mapped[list[str]] = mapped_column(JSON, default=list)
     quiet_hours_start: Mapped[time | None] = mapped_column(Time, default=time(22, 0))
     quiet_hours_end: Mapped[time | None] = mapped_column(Time, default=time(8, 0))
     # TOTP secrets are encrypted under ENCRYPTION_KEYS and bound to this row:
@@ -44,6 +46,21 @@ class User(IdMixin, CreatedMixin, UserMixin, db.Model):
 
     totp_secret = EncryptedText("totp_secret_ciphertext")
     totp_pending_secret = EncryptedText("totp_pending_ciphertext")
+
+    @property
+    def more_checkin_times(self) -> list[time]:
+        """Daily reminders after the first, in local time."""
+        return [time.fromisoformat(value) for value in self.extra_checkin_times or []]
+
+    @more_checkin_times.setter
+    def more_checkin_times(self, values: list[time]) -> None:
+        self.extra_checkin_times = sorted({value.strftime("%H:%M") for value in values or []})
+
+    @property
+    def checkin_times(self) -> list[time]:
+        """Every daily check-in reminder, earliest first; empty when none is set."""
+        first = [self.checkin_time] if self.checkin_time is not None else []
+        return sorted(set(first) | set(self.more_checkin_times))
 
     @property
     def is_patient(self) -> bool:

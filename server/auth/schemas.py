@@ -115,10 +115,19 @@ class InviteAcceptSchema(Schema):
     share_by_default = fields.Boolean(load_default=True)
 
 
+#: Daily check-in reminders beyond the first one a patient may ask for.
+MORE_CHECKIN_TIMES = 2
+
+
 class SettingsSchema(Schema):
     display_name = fields.String(validate=validate.Length(min=1, max=120))
     time_zone = TimeZone()
     checkin_time = fields.Time(allow_none=True, metadata={"description": "Local daily reminder."})
+    more_checkin_times = fields.List(
+        fields.Time(),
+        validate=validate.Length(max=MORE_CHECKIN_TIMES),
+        metadata={"description": f"Up to {MORE_CHECKIN_TIMES} more local daily reminders."},
+    )
     quiet_hours_start = fields.Time(
         allow_none=True,
         metadata={"description": "Local; no reminders from then until the end. Both or neither."},

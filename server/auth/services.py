@@ -217,6 +217,7 @@ def accept_invite(
 SETTINGS_FIELDS = (
     "time_zone",
     "checkin_time",
+    "more_checkin_times",
     "quiet_hours_start",
     "quiet_hours_end",
     "share_by_default",

@@ -51,6 +51,7 @@ class ExportProfileSchema(Schema):
 class ExportSettingsSchema(Schema):
     time_zone = fields.String()
     checkin_time = fields.Time(allow_none=True)
+    more_checkin_times = fields.List(fields.Time())
     quiet_hours_start = fields.Time(allow_none=True)
     quiet_hours_end = fields.Time(allow_none=True)
     share_by_default = fields.Boolean()

@@ -161,24 +161,24 @@ def set_session_prompts(clinic_id: uuid.UUID, slots: Iterable[PromptSlot] | None
 
 def checkin_plan(user: User, now: datetime, days: int = CHECKIN_DAYS_AHEAD) -> list[Planned]:
     """Daily check-in reminders for the next `days` local days still ahead."""
-    if not user.is_patient or user.checkin_time is None:
+    if not user.is_patient or not user.checkin_times:
         return []
     tz = zone(user.time_zone)
     today = now.astimezone(tz).date()
     planned = []
     for offset in range(days):
         day = today + timedelta(days=offset)
-        due = _respecting_quiet_hours(user, at_local(day, user.checkin_time, tz))
-        if due > now:
-            planned.append(
-                Planned(
-                    "checkin_reminder",
-                    f"checkin:{user.id}:{day.isoformat()}",
-                    due,
-                    CHECKIN_CAUSE,
-                    user.id,
-                )
-            )
+        seen = set()
+        for at in user.checkin_times:
+            due = _respecting_quiet_hours(user, at_local(day, at, tz))
+            if due <= now or due in seen:
+                continue  # two times moved to the end of quiet hours remind once
+            seen.add(due)
+            # The first time keeps the key it always had, so its pending rows stay.
+            key = f"checkin:{user.id}:{day.isoformat()}"
+            if at != user.checkin_time:
+                key += f":{at.strftime('%H%M')}"
+            planned.append(Planned("checkin_reminder", key, due, CHECKIN_CAUSE, user.id))
     return planned
 
 

@@ -1,6 +1,7 @@
 import { ApiError, OfflineError, api, unavailable } from "../api.js";
 import { h, problemMessages } from "../dom.js";
 import { patchMe } from "../session.js";
+import { installApp, myName, myPassword } from "./settings-account.js";
 
 function hhmm(value) {
   return typeof value === "string" ? value.slice(0, 5) : "";
@@ -36,7 +37,7 @@ export async function render(main) {
       push = module;
     })
     .catch(() => {});
-  main.append(h("h1", {}, "Settings"));
+  main.append(h("h1", {}, "Settings"), myName());
 
   const formBox = h("section", { "aria-labelledby": "reminders-title", class: "card" }, h("h2", { id: "reminders-title" }, "Reminders and time"));
   main.append(formBox);
@@ -51,6 +52,10 @@ export async function render(main) {
   if (settings) {
     const device = Intl.DateTimeFormat().resolvedOptions().timeZone;
     const checkin = h("input", { type: "time", id: "checkin-time", value: hhmm(settings.checkin_time) });
+    // Up to two more reminders a day (a morning and a midday one, say).
+    const more = [0, 1].map((index) =>
+      h("input", { type: "time", id: `more-time-${index}`, value: hhmm(settings.more_checkin_times?.[index]) }),
+    );
     const quietStart = h("input", { type: "time", id: "quiet-start", value: hhmm(settings.quiet_hours_start) });
     const quietEnd = h("input", { type: "time", id: "quiet-end", value: hhmm(settings.quiet_hours_end) });
     const zone = h(
@@ -68,6 +73,14 @@ export async function render(main) {
         h("label", { for: "checkin-time" }, "Daily check-in reminder"),
         h("span", { class: "hint", id: "checkin-hint" }, "Leave empty for no daily reminder."),
         checkin,
+      ),
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "More reminders (optional)"),
+        h("p", { class: "hint" }, "Up to two more a day, for example one in the morning."),
+        h("div", { class: "field" }, h("label", { for: "more-time-0" }, "Another reminder"), more[0]),
+        h("div", { class: "field" }, h("label", { for: "more-time-1" }, "And another"), more[1]),
       ),
       h(
         "fieldset",
@@ -98,6 +111,7 @@ export async function render(main) {
           method: "PATCH",
           body: {
             checkin_time: checkin.value || null,
+            more_checkin_times: [...new Set(more.map((input) => input.value).filter(Boolean))],
             quiet_hours_start: quietStart.value || null,
             quiet_hours_end: quietEnd.value || null,
             time_zone: zone.value,
@@ -145,6 +159,8 @@ export async function render(main) {
     "ios-needs-home-screen": "First add Between to your Home Screen (steps above).",
     "signed-out": "Sign in again, then turn reminders on.",
     offline: "You're offline. Try again when you're connected.",
+    "no-push-service":
+      "This browser could not reach its notification service, so reminders can't be turned on here. Try another browser, or add Between to your Home Screen.",
     failed: "Reminders could not be turned on just now. Please try again later.",
   };
   const show = (outcome) => {
@@ -200,10 +216,12 @@ export async function render(main) {
     h(
       "section",
       { class: "card", "aria-labelledby": "account-title" },
-      h("h2", { id: "account-title" }, "Account"),
+      h("h2", { id: "account-title" }, "Signing out"),
       h("p", {}, "Signing out removes your journal from this phone. Anything waiting is sent first."),
       h("div", { class: "actions" }, h("a", { class: "button", href: "#/signout" }, "Sign out")),
     ),
+    myPassword(),
+    installApp({ ios: isIos(), installed: installed() }),
     deleteAccount(),
   );
 }
