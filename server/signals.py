@@ -16,5 +16,7 @@ dosing_session_changed = _signals.signal("dosing-session-changed")
 item_created = _signals.signal("item-created")
 #: sender=Flag; a flag was raised.
 flag_raised = _signals.signal("flag-raised")
+#: sender=Flag; an urgent flag was left unacknowledged past the clinic's time.
+flag_escalated = _signals.signal("flag-escalated")
 #: sender=user; an account is about to be deleted with its data.
 account_deleting = _signals.signal("account-deleting")

@@ -181,9 +181,13 @@ MATRIX = {
     ("POST", "/entries/<uuid:entry_id>/read"): CARE_TEAM,
     ("POST", "/measures/responses/<uuid:response_id>/read"): CARE_TEAM,
     # flags and crisis resources
-    ("GET", "/flags"): ANY_THERAPIST,
-    ("GET", "/flags/summary"): ANY_THERAPIST,
+    # An admin sees their clinic's escalated flags (none here: an empty list).
+    ("GET", "/flags"): STAFF,
+    ("GET", "/flags/summary"): STAFF,
+    ("GET", "/flags/rules"): STAFF,
     ("POST", "/flags/<uuid:flag_id>/acknowledge"): CARE_TEAM,
+    ("GET", "/clinic/flag-settings"): STAFF,
+    ("PUT", "/clinic/flag-settings"): ADMIN,
     ("GET", "/crisis-resources"): SIGNED_IN,
     ("PUT", "/crisis-resources"): ADMIN,
     ("GET", "/crisis-resources/countries"): SIGNED_IN,
@@ -464,6 +468,8 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
         ("PUT", "/crisis-resources"): {
             "resources": [{"name": "Crisis line", "phone": "988"}],
         },
+        ("POST", "/flags/<uuid:flag_id>/acknowledge"): {"outcome": "contacted_patient"},
+        ("PUT", "/clinic/flag-settings"): {"escalate_after_hours": 12},
         ("PUT", "/clinics/<uuid:clinic_id>/crisis-resources"): {
             "country": "GB",
             "phone": "020 7946 0000",

@@ -1,22 +1,25 @@
-"""`flask flags scan`: raise the flags that depend on time passing, not on a request."""
+"""`flask flags scan`: the flags' time-driven work by hand (the push worker runs it too)."""
 
 import click
 from flask.cli import AppGroup
 
 from server.db import utcnow
 from server.extensions import db
-from server.flags.services import scan_missed_checkins
+from server.flags import tasks
 
 flags_cli = AppGroup("flags", help="Flags for the care team.")
 
 
 @flags_cli.command("scan")
 def scan():
-    """Flag dosing sessions followed by 3 days without a shared check-in (run hourly)."""
-    raised = scan_missed_checkins(utcnow())
+    """Flag missed check-ins after dosing, escalate overdue urgent flags, drop old notices."""
+    done = tasks.run(utcnow())
     db.session.commit()
-    # A count only: which patients were flagged is for the care team, not the log.
-    click.echo(f"{len(raised)} new flag(s) raised")
+    # Counts only: which patients were flagged is for the care team, not the log.
+    click.echo(
+        f"{done['missed_checkins']} new flag(s) raised, {done['escalated']} escalated, "
+        f"{done['notices_removed']} old deletion notice(s) removed"
+    )
 
 
 cli_groups = [flags_cli]

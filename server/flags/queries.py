@@ -15,13 +15,15 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy.orm import aliased
 
 from server import paging
 from server.auth.models import User
 from server.clinics.models import CareTeamMember
 from server.extensions import db
 from server.flags.models import URGENT, Flag
-from server.flags.services import checkin_model
+from server.flags.services import ITEM9_INDEX, checkin_model
+from server.measures import scoring
 from server.measures.models import MeasureResponse
 
 #: Flag kinds shown whatever the sharing of their source.
@@ -31,12 +33,13 @@ SCHEDULE_SOURCES = ("ketamine_session",)
 
 
 def _visible(therapist_id: uuid.UUID | None = None):
-    """Flags with their patient, and whether their source may be shown.
+    """Flags with their patient, and whether their sources may be shown.
 
     Returns `(statement, source_shown)`: the statement selects
     `Flag, User.display_name` joined to the care team of `therapist_id`
     (any care team when None, for callers that already checked access) and
-    filtered by the visibility rules above.
+    filtered by the visibility rules above. `_with_details` adds what a row
+    shows of its sources.
     """
     CheckIn = checkin_model()
     statement = select(Flag, User.display_name).join(User, User.id == Flag.patient_id)
@@ -67,7 +70,52 @@ def _visible(therapist_id: uuid.UUID | None = None):
     return statement, source_shown
 
 
-def _row(flag: Flag, display_name: str, source_shown) -> dict:
+def _with_details(statement, source_shown):
+    """Add `source_shown`, `latest_shown` and the raising response's answers to each row.
+
+    The latest source of a repeated flag is shown only while it is shared,
+    like the first; the answers are read only to say the item-9 level, and
+    only of a shared response.
+    """
+    CheckIn = checkin_model()
+    latest_response = aliased(MeasureResponse)
+    statement = statement.outerjoin(
+        latest_response,
+        and_(Flag.source_type == "measure_response", latest_response.id == Flag.latest_source_id),
+    )
+    latest_shown = and_(Flag.source_type == "measure_response", latest_response.shared.is_(True))
+    if CheckIn is not None:
+        latest_checkin = aliased(CheckIn)
+        statement = statement.outerjoin(
+            latest_checkin,
+            and_(Flag.source_type == "checkin", latest_checkin.id == Flag.latest_source_id),
+        )
+        latest_shown = or_(
+            latest_shown, and_(Flag.source_type == "checkin", latest_checkin.shared.is_(True))
+        )
+    schedule_source = or_(Flag.source_type.is_(None), Flag.source_type.in_(SCHEDULE_SOURCES))
+    return statement.add_columns(
+        source_shown.label("source_shown"),
+        or_(schedule_source, latest_shown).label("latest_shown"),
+        MeasureResponse.instrument.label("instrument"),
+        MeasureResponse.answers.label("answers"),
+    )
+
+
+def item9_words(level: int | None) -> str | None:
+    """PHQ-9's own words for an item-9 answer ("several days", ...); None for none."""
+    if not level:
+        return None
+    return scoring.definition("phq9")["options"][level]["label"].lower()
+
+
+def _row(row, *, with_note: bool = False) -> dict:
+    """A flag as the API shows it: no health data, and nothing of a private source."""
+    flag, display_name = row[0], row[1]
+    shown, latest_shown = bool(row.source_shown), bool(row.latest_shown)
+    level = None
+    if shown and row.instrument == "phq9" and row.answers:
+        level = int(row.answers[ITEM9_INDEX])
     return {
         "id": flag.id,
         "patient_id": flag.patient_id,
@@ -75,11 +123,20 @@ def _row(flag: Flag, display_name: str, source_shown) -> dict:
         "kind": flag.kind,
         "severity": flag.severity,
         "description": flag.description,
-        "source_type": flag.source_type if source_shown else None,
-        "source_id": flag.source_id if source_shown else None,
+        "source_type": flag.source_type if shown else None,
+        "source_id": flag.source_id if shown else None,
+        "source_at": flag.source_at if shown else None,
+        "item9_level": level,
+        "item9_words": item9_words(level),
+        "occurrences": flag.occurrences,
+        "latest_source_id": flag.latest_source_id if latest_shown else None,
+        "last_seen_at": flag.last_seen_at if latest_shown else None,
         "raised_at": flag.raised_at,
+        "escalated_at": flag.escalated_at,
         "acknowledged_at": flag.acknowledged_at,
         "acknowledged_by_id": flag.acknowledged_by_id,
+        "outcome": flag.outcome,
+        "note": flag.note if with_note else None,
     }
 
 
@@ -102,9 +159,14 @@ def open_flags(
 
     Returns the page's rows and the cursor of the next page (None at the end).
     """
-    statement, source_shown = _visible(therapist.id)
+    if therapist.role == "admin":
+        # An admin is on no care team: they see their clinic's escalated flags.
+        statement, source_shown = _visible()
+        statement = statement.where(Flag.escalated_at.is_not(None))
+    else:
+        statement, source_shown = _visible(therapist.id)
     rank = _rank()
-    statement = statement.add_columns(source_shown.label("source_shown"), rank.label("rank"))
+    statement = _with_details(statement, source_shown).add_columns(rank.label("rank"))
     statement = statement.where(
         Flag.clinic_id == therapist.clinic_id, Flag.acknowledged_at.is_(None)
     )
@@ -123,34 +185,49 @@ def open_flags(
         )
     statement = statement.order_by(rank, Flag.raised_at.desc(), Flag.id).limit(limit + 1)
     rows = db.session.execute(statement).all()
-    items = [_row(flag, name, shown) for flag, name, shown, _ in rows[:limit]]
+    items = [_row(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
-        last_flag, _, _, last_rank = rows[limit - 1]
+        last_flag, last_rank = rows[limit - 1][0], rows[limit - 1].rank
         next_cursor = paging.seal(
             [last_rank, last_flag.raised_at, last_flag.id], f"flags:{therapist.id}"
         )
     return items, next_cursor
 
 
-def visible_flag(therapist: User, flag_id: uuid.UUID) -> tuple[Flag, str, bool] | None:
-    """`(flag, patient display name, source shown)` if `therapist` may see it; else None.
+def visible_flag(therapist: User, flag_id: uuid.UUID) -> Flag | None:
+    """The flag if `therapist` may see it; else None.
 
     Seen means: the flag's clinic and the therapist's are one, the patient is
     on the therapist's care team, and the visibility rules above allow it.
     """
-    statement, source_shown = _visible(therapist.id)
+    statement, _ = _visible(therapist.id)
     row = db.session.execute(
-        statement.add_columns(source_shown).where(
-            Flag.id == flag_id, Flag.clinic_id == therapist.clinic_id
-        )
+        statement.where(Flag.id == flag_id, Flag.clinic_id == therapist.clinic_id)
     ).first()
-    return (row[0], row[1], bool(row[2])) if row else None
+    return row[0] if row else None
 
 
-def flag_row(flag: Flag, display_name: str, source_shown: bool) -> dict:
-    """A flag as the API shows it (no health data; no private source)."""
-    return _row(flag, display_name, source_shown)
+def flag_row(therapist: User, flag_id: uuid.UUID) -> dict:
+    """One flag `therapist` may see, as the API shows it, with its note; one statement."""
+    statement, source_shown = _visible(therapist.id)
+    statement = _with_details(statement, source_shown)
+    row = db.session.execute(
+        statement.where(Flag.id == flag_id, Flag.clinic_id == therapist.clinic_id)
+    ).one()
+    return _row(row, with_note=True)
+
+
+def visible_open_kinds(patient_id: uuid.UUID) -> list[str]:
+    """The kinds of a patient's open flags the care team can see, one per flag."""
+    statement, _ = _visible()
+    return list(
+        db.session.scalars(
+            statement.with_only_columns(Flag.kind).where(
+                Flag.patient_id == patient_id, Flag.acknowledged_at.is_(None)
+            )
+        )
+    )
 
 
 def open_flag_summary(therapist: User) -> dict[str, int]:
@@ -159,7 +236,11 @@ def open_flag_summary(therapist: User) -> dict[str, int]:
     One statement, under the same visibility as the list, so a private item
     is not counted here either.
     """
-    statement, _ = _visible(therapist.id)
+    if therapist.role == "admin":
+        statement, _ = _visible()
+        statement = statement.where(Flag.escalated_at.is_not(None))
+    else:
+        statement, _ = _visible(therapist.id)
     statement = statement.with_only_columns(func.count(Flag.id), _urgent_count()).where(
         Flag.clinic_id == therapist.clinic_id, Flag.acknowledged_at.is_(None)
     )
@@ -206,11 +287,29 @@ def patient_flags(
     if not patient_ids:
         return []
     statement, source_shown = _visible()
-    statement = statement.add_columns(source_shown.label("source_shown"))
+    statement = _with_details(statement, source_shown)
     statement = statement.where(Flag.patient_id.in_(patient_ids))
     if open_only:
         statement = statement.where(Flag.acknowledged_at.is_(None))
     elif since is not None:
         statement = statement.where(or_(Flag.acknowledged_at.is_(None), Flag.raised_at >= since))
     statement = statement.order_by(_rank(), Flag.raised_at.desc(), Flag.id)
-    return [_row(flag, name, shown) for flag, name, shown in db.session.execute(statement)]
+    return [_row(row, with_note=True) for row in db.session.execute(statement)]
+
+
+def acknowledged_since(patient_ids: list[uuid.UUID], since: datetime | None) -> list[dict]:
+    """Visible flags of these patients acknowledged since `since` (all when None); one statement.
+
+    For the brief's "Acknowledged since the last session": newest
+    acknowledgement first, each with its outcome and note.
+    """
+    if not patient_ids:
+        return []
+    statement, source_shown = _visible()
+    statement = _with_details(statement, source_shown).where(
+        Flag.patient_id.in_(patient_ids), Flag.acknowledged_at.is_not(None)
+    )
+    if since is not None:
+        statement = statement.where(Flag.acknowledged_at >= since)
+    statement = statement.order_by(Flag.acknowledged_at.desc(), Flag.id)
+    return [_row(row, with_note=True) for row in db.session.execute(statement)]

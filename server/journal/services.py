@@ -260,13 +260,15 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
         # Like a PHQ-9 safety answer: the care team is told even when it is
         # private (the flag names no content). Raised once per check-in, also
         # when a replay finds the first request's flag missing.
-        flags.raise_flag(
+        # While such a flag is open, another one updates it (no new push).
+        flags.raise_or_repeat(
             "unsafe_checkin",
             patient_id=patient.id,
             clinic_id=patient.clinic_id,
             dedupe_key=f"unsafe_checkin:{stored.id}",
             source_type="checkin",
             source_id=stored.id,
+            source_at=stored.recorded_at,
         )
     return stored, created
 

@@ -290,7 +290,7 @@ def test_an_integration_session_is_booked_and_prompts_are_assigned(
     assert assignment.prompt_id == practice.prompt
 
 
-def test_flags_are_acknowledged_with_one_action_and_the_wait_is_shown(
+def test_flags_are_acknowledged_with_what_was_done_and_the_wait_is_shown(
     desk, live_server, practice, staff_sign_in
 ):
     from server.flags.models import Flag
@@ -305,13 +305,18 @@ def test_flags_are_acknowledged_with_one_action_and_the_wait_is_shown(
     expect(urgent).to_contain_text("Robin Ash: Safety answer on the PHQ-9")
     expect(urgent).to_contain_text(re.compile(r"waiting [23] h"))
     expect(cards.nth(1)).to_contain_text("waiting 1 day 2 h")
+    # Without saying what was done, nothing is sent.
     urgent.get_by_role("button", name="Acknowledge").click()
-    expect(urgent).to_contain_text("Acknowledged")
+    expect(urgent.get_by_role("alert")).to_have_text("What was done: choose one.")
+    urgent.get_by_label("What was done").select_option(label="Contacted the patient")
+    urgent.get_by_role("button", name="Acknowledge").click()
+    expect(urgent).to_contain_text("Acknowledged: Contacted the patient")
     expect(urgent).to_contain_text(re.compile(r"acknowledged after [23] h"))
     expect(desk.get_by_text("1 open flag.")).to_be_visible()
     expect(desk.get_by_role("link", name="Flags, 1 open")).to_be_visible()
     [flag] = fresh_rows(Flag, id=practice.urgent_flag)
     assert flag.acknowledged_at is not None and flag.acknowledged_by_id == practice.therapist_id
+    assert flag.outcome == "contacted_patient" and flag.note is None
     # Gone from the open list once seen.
     desk.reload()
     expect(desk.locator(".flag-card")).to_have_count(1)

@@ -22,10 +22,19 @@ CARE_TEAM = THERAPISTS | {"another therapist": 404, "other clinic's therapist": 
 SIGNED_IN = dict.fromkeys(CALLERS, "ok") | {"anonymous": 401}
 ADMINS = dict.fromkeys(CALLERS, 403) | {"anonymous": 401, "admin": "ok"}
 
+STAFF = THERAPISTS | {"admin": "ok"}
+
 MATRIX = {
-    ("GET", "/flags"): THERAPISTS,
-    ("GET", "/flags/summary"): THERAPISTS,
+    ("GET", "/flags"): STAFF,
+    ("GET", "/flags/summary"): STAFF,
+    ("GET", "/flags/rules"): STAFF,
     ("POST", "/flags/{flag}/acknowledge"): CARE_TEAM,
+    ("GET", "/clinic/flag-settings"): STAFF,
+    ("PUT", "/clinic/flag-settings"): ADMINS,
+}
+BODIES = {
+    ("POST", "/flags/{flag}/acknowledge"): {"outcome": "reviewed_at_session"},
+    ("PUT", "/clinic/flag-settings"): {"escalate_after_hours": 12},
 }
 
 
@@ -57,7 +66,7 @@ def world(app, clinic, therapist, patient, as_user):
 def test_access(world, patient, method, template, caller):
     flag = factories.flag(patient, "phq9_item9")
     path = "/api/v1" + template.format(flag=flag.id)
-    body = {"resources": [{"name": "Line", "phone": "555 0100"}]} if method == "PUT" else None
+    body = BODIES.get((method, template))
     response = world(caller).open(path, method=method, json=body)
     expected = MATRIX[(method, template)][caller]
     if expected == "ok":

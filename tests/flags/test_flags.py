@@ -14,6 +14,7 @@ from server.signals import flag_raised
 from tests import factories
 
 FLAGS = "/api/v1/flags"
+ACK = {"outcome": "contacted_patient"}
 ITEM_9 = [0, 0, 0, 0, 0, 0, 0, 0, 2]
 SEVERE_NO_ITEM_9 = [3, 3, 3, 3, 3, 3, 3, 3, 0]  # 24
 
@@ -179,12 +180,12 @@ def test_a_therapist_sees_only_their_care_teams_flags(as_user, clinic, therapist
 def test_acknowledging_keeps_the_time_from_raised_to_seen(as_user, therapist, patient):
     flag = factories.flag(patient, "phq9_item9", raised_at=utcnow() - timedelta(minutes=30))
     client = as_user(therapist)
-    first = client.post(f"{FLAGS}/{flag.id}/acknowledge")
+    first = client.post(f"{FLAGS}/{flag.id}/acknowledge", json=ACK)
     assert first.status_code == 200
     body = first.get_json()
     assert body["acknowledged_by_id"] == str(therapist.id)
     assert 30 * 60 <= body["seconds_to_acknowledge"] < 31 * 60
-    again = client.post(f"{FLAGS}/{flag.id}/acknowledge")
+    again = client.post(f"{FLAGS}/{flag.id}/acknowledge", json=ACK)
     assert again.status_code == 200
     assert again.get_json()["acknowledged_at"] == body["acknowledged_at"]
     assert open_flags(client) == []
@@ -195,10 +196,12 @@ def test_nobody_outside_the_care_team_acknowledges(as_user, clinic, therapist, p
     colleague = factories.user(clinic, "therapist")
     foreign = factories.user(factories.clinic(), "therapist")
     url = f"{FLAGS}/{flag.id}/acknowledge"
-    assert as_user(colleague).post(url).status_code == 404
-    assert as_user(foreign).post(url).status_code == 404
-    assert as_user(patient).post(url).status_code == 403
-    assert as_user(therapist).post(f"{FLAGS}/{uuid.uuid4()}/acknowledge").status_code == 404
+    assert as_user(colleague).post(url, json=ACK).status_code == 404
+    assert as_user(foreign).post(url, json=ACK).status_code == 404
+    assert as_user(patient).post(url, json=ACK).status_code == 403
+    assert (
+        as_user(therapist).post(f"{FLAGS}/{uuid.uuid4()}/acknowledge", json=ACK).status_code == 404
+    )
     assert db.session.scalar(select(Flag.acknowledged_at).where(Flag.id == flag.id)) is None
 
 
@@ -207,7 +210,7 @@ def test_a_flag_on_a_private_item_cannot_be_acknowledged_either(as_user, therapi
     flag = factories.flag(
         patient, "phq9_severe", source_type="measure_response", source_id=response.id
     )
-    assert as_user(therapist).post(f"{FLAGS}/{flag.id}/acknowledge").status_code == 404
+    assert as_user(therapist).post(f"{FLAGS}/{flag.id}/acknowledge", json=ACK).status_code == 404
 
 
 def test_a_new_flag_is_announced_once(as_user, patient):
@@ -270,7 +273,7 @@ def test_the_navigation_summary_counts_what_the_list_shows_and_nothing_private(
     assert client.patch(url, json={"version": 1, "shared": False}).status_code == 200
     assert staff.get(summary).get_json() == {"open": 1, "urgent": 1}
     (urgent,) = open_flags(staff)
-    assert staff.post(f"{FLAGS}/{urgent['id']}/acknowledge").status_code == 200
+    assert staff.post(f"{FLAGS}/{urgent['id']}/acknowledge", json=ACK).status_code == 200
     assert staff.get(summary).get_json() == {"open": 0, "urgent": 0}
     # Another therapist of the clinic is not on this care team.
     factories.flag(patient, "phq9_item9")

@@ -1,4 +1,4 @@
-"""Flags from check-ins: a sharp mood drop, and silence after a dosing session."""
+"""Flags from check-ins: a mood drop, a sustained low mood, silence after a dosing session."""
 
 import uuid
 from datetime import timedelta
@@ -7,8 +7,8 @@ from sqlalchemy import func, select, update
 
 from server.db import utcnow
 from server.extensions import db
+from server.flags.checkin_rules import scan_missed_checkins
 from server.flags.models import Flag
-from server.flags.services import scan_missed_checkins
 from server.journal.models import CheckIn
 from tests import factories
 
@@ -17,37 +17,98 @@ def kinds(patient):
     return sorted(db.session.scalars(select(Flag.kind).where(Flag.patient_id == patient.id)))
 
 
-def test_a_mood_3_below_the_weeks_shared_average_is_flagged(checkin, patient):
+USUAL = (7, 6, 7, 8, 7, 6, 7)  # a week of a steady patient: mean 6.86, spread 0.69
+
+
+def usual_week(checkin, patient, now, moods=USUAL, **fields):
+    """A shared check-in an evening for `len(moods)` days before `now`, oldest first."""
+    for days, mood in zip(range(len(moods), 0, -1), moods, strict=True):
+        checkin(patient, mood, now - timedelta(days=days), **fields)
+
+
+def test_a_drop_large_against_the_patients_own_spread_is_flagged(checkin, patient):
     now = utcnow()
-    for days, mood in ((6, 8), (4, 7), (2, 8)):
-        checkin(patient, mood, now - timedelta(days=days))
-    low = checkin(patient, 4, now)  # average 7.67: 3.67 below
+    usual_week(checkin, patient, now)
+    low = checkin(patient, 3, now)  # 3.86 below; the spread's floor of 1 makes 3.5 enough
     flag = db.session.scalar(select(Flag))
     assert (flag.kind, flag.severity, flag.source_id) == ("mood_drop", "warning", low.id)
 
 
-def test_a_smaller_drop_is_not_flagged(checkin, patient):
+def test_a_drop_just_short_of_large_is_not_flagged(checkin, patient):
     now = utcnow()
-    checkin(patient, 7, now - timedelta(days=1))
-    checkin(patient, 8, now - timedelta(days=2))
-    checkin(patient, 5, now)  # 7.5 average: 2.5 below
+    usual_week(checkin, patient, now)
+    checkin(patient, 4, now)  # 2.86 below: under 3 points
     assert kinds(patient) == []
 
 
-def test_check_ins_older_than_a_week_do_not_count(checkin, patient):
+def test_a_drop_that_persists_is_flagged_on_its_second_day(checkin, patient):
     now = utcnow()
-    checkin(patient, 10, now - timedelta(days=9))
-    checkin(patient, 6, now - timedelta(days=1))
-    checkin(patient, 4, now)
+    usual_week(checkin, patient, now - timedelta(days=1))
+    checkin(patient, 4, now - timedelta(days=1))  # one day 2.86 below: ordinary
+    assert kinds(patient) == []
+    second = checkin(patient, 4, now)  # two in a row: persists
+    flag = db.session.scalar(select(Flag))
+    assert (flag.kind, flag.source_id) == ("mood_drop", second.id)
+
+
+def test_a_wide_spread_needs_a_wider_drop(checkin, patient):
+    now = utcnow()
+    wide = (9, 4, 8, 3, 9, 5, 8)  # mean 6.57, spread 2.37: 3.5 spreads is 8.3 points
+    usual_week(checkin, patient, now, wide)
+    checkin(patient, 1, now)  # 5.57 below: ordinary for this patient
+    assert kinds(patient) == []
+
+
+def test_too_little_history_judges_no_drop(checkin, patient):
+    now = utcnow()
+    usual_week(checkin, patient, now, USUAL[:6])  # 6 earlier check-ins; 7 are needed
+    checkin(patient, 0, now)
+    assert kinds(patient) == []
+
+
+def test_check_ins_older_than_four_weeks_do_not_count(checkin, patient):
+    now = utcnow()
+    usual_week(checkin, patient, now - timedelta(days=29))
+    checkin(patient, 3, now)
     assert kinds(patient) == []
 
 
 def test_private_check_ins_neither_raise_nor_count(checkin, patient):
     now = utcnow()
-    checkin(patient, 9, now - timedelta(days=2), shared=False)
-    checkin(patient, 5, now - timedelta(days=1))
-    checkin(patient, 3, now)  # 2 below the shared 5; the private 9 is not in the average
+    usual_week(checkin, patient, now, shared=False)
+    checkin(patient, 0, now)  # no shared history to judge by
     checkin(patient, 0, now + timedelta(minutes=1), shared=False)
+    assert kinds(patient) == []
+
+
+def test_three_check_ins_in_a_row_at_2_or_below_are_a_sustained_low_mood(checkin, patient):
+    now = utcnow()
+    checkin(patient, 2, now - timedelta(days=2))
+    checkin(patient, 1, now - timedelta(days=1))
+    assert kinds(patient) == []
+    third = checkin(patient, 2, now)
+    flag = db.session.scalar(select(Flag))
+    assert (flag.kind, flag.source_id) == ("low_mood", third.id)
+    # A fourth low day updates the open flag instead of raising another.
+    fourth = checkin(patient, 0, now + timedelta(hours=20))
+    db.session.refresh(flag)
+    assert kinds(patient) == ["low_mood"]
+    assert (flag.occurrences, flag.latest_source_id) == (2, fourth.id)
+
+
+def test_a_3_breaks_the_run_of_low_moods(checkin, patient):
+    now = utcnow()
+    for days, mood in ((3, 2), (2, 2), (1, 3)):
+        checkin(patient, mood, now - timedelta(days=days))
+    checkin(patient, 2, now)
+    assert kinds(patient) == []
+
+
+def test_a_private_low_check_in_is_not_part_of_the_run(checkin, patient):
+    now = utcnow()
+    checkin(patient, 1, now - timedelta(days=2))
+    checkin(patient, 1, now - timedelta(days=1), shared=False)
+    checkin(patient, 1, now)
     assert kinds(patient) == []
 
 
@@ -55,7 +116,7 @@ def test_the_mood_drop_flag_is_hidden_when_its_check_in_becomes_private(
     as_user, checkin, therapist, patient
 ):
     now = utcnow()
-    checkin(patient, 8, now - timedelta(days=1))
+    usual_week(checkin, patient, now)
     low = checkin(patient, 2, now)
     client = as_user(therapist)
     assert [f["kind"] for f in client.get("/api/v1/flags").get_json()["items"]] == ["mood_drop"]
@@ -117,7 +178,7 @@ def test_a_check_in_posted_by_the_app_raises_the_flag_and_unsharing_hides_it(
 ):
     client = as_user(patient)
     now = utcnow()
-    for hours, mood in ((48, 8), (24, 7)):
+    for hours, mood in zip(range(7 * 24, 0, -24), USUAL, strict=True):
         posted = client.post(
             "/api/v1/checkins",
             json={
@@ -142,11 +203,10 @@ def test_a_check_in_posted_by_the_app_raises_the_flag_and_unsharing_hides_it(
     assert staff.get("/api/v1/flags").get_json()["items"] == []
 
 
-def test_deleting_the_check_in_hides_its_mood_drop_flag(as_user, therapist, patient):
+def test_deleting_the_check_in_hides_its_mood_drop_flag(as_user, checkin, therapist, patient):
     client = as_user(patient)
     now = utcnow()
-    body = {"recorded_at": (now - timedelta(days=1)).isoformat(), "mood": 9}
-    client.post("/api/v1/checkins", json={"id": str(uuid.uuid4()), **body})
+    usual_week(checkin, patient, now)
     low = client.post(
         "/api/v1/checkins",
         json={"id": str(uuid.uuid4()), "recorded_at": now.isoformat(), "mood": 2},

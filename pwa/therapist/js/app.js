@@ -20,9 +20,11 @@ const ROUTES = [
   [/^\/enrol$/, "enrol", { enrol: true }],
   [/^\/caseload$/, "caseload", { roles: THERAPIST }],
   [/^\/patients\/([\w-]+)$/, "patient", { keys: ["patientId"], roles: THERAPIST }],
+  // A flag's source: the patient's timeline, opened on that item.
+  [/^\/patients\/([\w-]+)\/items\/([\w-]+)$/, "patient", { keys: ["patientId", "itemId"], roles: THERAPIST }],
   [/^\/patients\/([\w-]+)\/brief$/, "brief", { keys: ["patientId"], roles: THERAPIST }],
   [/^\/patients\/([\w-]+)\/schedule$/, "schedule", { keys: ["patientId"], roles: THERAPIST }],
-  [/^\/flags$/, "flags", { roles: THERAPIST }],
+  [/^\/flags$/, "flags", { roles: STAFF }],
   [/^\/prompts$/, "prompts", { roles: THERAPIST }],
   [/^\/invites$/, "invites", { roles: STAFF }],
   [/^\/account$/, "account", { roles: STAFF }],

@@ -59,6 +59,8 @@ function content(item) {
           item.severity ? `, ${item.severity}` : "",
           item.threshold?.met ? ` · ${item.threshold.label}` : "",
         ),
+        item9Line(item),
+        answersOnDemand(item),
       ];
     case "ketamine_session":
       return [h("p", {}, dosingSummary(item), " · ", capitalise(item.status))];
@@ -67,6 +69,56 @@ function content(item) {
     default:
       return [];
   }
+}
+
+// PHQ-9's own words for each answer (instruments.json); the definitions, with
+// each item's wording, are fetched when a list of answers is first opened.
+const PHQ9_OPTIONS = ["not at all", "several days", "more than half the days", "nearly every day"];
+const definitions = {};
+
+function definition(instrument) {
+  definitions[instrument] ||= call(`/measures/${instrument}`).catch((error) => {
+    delete definitions[instrument];
+    throw error;
+  });
+  return definitions[instrument];
+}
+
+/** PHQ-9 item 9 in words, always: the answer a therapist must never have to look for. */
+function item9Line(item) {
+  if (item.instrument !== "phq9" || !Array.isArray(item.answers) || item.answers.length < 9) return null;
+  const level = item.answers[8];
+  return h(
+    "p",
+    { class: `item9${level > 0 ? " is-positive" : ""}` },
+    h("strong", {}, "Item 9 (thoughts of death or of self-harm): "),
+    PHQ9_OPTIONS[level] ?? String(level),
+  );
+}
+
+/** Every item's answer, on demand: the wording is fetched when the list is opened. */
+function answersOnDemand(item) {
+  if (!Array.isArray(item.answers) || !item.answers.length) return null;
+  const list = h("ol", { class: "answers" });
+  const box = h("details", { class: "all-answers" }, h("summary", {}, "All answers"), list);
+  let filled = false;
+  const fill = (def) => {
+    list.replaceChildren(
+      ...item.answers.map((value, index) => {
+        const wording = def?.items?.[index];
+        const text = typeof wording === "string" ? wording : wording?.text;
+        const option = def?.options?.find((o) => o.value === value)?.label;
+        return h("li", {}, text ? `${text}: ` : `Item ${index + 1}: `, h("strong", {}, option ? `${option} (${value})` : String(value)));
+      }),
+    );
+  };
+  box.addEventListener("toggle", () => {
+    if (!box.open || filled) return;
+    filled = true;
+    fill(null); // the numbers at once, the wording as soon as it arrives
+    definition(item.instrument).then(fill, () => {});
+  });
+  return box;
 }
 
 /**
@@ -96,6 +148,7 @@ export function itemView(item, { onRead, announce, headingLevel = "h3" } = {}) {
     ),
     ...content(item),
   );
+  article.dataset.itemId = item.id; // a flag's link opens the timeline on it
   if (item.read === false && READ_PATHS[item.type]) {
     const message = h("p", { class: "form-message", role: "status" });
     const button = h(

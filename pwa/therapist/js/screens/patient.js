@@ -3,6 +3,7 @@
 
 import { h } from "/js/dom.js";
 import { call, failure, query } from "../client.js";
+import { KIND_TITLES, flagFacts } from "../flag-view.js";
 import { PHASES, dosingSummary, formatDate, formatWhen, plural } from "../format.js";
 import { itemView, markRead } from "../items.js";
 import { trendCharts } from "../trends.js";
@@ -26,7 +27,7 @@ function sinceFor(range) {
 }
 
 export async function render(main, { params, announce }) {
-  const { patientId } = params;
+  const { patientId, itemId } = params;
   const heading = h("h1", {}, "Patient");
   const facts = h("p", { class: "facts" });
   const flagsBox = h("div", {});
@@ -73,7 +74,16 @@ export async function render(main, { params, announce }) {
           "ul",
           {},
           brief.flags.map((flag) =>
-            h("li", {}, flag.severity === "urgent" ? h("strong", {}, "Urgent: ") : "", flag.description, " ", h("span", { class: "muted" }, `raised ${formatWhen(flag.raised_at)}`)),
+            h(
+              "li",
+              {},
+              flag.severity === "urgent" ? h("strong", {}, "Urgent: ") : "",
+              KIND_TITLES[flag.kind] ? `${KIND_TITLES[flag.kind]}. ` : "",
+              flag.description,
+              " ",
+              h("span", { class: "muted" }, `raised ${formatWhen(flag.raised_at)}`),
+              ...flagFacts(flag, patientId),
+            ),
           ),
         ),
         h("p", {}, h("a", { href: "#/flags" }, "Acknowledge on the flags page")),
@@ -185,8 +195,30 @@ export async function render(main, { params, announce }) {
     if (markAll.hidden) timelineHeading.focus();
   });
 
+  if (itemId) {
+    // Opened from a flag: the whole treatment, older pages until the item shows.
+    range = "all";
+    rangeSelect.value = "all";
+    timelineHeading.textContent = "Shared: whole treatment";
+  }
   await load();
+  if (itemId) await showItem(itemId);
   drawTrends(patientId, trendBox);
+
+  async function showItem(id) {
+    for (let page = 0; page < MAX_HISTORY_PAGES && !shown.some((item) => item.id === id) && cursor; page += 1) {
+      await load({ append: true });
+    }
+    const article = [...list.querySelectorAll("article[data-item-id]")].find((a) => a.dataset.itemId === id);
+    if (!article) {
+      listMessage.textContent = "The item that raised this flag is not shared with you (or no longer).";
+      return;
+    }
+    article.classList.add("is-target");
+    article.setAttribute("tabindex", "-1");
+    article.scrollIntoView({ block: "center" });
+    article.focus();
+  }
 }
 
 /** The whole treatment's check-ins, questionnaires and dosing sessions, drawn as charts. */
