@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "4ec0c3d70ac4";
+const VERSION = "f4fe64580995";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -33,6 +33,7 @@ const SHELL = [
   "/js/companion.js",
   "/js/companion-cards.js",
   "/js/install.js",
+  "/js/recent.js",
   "/js/signout-core.js",
   "/js/screens/signin.js",
   "/js/screens/invite.js",

@@ -146,3 +146,50 @@ def test_a_richer_check_in_stays_quick(page, live_server, care_team):
     page.get_by_text("Add more (optional)").click()
     again = page.get_by_role("group", name="My tags")
     expect(again.get_by_role("checkbox", name="walk by the river")).not_to_be_checked()
+
+
+def test_my_recent_entries_and_check_ins_read_offline_and_only_sealed(
+    page, context, live_server, care_team
+):
+    import json
+
+    from server.db import utcnow
+    from server.extensions import db
+    from tests.browser.helpers import indexeddb_contents, wait_for_service_worker
+
+    patient = care_team[2]
+    now = utcnow()
+    factories.entry(
+        patient, body="The lake at dawn, written last week.", written_at=now - timedelta(days=6)
+    )
+    factories.entry(patient, body="An old page from spring.", written_at=now - timedelta(days=45))
+    factories.checkin(
+        patient, recorded_at=now - timedelta(days=2), mood=7, note="Calm after the walk."
+    )
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal")
+    wait_for_service_worker(page)
+    expect(page.get_by_text("An old page from spring.")).to_be_visible()
+    open_app(page, live_server, "/checkins")
+    expect(page.get_by_text("Calm after the walk.")).to_be_visible()
+    # What the phone keeps is sealed: none of the words are in its storage.
+    stored = json.dumps(indexeddb_contents(page), default=str)
+    assert "sealed:recent:entries" in stored and "sealed:recent:checkins" in stored
+    for words in ("The lake at dawn", "Calm after the walk", "An old page"):
+        assert words not in stored
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_text("Calm after the walk.")).to_be_visible()
+    expect(page.locator("main").get_by_text("kept on this phone")).to_be_visible()
+    open_app(page, live_server, "/journal")
+    expect(page.get_by_text("The lake at dawn, written last week.")).to_be_visible()
+    # Only the last 30 days are kept.
+    expect(page.get_by_text("An old page from spring.")).to_have_count(0)
+    context.set_offline(False)
+
+    # Signing out takes the kept copy with it.
+    page.goto(f"{live_server}/#/signout")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert "sealed:recent" not in json.dumps(indexeddb_contents(page), default=str)

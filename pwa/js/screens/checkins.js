@@ -1,7 +1,8 @@
 // My check-ins, newest first, with their scales, feelings and notes; or one
 // day's, when opened from the trend chart (#/checkins/day/2026-12-01).
 
-import { api, unavailable } from "../api.js";
+import { OfflineError, api, unavailable } from "../api.js";
+import { keepRecent, recent } from "../recent.js";
 import { formatDay, h, timeEl } from "../dom.js";
 
 const SCALES = [
@@ -65,10 +66,15 @@ export async function render(main, { params }) {
     try {
       page = await api(`/checkins${parts.length ? `?${parts.join("&")}` : ""}`);
     } catch (error) {
-      note.textContent = unavailable(error, "your check-ins");
+      const kept = !cursor && !day && error instanceof OfflineError ? await recent("checkins") : [];
+      list.append(...kept.map(card));
+      note.textContent = kept.length
+        ? "You're offline: these are your check-ins of the last 30 days, kept on this phone."
+        : unavailable(error, "your check-ins");
       return;
     }
     const items = page?.items || [];
+    if (!cursor && !day) keepRecent("checkins", items, (item) => item.recorded_at);
     note.textContent = !cursor && !items.length ? (day ? "No check-ins that day." : "No check-ins yet.") : "";
     list.append(...items.map(card));
     more.replaceChildren();

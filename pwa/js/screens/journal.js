@@ -1,7 +1,8 @@
-import { ApiError, api, unavailable } from "../api.js";
+import { ApiError, OfflineError, api, unavailable } from "../api.js";
 import { formatWhen, h, takeFlash, timeEl } from "../dom.js";
 import { discard, events, pending, submit } from "../outbox.js";
 import { cachedPrompts, promptText } from "../prompts.js";
+import { keepRecent, recent } from "../recent.js";
 
 export async function render(main) {
   const flashText = takeFlash();
@@ -47,10 +48,15 @@ export async function render(main) {
     try {
       page = await api(cursor ? `/entries?cursor=${encodeURIComponent(cursor)}` : "/entries");
     } catch (error) {
-      note.textContent = `${unavailable(error, "your earlier entries")} You can still write.`;
+      const kept = !cursor && error instanceof OfflineError ? await recent("entries") : [];
+      list.append(...kept.map((entry) => entryCard(entry, prompts)));
+      note.textContent = kept.length
+        ? "You're offline: these are your entries of the last 30 days, kept on this phone. You can still write."
+        : `${unavailable(error, "your earlier entries")} You can still write.`;
       return;
     }
     const items = page?.items || [];
+    if (!cursor) keepRecent("entries", items, (entry) => entry.written_at);
     if (!cursor && !items.length) note.textContent = "Nothing here yet. Whatever you write stays yours.";
     else note.textContent = "";
     list.append(...items.map((entry) => entryCard(entry, prompts)));
