@@ -1,7 +1,7 @@
 """flags: repeats, outcome and note, escalation, deletion notices
 
-Revision ID: 0012_h13f_flags
-Revises: 0011_hfault_device_time
+Revision ID: 0013_h13f_flags
+Revises: 0012_lead_more_reminders
 Create Date: 2026-12-07 12:59:32
 
 A repeat while a flag is open updates it (occurrences, latest source, last
@@ -15,8 +15,8 @@ from alembic import op
 
 import server.db
 
-revision = "0012_h13f_flags"
-down_revision = "0011_hfault_device_time"
+revision = "0013_h13f_flags"
+down_revision = "0012_lead_more_reminders"
 branch_labels = None
 depends_on = None
 
