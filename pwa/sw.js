@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "f4fe64580995";
+const VERSION = "7c56189ee05c";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -44,6 +44,7 @@ const SHELL = [
   "/js/screens/questionnaire.js",
   "/js/screens/trend.js",
   "/js/screens/checkins.js",
+  "/js/screens/week.js",
   "/js/screens/sharing.js",
   "/js/screens/settings.js",
   "/js/screens/settings-account.js",

@@ -21,6 +21,7 @@ const ROUTES = [
   [/^\/measures\/([a-z0-9]+)$/, "questionnaire", { keys: ["instrument"] }],
   [/^\/trend$/, "trend"],
   [/^\/checkins$/, "checkins"],
+  [/^\/week$/, "week"],
   [/^\/checkins\/day\/(\d{4}-\d{2}-\d{2})$/, "checkins", { keys: ["day"] }],
   [/^\/sharing$/, "sharing"],
   [/^\/settings$/, "settings"],

@@ -193,3 +193,45 @@ def test_my_recent_entries_and_check_ins_read_offline_and_only_sealed(
     page.goto(f"{live_server}/#/signout")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert "sealed:recent" not in json.dumps(indexeddb_contents(page), default=str)
+
+
+def test_my_week_in_brief_is_gentle(page, live_server, care_team):
+    from server.db import utcnow
+    from server.extensions import db
+
+    patient = care_team[2]
+    now = utcnow()
+    for days_ago, mood, feelings in (
+        (1, 4, ["tired", "tender"]),
+        (3, 7, ["tender"]),
+        (9, 1, ["sad"]),
+    ):
+        factories.checkin(
+            patient, recorded_at=now - timedelta(days=days_ago), mood=mood, emotions=feelings
+        )
+    factories.entry(patient, body="A page this week.", written_at=now - timedelta(days=2))
+    factories.measure_response(patient, "gad7", answers=[1, 1, 1, 1, 1, 1, 1], completed_at=now)
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/trend")
+    page.get_by_role("link", name="My week in brief").click()
+    summary = page.locator("dl.summary")
+    expect(summary).to_contain_text("Mood")
+    expect(summary).to_contain_text(
+        "between 4 and 7 of 10"
+    )  # the check-in 9 days ago is not this week
+    expect(summary).to_contain_text("tender, tired")
+    expect(summary).to_contain_text("1 journal entry")
+    expect(summary).to_contain_text("GAD-7")
+    main = page.locator("main")
+    for pressure in ("streak", "missed", "in a row"):
+        expect(main).not_to_contain_text(pressure)
+    check_accessibility(page, "my week")
+
+
+def test_a_week_with_nothing_logged_says_so_without_guilt(page, live_server, care_team):
+    patient = care_team[2]
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/week")
+    expect(page.get_by_text("A quiet week here.")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("missed")

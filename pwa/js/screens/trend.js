@@ -94,6 +94,7 @@ export async function render(main) {
   main.append(
     h("h1", {}, "My trend"),
     h("p", {}, "How your mood and check-ups have moved, with your dosing sessions marked ▼."),
+    h("p", {}, h("a", { href: "#/week" }, "My week in brief")),
   );
   const controls = h("div", { class: "actions", role: "group", "aria-label": "Time range" });
   const body = h("div", { class: "loading" }, "Drawing your trend…");
