@@ -80,6 +80,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
+    from server import downgrade_guard
+
+    downgrade_guard.install(app)
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
