@@ -71,6 +71,29 @@ def on_flag_raised(flag, **_):
         )
 
 
+@_contained
+def on_flag_escalated(flag, **_):
+    """An urgent flag left unacknowledged: the clinic's admins and the whole care team.
+
+    The same words as the first push ("Something needs your attention"),
+    keyed apart from it, so a therapist who was pushed at raising is pushed
+    once more, and nobody twice for one escalation.
+    """
+    staff = db.session.scalars(
+        select(CareTeamMember.therapist_id).where(CareTeamMember.patient_id == flag.patient_id)
+    ).all()
+    admins = db.session.scalars(
+        select(User.id).where(User.clinic_id == flag.clinic_id, User.role == "admin")
+    ).all()
+    now = utcnow()
+    for user_id in dict.fromkeys([*staff, *admins]):
+        outbox.queue(
+            user_id,
+            [Planned("urgent_flag", f"flag-escalated:{flag.id}:{user_id}", now, "flag", flag.id)],
+            outbox.device_ids(user_id),
+        )
+
+
 def on_item_created(item, **_):
     """A check-in or a measure answered: its pending reminder is moot."""
     if isinstance(item, CheckIn):
@@ -149,6 +172,7 @@ def connect() -> None:
     signals.settings_changed.connect(on_settings_changed)
     signals.dosing_session_changed.connect(on_dosing_session_changed)
     signals.flag_raised.connect(on_flag_raised)
+    signals.flag_escalated.connect(on_flag_escalated)
     signals.item_created.connect(on_item_created)
     signals.account_deleting.connect(on_account_deleting)
 

@@ -84,9 +84,20 @@ class PeriodicTask:
     run: Callable[[datetime], object]
 
 
+#: How often the flags' scans run (missed check-ins, escalation, old notices).
+FLAG_SCAN_EVERY = timedelta(minutes=10)
+
+
+def _flag_scan(now: datetime) -> object:
+    from server.flags import tasks  # flags' own module; imported when first run
+
+    return tasks.run(now)
+
+
 #: Every periodic task, push's own and other features'. Add yours here.
 PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     PeriodicTask("plan reminders", PLAN_EVERY, lambda now: plan_pass(now)),
+    PeriodicTask("flag scans", FLAG_SCAN_EVERY, _flag_scan),
 )
 
 
