@@ -33,13 +33,21 @@ def default_items() -> tuple[dict, ...]:
 
 def clinic_items(clinic_id: uuid.UUID) -> list[dict]:
     """The clinic's checklist as it set it, or the built-in one."""
-    stored = db.session.get(ClinicChecklist, clinic_id)
-    return [dict(item) for item in (stored.items if stored else default_items())]
+    # A query, not session.get: one statement every time, so lists that use it
+    # cost the same whether or not the row was loaded before.
+    stored = db.session.scalar(
+        select(ClinicChecklist.items).where(ClinicChecklist.clinic_id == clinic_id)
+    )
+    return [dict(item) for item in (stored if stored is not None else default_items())]
 
 
 def items_for(session: DosingSession, clinic_items: list[dict]) -> list[dict]:
     """The items of `session`: home-only ones at home only; at home, the support person always."""
-    home = session.setting == "home"
+    return items_for_setting(session.setting, clinic_items)
+
+
+def items_for_setting(setting: str, clinic_items: list[dict]) -> list[dict]:
+    home = setting == "home"
     chosen = [item for item in clinic_items if home or not item.get("home_only")]
     if home and not any(item["key"] == SUPPORT_PERSON for item in chosen):
         builtin = next(item for item in default_items() if item["key"] == SUPPORT_PERSON)
@@ -50,8 +58,6 @@ def items_for(session: DosingSession, clinic_items: list[dict]) -> list[dict]:
 def ticked_keys(session_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
     """The ticked item keys of each session, in one statement."""
     found: dict[uuid.UUID, set[str]] = {session_id: set() for session_id in session_ids}
-    if not session_ids:
-        return found
     rows = db.session.execute(
         select(ChecklistTick.ketamine_session_id, ChecklistTick.item_key).where(
             ChecklistTick.ketamine_session_id.in_(session_ids)

@@ -16,7 +16,12 @@ from server.auth.models import User
 from server.care.models import DosingSession, IntegrationSession
 from server.clinics.models import Clinic
 from server.companion import checklist
-from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
+from server.companion.models import (
+    AfterDoseCheck,
+    ChecklistTick,
+    Intention,
+    IntentionReflection,
+)
 from server.companion.schedule import DOSING_DAY_WAIT, NEXT_DAY_CHECK_OPEN, next_day_check_due
 from server.extensions import db
 from server.fields import zone
@@ -195,7 +200,7 @@ def care_team_view(patient: User, now: datetime) -> list[dict]:
     Each dose carries its checklist status, and what the patient shared of
     it: the intention, what they wrote back about it, the check after the
     dose. Private items are left out entirely (None or absent, never
-    counted). Six statements whatever the history.
+    counted). Seven statements whatever the history.
     """
     next_one = db.session.scalars(
         select(DosingSession)
@@ -255,6 +260,7 @@ def care_team_view(patient: User, now: datetime) -> list[dict]:
     for session in sessions:
         status = checklist.status(session, items, ticked[session.id])
         intention = intentions.get(session.id)
+        check = checks.get(session.id)
         doses.append(
             {
                 "ketamine_session_id": session.id,
@@ -262,11 +268,57 @@ def care_team_view(patient: User, now: datetime) -> list[dict]:
                 "route": session.route,
                 "setting": session.setting,
                 "status": session.status,
-                "intention": intention,
-                "reflections": reflections.get(intention.id, []) if intention else [],
+                "intention": _text(intention) if intention else None,
+                "reflections": [_text(r) for r in reflections.get(intention.id, [])]
+                if intention
+                else [],
                 "checklist": status,
                 "checklist_open": sum(1 for item in status if not item["done"]),
-                "after_dose_check": checks.get(session.id),
+                "after_dose_check": _check(check) if check else None,
             }
         )
     return doses
+
+
+def _text(item) -> dict:
+    return {"id": item.id, "body": item.body, "written_at": item.written_at_local}
+
+
+def _check(check: AfterDoseCheck) -> dict:
+    return {
+        "id": check.id,
+        "answered_at": check.answered_at_local,
+        "answers": check.answers,
+        "alerts": list(check.alerts),
+        "red": check.red,
+    }
+
+
+#: The caseload shows what is not ticked once the next dose is this close.
+CHECKLIST_SHOWN_BEFORE = timedelta(days=2)
+
+
+def open_checklist_counts(
+    clinic_id: uuid.UUID, sessions: list[tuple[uuid.UUID, datetime | None]], now: datetime
+) -> dict[uuid.UUID, int]:
+    """Items not ticked, per next dosing session `(id, scheduled_at)` that is at most
+    CHECKLIST_SHOWN_BEFORE away; sessions further off are absent. Two statements always."""
+    near = [sid for sid, at in sessions if at is not None and at - now <= CHECKLIST_SHOWN_BEFORE]
+    items = checklist.clinic_items(clinic_id)
+    rows = db.session.execute(
+        select(DosingSession.id, DosingSession.setting, ChecklistTick.item_key)
+        .outerjoin(ChecklistTick, ChecklistTick.ketamine_session_id == DosingSession.id)
+        .where(DosingSession.id.in_(near))
+    ).all()
+    ticked: dict[uuid.UUID, set[str]] = {}
+    settings: dict[uuid.UUID, str] = {}
+    for session_id, setting, key in rows:
+        settings[session_id] = setting
+        ticked.setdefault(session_id, set())
+        if key is not None:
+            ticked[session_id].add(key)
+    counts = {}
+    for session_id, setting in settings.items():
+        keys = {item["key"] for item in checklist.items_for_setting(setting, items)}
+        counts[session_id] = len(keys - ticked[session_id])
+    return counts

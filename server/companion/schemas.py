@@ -208,18 +208,45 @@ class CompanionSchema(Schema):
 # -- the care team's view, per dose ----------------------------------------------------------------
 
 
+class SharedTextSchema(Schema):
+    """An intention, or what was written back about it, as the care team reads it."""
+
+    id = fields.UUID()
+    body = fields.String()
+    written_at = AwareDateTime()
+
+
+class SharedCheckSchema(Schema):
+    """A shared check after a dose as the care team reads it."""
+
+    id = fields.UUID()
+    answered_at = AwareDateTime()
+    answers = fields.Nested(AfterDoseAnswersSchema)
+    alerts = fields.List(
+        fields.String(),
+        metadata={
+            "description": "chest_pain, lasting_over_24h, urinary_blood, outside_plan, "
+            "urinary_repeated, heart, drove"
+        },
+    )
+    red = fields.Boolean()
+
+
 class DoseViewSchema(Schema):
     ketamine_session_id = fields.UUID()
     scheduled_at = AwareDateTime()
     route = fields.String()
     setting = fields.String()
     status = fields.String()
-    intention = fields.Nested(IntentionSchema, allow_none=True)
-    reflections = fields.List(fields.Nested(ReflectionSchema))
+    intention = fields.Nested(SharedTextSchema, allow_none=True)
+    reflections = fields.List(fields.Nested(SharedTextSchema))
     checklist = fields.List(fields.Nested(ChecklistItemSchema))
     checklist_open = fields.Integer(metadata={"description": "Items not ticked yet."})
-    after_dose_check = fields.Nested(AfterDoseCheckSchema, allow_none=True)
+    after_dose_check = fields.Nested(SharedCheckSchema, allow_none=True)
 
 
 class CareTeamCompanionSchema(Schema):
-    doses = fields.List(fields.Nested(DoseViewSchema))
+    doses = fields.List(
+        fields.Nested(DoseViewSchema),
+        metadata={"description": "The next dosing session, then the latest ones, newest first."},
+    )

@@ -9,6 +9,7 @@ from server.auth.models import User
 from server.care import queries as care_queries
 from server.care.models import DosingSession, IntegrationSession
 from server.care.phase import phase_at
+from server.companion import queries as companion_queries
 from server.db import utcnow
 from server.extensions import db
 from server.fields import zone
@@ -37,9 +38,9 @@ BRIEF_CHECKIN_NOTES = 50
 
 
 def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dict:
-    """Everything for the next integration session on one page; thirteen statements.
+    """Everything for the next integration session on one page; twenty statements.
 
-    (Ten when the patient has shared no questionnaire.)
+    (Seventeen when the patient has shared no questionnaire.)
 
     - `patient`: id, name, time zone and phase now.
     - `window`: `since` the last integration session (or DEFAULT_WINDOW),
@@ -59,6 +60,9 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
     - `sessions`: dosing sessions in the window and the next ones ahead.
     - `flags`: open visible flags, urgent first; a flag's source is named
       only while it is shared.
+    - `doses`: per dose, the next one and the latest ones, the checklist
+      status and what the patient shared of it: intention, what they wrote
+      back, the check after the dose (`server.companion.queries`; seven).
     """
     now = now or utcnow()
     last_two = list(
@@ -119,6 +123,7 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
             ][:UPCOMING_DOSING],
         },
         "flags": flag_queries.patient_flags([patient.id], open_only=True),
+        "doses": companion_queries.care_team_view(patient, now),
     }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from server.auth.models import User
 from server.care import phase
 from server.care.models import DosingSession, IntegrationSession
+from server.companion import queries as companion_queries
 from server.db import utcnow
 from server.fields import zone
 from server.flags import queries as flag_queries
@@ -51,7 +52,7 @@ def _parameters(therapist: User, now: datetime) -> dict:
 
 
 def caseload(therapist: User, *, sort: str = "attention", now: datetime | None = None) -> list:
-    """One row per patient on `therapist`'s care team; four statements whatever its size.
+    """One row per patient on `therapist`'s care team; six statements whatever its size.
 
     Each row: `patient_id`, `display_name`, `phase`, `last_checkin_at`
     (shared check-ins only), `mood_trend` (TREND_DAYS daily mean moods of
@@ -60,7 +61,9 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
     `next_integration_session` (`{"id", "scheduled_at"}` or None),
     `unread_shared_count` (shared items in the window not marked read by
     `therapist`), `open_flag_count`, `urgent_flag_count` (visible flags
-    only, see `open_flag_counts`).
+    only, see `open_flag_counts`), `checklist_open` (preparation items not
+    ticked for the next dosing session once it is two days or less away,
+    else None; `server.companion`).
 
     Sorts: `attention` (most urgent flags, then most open flags, then name),
     `name`, `last_checkin` (longest silent first: never, then oldest).
@@ -75,6 +78,9 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
     )
     unread = unread_counts(therapist, now)
     flags = open_flag_counts(therapist)
+    checklists = companion_queries.open_checklist_counts(
+        therapist.clinic_id, [(row[4], row[5]) for row in found], now
+    )
 
     # Patients mostly share a handful of todays: each one's TREND_DAYS days are listed once.
     trend_days: dict[date, list[date]] = {}
@@ -107,6 +113,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
                 "unread_shared_count": unread.get(patient_id, 0),
                 "open_flag_count": counts["total"],
                 "urgent_flag_count": counts["urgent"],
+                "checklist_open": checklists.get(dose_id),
             }
         )
     rows.sort(key=_SORT_KEYS[sort])

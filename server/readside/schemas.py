@@ -7,6 +7,7 @@ no item carries `shared`.
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from server.care.schemas import validate_query_time
+from server.companion.schemas import DoseViewSchema
 from server.fields import AwareDateTime, Cursor, Schema
 from server.measures.schemas import MarkersSchema, ThresholdSchema
 from server.readside.brief import BRIEF_CHECKIN_NOTES
@@ -66,6 +67,13 @@ class CaseloadRowSchema(Schema):
     )
     open_flag_count = fields.Integer()
     urgent_flag_count = fields.Integer()
+    checklist_open = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Preparation items not ticked for the next dosing session, once it "
+            "is two days or less away; null before then."
+        },
+    )
 
 
 class CaseloadSchema(Schema):
@@ -96,6 +104,7 @@ def dump_caseload(rows: list[dict]) -> dict:
                 "unread_shared_count": row["unread_shared_count"],
                 "open_flag_count": row["open_flag_count"],
                 "urgent_flag_count": row["urgent_flag_count"],
+                "checklist_open": row["checklist_open"],
             }
             for row in rows
         ],
@@ -295,3 +304,10 @@ class BriefSchema(Schema):
     scores = fields.List(fields.Nested(LatestScoreSchema))
     sessions = fields.Nested(BriefSessionsSchema)
     flags = fields.List(fields.Nested(BriefFlagSchema))
+    doses = fields.List(
+        fields.Nested(DoseViewSchema),
+        metadata={
+            "description": "Per dose (the next, then the latest, newest first): checklist "
+            "status and the shared intention, what was written back, the check after the dose."
+        },
+    )

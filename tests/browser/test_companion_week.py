@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     sign_in_via_api,
     wait_for_service_worker,
 )
+from tests.factories import STAFF_TOTP_SECRET
 
 
 def _zone_at_noon() -> str:
@@ -73,7 +74,9 @@ def _both_schemes(page, name):
     page.emulate_media(color_scheme="light")
 
 
-def test_a_week_with_a_dosing_session(page, context, live_server, week, console_errors):
+def test_a_week_with_a_dosing_session(
+    page, context, live_server, week, console_errors, desk, staff_sign_in
+):
     from server.companion.models import (
         AfterDoseCheck,
         ChecklistTick,
@@ -82,7 +85,7 @@ def test_a_week_with_a_dosing_session(page, context, live_server, week, console_
     )
     from server.flags.models import Flag
 
-    _clinic, _therapist, patient, dose = week
+    _clinic, therapist, patient, dose = week
     sign_in_via_api(page, live_server, patient)
     open_app(page, live_server)
 
@@ -184,6 +187,21 @@ def test_a_week_with_a_dosing_session(page, context, live_server, week, console_
     [reflection] = fresh_rows(IntentionReflection, patient_id=patient.id)
     assert reflection.intention_id == intention.id
     assert console_errors == []
+
+    # The therapist's brief: the intention, what came back, the checklist, the check.
+    staff_sign_in(desk, therapist.email, STAFF_TOTP_SECRET)
+    desk.goto(f"{live_server}/therapist/index.html#/patients/{patient.id}/brief")
+    doses = desk.get_by_role("region", name="Around each dose")
+    expect(doses).to_contain_text("Intention: “To meet the tiredness with curiosity”")
+    expect(doses).to_contain_text("Some of it, as patience with my body.")
+    expect(doses).to_contain_text("4 items not ticked")
+    after = desk.get_by_role("region", name="After the last dose")
+    row = after.get_by_role("row").filter(has_text="(red)")
+    expect(row).to_contain_text("chest pain")
+    expect(row).to_contain_text("on and off")
+    _both_schemes(desk, "brief with doses")
+    doses.get_by_role("heading", name="Around each dose").scroll_into_view_if_needed()
+    screenshot(desk, "therapist-brief-doses")
 
 
 def test_the_safety_plan_opens_offline_from_the_crisis_card(

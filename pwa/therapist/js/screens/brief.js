@@ -6,6 +6,7 @@
 import { h } from "/js/dom.js";
 import { call, failure } from "../client.js";
 import { INSTRUMENTS, MAXIMA, PHASES, capitalise, dosingSummary, formatDate, formatWhen, plural } from "../format.js";
+import { doseSections } from "../companion-brief.js";
 import { itemView } from "../items.js";
 import { moodDays, trendCharts } from "../trends.js";
 
@@ -174,6 +175,7 @@ export async function render(main, { params }) {
           )
         : h("p", { class: "empty" }, "None since last time, and none booked."),
     ),
+    ...doseSections(brief.doses, section),
     section(
       "brief-flags",
       "Flags",

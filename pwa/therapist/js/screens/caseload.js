@@ -74,9 +74,17 @@ function flagCell(row) {
   );
 }
 
-function sessionCell(session) {
+function sessionCell(session, checklistOpen = null) {
   if (!session) return h("td", { class: "when" }, h("span", { class: "muted" }, "Not booked"));
-  return h("td", { class: "when" }, h("time", { datetime: session.scheduled_at }, formatWhen(session.scheduled_at)));
+  return h(
+    "td",
+    { class: "when" },
+    h("time", { datetime: session.scheduled_at }, formatWhen(session.scheduled_at)),
+    // Shown from two days before the dose: what the patient has not ticked yet.
+    checklistOpen == null
+      ? null
+      : h("span", { class: checklistOpen ? "badge" : "muted" }, checklistOpen ? ` ${plural(checklistOpen, "item")} not ready` : " Checklist done"),
+  );
 }
 
 function rowFor(row) {
@@ -98,7 +106,7 @@ function rowFor(row) {
         : h("span", { class: "muted" }, "None shared"),
     ),
     h("td", { class: "spark-cell" }, sparkline(row.mood_trend || [], `${row.display_name}'s mood`)),
-    sessionCell(row.next_ketamine_session),
+    sessionCell(row.next_ketamine_session, row.checklist_open),
     sessionCell(row.next_integration_session),
     h(
       "td",
