@@ -65,6 +65,7 @@ def checkin_item(checkin: CheckIn, read_at: datetime | None) -> dict:
         "sleep_quality": checkin.sleep_quality,
         "emotions": list(checkin.emotions or []),
         "note": checkin.note,
+        "unsafe": checkin.unsafe,
     }
 
 

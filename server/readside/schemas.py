@@ -146,6 +146,7 @@ class TimelineItemSchema(Schema):
     sleep_quality = fields.Integer(allow_none=True)
     emotions = fields.List(fields.String())
     note = fields.String(allow_none=True)
+    unsafe = fields.Boolean(metadata={"description": "The check-in said I don't feel safe."})
     # journal entry
     written_at = AwareDateTime()
     body = fields.String()

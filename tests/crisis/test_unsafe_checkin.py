@@ -120,3 +120,13 @@ def test_another_clinics_therapist_never_sees_the_flag(as_user, patient, now):
     stranger = factories.user(factories.clinic(), "therapist")
     items = as_user(stranger).get("/api/v1/flags").get_json()["items"]
     assert items == []
+
+
+def test_a_shared_unsafe_check_in_says_so_on_the_timeline(as_user, patient, therapist, now):
+    shared = checkin_body(now, unsafe=True, shared=True)
+    ordinary = checkin_body(now - timedelta(minutes=1), shared=True)
+    for body in (shared, ordinary):
+        assert as_user(patient).post("/api/v1/checkins", json=body).status_code == 201
+    items = as_user(therapist).get(f"/api/v1/patients/{patient.id}/timeline").get_json()["items"]
+    said = {item["id"]: item["unsafe"] for item in items if item["type"] == "checkin"}
+    assert said == {shared["id"]: True, ordinary["id"]: False}

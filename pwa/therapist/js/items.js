@@ -41,6 +41,7 @@ function content(item) {
   switch (item.type) {
     case "checkin":
       return [
+        item.unsafe ? h("p", { class: "attention" }, "Said: “I don't feel safe.”") : null,
         scales(item),
         item.emotions?.length ? h("p", { class: "emotions" }, "Feeling: ", item.emotions.join(", ")) : null,
         item.note ? h("p", { class: "text" }, item.note) : null,
