@@ -15,6 +15,25 @@ def test_clinic_create_prints_its_id(runner):
     assert result.exit_code == 0, result.output
     clinic = db.session.get(Clinic, uuid.UUID(result.output.strip()))
     assert clinic.name == "Harbour Clinic"
+    assert clinic.country == "US"
+
+
+def test_clinic_create_takes_a_country_phone_and_hours(runner):
+    args = ["clinic", "create", "Quay Clinic", "--country", "nz", "--phone", "09 300 0000"]
+    result = runner.invoke(args=[*args, "--phone-hours", "Mon-Fri 8:30-17:00"])
+    assert result.exit_code == 0, result.output
+    clinic = db.session.get(Clinic, uuid.UUID(result.output.strip()))
+    assert (clinic.country, clinic.phone, clinic.phone_hours) == (
+        "NZ",
+        "09 300 0000",
+        "Mon-Fri 8:30-17:00",
+    )
+    refused = runner.invoke(args=["clinic", "create", "Nowhere", "--country", "UK"])
+    assert refused.exit_code != 0 and "not a country code" in refused.output
+    assert (
+        db.session.scalar(select(func.count()).select_from(Clinic).where(Clinic.name == "Nowhere"))
+        == 0
+    )
 
 
 def test_user_create_reads_the_password_from_stdin(runner, clinic, therapist):

@@ -12,6 +12,7 @@ from server.auth import totp
 from server.auth.models import ROLES
 from server.clinics.models import Clinic
 from server.clinics.services import create_clinic
+from server.countries import country_names
 from server.errors import Problem
 from server.extensions import db
 
@@ -22,9 +23,19 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 @clinic_cli.command("create")
 @click.argument("name")
 @click.option("--phone", default=None, help="The clinic's phone, shown with crisis resources.")
-def clinic_create(name, phone):
+@click.option("--phone-hours", default=None, help="When the phone is answered, shown beside it.")
+@click.option(
+    "--country",
+    default="US",
+    show_default=True,
+    help="ISO 3166 code; chooses crisis lines for patients whose time zone names no country.",
+)
+def clinic_create(name, phone, phone_hours, country):
     """Create a clinic and print its id."""
-    clinic = create_clinic(name, phone)
+    country = country.upper()
+    if country not in country_names():
+        raise click.BadParameter("not a country code, such as US, GB or AU", param_hint="--country")
+    clinic = create_clinic(name, phone, country=country, phone_hours=phone_hours)
     db.session.commit()
     click.echo(str(clinic.id))
 
