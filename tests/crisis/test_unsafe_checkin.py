@@ -130,3 +130,13 @@ def test_a_shared_unsafe_check_in_says_so_on_the_timeline(as_user, patient, ther
     items = as_user(therapist).get(f"/api/v1/patients/{patient.id}/timeline").get_json()["items"]
     said = {item["id"]: item["unsafe"] for item in items if item["type"] == "checkin"}
     assert said == {shared["id"]: True, ordinary["id"]: False}
+
+
+def test_a_second_unsafe_check_in_counts_on_the_open_flag(as_user, patient, now):
+    client = as_user(patient)
+    first = checkin_body(now - timedelta(minutes=2), unsafe=True, shared=False)
+    second = checkin_body(now, unsafe=True, shared=False)
+    for body in (first, second):
+        assert client.post("/api/v1/checkins", json=body).status_code == 201
+    [flag] = flags_of(patient)
+    assert flag.kind == "unsafe_checkin" and flag.occurrences == 2
