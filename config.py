@@ -80,6 +80,11 @@ class Config:
     ALLOW_HTTP_PUSH_ENDPOINTS = False
     # Refuse ENCRYPTION_KEYS that open none of the stored data (server/keycheck.py).
     KEY_CHECK = True
+    # Where the push worker may connect (server/push/egress.py, docs/deploy.md):
+    # comma-separated push-service host suffixes (unset: any host on a public
+    # address), and ports (unset: 443 only in production, any elsewhere).
+    PUSH_ALLOWED_HOST_SUFFIXES = _env("PUSH_ALLOWED_HOST_SUFFIXES")
+    PUSH_ALLOWED_PORTS = _env("PUSH_ALLOWED_PORTS")
 
 
 class DevelopmentConfig(Config):

@@ -716,11 +716,14 @@ class Side:
         if role == "worker":
             from server.push import dispatch, worker
             from server.push.delivery import PushSender
+            from server.push.egress import LOOPBACK
 
             with (
                 self.app.app_context(),
                 PushSender(
-                    self.app.config["VAPID_PRIVATE_KEY"], self.app.config["VAPID_SUBJECT"]
+                    self.app.config["VAPID_PRIVATE_KEY"],
+                    self.app.config["VAPID_SUBJECT"],
+                    policy=LOOPBACK,
                 ) as sender,
             ):
                 report = dispatch.deliver_due(sender)

@@ -71,9 +71,10 @@ def messages(subscriptions: list[dict], count: int, offset: int = 0):
 def send_share(key, subscriptions, count, offset, concurrency, start, results) -> None:
     """One worker process: its own sender (pool, VAPID cache), its share of the messages."""
     from server.push.delivery import PushSender
+    from server.push.egress import LOOPBACK
 
     batch = messages(subscriptions, count, offset)
-    with PushSender(key, SUBJECT, concurrency=concurrency) as sender:
+    with PushSender(key, SUBJECT, concurrency=concurrency, policy=LOOPBACK) as sender:
         sender.send(batch[:20])  # warm: connections open, VAPID header signed
         start.wait()
         cpu = time.process_time()

@@ -13,8 +13,9 @@ Everything runs with BETWEEN_ENV=production and generated secrets, with one
 exception: production refuses a push endpoint that is not https on a
 public address, and the loopback service is http on 127.0.0.1, so the web
 servers load `web_app()` below: the production app with
-ALLOW_HTTP_PUSH_ENDPOINTS on (as in development and testing). The workers
-run the plain `wsgi` app.
+ALLOW_HTTP_PUSH_ENDPOINTS on (as in development and testing), and so do
+the push workers, whose egress policy would otherwise refuse to connect to
+127.0.0.1.
 
 The flows, each through both ports: a therapist created by `flask user
 create` signs in with TOTP on A and invites a patient; the patient accepts
@@ -120,7 +121,7 @@ def start_gunicorn(env: dict, port: int, workers: int, log: Path) -> subprocess.
 def start_worker(env: dict, log: Path) -> subprocess.Popen:
     handle = log.open("w")
     return subprocess.Popen(
-        [str(VENV_BIN / "flask"), "--app", "wsgi", "push", "worker"],
+        [str(VENV_BIN / "flask"), "--app", "bench.topology:web_app()", "push", "worker"],
         cwd=ROOT,
         env=env,
         stdout=handle,

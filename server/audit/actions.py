@@ -36,6 +36,8 @@ ACTIONS: dict[str, str] = {
     "data_exported": "A patient exported their data",
     "account_deleted": "A patient deleted their account",
     "push_schedule_changed": "A patient changed their reminder times or quiet hours",
+    "push_device_moved": "A device that had notifications on for this account was taken over "
+    "by another account signed in on it; what was queued for it was cancelled",
     # Accounts and sign-in
     "invite_created": "Someone was invited",
     "invite_accepted": "An invitation was accepted and its account made",

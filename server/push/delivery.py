@@ -15,9 +15,10 @@ logs and error texts. Callers map each `Outcome` to the outbox.
 import asyncio
 import email.utils
 import json
+import queue
 import threading
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,13 +26,27 @@ import aiohttp
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from server.push.vapid import VapidSigner, b64url_decode, private_key_from_b64
+from server.push.egress import (
+    EgressPolicy,
+    GuardedResolver,
+    RefusedTarget,
+    guarded_socket_factory,
+)
+from server.push.vapid import VapidSigner, b64url_decode, origin_of, private_key_from_b64
 
 #: Browsers accept up to ~4 KB; we promise a small, generic payload.
 MAX_PAYLOAD_BYTES = 1024
 DEFAULT_CONCURRENCY = 16
-#: Seconds for connecting and for each read or write on a push service's socket.
+#: Seconds for a whole request to a push service, and for connecting.
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_CONNECT_TIMEOUT = 3.0
+#: A push service that timed out is left alone this long (its messages back off).
+HUNG_PAUSE_SECONDS = 30.0
+#: The most of any answer the worker reads: push services answer in a few bytes.
+MAX_ANSWER_BYTES = 4096
+#: `error` of an outcome whose target the egress policy refused.
+REFUSED = "refused target"
+TOO_LARGE = "answer too large"
 URGENCIES = ("very-low", "low", "normal", "high")
 #: Statuses a push service uses to say the message was accepted.
 ACCEPTED = frozenset({200, 201, 202})
@@ -80,10 +95,15 @@ class Outcome:
     retry_after: float | None = None
     #: A short description of what went wrong, never quoting a URL or payload.
     error: str | None = None
+    #: The endpoint is somewhere the worker must not connect (server.push.egress);
+    #: it was not contacted, and never will be.
+    refused: bool = False
+    #: Retrying would not help (an answer too large to be a push service's).
+    final: bool = False
 
     @property
     def accepted(self) -> bool:
-        return self.status in ACCEPTED
+        return self.status in ACCEPTED and not self.final
 
     @property
     def gone(self) -> bool:
@@ -91,6 +111,8 @@ class Outcome:
 
     @property
     def retryable(self) -> bool:
+        if self.refused or self.final:
+            return False
         return self.status is None or self.status == 429 or self.status >= 500
 
 
@@ -126,11 +148,22 @@ class PushSender:
     use it as a context manager) to release the pool.
 
     Underneath, aiohttp on an event loop of the sender's own: keep-alive
-    connections per push service (never more than `concurrency`), a timeout
-    on every request, TLS verified with the system's trust store. It costs
-    about two thirds of the CPU per message of one thread per request in
-    flight over `http.client`, and half of httpx's (bench/README.md): a
-    worker spends most of its CPU here.
+    connections per push service, a timeout on every request, TLS verified
+    with the system's trust store. A worker spends most of its CPU here.
+
+    What a hostile or broken endpoint can cost is bounded:
+
+    - where: `egress` checks every address at connect time (no internal
+      hosts however written or resolved), and the URL's scheme, port and
+      host (an optional allowlist); a refused target is not contacted;
+    - memory: no compressed answers asked for or decoded, at most
+      `MAX_ANSWER_BYTES` of any answer read (a longer one fails the message
+      and the connection is dropped);
+    - time: a connect timeout, a total timeout per request, at most
+      `per_origin` requests in flight to one push service, and a push
+      service that timed out is not tried again for `HUNG_PAUSE_SECONDS`
+      (its messages come back retryable at once and back off on their own),
+      so one hanging service does not hold up the others' deliveries.
     """
 
     def __init__(
@@ -140,12 +173,19 @@ class PushSender:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        per_origin: int | None = None,
+        policy: EgressPolicy | None = None,
     ):
         key = private_key_from_b64(vapid_private_key)
         self.vapid = VapidSigner(key, vapid_subject)
         self._encryptor = Encryptor()
         self._concurrency = concurrency
-        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 5.0))
+        self._per_origin = per_origin or max(1, concurrency // 2)
+        self._policy = policy or EgressPolicy()
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, connect_timeout))
+        self._origin_slots: dict[str, asyncio.Semaphore] = {}
+        self._hung_until: dict[str, float] = {}
         # The loop runs in a thread of its own, so `send` works from any
         # caller, one already inside an event loop included (Playwright's, in
         # the tests; an async web framework's, one day).
@@ -174,29 +214,85 @@ class PushSender:
 
     def send(self, messages: Iterable[Message]) -> list[Outcome]:
         """Send every message; outcomes in the same order. Never raises for one message."""
-        batch = asyncio.run_coroutine_threadsafe(self._send_all(list(messages)), self._loop)
-        return batch.result()
+        messages = list(messages)
+        order = {id(m): i for i, m in enumerate(messages)}
+        results: list[Outcome | None] = [None] * len(messages)
+        for arrived in self.send_as_completed(messages):
+            for message, outcome in arrived:
+                results[order[id(message)]] = outcome
+        return results
 
-    async def _send_all(self, messages: list[Message]) -> list[Outcome]:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._concurrency, limit_per_host=self._concurrency
-                ),
-                timeout=self._timeout,
-                # Nothing a push needs: no cookies kept, no proxy from the environment.
-                cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=False,
-            )
-        in_flight = asyncio.Semaphore(self._concurrency)
+    def send_as_completed(
+        self, messages: Iterable[Message], *, wait: float | None = None
+    ) -> Iterator[list[tuple[Message, Outcome]]]:
+        """Send every message; yield the (message, outcome) pairs that have
+        completed, as they complete, a list at a time.
 
-        async def bounded(message: Message) -> Outcome:
-            async with in_flight:
-                return await self._send_one(message)
+        With `wait`, an empty list comes after `wait` seconds without an
+        outcome, so the caller can do other work (renew a lease) while
+        messages are in flight. The caller's thread never runs the event loop.
+        """
+        messages = list(messages)
+        if not messages:
+            return
+        done: queue.SimpleQueue = queue.SimpleQueue()
 
-        return await asyncio.gather(*(bounded(m) for m in messages))
+        async def send_all():
+            await self._start()
+            in_flight = asyncio.Semaphore(self._concurrency)
 
-    async def _send_one(self, message: Message) -> Outcome:
+            async def one(message: Message):
+                origin = origin_of(message.endpoint)
+                slots = self._origin_slots.setdefault(origin, asyncio.Semaphore(self._per_origin))
+                async with slots, in_flight:
+                    outcome = await self._send_one(message, origin)
+                done.put((message, outcome))
+
+            await asyncio.gather(*(one(m) for m in messages))
+
+        batch = asyncio.run_coroutine_threadsafe(send_all(), self._loop)
+        left = len(messages)
+        while left:
+            try:
+                arrived = [done.get(timeout=wait)]
+            except queue.Empty:
+                if batch.done():
+                    batch.result()  # raises what went wrong outside any one message
+                yield []
+                continue
+            while True:
+                try:
+                    arrived.append(done.get_nowait())
+                except queue.Empty:
+                    break
+            left -= len(arrived)
+            yield arrived
+        batch.result()
+
+    async def _start(self) -> None:
+        if self._session is not None:
+            return
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=self._concurrency,
+                limit_per_host=self._per_origin,
+                resolver=GuardedResolver(self._policy),
+                socket_factory=guarded_socket_factory(self._policy),
+            ),
+            timeout=self._timeout,
+            # Nothing a push needs: no cookies kept, no proxy from the environment,
+            # and no compressed answer to inflate.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+            auto_decompress=False,
+            headers={"Accept-Encoding": "identity"},
+        )
+
+    async def _send_one(self, message: Message, origin: str) -> Outcome:
+        if self._policy.problem(message.endpoint):
+            return Outcome(message.key, None, error=REFUSED, refused=True)
+        if self._hung_until.get(origin, 0.0) > time.monotonic():
+            return Outcome(message.key, None, error="push service not answering")
         try:
             body = self._encryptor.encrypt(message.payload, message.p256dh, message.auth)
             headers = {
@@ -214,13 +310,20 @@ class PushSender:
             async with self._session.post(
                 message.endpoint, data=body, headers=headers, allow_redirects=False
             ) as response:
-                await response.read()
                 status, retry_after = response.status, response.headers.get("Retry-After")
+                if not await _small_answer(response):
+                    return Outcome(message.key, status, error=TOO_LARGE, final=True)
         except TimeoutError:
+            self._hung_until[origin] = time.monotonic() + HUNG_PAUSE_SECONDS
             return Outcome(message.key, None, error="timed out")
+        except aiohttp.ClientConnectorError as error:
+            if isinstance(error.os_error, RefusedTarget):
+                return Outcome(message.key, None, error=REFUSED, refused=True)
+            return Outcome(message.key, None, error=f"no answer ({type(error).__name__})")
         except (aiohttp.ClientError, OSError, ValueError) as error:
             # The exception text names the URL; keep only its kind.
             return Outcome(message.key, None, error=f"no answer ({type(error).__name__})")
+        self._hung_until.pop(origin, None)
         if status in ACCEPTED:
             return Outcome(message.key, status)
         if status in (401, 403):
@@ -231,6 +334,26 @@ class PushSender:
             retry_after=parse_retry_after(retry_after),
             error=_describe(status),
         )
+
+
+async def _small_answer(response: aiohttp.ClientResponse) -> bool:
+    """Read (and drop) at most `MAX_ANSWER_BYTES` of an answer; False if it is longer.
+
+    A longer answer is not read on: the connection is closed instead of
+    being returned to the pool with the rest of the body still unread.
+    """
+    length = response.content_length
+    if length is not None and length > MAX_ANSWER_BYTES:
+        response.close()
+        return False
+    seen = 0
+    while seen <= MAX_ANSWER_BYTES:
+        chunk = await response.content.read(MAX_ANSWER_BYTES + 1 - seen)
+        if not chunk:
+            return True
+        seen += len(chunk)
+    response.close()
+    return False
 
 
 def _describe(status: int) -> str:

@@ -6,9 +6,17 @@ on PostgreSQL the candidate rows are read `FOR UPDATE SKIP LOCKED`, so two
 workers never claim the same row. SQLite runs one worker (its single writer
 makes the claim atomic, but it is not built for a fleet). No database
 transaction stays open while messages are in flight.
+
+Each outcome is recorded (and committed) as it comes back, not after the
+whole batch, and the lease is short and renewed while the batch is in
+flight: a worker that dies mid-batch leaves only the messages it had in
+flight to be sent again (delivery is at least once; the Topic each message
+keeps lets a push service replace a duplicate on the device), and its
+other rows are taken by another worker within `LEASE`.
 """
 
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,8 +30,10 @@ from server.push.outbox import payload_for
 from server.push.subscriptions import remove_subscriptions
 
 BATCH_SIZE = 100
-#: A claimed row is taken again if its worker has not finished by then.
-LEASE = timedelta(minutes=5)
+#: A claimed row is taken again if its worker has not renewed the lease by then.
+LEASE = timedelta(seconds=45)
+#: While messages are in flight, the lease is renewed this often.
+RENEW_EVERY_SECONDS = 10.0
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 60 * 60
@@ -137,20 +147,59 @@ def deliver_due(sender: PushSender, *, now: datetime | None = None, limit: int =
     # End the transaction before the network: no lock or snapshot is held
     # while messages are in flight (SQLite takes its write lock at BEGIN).
     db.session.commit()
-    outcomes = sender.send(messages) if messages else []
-    # `now` may be given (tests, a clock ahead of ours); outcomes never date before it.
-    done_at = max(now, utcnow())
-    ours = _still_ours([o.key for o in outcomes], lease_end=now + LEASE)
-    gone_subscriptions = set()
-    for outcome in outcomes:
-        if outcome.key not in ours:
-            report.lost += 1
-            continue
-        _record(by_id[outcome.key], outcome, done_at, report, gone_subscriptions)
-    db.session.flush()
-    remove_subscriptions(gone_subscriptions, reason="subscription gone")
-    db.session.commit()
+    if messages:
+        _send_and_record(sender, messages, by_id, now, report)
     return report
+
+
+def _send_and_record(sender, messages: list[Message], by_id: dict, now, report: Report):
+    """Send, recording outcomes as they arrive and renewing the lease meanwhile."""
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        # `now` may be given (tests, a clock ahead of ours); time runs on from it.
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    lease_end = now + LEASE
+    in_flight = {m.key for m in messages}
+    renewed_at = started
+    for arrived in sender.send_as_completed(messages, wait=RENEW_EVERY_SECONDS):
+        if arrived:
+            keys = [outcome.key for _, outcome in arrived]
+            in_flight.difference_update(keys)
+            ours = _still_ours(keys, lease_end=lease_end)
+            gone_subscriptions = set()
+            for _, outcome in arrived:
+                if outcome.key not in ours:
+                    report.lost += 1
+                    continue
+                row = by_id[outcome.key]
+                _record(row, outcome, max(clock(), utcnow()), report, gone_subscriptions)
+            db.session.flush()
+            remove_subscriptions(gone_subscriptions, reason="subscription gone")
+            db.session.commit()
+        if in_flight and time.monotonic() - renewed_at >= RENEW_EVERY_SECONDS:
+            renewed_at = time.monotonic()
+            lease_end, in_flight = _renew(in_flight, lease_end, clock() + LEASE)
+
+
+def _renew(ids: set, lease_end: datetime, new_end: datetime) -> tuple[datetime, set]:
+    """Extend the lease of the rows still ours; (the new lease end, those rows). Commits."""
+    kept = set(
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.id.in_(list(ids)),
+                Notification.state == "sending",
+                Notification.next_attempt_at == lease_end,
+            )
+            .values(next_attempt_at=new_end)
+            .returning(Notification.id),
+            execution_options={"synchronize_session": False},
+        ).scalars()
+    )
+    db.session.commit()
+    return new_end, kept
 
 
 def _still_ours(ids: list, *, lease_end: datetime) -> set:
@@ -193,8 +242,9 @@ def _record(row, outcome: Outcome, now: datetime, report: Report, gone: set) -> 
         _finish(row, "sent", status=outcome.status)
         row.sent_at = now
         report.sent += 1
-    elif outcome.gone:
-        # RFC 8030: the subscription has expired or was revoked; never again.
+    elif outcome.gone or outcome.refused:
+        # RFC 8030: the subscription has expired or was revoked; or it points
+        # somewhere the worker must not connect (not contacted). Never again.
         _finish(row, "failed", error=outcome.error, status=outcome.status)
         gone.add(row.subscription_id)
         report.gone += 1

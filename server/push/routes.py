@@ -40,6 +40,9 @@ def vapid_public_key():
 @blp.arguments(SubscriptionSchema)
 @blp.response(201, SubscriptionStoredSchema)
 @blp.alt_response(200, schema=SubscriptionStoredSchema, description="Already known")
+@blp.alt_response(
+    409, description="The endpoint is another account's and the keys are not that device's."
+)
 def subscribe(data):
     """Register (or refresh) this device's push subscription: 201 new, 200 known."""
     subscription, new = subscriptions.subscribe(

@@ -4,22 +4,23 @@ Functions flush and never commit; the request commits.
 """
 
 import base64
-import ipaddress
+import hmac
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from server.audit.services import record
 from server.auth.models import User
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
 from server.push import outbox, scheduling
+from server.push.egress import EgressPolicy
 from server.push.models import PushSubscription
 from server.push.vapid import private_key_from_b64, public_key_b64
 
@@ -39,48 +40,21 @@ def _b64url_bytes(value: str) -> bytes | None:
         return None
 
 
+#: What the browser is told, for each reason the egress policy gives.
+_ENDPOINT_PROBLEMS = {"not a URL": "Not a URL.", "must be https": "Must be an https URL."}
+
+
 def endpoint_problem(endpoint: str) -> str | None:
-    """Why a push endpoint is refused, or None. Never quotes it back."""
-    try:
-        parts = urlsplit(endpoint)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        return "Not a URL."
-    if not host or parts.username is not None or parts.password is not None:
-        return "Not a push service URL."
-    loopback = _is_loopback(host)
-    allow_local = current_app.config.get("ALLOW_HTTP_PUSH_ENDPOINTS", False)
-    if parts.scheme == "http":
-        if loopback and allow_local:
-            return None
-        return "Must be an https URL."
-    if parts.scheme != "https":
-        return "Must be an https URL."
-    # The worker will POST to this URL; do not let it be pointed at our own
-    # network. (Names are not resolved here; an egress proxy is the full fix.)
-    if _is_internal_address(host) and not (loopback and allow_local):
-        return "Not a push service URL."
-    return None
+    """Why a push endpoint is refused, or None. Never quotes it back.
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_internal_address(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
+    The same policy the worker applies when it connects (server.push.egress):
+    refusing here tells the browser at once; the worker checks again, on
+    every address a name resolves to, because a name can change its mind.
+    """
+    problem = EgressPolicy.from_config(current_app.config).problem(endpoint)
+    if problem is None:
+        return None
+    return _ENDPOINT_PROBLEMS.get(problem, "Not a push service URL.")
 
 
 def p256dh_problem(value: str) -> str | None:
@@ -104,6 +78,10 @@ def auth_problem(value: str) -> str | None:
 # -- subscriptions -----------------------------------------------------------------------------
 
 
+#: At most this many devices per account: a new one replaces the least recently seen.
+MAX_DEVICES_PER_USER = 5
+
+
 def subscribe(
     user: User,
     *,
@@ -115,8 +93,14 @@ def subscribe(
     """Store a device's subscription (upsert by endpoint); True when it is new here.
 
     A device that changes hands (another user signs in on the same phone)
-    moves to the new user, and what was queued for the previous user on it
-    is cancelled: they must not see each other's reminders.
+    moves to the new user only if the request proves it is that browser:
+    it carries the subscription's own keys, which are never shown to
+    anyone. Otherwise 409, and nothing changes. What was queued for the
+    previous user on that device is cancelled (they must not see each
+    other's reminders), and their audit trail says so.
+
+    Each account keeps at most `MAX_DEVICES_PER_USER` devices; a new one
+    replaces the one seen least recently.
     """
     subscription = db.session.scalar(
         select(PushSubscription).where(PushSubscription.endpoint == endpoint)
@@ -143,16 +127,45 @@ def subscribe(
             created = True
     moved = subscription.user_id != user.id
     if moved:
-        outbox.cancel_pending(subscription_id=subscription.id, reason="device changed hands")
-        subscription.user_id = user.id
+        if not (
+            hmac.compare_digest(subscription.p256dh, p256dh)
+            and hmac.compare_digest(subscription.auth, auth)
+        ):
+            abort(409, "This device's notifications belong to another account.")
+        _hand_over(subscription, user)
     subscription.p256dh = p256dh
     subscription.auth = auth
     subscription.expiration_time = expiration_time
     subscription.refreshed_at = utcnow()
     db.session.flush()
     if created or moved:
+        _keep_newest_devices(user.id)
         scheduling.plan_user(user)
     return subscription, created or moved
+
+
+def _hand_over(subscription: PushSubscription, user: User) -> None:
+    previous = db.session.get(User, subscription.user_id)
+    outbox.cancel_pending(subscription_id=subscription.id, reason="device changed hands")
+    if previous is not None:
+        record(
+            "push_device_moved",
+            patient_id=previous.id if previous.is_patient else None,
+            object_type="push_subscription",
+            object_id=subscription.id,
+            clinic_id=previous.clinic_id,
+        )
+    subscription.user_id = user.id
+
+
+def _keep_newest_devices(user_id: uuid.UUID) -> None:
+    stale = db.session.scalars(
+        select(PushSubscription.id)
+        .where(PushSubscription.user_id == user_id)
+        .order_by(PushSubscription.refreshed_at.desc(), PushSubscription.created_at.desc())
+        .offset(MAX_DEVICES_PER_USER)
+    ).all()
+    remove_subscriptions(stale, reason="replaced by a newer device")
 
 
 def unsubscribe(user: User, endpoint: str) -> None:

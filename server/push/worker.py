@@ -23,6 +23,7 @@ from server.extensions import db
 from server.push import scheduling
 from server.push.delivery import PushSender
 from server.push.dispatch import BATCH_SIZE, deliver_due
+from server.push.egress import EgressPolicy
 from server.push.models import Notification
 
 log = logging.getLogger("server.push.worker")
@@ -142,7 +143,11 @@ def run(
     """
     stop = stop or threading.Event()
     restore = _handle_signals(stop)
-    sender = sender or PushSender(app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"])
+    sender = sender or PushSender(
+        app.config["VAPID_PRIVATE_KEY"],
+        app.config["VAPID_SUBJECT"],
+        policy=EgressPolicy.from_config(app.config),
+    )
     periodic = Periodic(PERIODIC_TASKS if tasks is None else tasks)
     sent = 0
     log.info("push worker started")

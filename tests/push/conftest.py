@@ -3,6 +3,7 @@
 import pytest
 
 from server.push.delivery import PushSender
+from server.push.egress import LOOPBACK
 from tests.push.pushservice import LoopbackPushService
 
 API = "/api/v1/push/subscriptions"
@@ -19,7 +20,11 @@ def push_service():
 def sender(app):
     """The delivery module's sender, with the app's VAPID key."""
     with PushSender(
-        app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], concurrency=4, timeout=5.0
+        app.config["VAPID_PRIVATE_KEY"],
+        app.config["VAPID_SUBJECT"],
+        concurrency=4,
+        timeout=5.0,
+        policy=LOOPBACK,
     ) as made:
         yield made
 

@@ -12,6 +12,7 @@ Used by tests/push and by bench/push_fanout.py.
 """
 
 import base64
+import contextlib
 import json
 import re
 import secrets
@@ -96,8 +97,10 @@ class _Server(ThreadingHTTPServer):
 class LoopbackPushService:
     """A threaded HTTP/1.1 push service; use as a context manager."""
 
-    def __init__(self, *, verify: bool = True):
+    def __init__(self, *, verify: bool = True, latency: float = 0.0):
         self.verify = verify
+        #: Seconds between taking a message and answering, as a distant service would.
+        self.latency = latency
         self.devices: dict[str, Device] = {}
         self.deliveries: list[Delivery] = []
         self.refusals: list[tuple[str, int, str]] = []  # (token, status, why)
@@ -162,6 +165,11 @@ class LoopbackPushService:
             disable_nagle_algorithm = True
 
             def handle(self):
+                # A sender killed mid-request (tests/push/test_worker_kill.py) resets it.
+                with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                    self._serve()
+
+            def _serve(self):
                 while True:
                     line = self.rfile.readline(8192)
                     if not line.strip():
@@ -236,6 +244,8 @@ class LoopbackPushService:
             payload = {}
         with self._lock:
             self.deliveries.append(Delivery(token, payload, headers, audience, key, jwt))
+        if self.latency:
+            time.sleep(self.latency)
         return self.default_status, {"Location": f"{self.origin}/message/{secrets.token_hex(4)}"}
 
     def _refuse(self, token, status, why, extra=None):

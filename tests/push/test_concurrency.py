@@ -10,6 +10,7 @@ from server.db import utcnow
 from server.extensions import db
 from server.push import dispatch
 from server.push.delivery import PushSender
+from server.push.egress import LOOPBACK
 from server.push.models import Notification, PushSubscription
 from server.push.outbox import Planned, queue
 from tests import factories
@@ -49,7 +50,10 @@ def test_two_workers_send_a_thousand_due_notifications_exactly_once(app, push_se
             with (
                 app.app_context(),
                 PushSender(
-                    app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], concurrency=8
+                    app.config["VAPID_PRIVATE_KEY"],
+                    app.config["VAPID_SUBJECT"],
+                    policy=LOOPBACK,
+                    concurrency=8,
                 ) as sender,
             ):
                 start.wait(timeout=30)

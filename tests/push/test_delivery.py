@@ -22,6 +22,7 @@ from server.push.delivery import (
     encode_payload,
     parse_retry_after,
 )
+from server.push.egress import LOOPBACK
 from server.push.models import Notification, PushSubscription
 from server.push.outbox import KIND_SETTINGS, Planned, payload_for, queue, queue_test
 from server.push.vapid import VapidSigner, origin_of, private_key_from_b64
@@ -305,7 +306,7 @@ def test_the_sender_sends_many_at_once_and_keeps_their_order(app, push_service):
         for i, d in enumerate(devices)
     ]
     with PushSender(
-        app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], concurrency=8
+        app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], policy=LOOPBACK, concurrency=8
     ) as sender:
         outcomes = sender.send(messages)
     assert [o.key for o in outcomes] == list(range(40))
@@ -333,10 +334,10 @@ def test_a_worker_slower_than_its_lease_does_not_overwrite_the_worker_that_took_
     class StalledSender:
         """Sends, then stalls past its lease while another worker takes the row over."""
 
-        def send(self, messages):
+        def send_as_completed(self, messages, wait=None):
             outcomes = sender.send(messages)
             dispatch.deliver_due(sender, now=now + dispatch.LEASE + timedelta(seconds=1))
-            return outcomes
+            yield list(zip(messages, outcomes, strict=True))
 
     report = dispatch.deliver_due(StalledSender(), now=now)
     assert report.lost == 1 and report.retrying == 0
@@ -363,7 +364,10 @@ def test_a_push_service_that_never_answers_times_out_and_is_retried(app):
         silent.listen(8)
         endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}/push/silent"
         with PushSender(
-            app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], timeout=0.5
+            app.config["VAPID_PRIVATE_KEY"],
+            app.config["VAPID_SUBJECT"],
+            policy=LOOPBACK,
+            timeout=0.5,
         ) as sender:
             began = time.monotonic()
             [outcome] = sender.send([_message(endpoint)])
@@ -402,7 +406,10 @@ def test_a_keep_alive_connection_closed_while_idle_is_opened_again(app):
     with _one_answer_per_connection() as (service, origin):
         endpoint = f"{origin}/push/idle"
         with PushSender(
-            app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], concurrency=1
+            app.config["VAPID_PRIVATE_KEY"],
+            app.config["VAPID_SUBJECT"],
+            policy=LOOPBACK,
+            concurrency=1,
         ) as sender:
             first = sender.send([_message(endpoint, 1)])
             time.sleep(0.2)  # the service has hung up by now
@@ -448,7 +455,7 @@ def test_tls_certificates_are_verified(app, tmp_path):
     with (
         _one_answer_per_connection(tls) as (service, origin),
         PushSender(
-            app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], timeout=5
+            app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], policy=LOOPBACK, timeout=5
         ) as sender,
     ):
         [outcome] = sender.send([_message(f"{origin}/push/untrusted")])

@@ -7,9 +7,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
+from server.audit.models import AuditEvent
 from server.extensions import db
 from server.push.models import Notification, PushSubscription
 from server.push.outbox import queue_test
+from server.push.subscriptions import MAX_DEVICES_PER_USER
 from tests import factories
 from tests.push.conftest import API
 
@@ -154,6 +156,60 @@ def test_a_phone_that_changes_hands_stops_getting_the_first_users_reminders(
     assert stored.user_id == partner.id
     pending = db.session.scalars(select(Notification).where(Notification.state == "pending"))
     assert all(row.user_id == partner.id for row in pending)
+    cancelled = db.session.scalars(
+        select(Notification).where(Notification.user_id == patient.id, Notification.kind == "test")
+    ).all()
+    assert [(r.state, r.last_error) for r in cancelled] == [("cancelled", "device changed hands")]
+    # Not silently: the first user's audit trail says their device was taken over.
+    [event] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "push_device_moved")
+    ).all()
+    assert event.patient_id == patient.id and event.actor_id == partner.id
+
+
+def test_knowing_an_endpoint_without_its_keys_cannot_take_a_device_over(
+    as_user, clinic, patient, subscribe, push_service
+):
+    device = subscribe(patient)
+    queue_test(patient)
+    db.session.commit()
+    intruder = factories.user(clinic, "patient")
+    own_keys = push_service.new_device().subscription_json()["keys"]
+    response = as_user(intruder).post(API, json={**device.subscription_json(), "keys": own_keys})
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    stored = db.session.scalar(select(PushSubscription).execution_options(populate_existing=True))
+    assert (stored.user_id, stored.p256dh) == (patient.id, device.p256dh)
+    pending = db.session.scalars(
+        select(Notification).where(Notification.user_id == patient.id, Notification.kind == "test")
+    ).all()
+    assert [r.state for r in pending] == ["pending"]
+    assert count(AuditEvent, AuditEvent.action == "push_device_moved") == 0
+
+
+def test_a_sixth_device_replaces_the_one_seen_least_recently(as_user, patient, subscribe):
+    client = as_user(patient)
+    devices = [subscribe(patient, client) for _ in range(MAX_DEVICES_PER_USER)]
+    # The first device opens the app again: it is seen more recently than the second.
+    assert client.post(API, json=devices[0].subscription_json()).status_code == 200
+    queue_test(patient)
+    db.session.commit()
+    subscribe(patient, client)
+    endpoints = set(
+        db.session.scalars(select(PushSubscription.endpoint).filter_by(user_id=patient.id))
+    )
+    assert len(endpoints) == MAX_DEVICES_PER_USER
+    assert devices[1].endpoint not in endpoints and devices[0].endpoint in endpoints
+    orphaned = db.session.scalars(
+        select(Notification).where(
+            Notification.user_id == patient.id,
+            Notification.kind == "test",
+            Notification.subscription_id.is_(None),
+        )
+    ).all()
+    assert [(r.state, r.last_error) for r in orphaned] == [
+        ("cancelled", "replaced by a newer device")
+    ]
 
 
 # -- the VAPID subject -------------------------------------------------------------------------
