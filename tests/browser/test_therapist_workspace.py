@@ -174,11 +174,13 @@ def test_the_brief_lists_what_to_discuss_first_and_prints_cleanly(
     open_screen(desk, live_server, f"/patients/{practice.robin}/brief", "Session brief: Robin Ash")
     expect(desk.get_by_role("heading", name="Session brief: Robin Ash")).to_be_visible()
     headings = desk.locator("main h2").all_inner_texts()
-    assert headings[:5] == [
+    assert headings[:7] == [
         "To discuss",
         "Journal entries",
         "Mood and scores since last time",
         "Dosing sessions",
+        "Around each dose",
+        "After the last dose",
         "Flags",
     ]
     discuss = desk.locator("#brief-discuss").locator("..")
