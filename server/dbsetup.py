@@ -1,10 +1,14 @@
 """Engine settings per database, and the commit at the request boundary."""
 
+import logging
+
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from server import dbfaults
+
+log = logging.getLogger(__name__)
 
 
 def engine_options(config) -> dict:
@@ -70,7 +74,9 @@ def commit_or_rollback(response):
         return response
     try:
         db.session.commit()
-    except dbfaults.UNAVAILABLE:
+    except dbfaults.UNAVAILABLE as error:
+        cause = getattr(error, "orig", None) or error
+        log.warning("database unavailable at commit: %s", type(cause).__name__)
         # Whether the COMMIT took effect is unknown: the client retries with
         # the same id, and the idempotent create recognises a stored row.
         dbfaults.safe_rollback(db.session)
