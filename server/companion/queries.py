@@ -322,3 +322,21 @@ def open_checklist_counts(
         keys = {item["key"] for item in checklist.items_for_setting(setting, items)}
         counts[session_id] = len(keys - ticked[session_id])
     return counts
+
+
+def export_for(patient_id: uuid.UUID) -> dict:
+    """The patient's companion items for their own export, oldest first (four statements)."""
+    intentions = sorted(
+        own_intentions(patient_id), key=lambda pair: (pair[0].written_at, pair[0].id)
+    )
+    ticks = db.session.scalars(
+        select(ChecklistTick)
+        .where(ChecklistTick.patient_id == patient_id)
+        .order_by(ChecklistTick.ticked_at, ChecklistTick.item_key)
+    )
+    return {
+        "intentions": [intention for intention, _ in intentions],
+        "intention_reflections": [r for _, reflections in intentions for r in reflections],
+        "after_dose_checks": list(reversed(own_checks(patient_id))),
+        "checklist_ticks": list(ticks),
+    }

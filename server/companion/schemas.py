@@ -250,3 +250,18 @@ class CareTeamCompanionSchema(Schema):
         fields.Nested(DoseViewSchema),
         metadata={"description": "The next dosing session, then the latest ones, newest first."},
     )
+
+
+class ChecklistTickExportSchema(Schema):
+    ketamine_session_id = fields.UUID()
+    item_key = fields.String()
+    ticked_at = AwareDateTime()
+
+
+class CompanionExportSchema(Schema):
+    """What the patient's own export holds of the companion."""
+
+    intentions = fields.List(fields.Nested(IntentionSchema))
+    intention_reflections = fields.List(fields.Nested(ReflectionSchema))
+    after_dose_checks = fields.List(fields.Nested(AfterDoseCheckSchema))
+    checklist_ticks = fields.List(fields.Nested(ChecklistTickExportSchema))

@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 from marshmallow import fields, validate
 
+from server.companion.schemas import CompanionExportSchema
 from server.fields import AwareDateTime, Schema
+from server.safetyplan.schemas import SafetyPlanSchema
 
 FORMATS = ("json", "fhir")
 
@@ -251,6 +253,11 @@ class ExportSchema(Schema):
     api_tokens = _many(ExportApiTokenSchema)
     login_sessions = _many(ExportLoginSessionSchema)
     audit_trail = _many(ExportAuditTrailSchema)
+    companion = fields.Nested(
+        CompanionExportSchema,
+        metadata={"description": "Intentions, what I wrote back, checks after doses, ticks."},
+    )
+    safety_plan = fields.Nested(SafetyPlanSchema)
 
 
 # --- the FHIR export (documented only; the bundle is built as plain JSON) ------

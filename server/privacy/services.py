@@ -14,6 +14,7 @@ from server.audit.services import record
 from server.auth.models import Invite, User
 from server.auth.passwords import verify_password
 from server.care.models import DosingSession
+from server.companion import queries as companion_queries
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
@@ -21,6 +22,7 @@ from server.flags.models import Flag
 from server.journal.models import PromptAssignment
 from server.privacy import fhir_bundle, queries
 from server.push.models import Notification
+from server.safetyplan import services as safetyplan_services
 from server.signals import account_deleting
 
 FORMAT = "between-export"
@@ -66,6 +68,8 @@ def export_data(patient: User) -> dict:
         "api_tokens": queries.api_tokens(pid),
         "login_sessions": queries.login_sessions(pid),
         "audit_trail": queries.audit_trail(pid),
+        "companion": companion_queries.export_for(pid),
+        "safety_plan": safetyplan_services.view(safetyplan_services.plan_of(pid)),
     }
 
 

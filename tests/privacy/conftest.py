@@ -17,6 +17,7 @@ from server.db import utcnow
 from server.extensions import db
 from server.flags.models import Flag
 from tests import factories
+from tests.companion.helpers import CALM as AFTER_DOSE_ANSWERS
 
 PASSWORD = "a long enough passphrase for a patient"
 
@@ -33,6 +34,7 @@ class World:
     checkin_ids: list[uuid.UUID] = field(default_factory=list)
     entry_ids: list[uuid.UUID] = field(default_factory=list)
     response_ids: list[uuid.UUID] = field(default_factory=list)
+    companion_texts: list[str] = field(default_factory=list)  # intentions, write-backs, plan
 
 
 def _ok(response, status=(200, 201, 204)):
@@ -145,12 +147,59 @@ def build_world(app, therapist, therapist_client, name: str, size: int = 1) -> W
                 },
             )
         )
+        intention = _ok(
+            browser.post(
+                "/api/v1/intentions",
+                json={
+                    "id": str(uuid.uuid4()),
+                    "ketamine_session_id": dosing["id"],
+                    "body": f"{name} intention {n}",
+                },
+            )
+        )
+        reflection = _ok(
+            browser.post(
+                "/api/v1/intention-reflections",
+                json={
+                    "id": str(uuid.uuid4()),
+                    "intention_id": intention["id"],
+                    "body": f"{name} wrote back {n}",
+                },
+            )
+        )
+        check = _ok(
+            browser.post(
+                "/api/v1/after-dose-checks",
+                json={
+                    "id": str(uuid.uuid4()),
+                    "ketamine_session_id": dosing["id"],
+                    "answered_at": (now + timedelta(days=4 + n)).isoformat(),
+                    "answers": AFTER_DOSE_ANSWERS,
+                },
+            )
+        )
+        _ok(
+            browser.put(
+                f"/api/v1/ketamine-sessions/{dosing['id']}/checklist",
+                json={"item": "ride-home", "done": True},
+            )
+        )
+        world.companion_texts += [intention["body"], reflection["body"]]
+        world.ids |= {uuid.UUID(x["id"]) for x in (intention, reflection, check)}
         world.texts += [note, body]
         world.checkin_ids.append(uuid.UUID(checkin["id"]))
         world.entry_ids.append(uuid.UUID(entry["id"]))
         world.response_ids += [uuid.UUID(phq9["id"]), uuid.UUID(gad7["id"])]
         world.ids |= {uuid.UUID(x["id"]) for x in (checkin, entry, phq9, gad7, dosing, integration)}
         world.ids |= {uuid.UUID(a["id"]) for a in assignments["items"]}
+    plan_line = f"{name} calls a friend"
+    _ok(
+        browser.put(
+            "/api/v1/me/safety-plan",
+            json={"sections": {"people_to_ask": [plan_line]}, "shared": False, "version": 0},
+        )
+    )
+    world.companion_texts.append(plan_line)
     # A deleted check-in leaves a tombstone.
     gone = _ok(
         browser.post(

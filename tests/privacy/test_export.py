@@ -58,6 +58,14 @@ def test_the_export_holds_everything_i_wrote_decrypted(world, therapist):
     assert assignment["ketamine_session_id"] == dosing["id"]
     assert "phq9_item9" in {f["kind"] for f in data["flags"]}
     assert len(data["deleted_items"]) == 1
+    companion = data["companion"]
+    kept = [i["body"] for i in companion["intentions"]]
+    kept += [r["body"] for r in companion["intention_reflections"]]
+    kept += data["safety_plan"]["sections"]["people_to_ask"]
+    assert sorted(kept) == sorted(world.companion_texts)
+    (check,) = companion["after_dose_checks"]
+    assert check["ketamine_session_id"] == dosing["id"] and check["red"] is False
+    assert [t["item_key"] for t in companion["checklist_ticks"]] == ["ride-home"]
     assert [t["name"] for t in data["api_tokens"]] == ["phone"]
     assert data["login_sessions"]
 
