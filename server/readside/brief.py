@@ -14,6 +14,7 @@ from server.db import utcnow
 from server.extensions import db
 from server.fields import zone
 from server.flags import queries as flag_queries
+from server.flags.services import ITEM9_INDEX
 from server.journal.models import CheckIn, JournalEntry
 from server.measures import queries as measure_queries
 from server.measures import scoring
@@ -38,9 +39,9 @@ BRIEF_CHECKIN_NOTES = 50
 
 
 def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dict:
-    """Everything for the next integration session on one page; twenty statements.
+    """Everything for the next integration session on one page; twenty-one statements.
 
-    (Seventeen when the patient has shared no questionnaire.)
+    (Eighteen when the patient has shared no questionnaire.)
 
     - `patient`: id, name, time zone and phase now.
     - `window`: `since` the last integration session (or DEFAULT_WINDOW),
@@ -58,8 +59,11 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
     - `scores`: per instrument, the latest shared response with severity,
       change from baseline and markers (`server.measures.queries`).
     - `sessions`: dosing sessions in the window and the next ones ahead.
-    - `flags`: open visible flags, urgent first; a flag's source is named
-      only while it is shared.
+    - `flags`: open visible flags, urgent first (the brief opens with them);
+      a flag's source, its time and item-9 level are named only while it is
+      shared.
+    - `acknowledged_flags`: visible flags acknowledged since the window
+      began, newest acknowledgement first, with the outcome and note.
     - `doses`: per dose, the next one and the latest ones, the checklist
       status and what the patient shared of it: intention, what they wrote
       back, the check after the dose (`server.companion.queries`; seven).
@@ -124,6 +128,7 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
         },
         "flags": flag_queries.patient_flags([patient.id], open_only=True),
         "doses": companion_queries.care_team_view(patient, now),
+        "acknowledged_flags": flag_queries.acknowledged_since([patient.id], since),
     }
 
 
@@ -269,6 +274,11 @@ def _latest_scores(patient_id: uuid.UUID) -> list[dict]:
             "baseline_total": item["baseline_total"],
             "change_from_baseline": item["change_from_baseline"],
             "markers": item["markers"],
+            "answers": item["answers"],
+            "item9_level": item["answers"][ITEM9_INDEX] if name == "phq9" else None,
+            "item9_words": (
+                flag_queries.item9_words(item["answers"][ITEM9_INDEX]) if name == "phq9" else None
+            ),
         }
         for name, item in ((name, latest[name]) for name in scoring.INSTRUMENTS if name in latest)
     ]

@@ -251,6 +251,11 @@ class LatestScoreSchema(Schema):
     baseline_total = fields.Integer(allow_none=True)
     change_from_baseline = fields.Integer(allow_none=True)
     markers = fields.Nested(MarkersSchema)
+    answers = fields.List(fields.Integer(), metadata={"description": "In item order."})
+    item9_level = fields.Integer(allow_none=True, metadata={"description": "PHQ-9 only."})
+    item9_words = fields.String(
+        allow_none=True, metadata={"description": "The item-9 answer in the PHQ-9's words."}
+    )
 
 
 class BriefSessionsSchema(Schema):
@@ -273,7 +278,16 @@ class BriefFlagSchema(Schema):
         allow_none=True, metadata={"description": "Null while the source is not shared."}
     )
     source_id = fields.UUID(allow_none=True)
+    source_at = AwareDateTime(allow_none=True)
+    item9_level = fields.Integer(allow_none=True)
+    item9_words = fields.String(allow_none=True)
+    occurrences = fields.Integer()
+    last_seen_at = AwareDateTime(allow_none=True)
     raised_at = AwareDateTime()
+    escalated_at = AwareDateTime(allow_none=True)
+    acknowledged_at = AwareDateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "The acknowledging note."})
 
 
 class BriefSchema(Schema):
@@ -304,7 +318,14 @@ class BriefSchema(Schema):
     mood = fields.Nested(MoodSummarySchema)
     scores = fields.List(fields.Nested(LatestScoreSchema))
     sessions = fields.Nested(BriefSessionsSchema)
-    flags = fields.List(fields.Nested(BriefFlagSchema))
+    flags = fields.List(
+        fields.Nested(BriefFlagSchema),
+        metadata={"description": "Open flags, urgent first: the brief opens with them."},
+    )
+    acknowledged_flags = fields.List(
+        fields.Nested(BriefFlagSchema),
+        metadata={"description": "Flags acknowledged since the window began, with outcome."},
+    )
     doses = fields.List(
         fields.Nested(DoseViewSchema),
         metadata={

@@ -175,13 +175,13 @@ def test_the_brief_lists_what_to_discuss_first_and_prints_cleanly(
     expect(desk.get_by_role("heading", name="Session brief: Robin Ash")).to_be_visible()
     headings = desk.locator("main h2").all_inner_texts()
     assert headings[:7] == [
+        "Open flags (1)",  # they head the brief, urgent first
         "To discuss",
         "Journal entries",
         "Mood and scores since last time",
         "Dosing sessions",
         "Around each dose",
         "After the last dose",
-        "Flags",
     ]
     discuss = desk.locator("#brief-discuss").locator("..")
     expect(discuss.get_by_text("My chest felt open")).to_be_visible()
@@ -194,8 +194,8 @@ def test_the_brief_lists_what_to_discuss_first_and_prints_cleanly(
     expect(desk.get_by_role("row", name=re.compile("PHQ-9 4 of 27, minimal"))).to_contain_text(
         "remission"
     )
-    expect(desk.locator("#brief-flags").locator("..")).to_contain_text(
-        "Urgent: A safety answer needs follow-up."
+    expect(desk.locator("#brief-flags").locator("..").locator("li").first).to_contain_text(
+        "Urgent: Safety answer on the PHQ-9. A safety answer needs follow-up."
     )
 
     desk.emulate_media(media="print")
@@ -381,7 +381,10 @@ def test_an_admin_invites_therapists_and_reads_the_audit_log(
     staff_sign_in(desk, practice.admin_email, practice.secret)
     expect(desk.get_by_role("heading", name="Audit log")).to_be_visible()
     nav = desk.get_by_role("navigation", name="Workspace")
-    expect(nav.get_by_role("link")).to_have_text(["Invites", "Audit log"])
+    # Flags: the clinic's escalated urgent flags.
+    expect(nav.get_by_role("link")).to_have_text(
+        [re.compile(r"^Flags"), "Invites", "Audit log", "Crisis resources"]
+    )
     events = desk.locator("table.audit tbody tr")
     expect(events.first).to_be_visible()
     expect(desk.locator("table.audit")).to_contain_text("login")

@@ -1,10 +1,13 @@
 // The session brief: one page to read (or print) before the next integration
-// session. What the patient asked to discuss comes first, then their entries
-// with the prompts they answer, the notes of their other shared check-ins, the
-// mood and score trend since last time, the dosing sessions, and open flags.
+// session. Open flags come first (urgent ones at the top), then the flags
+// acknowledged since last time with what was done, then what the patient asked
+// to discuss, their entries with the prompts they answer, the notes of their
+// other shared check-ins, the mood and score trend since last time, and the
+// dosing sessions.
 
 import { h } from "/js/dom.js";
 import { call, failure } from "../client.js";
+import { KIND_TITLES, flagFacts } from "../flag-view.js";
 import { INSTRUMENTS, MAXIMA, PHASES, capitalise, dosingSummary, formatDate, formatWhen, plural } from "../format.js";
 import { doseSections } from "../companion-brief.js";
 import { itemView } from "../items.js";
@@ -40,7 +43,7 @@ function scoresTable(scores) {
     h(
       "thead",
       {},
-      h("tr", {}, ["Questionnaire", "Latest", "Answered", "Baseline", "Change", "Markers"].map((label) => h("th", { scope: "col" }, label))),
+      h("tr", {}, ["Questionnaire", "Latest", "Item 9", "Answered", "Baseline", "Change", "Markers"].map((label) => h("th", { scope: "col" }, label))),
     ),
     h(
       "tbody",
@@ -56,6 +59,7 @@ function scoresTable(scores) {
           {},
           h("th", { scope: "row" }, INSTRUMENTS[score.instrument] || score.instrument),
           h("td", {}, `${score.total} of ${MAXIMA[score.instrument]}${score.severity ? `, ${score.severity}` : ""}`),
+          h("td", { class: score.item9_level > 0 ? "item9 is-positive" : "" }, score.instrument === "phq9" ? score.item9_words || "not at all" : "—"),
           h("td", {}, h("time", { datetime: score.completed_at }, formatWhen(score.completed_at))),
           h("td", {}, score.baseline_total == null ? "—" : String(score.baseline_total)),
           h("td", {}, score.change_from_baseline == null ? "—" : signed(score.change_from_baseline)),
@@ -65,6 +69,36 @@ function scoresTable(scores) {
     ),
   );
 }
+
+function flagItem(flag, patientId, { done = false } = {}) {
+  return h(
+    "li",
+    { class: done ? "acknowledged" : flag.severity },
+    h("strong", {}, done ? "" : flag.severity === "urgent" ? "Urgent: " : "Needs a look: ", KIND_TITLES[flag.kind] || flag.kind, ". "),
+    flag.description,
+    " ",
+    h("span", { class: "muted" }, "Raised ", h("time", { datetime: flag.raised_at }, formatWhen(flag.raised_at)), "."),
+    ...flagFacts(flag, patientId),
+    done
+      ? h(
+          "p",
+          {},
+          "Acknowledged ",
+          h("time", { datetime: flag.acknowledged_at }, formatWhen(flag.acknowledged_at)),
+          flag.outcome ? `: ${OUTCOME_WORDS[flag.outcome] || flag.outcome}.` : ".",
+          flag.note ? [" Note: ", h("span", { class: "text" }, flag.note)] : "",
+        )
+      : null,
+  );
+}
+
+const OUTCOME_WORDS = {
+  contacted_patient: "contacted the patient",
+  reviewed_at_session: "reviewed at session",
+  safety_plan_reviewed: "safety plan reviewed",
+  no_action_needed: "no action needed",
+  other: "other",
+};
 
 export async function render(main, { params }) {
   const { patientId } = params;
@@ -86,12 +120,12 @@ export async function render(main, { params }) {
     return;
   }
   const { patient, window: period, mood, scores, sessions, flags } = brief;
+  const acknowledged = brief.acknowledged_flags || [];
   heading.textContent = `Session brief: ${patient.display_name}`;
   main.querySelector(".patient-link").textContent = patient.display_name;
   const since = Date.parse(period.since);
   const until = Date.parse(period.until);
   const next = period.next_integration_session;
-  const urgent = flags.filter((flag) => flag.severity === "urgent");
 
   try {
     // The questionnaires of the window, for the score charts (the brief has the latest of each).
@@ -126,8 +160,21 @@ export async function render(main, { params }) {
       h("button", { type: "button", class: "primary", onclick: () => window.print() }, "Print the brief"),
       h("a", { class: "button", href: `#/patients/${patientId}` }, "Back to the timeline"),
     ),
-    urgent.length
-      ? h("p", { class: "callout urgent" }, h("strong", {}, `${plural(urgent.length, "urgent flag")} open. `), "See Flags at the end of this brief.")
+    // Open flags head the brief, urgent first (the server's order).
+    flags.length
+      ? section(
+          "brief-flags",
+          `Open flags (${flags.length})`,
+          h("ul", { class: "flag-list" }, flags.map((flag) => flagItem(flag, patientId))),
+          h("p", { class: "no-print" }, h("a", { href: "#/flags" }, "Acknowledge on the flags page")),
+        )
+      : section("brief-flags", "Open flags", h("p", { class: "empty" }, "No open flags.")),
+    acknowledged.length
+      ? section(
+          "brief-acknowledged",
+          "Flags acknowledged since last time",
+          h("ul", { class: "flag-list" }, acknowledged.map((flag) => flagItem(flag, patientId, { done: true }))),
+        )
       : null,
     section(
       "brief-discuss",
@@ -176,26 +223,6 @@ export async function render(main, { params }) {
         : h("p", { class: "empty" }, "None since last time, and none booked."),
     ),
     ...doseSections(brief.doses, section),
-    section(
-      "brief-flags",
-      "Flags",
-      flags.length
-        ? h(
-            "ul",
-            { class: "flag-list" },
-            flags.map((flag) =>
-              h(
-                "li",
-                { class: flag.severity },
-                h("strong", {}, flag.severity === "urgent" ? "Urgent: " : "Needs a look: "),
-                flag.description,
-                " ",
-                h("span", { class: "muted" }, `Raised ${formatWhen(flag.raised_at)}.`),
-              ),
-            ),
-          )
-        : h("p", { class: "empty" }, "No open flags."),
-    ),
     h("p", { class: "muted print-only" }, `Printed ${formatWhen(new Date().toISOString())}. Confidential health information.`),
   ];
   // Drawn in one go, so "loaded" (no .loading) always means "all there".
