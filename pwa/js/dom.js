@@ -85,6 +85,15 @@ export function formatDay(iso) {
   return Number.isNaN(date.getTime()) ? "" : dayFormat.format(date);
 }
 
+/**
+ * A table in a box that scrolls sideways on its own when the table is wider
+ * than the screen (a phone zoomed to 200 %), so the page itself never does.
+ * Focusable and named, so a keyboard can scroll it too.
+ */
+export function scrollingTable(label, table) {
+  return h("div", { class: "table-scroll", role: "region", "aria-label": label, tabindex: "0" }, table);
+}
+
 /** A <time> element showing a readable local time. */
 export function timeEl(iso) {
   return h("time", { datetime: iso }, formatWhen(iso));

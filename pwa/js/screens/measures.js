@@ -1,5 +1,5 @@
 import { api, unavailable } from "../api.js";
-import { formatWhen, h } from "../dom.js";
+import { formatWhen, h, scrollingTable } from "../dom.js";
 import { pending } from "../outbox.js";
 import { INSTRUMENTS, dueMeasures } from "../prompts.js";
 
@@ -51,7 +51,9 @@ export async function render(main) {
     if (!items.length) history.append(h("p", { class: "muted" }, "No answers yet."));
     else {
       history.append(
-        h(
+        scrollingTable(
+          "My answers, table of scores",
+          h(
           "table",
           {},
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "When"), h("th", { scope: "col" }, "Check-up"), h("th", { scope: "col" }, "Score"))),
@@ -67,6 +69,7 @@ export async function render(main) {
                 h("td", {}, `${item.total}${item.severity ? ` (${item.severity})` : ""}`),
               ),
             ),
+          ),
           ),
         ),
       );

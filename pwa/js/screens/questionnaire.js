@@ -74,7 +74,11 @@ export async function render(main, { params }) {
     stage.append(h("p", {}, "This questionnaire needs a connection the first time. Please try again when you're online."));
     return;
   }
-  title.textContent = def.title;
+  // The short name heads the screen and the full title follows in body text,
+  // so "Questionnaire" never breaks mid-word at 200 % text on a small phone.
+  if (def.title && def.title !== INSTRUMENTS[id].name) {
+    title.after(h("p", { class: "muted subtitle" }, def.title.replace(` (${INSTRUMENTS[id].name})`, "")));
+  }
   const draft = keeper(`measure:${id}`);
   const kept = await draft.load();
   const answers = Array.isArray(kept) && kept.length === def.items.length ? kept : def.items.map(() => null);

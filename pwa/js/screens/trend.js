@@ -1,5 +1,5 @@
 import { listAll, unavailable } from "../api.js";
-import { formatDay, formatWhen, h, s, uid } from "../dom.js";
+import { formatDay, formatWhen, h, s, scrollingTable, uid } from "../dom.js";
 import { INSTRUMENTS } from "../prompts.js";
 
 const DAY = 86400000;
@@ -55,11 +55,14 @@ function table(caption, rows, headers) {
     "details",
     {},
     h("summary", {}, `${caption} as a table`),
-    h(
-      "table",
-      {},
-      h("thead", {}, h("tr", {}, headers.map((header) => h("th", { scope: "col" }, header)))),
-      h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", {}, cell))))),
+    scrollingTable(
+      `${caption} as a table`,
+      h(
+        "table",
+        {},
+        h("thead", {}, h("tr", {}, headers.map((header) => h("th", { scope: "col" }, header)))),
+        h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", {}, cell))))),
+      ),
     ),
   );
 }
