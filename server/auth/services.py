@@ -161,9 +161,17 @@ def create_invite(
     display_name: str | None = None,
     therapist: User | None = None,
 ) -> tuple[Invite, str]:
-    """Invite someone to the inviter's clinic. Returns the invite and its clear token."""
+    """Invite someone to the inviter's clinic. Returns the invite and its clear token.
+
+    An email that already has an account in the inviter's own clinic is a
+    409 (they can see their own people anyway). One with an account in
+    another clinic is invited like any other, so the answer tells nobody
+    that someone elsewhere uses Between; the invitee learns it when they
+    accept (`accept_invite`).
+    """
     email = normalise_email(email)
-    if user_by_email(email) is not None:
+    existing = user_by_email(email)
+    if existing is not None and existing.clinic_id == inviter.clinic_id:
         abort(409, "An account with this email already exists.", errors={"email": ["Taken."]})
     clear = secrets.token_urlsafe(32)
     hours = current_app.config["INVITE_LIFETIME_HOURS"]
@@ -197,6 +205,14 @@ def accept_invite(
     clear: str, *, password: str, display_name: str | None, time_zone: str, share_by_default: bool
 ) -> User:
     invite = open_invite(clear)
+    if user_by_email(invite.email) is not None:
+        abort(
+            409,
+            "This email address already has a Between account, perhaps with another clinic. "
+            "Sign in with it, or ask the clinic to invite a different email address.",
+            type_="/problems/account-exists",
+            title="Account already exists",
+        )
     therapist = db.session.get(User, invite.therapist_id) if invite.therapist_id else None
     user = create_user(
         clinic_id=invite.clinic_id,

@@ -119,3 +119,29 @@ def test_the_accept_link_opens_the_app_the_invited_person_will_use(as_user, clin
     )
     patient = invite(as_user(therapist)).get_json()
     assert patient["accept_url"] == f"http://localhost/#/invite/{patient['token']}"
+
+
+def test_inviting_someone_of_another_clinic_answers_like_any_invite(app, as_user, therapist):
+    """The inviter learns nothing about other clinics; the invitee is told at acceptance."""
+    elsewhere = factories.user(factories.clinic(), "patient", email="taken@elsewhere.test")
+    client = as_user(therapist)
+    fresh = invite(client, email="free@elsewhere.test")
+    taken = invite(client, email=elsewhere.email)
+    assert taken.status_code == fresh.status_code == 201
+    assert set(taken.get_json()) == set(fresh.get_json())
+    assert sorted(taken.headers.keys()) == sorted(fresh.headers.keys())
+
+    newcomer = app.test_client()
+    newcomer.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    token = taken.get_json()["token"]
+    assert newcomer.get(f"/api/v1/invites/{token}").status_code == 200
+    accepted = newcomer.post(
+        f"/api/v1/invites/{token}/accept", json={"password": "my own long passphrase"}
+    )
+    assert accepted.status_code == 409
+    assert accepted.get_json()["type"] == "/problems/account-exists"
+    assert "already has a Between account" in accepted.get_json()["detail"]
+    # Their account is untouched: still in their own clinic, not on this care team.
+    db.session.expire_all()
+    assert db.session.get(User, elsewhere.id).clinic_id == elsewhere.clinic_id
+    assert db.session.get(CareTeamMember, (elsewhere.id, therapist.id)) is None
