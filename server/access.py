@@ -63,6 +63,12 @@ def patient_in_care(patient_id: uuid.UUID) -> User:
         or patient.clinic_id != current_user.clinic_id
         or not is_on_care_team(current_user, patient.id)
     ):
+        # A failed access decision on patient data (ASVS 7.2.2), in the caller's
+        # clinic's log. The id asked for is the object, not `patient_id`: it may
+        # name no one, or someone of another clinic the log must not point to.
+        from server.audit.services import record_refusal
+
+        record_refusal("patient_access_refused", object_type="patient", object_id=patient_id)
         abort(404, "No such patient.")
     return patient
 

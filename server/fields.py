@@ -1,10 +1,16 @@
 """Schema base and fields shared by every feature's schemas."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import marshmallow as ma
 from marshmallow import ValidationError, fields
+
+#: Names the system offers as zones that are not places: refused.
+NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+#: Any time the API accepts lies in these years; outside them a UTC offset
+#: could not even be applied (year 1 minus an hour), and nothing real is there.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
 
 class Schema(ma.Schema):
@@ -26,7 +32,11 @@ _ZONES: frozenset[str] | None = None
 def _zones() -> frozenset[str]:
     global _ZONES
     if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
+        _ZONES = frozenset(
+            name
+            for name in available_timezones()
+            if name not in NOT_ZONES and not name.startswith(("posix/", "right/"))
+        )
     return _ZONES
 
 
@@ -43,10 +53,21 @@ class TimeZone(fields.String):
 
 
 class AwareDateTime(fields.AwareDateTime):
-    """ISO 8601 with an offset, always; a time without one is refused."""
+    """ISO 8601 with an offset, always; a time without one is refused, and so
+    is one outside the years 1900 to 2200 (or that UTC cannot hold)."""
 
     def __init__(self, **kwargs):
         super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            in_utc = moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            in_utc = None
+        if in_utc is None or not EARLIEST_YEAR <= in_utc.year < LATEST_YEAR:
+            raise ValidationError(f"Must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
+        return moment
 
 
 # --- times a device reports --------------------------------------------------
@@ -72,9 +93,25 @@ def _utcnow() -> datetime:
     return utcnow()
 
 
+def _account_created_at() -> datetime | None:
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.created_at
+    return None
+
+
 def device_time_error(value: datetime, now: datetime | None = None) -> str | None:
-    """Why a device-reported time is refused, or None."""
+    """Why a device-reported time is refused, or None.
+
+    Refused: ahead of the server's clock by more than the skew (far less than
+    a day), and before the signed-in account existed (less the same skew).
+    """
     now = now or _utcnow()
+    created_at = _account_created_at()
+    if created_at is not None and value < created_at - _skew():
+        return "Cannot be before your account was made."
     if value > now + _skew():
         minutes = int(_skew().total_seconds() // 60)
         unit = "minute" if minutes == 1 else "minutes"

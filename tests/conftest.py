@@ -178,7 +178,19 @@ def therapist(clinic):
 
 @pytest.fixture
 def patient(clinic, therapist):
-    return factories.user(clinic, "patient", email="patient@clinic.test", therapist=therapist)
+    """A patient who joined a year ago: what they write may be dated back to then
+    (a time before the account existed is refused, server.fields.reported_time)."""
+    from datetime import timedelta
+
+    from server.db import utcnow
+
+    return factories.user(
+        clinic,
+        "patient",
+        email="patient@clinic.test",
+        therapist=therapist,
+        created_at=utcnow() - timedelta(days=400),
+    )
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ ACTIONS: dict[str, str] = {
     "measure_plan_read": "A therapist read which questionnaires a patient is asked to fill",
     "item_marked_read": "A therapist marked shared items read",
     "audit_log_read": "An admin read this audit log",
+    "patient_access_refused": "Staff asked for a patient outside their care team (answered 404)",
     "companion_read": "A therapist read a patient's intentions, checklists and checks after doses",
     "safety_plan_read": "A therapist read a patient's shared safety plan",
     # Care: sessions, flags, plans

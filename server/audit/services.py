@@ -47,6 +47,32 @@ def record(
     return event
 
 
+def record_refusal(
+    action: str,
+    *,
+    patient_id: uuid.UUID | None = None,
+    object_type: str | None = None,
+    object_id: uuid.UUID | None = None,
+    actor=None,
+    clinic_id: uuid.UUID | None = None,
+) -> None:
+    """An event kept although the request fails (a refused sign-in, a refused read).
+
+    Committed at once, since the failed request rolls back: call it only
+    where the request has written nothing of its own yet (credential checks
+    and access decisions come first in a view).
+    """
+    record(
+        action,
+        patient_id=patient_id,
+        object_type=object_type,
+        object_id=object_id,
+        actor=actor,
+        clinic_id=clinic_id,
+    )
+    db.session.commit()
+
+
 def record_reads(action: str, patient_ids: Select, *, object_type: str) -> None:
     """One event per patient for a list that shows several patients' data at once.
 

@@ -213,6 +213,15 @@ def accept_invite(
             type_="/problems/account-exists",
             title="Account already exists",
         )
+    # Claim the invitation first, with a conditional UPDATE: of two accepts at
+    # once, the second waits for the first's row lock, then finds it taken (410).
+    claimed = db.session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
+        .values(accepted_at=utcnow())
+    ).rowcount
+    if not claimed:
+        abort(410, "This invitation has been used or has expired; ask for a new one.")
     therapist = db.session.get(User, invite.therapist_id) if invite.therapist_id else None
     user = create_user(
         clinic_id=invite.clinic_id,
@@ -224,7 +233,6 @@ def accept_invite(
         therapist=therapist,
         share_by_default=share_by_default,
     )
-    invite.accepted_at = utcnow()
     invite.accepted_user_id = user.id
     db.session.flush()
     return user

@@ -7,11 +7,10 @@ recorded), including attempts refused because a budget is spent.
 
 from flask import g
 
-from server.audit.services import record
+from server.audit.services import record, record_refusal
 from server.auth import services, throttle, totp
 from server.auth.models import User
 from server.errors import abort
-from server.extensions import db
 
 # One answer for every failed sign-in (unknown account, wrong password, missing,
 # wrong or replayed code), so the answer never confirms that a password was right.
@@ -26,8 +25,7 @@ def _against(user: User | None) -> dict:
 
 
 def _audit_and_keep(action: str, user: User | None, **extra) -> None:
-    record(action, **_against(user), **extra)
-    db.session.commit()  # kept although the request fails and rolls back
+    record_refusal(action, **_against(user), **extra)  # kept although the request fails
 
 
 def _throttled(user: User | None):

@@ -2,12 +2,14 @@
 
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from server import create_app
 from server.crypto import Keyring
+from server.db import utcnow
 from server.extensions import db
 from server.journal.cli import encrypted_columns
 from server.journal.models import CheckIn, JournalEntry
@@ -78,7 +80,9 @@ def test_rotate_then_drop_the_old_key(runner, keys, patient):
 
 def test_the_api_reads_everything_after_rotation(runner, keys, as_user, patient):
     client = as_user(patient)
-    body = {"id": str(uuid.uuid4()), "recorded_at": "2025-03-01T21:00:00-05:00", "mood": 4}
+    # A month ago: within the patient's account, whatever the day the test runs.
+    recorded_at = (utcnow() - timedelta(days=30)).isoformat()
+    body = {"id": str(uuid.uuid4()), "recorded_at": recorded_at, "mood": 4}
     client.post("/api/v1/checkins", json={**body, "note": NOTE})
     new_key = new_encryption_key()
     keys.use(f"{new_key},{keys.original}")
