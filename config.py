@@ -113,6 +113,9 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # __Host-: the browser keeps it only if Secure, for path / and this exact
+    # host (no Domain), so a sibling subdomain cannot set or shadow it.
+    SESSION_COOKIE_NAME = "__Host-between_session"
     # No placeholder here: Apple's push service refuses one, so the push worker
     # will not start in production without a real contact (server/push/cli.py).
     VAPID_SUBJECT = _env("VAPID_SUBJECT")

@@ -112,6 +112,10 @@ def test_production_sends_hsts_and_secure_cookies(production_app, patient):
     assert login.headers["Strict-Transport-Security"] == hsts
     cookie = login.headers["Set-Cookie"]
     assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # The __Host- prefix: Secure, Path=/ and no Domain, or browsers drop it.
+    assert cookie.startswith("__Host-between_session=")
+    assert "; Path=/;" in cookie + ";" and "Domain=" not in cookie
+    assert client.get("/api/v1/auth/me").status_code == 200  # the prefixed cookie is read back
 
 
 def test_session_cookies_are_httponly_and_samesite_lax(client, patient):

@@ -62,14 +62,14 @@ def record_refusal(
     where the request has written nothing of its own yet (credential checks
     and access decisions come first in a view).
     """
-    record(
-        action,
+    event = AuditEvent(
+        action=known(action),
         patient_id=patient_id,
         object_type=object_type,
         object_id=object_id,
-        actor=actor,
-        clinic_id=clinic_id,
+        **_who_and_where(actor, clinic_id),
     )
+    db.session.add(event)
     db.session.commit()
 
 

@@ -24,18 +24,25 @@ def _against(user: User | None) -> dict:
     return {"object_type": "user", "object_id": user.id, "clinic_id": user.clinic_id}
 
 
-def _audit_and_keep(action: str, user: User | None, **extra) -> None:
-    record_refusal(action, **_against(user), **extra)  # kept although the request fails
-
-
 def _throttled(user: User | None):
-    _audit_and_keep("login_throttled", user)
+    record_refusal("login_throttled", **_against(user))  # kept although the request fails
     throttle.too_many()
 
 
-def _refuse(budgets, action: str, user: User | None, **extra):
+def _refuse(budgets, user: User | None):
+    """A wrong password (or an unknown account): counted, audited, 401."""
     throttle.spend(budgets)
-    _audit_and_keep(action, user, **extra)
+    record_refusal("login_failed", **_against(user))
+    abort(401, LOGIN_FAILED)
+
+
+def _refuse_code(budgets, user: User, backstop: bool):
+    """A right password with a wrong code: the clinic's admin should see this one."""
+    if not backstop:
+        throttle.spend(budgets)
+    record_refusal("login_failed_totp", actor=user, **_against(user))
+    if backstop:
+        throttle.too_many()
     abort(401, LOGIN_FAILED)
 
 
@@ -57,15 +64,11 @@ def credentials_user(data) -> User:
     if user is None:
         if backstop:
             _throttled(target)
-        _refuse(budgets, "login_failed", target)
+        _refuse(budgets, target)
     if user.totp_enrolled:
         factor = totp.verify_second_factor(user, data["totp"])
         if factor is None:
-            # The password was right: the clinic's admin should see this one.
-            if backstop:
-                _audit_and_keep("login_failed_totp", user, actor=user)
-                throttle.too_many()
-            _refuse(budgets, "login_failed_totp", user, actor=user)
+            _refuse_code(budgets, user, backstop)
         if factor == "recovery_code":
             record("recovery_code_used", actor=user, object_type="user", object_id=user.id)
     elif backstop:
@@ -77,7 +80,7 @@ def reauth_budgets(user: User):
     """The caller's re-authentication budgets; 429 (audited) when spent."""
     budgets = throttle.reauth_budgets(user.email)
     if "reauth" in throttle.spent(budgets):
-        _audit_and_keep("reauth_throttled", user)
+        record_refusal("reauth_throttled", **_against(user))
         throttle.too_many()
     return budgets
 
@@ -86,5 +89,5 @@ def refuse_reauth(user: User, budgets, field: str, detail: str, message: str):
     """A wrong password or code from a signed-in caller: counted and audited."""
     g.reauth_failed = True
     throttle.spend(budgets)
-    _audit_and_keep("reauth_failed", user)
+    record_refusal("reauth_failed", **_against(user))
     abort(422, detail, errors={field: [message]})

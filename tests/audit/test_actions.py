@@ -20,7 +20,8 @@ COMPOSED = {
 
 
 def recorded_in_the_code() -> tuple[set[str], list[str]]:
-    """Names passed to record()/record_reads() as literals, and where a name is not a literal."""
+    """Names passed to record()/record_reads()/record_refusal() as literals, and where a
+    name is not a literal."""
     names, composed = set(), []
     for path in SERVER.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -28,7 +29,7 @@ def recorded_in_the_code() -> tuple[set[str], list[str]]:
                 continue
             func = node.func
             called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if called not in ("record", "record_reads"):
+            if called not in ("record", "record_reads", "record_refusal"):
                 continue
             first = node.args[0]
             if isinstance(first, ast.Constant):
