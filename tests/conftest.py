@@ -179,7 +179,7 @@ def therapist(clinic):
 @pytest.fixture
 def patient(clinic, therapist):
     """A patient who joined a year ago: what they write may be dated back to then
-    (a time before the account existed is refused, server.fields.reported_time)."""
+    (a time before the account existed is refused, server.fields.device_time_error)."""
     from datetime import timedelta
 
     from server.db import utcnow
