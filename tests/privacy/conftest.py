@@ -67,6 +67,10 @@ def build_world(app, therapist, therapist_client, name: str, size: int = 1) -> W
     patient, browser = join_by_invitation(app, therapist_client, name)
     world = World(patient=patient, client=browser, token="")
     pid = patient.id
+    # They joined a while ago: what they wrote is dated back up to `size` hours,
+    # and a time before the account existed is refused.
+    patient.created_at = utcnow() - timedelta(days=30)
+    db.session.commit()
     world.token = _ok(
         browser.post(
             "/api/v1/auth/tokens",
