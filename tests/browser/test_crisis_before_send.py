@@ -83,6 +83,10 @@ def test_item_9_above_0_shows_the_card_before_send_and_until_sent(page, live_ser
         f"private. They see only that, not your answers. {SHARE_NOTE}"
     )
     both_schemes_pass_axe(page, "PHQ-9 crisis card before Send")
+    # Closed and opened again before sending: the kept answers bring the card back.
+    page.reload()
+    expect(page.get_by_role("heading", name="Ready to send")).to_be_visible()
+    expect(page.get_by_role("region", name=BEFORE_SEND)).to_be_visible()
     # Going back to the question keeps the card reachable.
     page.get_by_role("button", name="Back").click()
     expect(page.get_by_text("Question 9 of 9")).to_be_visible()

@@ -41,6 +41,15 @@ function normalise(id, raw) {
   };
 }
 
+function parseAnswers(kept) {
+  if (typeof kept !== "string") return kept;
+  try {
+    return JSON.parse(kept);
+  } catch {
+    return null;
+  }
+}
+
 /** The kept copy at once (refreshed in the background), else the server's within a few seconds. */
 async function definition(id) {
   const kept = await getValue(`def:${id}`).catch(() => null);
@@ -80,7 +89,8 @@ export async function render(main, { params }) {
     title.after(h("p", { class: "muted subtitle" }, def.title.replace(` (${INSTRUMENTS[id].name})`, "")));
   }
   const draft = keeper(`measure:${id}`);
-  const kept = await draft.load();
+  // Drafts are text (localStorage): the answers are kept as JSON.
+  const kept = parseAnswers(await draft.load());
   const answers = Array.isArray(kept) && kept.length === def.items.length ? kept : def.items.map(() => null);
   let step = Math.max(0, answers.indexOf(null));
   if (answers.every((value) => value !== null)) step = def.items.length;
@@ -142,7 +152,7 @@ export async function render(main, { params }) {
     });
     group.addEventListener("change", () => {
       answers[step] = radioValue(form, "answer");
-      draft.save(answers);
+      draft.save(JSON.stringify(answers));
       safetyCheck();
       // A tap moves on by itself; keyboard users move on with Next.
       if (Date.now() - pointerAt < 1500) {
@@ -160,7 +170,7 @@ export async function render(main, { params }) {
         return;
       }
       answers[step] = value;
-      draft.save(answers);
+      draft.save(JSON.stringify(answers));
       safetyCheck();
       go(step + 1);
     });
