@@ -79,7 +79,7 @@ def seed_demo(*, only_if_empty: bool = False) -> bool:
     clinic = db.session.scalar(select(Clinic).where(Clinic.name == DEMO_CLINIC))
     created = clinic is None
     if clinic is None:
-        clinic = create_clinic(DEMO_CLINIC, phone="+1 555 0100")
+        clinic = create_clinic(DEMO_CLINIC, phone="+1 555 0100", phone_hours="Mon-Fri 9:00-17:00")
     therapist = None
     for account in DEMO_ACCOUNTS:
         user = accounts.user_by_email(account.email)

@@ -57,6 +57,7 @@ class ExportSettingsSchema(Schema):
     quiet_hours_start = fields.Time(allow_none=True)
     quiet_hours_end = fields.Time(allow_none=True)
     share_by_default = fields.Boolean()
+    country = fields.String(allow_none=True, metadata={"description": "For crisis resources."})
 
 
 class ExportCareTeamMemberSchema(Schema):

@@ -77,6 +77,7 @@ def test_the_patients_own_country_wins_and_can_go_back_to_automatic(as_user, pat
     body = client.get(URL).get_json()
     assert (body["country"], body["chosen_by"]) == ("AU", "setting")
     assert body["emergency"]["phone"] == "000"
+    assert client.get("/api/v1/me/export").get_json()["settings"]["country"] == "AU"
     client.patch("/api/v1/me/settings", json={"country": None})
     assert client.get(URL).get_json()["country"] == "US"
 
