@@ -6,6 +6,7 @@ Each path answers one way:
 - `/bomb/…`: 201 with `Content-Encoding: gzip` and a small body that
   inflates to `bomb_bytes` zeros;
 - `/hang/…`: reads the request and never answers;
+- `/redirect/…`: 307 to `redirect_to`;
 - `/ok/…`: 201 with an empty body.
 
 `hits` counts the requests each path received, so a test can tell that a
@@ -62,6 +63,7 @@ class HostileEndpoints:
         self.huge_bytes = huge_bytes
         self.bomb_bytes = bomb_bytes
         self.hits: Counter = Counter()
+        self.redirect_to = "http://127.0.0.1:9/"
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server = _Server((host, 0), self._handler_class())
@@ -126,6 +128,12 @@ class HostileEndpoints:
                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
                 )
                 self.wfile.write(body)
+
+            def _redirect(self):
+                self.wfile.write(
+                    f"HTTP/1.1 307 Temporary Redirect\r\nLocation: {service.redirect_to}\r\n"
+                    "Content-Length: 0\r\n\r\n".encode()
+                )
 
             def _hang(self):
                 if service._release.wait(120):

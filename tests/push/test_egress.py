@@ -16,6 +16,7 @@ from server.extensions import db
 from server.push import dispatch
 from server.push.delivery import PushSender
 from server.push.egress import (
+    LOOPBACK,
     EgressPolicy,
     RefusedTarget,
     address_allowed,
@@ -212,3 +213,18 @@ def test_the_api_refuses_an_internal_endpoint_however_it_is_written(
         )
         assert response.status_code == 422, endpoint
         assert "endpoint" in response.get_json()["errors"]
+
+
+def test_a_redirect_is_not_followed(app, patient, push_service):
+    """A public endpoint that redirects to an internal one gets no second request."""
+    internal = push_service.new_device()  # what the redirect points at
+    with HostileEndpoints() as public:
+        public.redirect_to = internal.endpoint
+        device = push_service.new_device()
+        with PushSender(
+            app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_SUBJECT"], policy=LOOPBACK
+        ) as sender:
+            [outcome] = sender.send([_message(device, public.url("redirect"))])
+    assert public.hits["redirect"] == 1
+    assert outcome.status == 307 and not outcome.accepted and not outcome.retryable
+    assert push_service.requests == 0
