@@ -9,6 +9,7 @@ about noon now, so "an hour ago" is the same local day whatever hour the test ru
 
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -93,6 +94,9 @@ def test_a_week_with_a_dosing_session(
     ahead = page.get_by_role("region", name="Sessions ahead")
     expect(ahead).to_contain_text("Next dosing session")
     expect(ahead).to_contain_text("At home · Nasal spray")
+    # The time as the patient lives it (their zone), not the phone's (UTC here).
+    local = dose.scheduled_at.astimezone(ZoneInfo(patient.time_zone))
+    expect(ahead).to_contain_text(local.strftime("%-I:%M %p"))
     expect(ahead).to_contain_text("Next integration session")
     expect(page.get_by_role("region", name="A prompt for today")).to_contain_text(
         "Skip this if it is too much today."
