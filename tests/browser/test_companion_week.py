@@ -247,3 +247,29 @@ def test_the_safety_plan_opens_offline_from_the_crisis_card(
     sealed = [row for row in kept if row["key"] == "sealed:safety-plan"]
     assert sealed and "Skipping meals" not in json.dumps(kept, default=str)
     context.set_offline(False)
+
+
+def test_the_day_before_the_therapist_sees_what_is_not_ticked(
+    desk, live_server, week, staff_sign_in, console_errors
+):
+    from server.companion import checklist
+    from server.extensions import db
+    from tests.browser.conftest import detached
+
+    _clinic, therapist, patient, dose = week
+    _move(dose, utcnow() + timedelta(hours=20))
+    db.session.remove()
+    session = db.session.get(type(dose), dose.id)
+    for key in ("support-person", "ride-home", "fasting"):
+        checklist.set_tick(session, key, True)
+    db.session.commit()
+    detached(session)
+
+    staff_sign_in(desk, therapist.email, STAFF_TOTP_SECRET)
+    row = desk.locator("table.caseload tbody tr").filter(has_text="Kit")
+    expect(row).to_contain_text("3 items not ready")
+    desk.goto(f"{live_server}/therapist/index.html#/patients/{patient.id}/schedule")
+    note = desk.locator(".checklist-note")
+    expect(note).to_contain_text("Not ticked yet: I have checked my other medicines")
+    _both_schemes(desk, "schedule with the checklist")
+    assert console_errors == []

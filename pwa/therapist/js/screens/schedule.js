@@ -64,6 +64,29 @@ export async function render(main, { params, announce }) {
   await Promise.all([dosing.load(), integration.load(), prompts.load()]);
 }
 
+/** The preparation checklist of upcoming dosing sessions: id → {open, items}. */
+async function openChecklists(patientId) {
+  try {
+    const { doses } = await call(`/patients/${patientId}/companion`);
+    return new Map(doses.map((dose) => [dose.ketamine_session_id, dose]));
+  } catch {
+    return new Map(); // the schedule still shows without it
+  }
+}
+
+/** From the day before the dose: what the patient has not ticked yet. */
+function checklistNote(dose, session) {
+  if (!dose || session.status !== "scheduled") return null;
+  const ahead = Date.parse(session.scheduled_at) - Date.now();
+  if (ahead < 0 || ahead > 2 * 86400000) return null;
+  const open = dose.checklist.filter((item) => !item.done);
+  return h(
+    "span",
+    { class: "checklist-note" },
+    open.length ? ` · Not ticked yet: ${open.map((item) => item.text).join(" / ")}` : " · Checklist all ticked",
+  );
+}
+
 function sessionsPanel(kind, patientId, announce) {
   const info = KINDS[kind];
   const base = `/patients/${patientId}/${info.path}`;
@@ -154,6 +177,7 @@ function sessionsPanel(kind, patientId, announce) {
       h("time", { datetime: session.scheduled_at }, formatWhen(session.scheduled_at)),
       ` · ${info.describe(session)}`,
       session.status !== "scheduled" ? h("span", { class: "badge" }, capitalise(session.status)) : null,
+      checklistNote(checklists.get(session.id), session),
     );
     const tools = h("div", { class: "tools" });
     const edit = h("div", { class: "edit" });
@@ -232,9 +256,11 @@ function sessionsPanel(kind, patientId, announce) {
     }
   }
 
+  let checklists = new Map();
   panel.load = async () => {
     try {
       panel.sessions = await listAll(`${base}?limit=200`, { limit: 1000 });
+      if (kind === "ketamine") checklists = await openChecklists(patientId);
     } catch (error) {
       status.textContent = failure(error, info.title);
       upcomingList.replaceChildren();
