@@ -273,3 +273,26 @@ def test_the_day_before_the_therapist_sees_what_is_not_ticked(
     expect(note).to_contain_text("Not ticked yet: I have checked my other medicines")
     _both_schemes(desk, "schedule with the checklist")
     assert console_errors == []
+
+
+def test_the_therapist_reads_a_shared_safety_plan(
+    desk, live_server, week, staff_sign_in, console_errors
+):
+    from server.extensions import db
+    from server.safetyplan import services
+
+    _clinic, therapist, patient, _dose = week
+    db.session.remove()
+    services.save(
+        db.session.get(type(patient), patient.id),
+        {"sections": {"on_my_own": ["Cold water on my face"]}, "shared": True, "version": 0},
+    )
+    db.session.commit()
+    db.session.remove()
+    staff_sign_in(desk, therapist.email, STAFF_TOTP_SECRET)
+    desk.goto(f"{live_server}/therapist/index.html#/patients/{patient.id}")
+    desk.get_by_role("link", name="Safety plan").click()
+    section = desk.get_by_role("region", name="Things they can do on their own")
+    expect(section).to_contain_text("Cold water on my face")
+    _both_schemes(desk, "therapist safety plan")
+    assert console_errors == []

@@ -24,6 +24,7 @@ const ROUTES = [
   [/^\/patients\/([\w-]+)\/items\/([\w-]+)$/, "patient", { keys: ["patientId", "itemId"], roles: THERAPIST }],
   [/^\/patients\/([\w-]+)\/brief$/, "brief", { keys: ["patientId"], roles: THERAPIST }],
   [/^\/patients\/([\w-]+)\/schedule$/, "schedule", { keys: ["patientId"], roles: THERAPIST }],
+  [/^\/patients\/([\w-]+)\/safety-plan$/, "safety-plan", { keys: ["patientId"], roles: THERAPIST }],
   [/^\/flags$/, "flags", { roles: STAFF }],
   [/^\/prompts$/, "prompts", { roles: THERAPIST }],
   [/^\/invites$/, "invites", { roles: STAFF }],

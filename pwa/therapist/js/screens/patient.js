@@ -40,6 +40,7 @@ export async function render(main, { params, announce }) {
       { class: "actions" },
       h("a", { class: "button primary", href: `#/patients/${patientId}/brief` }, "Session brief"),
       h("a", { class: "button", href: `#/patients/${patientId}/schedule` }, "Schedule and prompts"),
+      h("a", { class: "button", href: `#/patients/${patientId}/safety-plan` }, "Safety plan"),
     ),
     flagsBox,
   );
