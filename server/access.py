@@ -9,10 +9,10 @@ import functools
 import uuid
 
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from server.auth.models import User
-from server.clinics.models import CareTeamMember
+from server.clinics.queries import on_care_team
 from server.errors import abort
 from server.extensions import db
 
@@ -41,28 +41,15 @@ staff_only = roles_required("therapist", "admin")
 signed_in = roles_required("patient", "therapist", "admin")
 
 
-def is_on_care_team(therapist: User, patient_id: uuid.UUID) -> bool:
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    CareTeamMember.patient_id == patient_id,
-                    CareTeamMember.therapist_id == therapist.id,
-                )
-            )
+def patient_in_care(patient_id: uuid.UUID) -> User:
+    """The patient if the current therapist cares for them; 404 otherwise; one statement."""
+    patient = db.session.scalar(
+        select(User).where(
+            User.id == patient_id,
+            on_care_team(current_user.id, current_user.clinic_id, User.id),
         )
     )
-
-
-def patient_in_care(patient_id: uuid.UUID) -> User:
-    """The patient if the current therapist cares for them; 404 otherwise."""
-    patient = db.session.get(User, patient_id)
-    if (
-        patient is None
-        or patient.role != "patient"
-        or patient.clinic_id != current_user.clinic_id
-        or not is_on_care_team(current_user, patient.id)
-    ):
+    if patient is None:
         # A failed access decision on patient data (ASVS 7.2.2), in the caller's
         # clinic's log. The id asked for is the object, not `patient_id`: it may
         # name no one, or someone of another clinic the log must not point to.

@@ -14,15 +14,18 @@ Visibility, decided here once for every reader:
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from server import paging
 from server.auth.models import User
-from server.clinics.models import CareTeamMember
+from server.clinics.queries import on_care_team
 from server.extensions import db
 from server.flags.models import URGENT, Flag
-from server.flags.services import ITEM9_INDEX, checkin_model
+from server.flags.services import ITEM9_INDEX
+from server.items import visible_to_care_team
+from server.journal.models import CheckIn
 from server.measures import scoring
 from server.measures.models import MeasureResponse
 
@@ -32,42 +35,57 @@ ALWAYS_VISIBLE = ("phq9_item9", "unsafe_checkin")
 SCHEDULE_SOURCES = ("ketamine_session",)
 
 
-def _visible(therapist_id: uuid.UUID | None = None):
+def source_shown() -> ColumnElement[bool]:
+    """SQL: a flag's source may be named to the care team.
+
+    A flag with no item source or a schedule source, or one raised from a
+    check-in or a response the care team may see (`visible_to_care_team`).
+    Written with EXISTS, each flag's source is one primary-key probe. A
+    deleted check-in's row is gone (the journal keeps a tombstone), so the
+    probe finds nothing and the flag is hidden with it.
+    """
+    # Aliased, so the probe never correlates with a join of the same table
+    # in the statement it is put in (`_with_details` joins the response).
+    item_sources = (("measure_response", MeasureResponse), ("checkin", CheckIn))
+    sources = [(kind, aliased(model, name=f"shown_{kind}")) for kind, model in item_sources]
+    return or_(
+        Flag.source_type.is_(None),
+        Flag.source_type.in_(SCHEDULE_SOURCES),
+        *(
+            and_(
+                Flag.source_type == source_type,
+                exists().where(source.id == Flag.source_id, visible_to_care_team(source)),
+            )
+            for source_type, source in sources
+        ),
+    )
+
+
+def flag_visible() -> ColumnElement[bool]:
+    """SQL: the care team may see this flag (by the rules above).
+
+    Whether the reader is on the patient's care team is the caller's part:
+    `server.clinics.queries.on_care_team`, as `_visible(therapist)` does.
+    """
+    return or_(Flag.kind.in_(ALWAYS_VISIBLE), source_shown())
+
+
+def _visible(therapist: User | None = None):
     """Flags with their patient, and whether their sources may be shown.
 
     Returns `(statement, source_shown)`: the statement selects
-    `Flag, User.display_name` joined to the care team of `therapist_id`
-    (any care team when None, for callers that already checked access) and
-    filtered by the visibility rules above. `_with_details` adds what a row
-    shows of its sources.
+    `Flag, User.display_name`, limited to `therapist`'s clinic and care team
+    (any when None, for callers that already checked access) and to the
+    flags the care team may see. `_with_details` adds what a row shows of
+    its sources.
     """
-    CheckIn = checkin_model()
     statement = select(Flag, User.display_name).join(User, User.id == Flag.patient_id)
-    if therapist_id is not None:
-        statement = statement.join(
-            CareTeamMember,
-            and_(
-                CareTeamMember.patient_id == Flag.patient_id,
-                CareTeamMember.therapist_id == therapist_id,
-            ),
+    if therapist is not None:
+        statement = statement.where(
+            Flag.clinic_id == therapist.clinic_id,
+            on_care_team(therapist.id, therapist.clinic_id, Flag.patient_id),
         )
-    statement = statement.outerjoin(
-        MeasureResponse,
-        and_(Flag.source_type == "measure_response", MeasureResponse.id == Flag.source_id),
-    )
-    response_shared = and_(Flag.source_type == "measure_response", MeasureResponse.shared.is_(True))
-    checkin_shared = false()
-    if CheckIn is not None:
-        statement = statement.outerjoin(
-            CheckIn, and_(Flag.source_type == "checkin", CheckIn.id == Flag.source_id)
-        )
-        # A deleted check-in's row is gone (the journal keeps a tombstone), so
-        # the join finds nothing and the flag is hidden with it.
-        checkin_shared = and_(Flag.source_type == "checkin", CheckIn.shared.is_(True))
-    schedule_source = or_(Flag.source_type.is_(None), Flag.source_type.in_(SCHEDULE_SOURCES))
-    source_shown = or_(schedule_source, response_shared, checkin_shared)
-    statement = statement.where(or_(Flag.kind.in_(ALWAYS_VISIBLE), source_shown))
-    return statement, source_shown
+    return statement.where(flag_visible()), source_shown()
 
 
 def _with_details(statement, source_shown):
@@ -77,22 +95,24 @@ def _with_details(statement, source_shown):
     like the first; the answers are read only to say the item-9 level, and
     only of a shared response.
     """
-    CheckIn = checkin_model()
+    statement = statement.outerjoin(
+        MeasureResponse,
+        and_(Flag.source_type == "measure_response", MeasureResponse.id == Flag.source_id),
+    )
     latest_response = aliased(MeasureResponse)
     statement = statement.outerjoin(
         latest_response,
         and_(Flag.source_type == "measure_response", latest_response.id == Flag.latest_source_id),
     )
-    latest_shown = and_(Flag.source_type == "measure_response", latest_response.shared.is_(True))
-    if CheckIn is not None:
-        latest_checkin = aliased(CheckIn)
-        statement = statement.outerjoin(
-            latest_checkin,
-            and_(Flag.source_type == "checkin", latest_checkin.id == Flag.latest_source_id),
-        )
-        latest_shown = or_(
-            latest_shown, and_(Flag.source_type == "checkin", latest_checkin.shared.is_(True))
-        )
+    latest_checkin = aliased(CheckIn)
+    statement = statement.outerjoin(
+        latest_checkin,
+        and_(Flag.source_type == "checkin", latest_checkin.id == Flag.latest_source_id),
+    )
+    latest_shown = or_(
+        and_(Flag.source_type == "measure_response", visible_to_care_team(latest_response)),
+        and_(Flag.source_type == "checkin", visible_to_care_team(latest_checkin)),
+    )
     schedule_source = or_(Flag.source_type.is_(None), Flag.source_type.in_(SCHEDULE_SOURCES))
     return statement.add_columns(
         source_shown.label("source_shown"),
@@ -164,7 +184,7 @@ def open_flags(
         statement, source_shown = _visible()
         statement = statement.where(Flag.escalated_at.is_not(None))
     else:
-        statement, source_shown = _visible(therapist.id)
+        statement, source_shown = _visible(therapist)
     rank = _rank()
     statement = _with_details(statement, source_shown).add_columns(rank.label("rank"))
     statement = statement.where(
@@ -201,7 +221,7 @@ def visible_flag(therapist: User, flag_id: uuid.UUID) -> Flag | None:
     Seen means: the flag's clinic and the therapist's are one, the patient is
     on the therapist's care team, and the visibility rules above allow it.
     """
-    statement, _ = _visible(therapist.id)
+    statement, _ = _visible(therapist)
     row = db.session.execute(
         statement.where(Flag.id == flag_id, Flag.clinic_id == therapist.clinic_id)
     ).first()
@@ -210,7 +230,7 @@ def visible_flag(therapist: User, flag_id: uuid.UUID) -> Flag | None:
 
 def flag_row(therapist: User, flag_id: uuid.UUID) -> dict:
     """One flag `therapist` may see, as the API shows it, with its note; one statement."""
-    statement, source_shown = _visible(therapist.id)
+    statement, source_shown = _visible(therapist)
     statement = _with_details(statement, source_shown)
     row = db.session.execute(
         statement.where(Flag.id == flag_id, Flag.clinic_id == therapist.clinic_id)
@@ -240,36 +260,12 @@ def open_flag_summary(therapist: User) -> dict[str, int]:
         statement, _ = _visible()
         statement = statement.where(Flag.escalated_at.is_not(None))
     else:
-        statement, _ = _visible(therapist.id)
+        statement, _ = _visible(therapist)
     statement = statement.with_only_columns(func.count(Flag.id), _urgent_count()).where(
         Flag.clinic_id == therapist.clinic_id, Flag.acknowledged_at.is_(None)
     )
     total, urgent = db.session.execute(statement).one()
     return {"open": int(total), "urgent": int(urgent or 0)}
-
-
-def open_flag_counts(patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
-    """Open visible flags per patient, `{"total", "urgent"}`, in one statement.
-
-    For the caseload: the caller has already limited `patient_ids` to the
-    therapist's care team. Patients without open flags are absent.
-    """
-    if not patient_ids:
-        return {}
-    statement, _ = _visible()
-    statement = (
-        statement.with_only_columns(
-            Flag.patient_id,
-            func.count(Flag.id),
-            _urgent_count(),
-        )
-        .where(Flag.patient_id.in_(patient_ids), Flag.acknowledged_at.is_(None))
-        .group_by(Flag.patient_id)
-    )
-    return {
-        patient_id: {"total": int(total), "urgent": int(urgent or 0)}
-        for patient_id, total, urgent in db.session.execute(statement)
-    }
 
 
 def patient_flags(

@@ -22,6 +22,7 @@ from server.auth.models import User
 from server.db import utcnow
 from server.extensions import db
 from server.fields import zone
+from server.items import visible_to_care_team
 from server.journal.models import CheckIn, JournalEntry, Prompt, PromptAssignment
 
 #: At most this many prompts are offered at once: a handful, not a backlog.
@@ -153,7 +154,7 @@ def own_entries(patient_id: uuid.UUID) -> list[JournalEntry]:
 
 
 def _shared(model, at_column, patient_id, since, until) -> Select:
-    query = select(model).where(model.patient_id == patient_id, model.shared.is_(True))
+    query = select(model).where(model.patient_id == patient_id, visible_to_care_team(model))
     if since is not None:
         query = query.where(at_column >= since)
     if until is not None:
@@ -207,7 +208,7 @@ def latest_checkin_times(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, da
         return {}
     rows = db.session.execute(
         select(CheckIn.patient_id, func.max(CheckIn.recorded_at))
-        .where(CheckIn.patient_id.in_(patient_ids), CheckIn.shared.is_(True))
+        .where(CheckIn.patient_id.in_(patient_ids), visible_to_care_team(CheckIn))
         .group_by(CheckIn.patient_id)
     )
     return {patient_id: at for patient_id, at in rows if at is not None}
@@ -246,7 +247,7 @@ def mood_series(
             CheckIn.mood,
         ).where(
             CheckIn.patient_id.in_(patient_ids),
-            CheckIn.shared.is_(True),
+            visible_to_care_team(CheckIn),
             CheckIn.recorded_at > now - timedelta(days=days),
             CheckIn.recorded_at <= now,
         )
@@ -286,7 +287,7 @@ def unread_counts(
         (JournalEntry, JournalEntry.written_at),
     ):
         part = select(model.patient_id.label("patient_id"), model.id.label("id")).where(
-            model.patient_id.in_(patient_ids), model.shared.is_(True)
+            model.patient_id.in_(patient_ids), visible_to_care_team(model)
         )
         if isinstance(since, dict):
             windows = [

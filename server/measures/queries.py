@@ -19,6 +19,7 @@ from server import paging
 from server.care.models import DosingSession
 from server.extensions import db
 from server.flags.models import Flag
+from server.items import visible_to_care_team
 from server.measures import schedule, scoring
 from server.measures.models import MeasurePlan, MeasureResponse
 
@@ -31,7 +32,7 @@ def _with_previous(patient_ids: list[uuid.UUID], *, shared_only: bool):
     """
     conditions = [MeasureResponse.patient_id.in_(patient_ids)]
     if shared_only:
-        conditions.append(MeasureResponse.shared.is_(True))
+        conditions.append(visible_to_care_team(MeasureResponse))
     previous = func.lag(MeasureResponse.total).over(
         partition_by=(MeasureResponse.patient_id, MeasureResponse.instrument),
         order_by=(MeasureResponse.completed_at, MeasureResponse.id),
@@ -63,7 +64,7 @@ def _baselines(
         or_(first_dose.is_(None), MeasureResponse.completed_at < first_dose),
     ]
     if shared_only:
-        conditions.append(MeasureResponse.shared.is_(True))
+        conditions.append(visible_to_care_team(MeasureResponse))
     ranked = (
         select(
             MeasureResponse.patient_id,
@@ -223,7 +224,7 @@ def previous_shared_total(response: MeasureResponse) -> int | None:
         .where(
             MeasureResponse.patient_id == response.patient_id,
             MeasureResponse.instrument == response.instrument,
-            MeasureResponse.shared.is_(True),
+            visible_to_care_team(MeasureResponse),
             MeasureResponse.id != response.id,
             or_(
                 MeasureResponse.completed_at < response.completed_at,

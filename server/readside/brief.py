@@ -15,6 +15,7 @@ from server.extensions import db
 from server.fields import zone
 from server.flags import queries as flag_queries
 from server.flags.services import ITEM9_INDEX
+from server.items import visible_to_care_team
 from server.journal.models import CheckIn, JournalEntry
 from server.measures import queries as measure_queries
 from server.measures import scoring
@@ -150,7 +151,7 @@ def _brief_checkins(therapist: User, patient_id: uuid.UUID, since: datetime):
         )
         .where(
             CheckIn.patient_id == patient_id,
-            CheckIn.shared.is_(True),
+            visible_to_care_team(CheckIn),
             CheckIn.recorded_at >= since,
             or_(kind.is_(True), CheckIn.note_ciphertext.is_not(None)),
         )
@@ -184,7 +185,7 @@ def _mood_summary(patient: User, previous_since: datetime, since: datetime, now:
         select(CheckIn.mood, day.label("day"), current.label("current"))
         .where(
             CheckIn.patient_id == patient.id,
-            CheckIn.shared.is_(True),
+            visible_to_care_team(CheckIn),
             CheckIn.recorded_at >= previous_since,
             CheckIn.recorded_at <= now,
         )
@@ -253,7 +254,7 @@ def _latest_scores(patient_id: uuid.UUID) -> list[dict]:
     """
     latest_times = fetch_rows(
         select(func.max(MeasureResponse.completed_at))
-        .where(MeasureResponse.patient_id == patient_id, MeasureResponse.shared.is_(True))
+        .where(MeasureResponse.patient_id == patient_id, visible_to_care_team(MeasureResponse))
         .group_by(MeasureResponse.instrument)
     )
     if not latest_times:

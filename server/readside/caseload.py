@@ -5,18 +5,19 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import case, func, select
 
 from server.auth.models import User
 from server.care import phase
 from server.care.models import DosingSession, IntegrationSession
+from server.clinics.queries import on_care_team
 from server.companion import queries as companion_queries
 from server.db import utcnow
 from server.fields import zone
 from server.flags import queries as flag_queries
 from server.flags.models import URGENT, Flag
+from server.items import visible_to_care_team
 from server.journal.models import CheckIn
-from server.measures.models import MeasureResponse
 from server.readside.items import ITEM_SOURCES, is_read
 from server.readside.sql import (
     CLINIC_ID,
@@ -125,12 +126,10 @@ def open_flag_counts(therapist: User) -> dict[uuid.UUID, dict[str, int]]:
 
     Patients without any are absent from the answer.
 
-    The same numbers as `server.flags.queries.open_flag_counts` (tested), by
-    the flags feature's visibility rules: an item-9 flag always, a flag about
-    the schedule or with no source always, one raised from a check-in or a
-    questionnaire only while that item is shared. Written with EXISTS, each
-    flag's source is one primary-key probe; the outer joins there let the
-    planner hash every questionnaire ever answered, on every caseload.
+    By the flags feature's visibility rule (`server.flags.queries.flag_visible`):
+    an item-9 flag always, a flag about the schedule or with no source
+    always, one raised from a check-in or a questionnaire only while that
+    item is shared.
     """
     rows = fetch_rows(
         _open_flag_counts(), {"therapist_id": therapist.id, "clinic_id": therapist.clinic_id}
@@ -142,26 +141,13 @@ def open_flag_counts(therapist: User) -> dict[uuid.UUID, dict[str, int]]:
 
 @cache
 def _open_flag_counts():
-    shared_source = [
-        and_(
-            Flag.source_type == source_type,
-            exists().where(model.id == Flag.source_id, model.shared.is_(True)),
-        )
-        for source_type, model in (("measure_response", MeasureResponse), ("checkin", CheckIn))
-    ]
-    visible = or_(
-        Flag.kind.in_(flag_queries.ALWAYS_VISIBLE),
-        Flag.source_type.is_(None),
-        Flag.source_type.in_(flag_queries.SCHEDULE_SOURCES),
-        *shared_source,
-    )
     return (
         select(Flag.patient_id, func.count(), func.sum(case((Flag.severity == URGENT, 1), else_=0)))
         .where(
             Flag.clinic_id == CLINIC_ID,
             Flag.acknowledged_at.is_(None),
-            Flag.patient_id.in_(care_team(THERAPIST_ID, CLINIC_ID).with_only_columns(User.id)),
-            visible,
+            on_care_team(THERAPIST_ID, CLINIC_ID, Flag.patient_id),
+            flag_queries.flag_visible(),
         )
         .group_by(Flag.patient_id)
     )
@@ -174,7 +160,7 @@ def _caseload_patients():
     # index: the latest shared check-in, and the next booked sessions.
     last_checkin = (
         select(func.max(CheckIn.recorded_at))
-        .where(CheckIn.patient_id == User.id, CheckIn.shared.is_(True))
+        .where(CheckIn.patient_id == User.id, visible_to_care_team(CheckIn))
         .correlate(User)
         .scalar_subquery()
     )
@@ -258,7 +244,7 @@ def _daily_moods(
             # planner reads each patient's days from the (patient_id,
             # recorded_at) index; with a subquery it may scan every check-in.
             among(CheckIn.patient_id, patient_ids),
-            CheckIn.shared.is_(True),
+            visible_to_care_team(CheckIn),
             CheckIn.recorded_at >= start,
             CheckIn.recorded_at < end,
         )
@@ -294,7 +280,7 @@ def _unread_counts():
             model.patient_id == windows.c.patient_id,
             at >= windows.c.since,
             at < windows.c.until,
-            model.shared.is_(True),
+            visible_to_care_team(model),
             ~is_read(THERAPIST_ID, item_type, model.id),
         )
         .correlate(windows)

@@ -11,6 +11,7 @@ from sqlalchemy import and_, exists, select
 from server.auth.models import User
 from server.care.models import DosingSession, IntegrationSession
 from server.extensions import db
+from server.items import visible_to_care_team
 from server.journal.models import CheckIn, JournalEntry, Prompt
 from server.measures import scoring
 from server.measures.models import MeasureResponse
@@ -135,7 +136,7 @@ def checkins(therapist, patient_id, conditions, limit=None):
     statement = (
         select(CheckIn, ReadMark.read_at)
         .outerjoin(ReadMark, read_mark(therapist, "checkin", CheckIn))
-        .where(CheckIn.patient_id == patient_id, CheckIn.shared.is_(True), *conditions)
+        .where(CheckIn.patient_id == patient_id, visible_to_care_team(CheckIn), *conditions)
         .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
     )
     if limit is not None:
@@ -150,7 +151,9 @@ def entries(therapist, patient_id, conditions, limit=None):
         select(JournalEntry, Prompt.text, ReadMark.read_at)
         .outerjoin(Prompt, Prompt.id == JournalEntry.prompt_id)
         .outerjoin(ReadMark, read_mark(therapist, "entry", JournalEntry))
-        .where(JournalEntry.patient_id == patient_id, JournalEntry.shared.is_(True), *conditions)
+        .where(
+            JournalEntry.patient_id == patient_id, visible_to_care_team(JournalEntry), *conditions
+        )
         .order_by(JournalEntry.written_at.desc(), JournalEntry.id.desc())
     )
     if limit is not None:
@@ -167,7 +170,7 @@ def responses(therapist, patient_id, conditions, limit=None):
         .outerjoin(ReadMark, read_mark(therapist, "measure_response", MeasureResponse))
         .where(
             MeasureResponse.patient_id == patient_id,
-            MeasureResponse.shared.is_(True),
+            visible_to_care_team(MeasureResponse),
             *conditions,
         )
         .order_by(MeasureResponse.completed_at.desc(), MeasureResponse.id.desc())

@@ -5,12 +5,13 @@ Flushes, never commits: the request commits.
 
 import uuid
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.auth.models import User
-from server.clinics.models import CareTeamMember
+from server.clinics.queries import on_care_team
 from server.extensions import db
+from server.items import visible_to_care_team
 from server.readside.items import ITEM_SOURCES
 from server.readside.models import ReadMark
 
@@ -51,19 +52,9 @@ def shared_item_patient(therapist: User, item_type: str, item_id: uuid.UUID) -> 
     """
     model, _ = ITEM_SOURCES[item_type]
     return db.session.scalar(
-        select(model.patient_id)
-        .join(User, User.id == model.patient_id)
-        .join(
-            CareTeamMember,
-            and_(
-                CareTeamMember.patient_id == model.patient_id,
-                CareTeamMember.therapist_id == therapist.id,
-            ),
-        )
-        .where(
+        select(model.patient_id).where(
             model.id == item_id,
-            model.shared.is_(True),
-            User.role == "patient",
-            User.clinic_id == therapist.clinic_id,
+            visible_to_care_team(model),
+            on_care_team(therapist.id, therapist.clinic_id, model.patient_id),
         )
     )

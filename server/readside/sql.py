@@ -10,13 +10,13 @@ it does. (The flag counts come from the flags feature, which takes a list.)
 
 import uuid
 
-from sqlalchemy import Date, Uuid, and_, any_, bindparam, select
+from sqlalchemy import Date, Uuid, any_, bindparam, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from server.auth.models import User
-from server.clinics.models import CareTeamMember
+from server.clinics.queries import on_care_team
 from server.db import UTCDateTime
 from server.extensions import db
 
@@ -56,14 +56,7 @@ def care_team_patients(therapist: User):
 
 
 def care_team(therapist_id, clinic_id):
-    return (
-        select(User)
-        .join(
-            CareTeamMember,
-            and_(CareTeamMember.patient_id == User.id, CareTeamMember.therapist_id == therapist_id),
-        )
-        .where(User.role == "patient", User.clinic_id == clinic_id)
-    )
+    return select(User).where(on_care_team(therapist_id, clinic_id, User.id))
 
 
 # The caseload runs the same statements for every therapist at every moment,

@@ -59,7 +59,7 @@ def test_a_severe_private_response_raises_nothing_and_is_not_counted(as_user, th
     body = answer(as_user(patient), SEVERE_NO_ITEM_9, shared=False).get_json()
     assert body["total"] == 24 and body["flags"] == []
     assert open_flags(as_user(therapist)) == []
-    assert queries.open_flag_counts([patient.id]) == {}
+    assert queries.open_flag_summary(therapist) == {"open": 0, "urgent": 0}
     assert db.session.scalar(select(func.count()).select_from(Flag)) == 0
 
 
@@ -113,7 +113,8 @@ def test_revoking_sharing_hides_a_flag_at_once_and_sharing_again_shows_it(
     assert len(open_flags(staff)) == 1
     url = f"/api/v1/measures/responses/{created['id']}"
     assert client.patch(url, json={"version": 1, "shared": False}).status_code == 200
-    assert open_flags(staff) == [] and queries.open_flag_counts([patient.id]) == {}
+    assert open_flags(staff) == []
+    assert queries.open_flag_summary(therapist) == {"open": 0, "urgent": 0}
     assert client.patch(url, json={"version": 2, "shared": True}).status_code == 200
     assert len(open_flags(staff)) == 1
     assert db.session.scalar(select(func.count()).select_from(Flag)) == 1
@@ -244,17 +245,6 @@ def test_listing_flags_takes_fixed_statements(as_user, clinic, therapist, count_
     with count_statements() as many:
         assert len(open_flags(client)) == 25
     assert len(many) == len(few)
-
-
-def test_open_flag_counts_for_the_caseload(clinic, therapist, patient, count_statements):
-    other = factories.user(clinic, "patient", therapist=therapist)
-    factories.flag(patient, "phq9_item9")
-    factories.flag(patient, "mood_drop")
-    factories.flag(other, "missed_checkins", acknowledged_at=utcnow())
-    with count_statements() as statements:
-        counts = queries.open_flag_counts([patient.id, other.id])
-    assert counts == {patient.id: {"total": 2, "urgent": 1}}
-    assert len(statements) == 1
 
 
 def test_the_navigation_summary_counts_what_the_list_shows_and_nothing_private(

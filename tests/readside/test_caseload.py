@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from server.db import utcnow
 from server.readside.caseload import caseload, open_flag_counts
 from tests import factories
 from tests.readside.world import NOW, WINDOW_SHARED, build, local
@@ -249,33 +250,6 @@ def test_caseload_phases_agree_with_the_phase_rules(clinic, therapist):
         }
 
 
-def test_flag_counts_agree_with_the_flags_feature(clinic, therapist, world):
-    """The caseload counts flags its own way; the numbers must be the flags feature's."""
-    from server.flags import queries as flag_queries
-
-    other = factories.user(clinic, "patient", therapist=therapist)
-    shared = factories.checkin(other, shared=True)
-    private = factories.checkin(other, shared=False)
-    dose = factories.ketamine_session(other)
-    for source_type, source_id in (
-        ("checkin", shared.id),
-        ("checkin", private.id),
-        ("ketamine_session", dose.id),
-        ("measure_response", factories.measure_response(other, shared=False).id),
-    ):
-        kind = "missed_checkins" if source_type == "ketamine_session" else "mood_drop"
-        factories.flag(other, kind, source_type=source_type, source_id=source_id)
-    factories.flag(other, "phq9_item9", source_type="measure_response", source_id=private.id)
-    elsewhere = factories.user(clinic, "patient", therapist=factories.user(clinic, "therapist"))
-    factories.flag(elsewhere, "phq9_item9")
-
-    mine = open_flag_counts(therapist)
-    assert mine == flag_queries.open_flag_counts([world.patient.id, other.id])
-    # The item-9 flag whatever its source, the shared check-in's, the schedule's.
-    assert mine[other.id] == {"total": 3, "urgent": 1}
-    assert elsewhere.id not in mine
-
-
 def test_the_caseload_answers_exactly_what_its_schema_would_dump(
     as_user, clinic, therapist, world, frozen
 ):
@@ -288,3 +262,14 @@ def test_the_caseload_answers_exactly_what_its_schema_would_dump(
     expected = CaseloadSchema().dump({"items": rows, "next_cursor": None})
     assert dump_caseload(rows) == expected
     assert as_user(therapist).get(URL).get_json() == expected
+
+
+def test_open_flag_counts_for_the_caseload(clinic, therapist, patient, count_statements):
+    other = factories.user(clinic, "patient", therapist=therapist)
+    factories.flag(patient, "phq9_item9")
+    factories.flag(patient, "mood_drop")
+    factories.flag(other, "missed_checkins", acknowledged_at=utcnow())
+    with count_statements() as statements:
+        counts = open_flag_counts(therapist)
+    assert counts == {patient.id: {"total": 2, "urgent": 1}}
+    assert len(statements) == 1
