@@ -24,14 +24,15 @@ SLOW_CLIENTS = 5
 
 
 def wait_until_serving(port: int, process) -> None:
-    for _ in range(300):
+    """Until a worker answers (the master listens before its worker has booted)."""
+    for _ in range(600):
         if process.poll() is not None:
             raise AssertionError(process.stderr.read())
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
                 return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     raise AssertionError("gunicorn did not start")
 
 
@@ -74,7 +75,7 @@ def test_slow_clients_do_not_stop_a_normal_request_being_answered(gunicorn):
             connection.sendall(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             slow.append(connection)
         time.sleep(0.5)  # let the worker take them in
-        with urllib.request.urlopen(f"http://127.0.0.1:{gunicorn}/readyz", timeout=10) as answer:
+        with urllib.request.urlopen(f"http://127.0.0.1:{gunicorn}/readyz", timeout=30) as answer:
             assert answer.status == 200
             assert b'"database":"ok"' in answer.read().replace(b" ", b"")
     finally:
