@@ -124,18 +124,22 @@ async function purge() {
   }
 }
 
-async function shellResponse() {
-  const cache = await caches.open(SHELL_CACHE);
-  return (await cache.match("/")) || Response.error();
-}
+/** How long opening the app waits for the network before the cached shell opens it. */
+const NAVIGATION_TIMEOUT_MS = 4000;
 
 async function navigation(event) {
+  const network = (async () => (await event.preloadResponse) || (await fetch(event.request)))();
+  event.waitUntil(network.catch(() => {}));
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match("/");
   try {
-    const response = (await event.preloadResponse) || (await fetch(event.request));
-    if (response.status >= 500) return (await caches.match("/")) || response;
+    // A connection that never answers must not keep the app (and Need help now) from opening.
+    const late = new Promise((resolve) => setTimeout(() => resolve(cached), NAVIGATION_TIMEOUT_MS));
+    const response = cached ? await Promise.race([network, late]) : await network;
+    if (response.status >= 500) return cached || response;
     return response;
   } catch {
-    return shellResponse();
+    return cached || Response.error();
   }
 }
 

@@ -287,3 +287,24 @@ def test_a_patient_chooses_the_country_of_their_help_lines(page, live_server, pa
     # From now on the patient's lines are the UK's, also when the screen opens again.
     page.reload()
     expect(page.get_by_text("These lines are for United Kingdom (you chose it).")).to_be_visible()
+
+
+def test_the_app_opens_to_help_while_the_server_never_answers(page, context, live_server, patient):
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    wait_for_service_worker(page)
+    hanging = []
+    # Every API request is held open and never answered: signing-in checks at start
+    # time out, and the kept list shows.
+    context.route("**/api/v1/**", lambda route: hanging.append(route))
+    page.goto("about:blank")
+    page.goto(f"{live_server}/#/crisis", wait_until="commit")
+    expect(page.get_by_role("heading", name="Need help now?", level=1)).to_be_visible(timeout=20000)
+    card = page.locator("main")
+    expect(card.get_by_role("link", name="Call 988", exact=True)).to_have_attribute(
+        "href", "tel:988"
+    )
+    expect(card.get_by_role("link", name="Call 911", exact=True)).to_have_attribute(
+        "href", "tel:911"
+    )
+    assert hanging, "nothing was held: the test proved nothing"
