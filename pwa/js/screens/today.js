@@ -74,7 +74,6 @@ export async function render(main) {
   };
   window.addEventListener("online", onOnline);
   fillIn(phase);
-  main.append(companion.element);
   fillIn(companion.element);
 
   const checkin = h("section", { "aria-labelledby": "checkin-title", class: "card" });
@@ -93,7 +92,9 @@ export async function render(main) {
     cleanup();
     throw error;
   }
-  main.append(promptCard, dueCard);
+  // Below the check-in: cards that fill in from the server never push the
+  // check-in down while the patient is reaching for it.
+  main.append(companion.element, promptCard, dueCard);
   fillIn(promptCard);
   fillIn(dueCard);
   return cleanup;
