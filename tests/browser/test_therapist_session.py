@@ -74,7 +74,9 @@ def test_a_session_ended_by_the_server_returns_to_sign_in_and_then_to_the_same_p
         f"{live_server}/api/v1/auth/logout",
         headers={"Origin": live_server, "X-CSRF-Token": me["csrf_token"]},
     )
-    desk.locator(".flag-card").first.get_by_role("button", name="Acknowledge").click()
+    card = desk.locator(".flag-card").first
+    card.get_by_label("What was done").select_option(label="Contacted the patient")
+    card.get_by_role("button", name="Acknowledge").click()
     expect(desk.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(desk.get_by_text("Your session has ended. Sign in again to carry on.")).to_be_visible()
     expect(desk.locator(".flag-card")).to_have_count(0)

@@ -203,7 +203,9 @@ export async function render(main, { params, announce }) {
     timelineHeading.textContent = "Shared: whole treatment";
   }
   await load();
-  if (itemId) await showItem(itemId);
+  // After this render returns: the router then focuses the page's heading,
+  // and the item must take focus after that, not before.
+  if (itemId) setTimeout(() => showItem(itemId));
   drawTrends(patientId, trendBox);
 
   async function showItem(id) {

@@ -1,0 +1,142 @@
+"""The therapist's side of the safety loop in real Chromium, at a laptop's 1280 by 800.
+
+The therapist sees a safety answer's item-9 level, follows the flag to the
+response that raised it (and all its answers on demand), reads why it was
+raised, finds it at the top of the brief with the flags acknowledged since
+last time, and acknowledges it with what was done. axe checks each of these
+screens in light and dark.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import check_accessibility
+
+WORKSPACE = "/therapist/index.html"
+
+
+@pytest.fixture
+def loop():
+    """A patient whose shared PHQ-9 two days ago answered item 9 "more than half the
+    days" (the flag raised by the real rule), and a low-mood flag acknowledged
+    since the last integration session, with its outcome and note."""
+    from types import SimpleNamespace
+
+    from server.db import utcnow
+    from server.extensions import db
+    from server.flags import services as flags
+    from server.flags.models import Flag
+    from tests import factories
+
+    now = utcnow()
+    clinic = factories.clinic("Harbour KAP")
+    therapist = factories.user(clinic, "therapist", display_name="Dr Kim Adeyemi")
+    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Ada Lovell")
+    factories.integration_session(
+        patient, therapist, scheduled_at=now - timedelta(days=5), status="completed"
+    )
+    factories.integration_session(patient, therapist, scheduled_at=now + timedelta(days=2))
+    for day in range(4):
+        factories.checkin(patient, recorded_at=now - timedelta(days=4 - day, hours=3), mood=5)
+    response = factories.measure_response(
+        patient,
+        "phq9",
+        answers=[2, 2, 1, 2, 1, 1, 1, 0, 2],
+        shared=True,
+        completed_at=now - timedelta(days=2),
+    )
+    (urgent,) = flags.check_measure_response(response, patient, None)
+    low = factories.flag(patient, "low_mood", raised_at=now - timedelta(days=4))
+    flags.acknowledge(
+        low, therapist, outcome="reviewed_at_session", note="Talked it through on the phone."
+    )
+    db.session.commit()
+    values = SimpleNamespace(
+        therapist_email=therapist.email,
+        secret=factories.STAFF_TOTP_SECRET,
+        patient=patient.id,
+        response=response.id,
+        urgent=urgent.id,
+        flag_model=Flag,
+    )
+    db.session.remove()
+    return values
+
+
+def test_the_therapist_sees_the_level_follows_the_flag_and_acknowledges_with_an_outcome(
+    desk, live_server, loop, staff_sign_in, console_errors
+):
+    from server.extensions import db
+    from server.flags.models import Flag
+
+    # No colour transitions, so axe reads each scheme's colours at once.
+    desk.emulate_media(reduced_motion="reduce")
+    staff_sign_in(desk, loop.therapist_email, loop.secret)
+    desk.goto(f"{live_server}{WORKSPACE}#/flags")
+    card = desk.locator(".flag-card").first
+    expect(card).to_contain_text("Ada Lovell: Safety answer on the PHQ-9")
+    expect(card.locator(".item9")).to_have_text("Item 9: more than half the days")
+    expect(card).to_contain_text("Answered")
+    card.get_by_text("Why was this flagged?").click()
+    expect(card.locator(".why")).to_contain_text("PHQ-9 item 9")
+    for scheme in ("light", "dark"):
+        desk.emulate_media(color_scheme=scheme)
+        check_accessibility(desk, f"flags ({scheme})")
+    desk.emulate_media(color_scheme="light")
+
+    # The flag leads to the response that raised it, on the patient's timeline.
+    card.get_by_role("link", name="Open the response").click()
+    expect(desk).to_have_url(re.compile(rf"#/patients/{loop.patient}/items/{loop.response}$"))
+    target = desk.locator(f'article[data-item-id="{loop.response}"]')
+    expect(target).to_be_focused()
+    expect(target).to_have_class(re.compile("is-target"))
+    expect(target.locator(".item9")).to_have_text(
+        "Item 9 (thoughts of death or of self-harm): more than half the days"
+    )
+    target.get_by_text("All answers").click()
+    answers = target.locator(".all-answers li")
+    expect(answers).to_have_count(9)
+    expect(answers.first).to_contain_text("Little interest or pleasure in doing things")
+    expect(answers.first).to_contain_text("More than half the days (2)")
+    for scheme in ("light", "dark"):
+        desk.emulate_media(color_scheme=scheme)
+        check_accessibility(desk, f"patient opened on a flag's response ({scheme})")
+    desk.emulate_media(color_scheme="light")
+
+    # The brief opens with the open urgent flag and keeps the acknowledged one.
+    desk.goto(f"{live_server}{WORKSPACE}#/patients/{loop.patient}/brief")
+    expect(desk.get_by_role("heading", name="Session brief: Ada Lovell")).to_be_visible()
+    expect(desk.locator(".loading")).to_have_count(0)
+    expect(desk.locator("main h2").first).to_have_text("Open flags (1)")
+    first = desk.locator("#brief-flags").locator("..").locator("li").first
+    expect(first).to_contain_text("Urgent: Safety answer on the PHQ-9.")
+    expect(first).to_contain_text("Item 9: more than half the days")
+    done = desk.locator("#brief-acknowledged").locator("..")
+    expect(desk.locator("#brief-acknowledged")).to_have_text("Flags acknowledged since last time")
+    expect(done).to_contain_text("Sustained low mood")
+    expect(done).to_contain_text("reviewed at session")
+    expect(done).to_contain_text("Talked it through on the phone.")
+    expect(desk.get_by_role("row", name=re.compile("PHQ-9"))).to_contain_text(
+        "more than half the days"
+    )
+    for scheme in ("light", "dark"):
+        desk.emulate_media(color_scheme=scheme)
+        check_accessibility(desk, f"brief ({scheme})")
+    desk.emulate_media(color_scheme="light")
+
+    # Acknowledging says what was done, with a note for the care team.
+    desk.goto(f"{live_server}{WORKSPACE}#/flags")
+    card = desk.locator(".flag-card").first
+    card.get_by_label("What was done").select_option(label="Safety plan reviewed")
+    card.get_by_label("Note (optional)").fill("Called her; she is staying with her sister.")
+    card.get_by_role("button", name="Acknowledge").click()
+    expect(card).to_contain_text("Acknowledged: Safety plan reviewed")
+    expect(desk.get_by_text("No open flags.")).to_be_visible()
+    db.session.remove()
+    flag = db.session.get(Flag, loop.urgent)
+    assert flag.outcome == "safety_plan_reviewed"
+    assert flag.note == "Called her; she is staying with her sister."
+    assert console_errors == []
