@@ -19,19 +19,22 @@ def patient(care_team):
     return care_team[2]
 
 
-@pytest.mark.parametrize(("hours", "way"), [(3, "ahead"), (-2, "behind")])
+@pytest.mark.parametrize(
+    ("hours", "way", "scheme"), [(3, "ahead", "light"), (-2, "behind", "dark")]
+)
 def test_a_phone_with_a_wrong_clock_is_told_and_its_check_in_is_saved(
-    page, live_server, patient, hours, way
+    page, live_server, patient, hours, way, scheme
 ):
     from server.extensions import db
     from server.journal.models import CheckIn
 
+    page.emulate_media(color_scheme=scheme)
     page.clock.install(time=datetime.now(UTC) + timedelta(hours=hours))
     sign_in_via_api(page, live_server, patient)
     open_app(page, live_server)
     status = page.locator("#sync-status")
     expect(status).to_contain_text(f"Your phone's clock is about {abs(hours)} hours {way}")
-    check_accessibility(page, "today with a clock notice")
+    check_accessibility(page, f"today with a clock notice ({scheme})")
 
     page.get_by_role("group", name="How is your mood right now?").get_by_label(
         "7", exact=True
