@@ -163,6 +163,11 @@ MATRIX = {
     ("POST", "/measures/<instrument>/responses"): ANY_PATIENT,
     ("GET", "/patients/<uuid:patient_id>/measure-plan"): CARE_TEAM,
     ("PATCH", "/patients/<uuid:patient_id>/measure-plan"): CARE_TEAM,
+    (
+        "PUT",
+        "/patients/<uuid:patient_id>/ketamine-sessions/<uuid:session_id>/series-start",
+    ): CARE_TEAM,
+    ("GET", "/patients/<uuid:patient_id>/measures/<instrument>/table"): CARE_TEAM,
     # care: schedule
     ("POST", "/patients/<uuid:patient_id>/ketamine-sessions"): CARE_TEAM,
     ("GET", "/patients/<uuid:patient_id>/ketamine-sessions"): CARE_TEAM,
@@ -452,6 +457,10 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
             "answers": [0] * 9,
         },
         ("PATCH", "/patients/<uuid:patient_id>/measure-plan"): {"gad7": True},
+        (
+            "PUT",
+            "/patients/<uuid:patient_id>/ketamine-sessions/<uuid:session_id>/series-start",
+        ): {"new_series": True},
         ("POST", "/patients/<uuid:patient_id>/ketamine-sessions"): {
             "scheduled_at": soon,
             "route": "im",

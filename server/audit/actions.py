@@ -13,6 +13,7 @@ ACTIONS: dict[str, str] = {
     "schedule_read": "A therapist read a patient's dosing and integration sessions",
     "flags_read": "A therapist (or an admin, escalated ones) read a patient's open flags",
     "measure_plan_read": "A therapist read which questionnaires a patient is asked to fill",
+    "measure_table_read": "A therapist read a patient's questionnaire answers item by item",
     "item_marked_read": "A therapist marked shared items read",
     "audit_log_read": "An admin read this audit log",
     "patient_access_refused": "Staff asked for a patient outside their care team (answered 404)",
@@ -28,6 +29,7 @@ ACTIONS: dict[str, str] = {
     "flag_acknowledged": "A therapist acknowledged a flag, with what was done",
     "flag_settings_changed": "An admin changed how long an urgent flag waits before escalation",
     "measure_plan_changed": "A therapist changed which questionnaires a patient is asked to fill",
+    "series_start_changed": "A therapist marked or unmarked a dosing session as a new series",
     "crisis_resources_changed": "An admin changed the clinic's crisis resources",
     "clinic_checklist_changed": "Staff changed the clinic's preparation checklist",
     # The patient's own choices

@@ -27,7 +27,13 @@ KINDS = {
     "phq9_severe": (WARNING, "A shared PHQ-9 is in the severe range (20 or more)."),
     "reliable_worsening": (
         WARNING,
-        "A shared questionnaire worsened beyond reliable change since the previous one.",
+        "A shared questionnaire worsened beyond reliable change against the baseline, "
+        "the best score or the previous one.",
+    ),
+    "relapse_signal": (
+        WARNING,
+        "A shared PHQ-9 rose by reliable change above the best score since the series "
+        "began; a booster may be worth discussing.",
     ),
     "mood_drop": (
         WARNING,

@@ -10,11 +10,14 @@ from server.flags import checkin_rules as c
 from server.flags.escalation import DEFAULT_ESCALATE_AFTER_HOURS
 from server.flags.models import KINDS
 from server.measures import scoring
+from server.measures.criteria import criteria
 
 
 def _reliable_steps() -> str:
     names = {"phq9": "PHQ-9", "gad7": "GAD-7", "pcl5": "PCL-5"}
-    return ", ".join(f"{names.get(k, k)} {v}" for k, v in scoring.RELIABLE_CHANGE.items())
+    return ", ".join(
+        f"{names[name]} {criteria(name).worsening_points}" for name in scoring.INSTRUMENTS
+    )
 
 
 def rules() -> list[dict]:
@@ -43,9 +46,16 @@ def rules() -> list[dict]:
             "higher total, or a severe total after it was acknowledged, raises a new flag.",
         ),
         "reliable_worsening": (
-            "A shared questionnaire total worse than the previous shared one by at "
-            f"least the reliable change ({_reliable_steps()} points).",
+            "A shared questionnaire total worse by at least the reliable change "
+            f"({_reliable_steps()} points) than the series' baseline, the best score "
+            "since the series began or the previous shared one.",
             "Each worsening raises its own flag.",
+        ),
+        "relapse_signal": (
+            f"A shared PHQ-9 at least {criteria('phq9').worsening_points} points above the "
+            "best PHQ-9 since the treatment series began (its nadir): someone who may "
+            "need a booster before it is an emergency. Raised instead of a worsening.",
+            "Each rise raises its own flag.",
         ),
         "mood_drop": (
             "A shared check-in's mood far below the patient's own usual mood: the mean "

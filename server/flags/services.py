@@ -162,15 +162,16 @@ def item9_level(instrument: str, answers: list[int]) -> int:
     return int(answers[ITEM9_INDEX])
 
 
-def check_measure_response(response, patient: User, previous_shared_total: int | None) -> list:
-    """Run the measure rules on a stored response; returns the flags it has raised.
+def check_measure_response(response, patient: User) -> list:
+    """Run the safety and severity rules on a stored response; returns the flags raised.
 
     - PHQ-9 item 9 above 0: urgent, at once, even from a private response;
       a repeat at the same or a lower level updates the open flag.
     - PHQ-9 total 20 or more: from shared responses only; a repeat at the
       same or a lower total updates the open flag.
-    - A reliable worsening against the previous shared response of the same
-      instrument: from shared responses only.
+
+    The rules judging change over time (worsening, the relapse signal) are
+    the measures feature's (`server.measures.rules`).
 
     Safe to run again (after the response is shared later): each cause is
     counted once.
@@ -201,13 +202,6 @@ def check_measure_response(response, patient: User, previous_shared_total: int |
                 dedupe_key=f"phq9_severe:{response.id}",
                 level=response.total,
                 **common,
-            )
-        )
-    change = scoring.reliable_change(response.instrument, previous_shared_total, response.total)
-    if change == "worsened":
-        raised.append(
-            raise_flag(
-                "reliable_worsening", dedupe_key=f"reliable_worsening:{response.id}", **common
             )
         )
     return raised

@@ -35,8 +35,27 @@ def _answer(instrument: str, value: int) -> dict:
     return {"valueCoding": {"system": LOINC, "code": code, "display": label}}
 
 
+def _difficulty_item(response) -> list[dict]:
+    """The unscored difficulty item as its own item (linkId `difficulty`), when answered.
+
+    The data has no LOINC answer codes for it, so the answer is the option's
+    published wording rather than an invented code.
+    """
+    followup = scoring.definition(response.instrument).get("unscored_followup")
+    if followup is None or response.difficulty is None:
+        return []
+    return [
+        {
+            "linkId": "difficulty",
+            "text": followup["text"],
+            "answer": [{"valueString": followup["options"][response.difficulty]}],
+        }
+    ]
+
+
 def questionnaire_response(response, patient) -> dict:
-    """One answered questionnaire, item by item (linkId = the printed item number)."""
+    """One answered questionnaire, item by item (linkId = the printed item number),
+    then the difficulty item where it was answered."""
     published = scoring.definition(response.instrument)
     return {
         "resourceType": "QuestionnaireResponse",
@@ -55,7 +74,8 @@ def questionnaire_response(response, patient) -> dict:
             for number, (text, value) in enumerate(
                 zip(published["items"], response.answers, strict=True), start=1
             )
-        ],
+        ]
+        + _difficulty_item(response),
     }
 
 

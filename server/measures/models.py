@@ -8,9 +8,10 @@ never written to logs or error messages.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server.crypto import EncryptedText
 from server.db import CreatedMixin, utcnow
 from server.extensions import db
 
@@ -45,6 +46,9 @@ class MeasureResponse(CreatedMixin, db.Model):
     severity: Mapped[str | None] = mapped_column(String(32))
     # PCL-5 cluster sums {"B": .., "C": .., "D": .., "E": ..}; None otherwise.
     subscores: Mapped[dict | None] = mapped_column(JSON)
+    # The unscored difficulty item after PHQ-9 item 9 / GAD-7 item 7: the
+    # option's index (0 "Not difficult at all" .. 3), None when not answered.
+    difficulty: Mapped[int | None] = mapped_column(Integer)
     shared: Mapped[bool] = mapped_column(Boolean)
     discuss_next_session: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -69,7 +73,43 @@ class MeasurePlan(db.Model):
     phq9: Mapped[bool] = mapped_column(Boolean, default=True)
     gad7: Mapped[bool] = mapped_column(Boolean, default=True)
     pcl5: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the therapist last asked for each questionnaire now ("ask now"):
+    # due until the patient answers it.
+    phq9_asked_at: Mapped[datetime | None]
+    gad7_asked_at: Mapped[datetime | None]
+    pcl5_asked_at: Mapped[datetime | None]
+    # What "the stressful experience" of the PCL-5 means for this patient,
+    # in the therapist's words; shown to the patient above the PCL-5.
+    index_event_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    index_event = EncryptedText("index_event_ciphertext")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The row's identity for encryption: one plan per patient."""
+        return self.patient_id
+
+
+class SeriesStart(db.Model):
+    """A dosing session the therapist marked as the first of a new treatment series.
+
+    Without a mark, a series starts after more than 8 weeks without dosing
+    (`server.measures.series`); a mark starts one sooner (a new course of
+    treatment after a short break), so the next baseline is taken before it.
+    """
+
+    __tablename__ = "series_starts"
+
+    ketamine_session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ketamine_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    marked_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

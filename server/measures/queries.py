@@ -1,86 +1,25 @@
 """Reading measure responses with their trend, and what is due; fixed statement counts.
 
-Trend figures follow the contract: the baseline is the first response of an
-instrument before the first (non-cancelled) dosing session; a response
-marker compares with the baseline, reliable change with the previous
-response of the same instrument. For the care team everything is computed
-over shared responses only, so no figure a therapist sees depends on a
-private response.
+Trend figures follow the contract (`server.measures.series`): each response
+is judged against the baseline of its treatment series (the latest response
+before the series' first dosing session), and carries the previous total
+and the nadir of its series. For the care team everything is computed over
+shared responses only, so no figure a therapist sees depends on a private
+response.
 """
 
 import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, or_, select
 
 from server import paging
-from server.care.models import DosingSession
 from server.extensions import db
 from server.flags.models import Flag
 from server.items import visible_to_care_team
-from server.measures import schedule, scoring
+from server.measures import schedule, scoring, series, trend
 from server.measures.models import MeasurePlan, MeasureResponse
-
-
-def _with_previous(patient_ids: list[uuid.UUID], *, shared_only: bool):
-    """Responses of these patients, each with the previous total of its instrument.
-
-    The window function runs over the whole history, so the first row of a
-    page still knows the response before it.
-    """
-    conditions = [MeasureResponse.patient_id.in_(patient_ids)]
-    if shared_only:
-        conditions.append(visible_to_care_team(MeasureResponse))
-    previous = func.lag(MeasureResponse.total).over(
-        partition_by=(MeasureResponse.patient_id, MeasureResponse.instrument),
-        order_by=(MeasureResponse.completed_at, MeasureResponse.id),
-    )
-    subquery = select(MeasureResponse, previous.label("previous_total")).where(*conditions)
-    subquery = subquery.subquery()
-    return aliased(MeasureResponse, subquery), subquery.c.previous_total
-
-
-def _baselines(
-    patient_ids: list[uuid.UUID], *, shared_only: bool
-) -> dict[tuple[uuid.UUID, str], int]:
-    """(patient, instrument) -> baseline total, in one statement."""
-    first_dose = (
-        select(func.min(DosingSession.scheduled_at))
-        .where(
-            DosingSession.patient_id == MeasureResponse.patient_id,
-            DosingSession.status != "cancelled",
-        )
-        .correlate(MeasureResponse)
-        .scalar_subquery()
-    )
-    order = func.row_number().over(
-        partition_by=(MeasureResponse.patient_id, MeasureResponse.instrument),
-        order_by=(MeasureResponse.completed_at, MeasureResponse.id),
-    )
-    conditions = [
-        MeasureResponse.patient_id.in_(patient_ids),
-        or_(first_dose.is_(None), MeasureResponse.completed_at < first_dose),
-    ]
-    if shared_only:
-        conditions.append(visible_to_care_team(MeasureResponse))
-    ranked = (
-        select(
-            MeasureResponse.patient_id,
-            MeasureResponse.instrument,
-            MeasureResponse.total,
-            order.label("position"),
-        )
-        .where(*conditions)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(ranked.c.patient_id, ranked.c.instrument, ranked.c.total).where(
-            ranked.c.position == 1
-        )
-    )
-    return {(patient_id, instrument): total for patient_id, instrument, total in rows}
 
 
 def _flag_kinds(response_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -98,15 +37,20 @@ def _flag_kinds(response_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     return kinds
 
 
-def _item(response, previous_total, baseline_total, flags) -> dict:
+def _item(response, context: series.Context, flags) -> dict:
+    baseline_total = context.baseline_total
     return {
         "id": response.id,
         "instrument": response.instrument,
         "answers": list(response.answers),
+        "difficulty": response.difficulty,
         "completed_at": response.completed_at,
         "total": response.total,
         "severity": response.severity,
         "subscores": response.subscores,
+        "provisional_diagnosis": scoring.provisional_diagnosis(
+            response.instrument, response.answers
+        ),
         "threshold": scoring.threshold(response.instrument, response.total),
         "shared": response.shared,
         "discuss_next_session": response.discuss_next_session,
@@ -114,35 +58,45 @@ def _item(response, previous_total, baseline_total, flags) -> dict:
         "created_at": response.created_at,
         "flags": flags,
         "show_crisis_resources": scoring.safety_answer(response.instrument, response.answers),
+        "series": context.series,
+        "baseline_of_series": context.baseline_of,
         "baseline_total": baseline_total,
+        "previous_total": context.previous_total,
+        "nadir_total": context.nadir_total,
         "change_from_baseline": (
             None if baseline_total is None else response.total - baseline_total
         ),
         "markers": scoring.markers(
             response.instrument,
+            response.answers,
             response.total,
             baseline_total=baseline_total,
-            previous_total=previous_total,
         ),
     }
 
 
-def _items(rows, *, shared_only: bool) -> list[dict]:
-    responses = [(response, previous) for response, previous in rows]
+_NO_CONTEXT = series.Context(None, None, None, None, None, None)
+
+
+def _items(responses, *, shared_only: bool) -> list[dict]:
+    """Responses with their series context and flags; three statements."""
     if not responses:
         return []
-    patient_ids = list({response.patient_id for response, _ in responses})
-    baselines = _baselines(patient_ids, shared_only=shared_only)
-    flags = _flag_kinds([response.id for response, _ in responses])
+    trends = trend.load({response.patient_id for response in responses}, shared_only=shared_only)
+    flags = _flag_kinds([response.id for response in responses])
     return [
         _item(
             response,
-            previous,
-            baselines.get((response.patient_id, response.instrument)),
+            trends[response.patient_id].contexts.get(response.id, _NO_CONTEXT),
             flags.get(response.id, []),
         )
-        for response, previous in responses
+        for response in responses
     ]
+
+
+def detailed_items(responses, *, shared_only: bool = True) -> list[dict]:
+    """Responses as the care team sees them (over shared responses); three statements."""
+    return _items(responses, shared_only=shared_only)
 
 
 def history(
@@ -152,12 +106,12 @@ def history(
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[dict], str | None]:
-    """A patient's own responses, newest first, with trend; three statements.
+    """A patient's own responses, newest first, with trend; four statements.
 
     Private responses are included: this is the patient's own view.
     """
-    entity, previous = _with_previous([patient_id], shared_only=False)
-    statement = select(entity, previous)
+    entity = MeasureResponse
+    statement = select(entity).where(entity.patient_id == patient_id)
     if instrument:
         statement = statement.where(entity.instrument == instrument)
     if cursor:
@@ -171,19 +125,17 @@ def history(
             )
         )
     statement = statement.order_by(entity.completed_at.desc(), entity.id.desc()).limit(limit + 1)
-    rows = db.session.execute(statement).all()
+    rows = db.session.scalars(statement).all()
     next_cursor = None
     if len(rows) > limit:
-        last = rows[limit - 1][0]
+        last = rows[limit - 1]
         next_cursor = paging.seal([last.completed_at, last.id], f"measure_responses:{patient_id}")
     return _items(rows[:limit], shared_only=False), next_cursor
 
 
 def response_detail(response: MeasureResponse) -> dict:
     """One response as its owner sees it, with trend and flags; three statements."""
-    entity, previous = _with_previous([response.patient_id], shared_only=False)
-    rows = db.session.execute(select(entity, previous).where(entity.id == response.id)).all()
-    return _items(rows, shared_only=False)[0]
+    return _items([response], shared_only=False)[0]
 
 
 def score_trends(
@@ -193,7 +145,7 @@ def score_trends(
     until: datetime | None = None,
     instrument: str | None = None,
 ) -> dict[uuid.UUID, list[dict]]:
-    """Shared responses per patient, oldest first, with trend; three statements.
+    """Shared responses per patient, oldest first, with trend; four statements.
 
     For the caseload, timeline and brief: baseline, change and markers are
     computed over shared responses only. The caller has checked that the
@@ -202,8 +154,10 @@ def score_trends(
     trends: dict[uuid.UUID, list[dict]] = {patient_id: [] for patient_id in patient_ids}
     if not patient_ids:
         return trends
-    entity, previous = _with_previous(list(patient_ids), shared_only=True)
-    statement = select(entity, previous)
+    entity = MeasureResponse
+    statement = select(entity).where(
+        entity.patient_id.in_(list(patient_ids)), visible_to_care_team(entity)
+    )
     if since is not None:
         statement = statement.where(entity.completed_at >= since)
     if until is not None:
@@ -211,32 +165,10 @@ def score_trends(
     if instrument:
         statement = statement.where(entity.instrument == instrument)
     statement = statement.order_by(entity.patient_id, entity.completed_at, entity.id)
-    rows = db.session.execute(statement).all()
-    for (response, _), item in zip(rows, _items(rows, shared_only=True), strict=True):
+    rows = db.session.scalars(statement).all()
+    for response, item in zip(rows, _items(rows, shared_only=True), strict=True):
         trends[response.patient_id].append(item)
     return trends
-
-
-def previous_shared_total(response: MeasureResponse) -> int | None:
-    """The total of the shared response of the same instrument just before this one."""
-    return db.session.scalar(
-        select(MeasureResponse.total)
-        .where(
-            MeasureResponse.patient_id == response.patient_id,
-            MeasureResponse.instrument == response.instrument,
-            visible_to_care_team(MeasureResponse),
-            MeasureResponse.id != response.id,
-            or_(
-                MeasureResponse.completed_at < response.completed_at,
-                and_(
-                    MeasureResponse.completed_at == response.completed_at,
-                    MeasureResponse.id < response.id,
-                ),
-            ),
-        )
-        .order_by(MeasureResponse.completed_at.desc(), MeasureResponse.id.desc())
-        .limit(1)
-    )
 
 
 def measure_plan(patient_id: uuid.UUID) -> MeasurePlan:
@@ -248,54 +180,38 @@ def measure_plan(patient_id: uuid.UUID) -> MeasurePlan:
 
 
 def due_measures(patient, now: datetime) -> list[dict]:
-    """The questionnaires `patient` should fill now, per their plan; three statements.
+    """The questionnaires `patient` should fill now, per their plan; four statements.
 
-    Each item: `instrument`, `reason` (`baseline`, `before_dosing`,
-    `weekly`, `monthly`), `due_since` and, for `before_dosing`, the
-    `ketamine_session_id`. For the patient's "due" screen and for push
-    reminders. See `server.measures.schedule` for the rules.
+    Each item: `instrument`, `reason` (`asked`, `baseline`, `end_of_series`,
+    `every_two_weeks`, `monthly`), `reason_text` (why, in the patient's
+    words), `due_since` and, for a baseline or end of series, the
+    `ketamine_session_id` it belongs to. For the patient's "due" screen and
+    for push reminders. See `server.measures.schedule` for the rules.
     """
     plan = measure_plan(patient.id)
     enabled = [name for name in scoring.INSTRUMENTS if getattr(plan, name)]
     if not enabled:
         return []
-    sessions = db.session.execute(
-        select(DosingSession.id, DosingSession.scheduled_at)
-        .where(DosingSession.patient_id == patient.id, DosingSession.status != "cancelled")
-        .order_by(DosingSession.scheduled_at, DosingSession.id)
-    ).all()
-    first_dose = sessions[0][1] if sessions else None
-    before_first = (
-        func.count(MeasureResponse.id)
-        if first_dose is None
-        else func.sum(_when(MeasureResponse.completed_at < first_dose))
-    )
-    answered = {
-        name: (latest, bool(baseline_count))
-        for name, latest, baseline_count in db.session.execute(
-            select(
-                MeasureResponse.instrument,
-                func.max(MeasureResponse.completed_at),
-                before_first,
-            )
+    sessions = trend.sessions_by_patient([patient.id])[patient.id]
+    latest = dict(
+        db.session.execute(
+            select(MeasureResponse.instrument, func.max(MeasureResponse.completed_at))
             .where(
                 MeasureResponse.patient_id == patient.id,
                 MeasureResponse.instrument.in_(enabled),
             )
             .group_by(MeasureResponse.instrument)
-        )
-    }
+        ).all()
+    )
     return schedule.due(
         enabled,
-        sessions=[(session_id, at) for session_id, at in sessions],
-        answered=answered,
+        all_series=trend.split(sessions),
+        sessions=[(session_id, at) for session_id, at, _ in sessions],
+        latest=latest,
+        asked={name: getattr(plan, f"{name}_asked_at") for name in scoring.INSTRUMENTS},
         now=now,
         time_zone=patient.time_zone,
         joined_at=patient.created_at,
         # A plan never saved has no time; PCL-5 switched on later is due from then.
         plan_changed_at=plan.updated_at,
     )
-
-
-def _when(condition):
-    return case((condition, 1), else_=0)

@@ -5,19 +5,25 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
+from server.care.models import DosingSession
 from server.db import utcnow
 from server.errors import abort
-from server.measures import queries, scoring, services
+from server.extensions import db
+from server.measures import plan_queries, queries, scoring, services
 from server.measures.models import MeasureResponse
 from server.measures.schemas import (
     DefinitionSchema,
     DueListSchema,
     HistoryQuerySchema,
+    ItemTableSchema,
     PlanSchema,
+    PlanViewSchema,
     ResponseCreateSchema,
     ResponsePageSchema,
     ResponseSchema,
     ResponseUpdateSchema,
+    SeriesMarkSchema,
+    TableQuerySchema,
 )
 
 blp = Blueprint("measures", __name__, url_prefix="/api/v1", description="PHQ-9, GAD-7 and PCL-5")
@@ -50,6 +56,8 @@ def _definition(instrument: str) -> dict:
         ],
         "threshold": _threshold(instrument),
         "safety_item": published.get("safety_item"),
+        "difficulty": published.get("unscored_followup"),
+        "clusters": published.get("clusters"),
     }
 
 
@@ -58,6 +66,13 @@ def _threshold(instrument: str) -> dict | None:
         return None
     cutoff, label = scoring.THRESHOLDS[instrument]
     return {"label": label, "cutoff": cutoff, "met": None}
+
+
+def _index_event(instrument: str) -> str | None:
+    """The PCL-5's index event named by the patient's therapist, for the patient only."""
+    if instrument != "pcl5" or current_user.role != "patient":
+        return None
+    return queries.measure_plan(current_user.id).index_event
 
 
 # Static paths are declared before `/measures/<instrument>`; Werkzeug also
@@ -118,8 +133,13 @@ def due():
 @access.signed_in
 @blp.response(200, DefinitionSchema)
 def definition(instrument):
-    """A questionnaire's published wording, options and scoring bands."""
-    return _definition(_instrument(instrument))
+    """A questionnaire's published wording, options and scoring bands.
+
+    `difficulty` is the unscored item asked after the last one (PHQ-9,
+    GAD-7). For a patient, the PCL-5 carries `index_event`: what "the
+    stressful experience" means, as their therapist named it.
+    """
+    return _definition(_instrument(instrument)) | {"index_event": _index_event(instrument)}
 
 
 @blp.route("/measures/<instrument>/responses", methods=["POST"])
@@ -140,21 +160,56 @@ def answer(data, instrument):
 
 @blp.route("/patients/<uuid:patient_id>/measure-plan")
 @access.therapist_only
-@blp.response(200, PlanSchema)
+@blp.response(200, PlanViewSchema)
 def get_plan(patient_id):
-    """Which questionnaires this patient is asked to fill."""
+    """Which questionnaires this patient is asked to fill, what is due and why, each series."""
     patient = access.patient_in_care(patient_id)
     record("measure_plan_read", patient_id=patient.id, object_type="measure_plan")
-    return queries.measure_plan(patient.id)
+    return plan_queries.plan_view(patient, utcnow())
 
 
 @blp.route("/patients/<uuid:patient_id>/measure-plan", methods=["PATCH"])
 @access.therapist_only
 @blp.arguments(PlanSchema)
-@blp.response(200, PlanSchema)
+@blp.response(200, PlanViewSchema)
 def update_plan(data, patient_id):
-    """Switch questionnaires on or off for this patient (e.g. PCL-5 monthly)."""
+    """Switch questionnaires on or off, ask for one now, name the PCL-5's index event."""
     patient = access.patient_in_care(patient_id)
-    plan = services.update_plan(patient, data, current_user)
+    services.update_plan(patient, data, current_user)
     record("measure_plan_changed", patient_id=patient.id, object_type="measure_plan")
-    return plan
+    return plan_queries.plan_view(patient, utcnow())
+
+
+@blp.route(
+    "/patients/<uuid:patient_id>/ketamine-sessions/<uuid:session_id>/series-start",
+    methods=["PUT"],
+)
+@access.therapist_only
+@blp.arguments(SeriesMarkSchema)
+@blp.response(200, PlanViewSchema)
+def mark_series_start(data, patient_id, session_id):
+    """Mark (or unmark) a dosing session as the first of a new treatment series."""
+    patient = access.patient_in_care(patient_id)
+    session = db.session.get(DosingSession, session_id)
+    if session is None or session.patient_id != patient.id:
+        abort(404, "No such dosing session.")
+    services.mark_series_start(patient, session, current_user, data["new_series"])
+    record(
+        "series_start_changed",
+        patient_id=patient.id,
+        object_type="ketamine_session",
+        object_id=session.id,
+    )
+    return plan_queries.plan_view(patient, utcnow())
+
+
+@blp.route("/patients/<uuid:patient_id>/measures/<instrument>/table")
+@access.therapist_only
+@blp.arguments(TableQuerySchema, location="query")
+@blp.response(200, ItemTableSchema)
+def item_table(args, patient_id, instrument):
+    """A questionnaire's shared responses item by item, oldest first, for printing."""
+    patient = access.patient_in_care(patient_id)
+    instrument = _instrument(instrument)
+    record("measure_table_read", patient_id=patient.id, object_type="measure_response")
+    return plan_queries.item_table(patient.id, instrument, args["limit"])

@@ -29,6 +29,11 @@ class ThresholdSchema(Schema):
     met = fields.Boolean(allow_none=True)
 
 
+class DifficultySchema(Schema):
+    text = fields.String()
+    options = fields.List(fields.String())
+
+
 class DefinitionSchema(Schema):
     instrument = fields.String()
     name = fields.String()
@@ -44,6 +49,18 @@ class DefinitionSchema(Schema):
     safety_item = fields.Integer(
         allow_none=True,
         metadata={"description": "Answered above 0, the app shows crisis resources at once."},
+    )
+    difficulty = fields.Nested(
+        DifficultySchema,
+        allow_none=True,
+        metadata={"description": "The unscored item asked after the last one; value = index."},
+    )
+    clusters = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Integer()), allow_none=True
+    )
+    index_event = fields.String(
+        allow_none=True,
+        metadata={"description": 'PCL-5, to its patient: what "the stressful experience" means.'},
     )
 
 
@@ -63,6 +80,14 @@ class ResponseCreateSchema(Schema):
         load_default=None, metadata={"description": "Default: the patient's share_by_default."}
     )
     discuss_next_session = fields.Boolean(load_default=None)
+    difficulty = fields.Raw(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "PHQ-9 and GAD-7: the unscored difficulty item, the option's "
+            "index (0-3); optional."
+        },
+    )
 
 
 class ResponseUpdateSchema(Schema):
@@ -71,14 +96,45 @@ class ResponseUpdateSchema(Schema):
     discuss_next_session = fields.Boolean()
 
 
+class ChangeSchema(Schema):
+    kind = fields.String(
+        metadata={
+            "description": "reliable_change (PHQ-9, GAD-7), clinically_meaningful_change or "
+            "possible_change (PCL-5)"
+        }
+    )
+    label = fields.String()
+    direction = fields.String(metadata={"description": "improved or worsened"})
+    points = fields.Integer(metadata={"description": "The size of the change from baseline."})
+    source = fields.String(metadata={"description": "Where the threshold comes from."})
+
+
 class MarkersSchema(Schema):
     response = fields.Boolean(
-        allow_none=True, metadata={"description": "PHQ-9: 50 % or more below baseline."}
+        allow_none=True,
+        metadata={
+            "description": "PHQ-9, GAD-7: 50 % or more below a baseline of 10 or more; "
+            "null where not judged."
+        },
     )
-    remission = fields.Boolean(allow_none=True, metadata={"description": "PHQ-9: total below 5."})
+    remission = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "PHQ-9, GAD-7: below 5 after a baseline of 10 or more."},
+    )
     reliable_change = fields.String(
         allow_none=True,
-        metadata={"description": "`worsened` or `improved` against the previous response."},
+        metadata={"description": "PHQ-9, GAD-7: `worsened` or `improved` against the baseline."},
+    )
+    change = fields.Nested(ChangeSchema, allow_none=True)
+    withheld = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "`safety_item`: response and remission are not shown while "
+            "PHQ-9 item 9 is above 0."
+        },
+    )
+    safety_item_answer = fields.Integer(
+        allow_none=True, metadata={"description": "PHQ-9 item 9's answer when above 0."}
     )
 
 
@@ -86,10 +142,20 @@ class ResponseSchema(Schema):
     id = fields.UUID()
     instrument = fields.String()
     answers = fields.List(fields.Integer())
+    difficulty = fields.Integer(allow_none=True)
     completed_at = AwareDateTime()
     total = fields.Integer()
     severity = fields.String(allow_none=True)
-    subscores = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True)
+    subscores = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        allow_none=True,
+        metadata={"description": "PCL-5 cluster sums B, C, D, E."},
+    )
+    provisional_diagnosis = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "PCL-5 DSM-5 rule met: provisional, screening only."},
+    )
     threshold = fields.Nested(ThresholdSchema, allow_none=True)
     shared = fields.Boolean()
     discuss_next_session = fields.Boolean()
@@ -97,7 +163,18 @@ class ResponseSchema(Schema):
     created_at = AwareDateTime()
     flags = fields.List(fields.String(), metadata={"description": "Kinds of flags raised."})
     show_crisis_resources = fields.Boolean()
+    series = fields.Integer(
+        allow_none=True, metadata={"description": "The treatment series it belongs to."}
+    )
+    baseline_of_series = fields.Integer(
+        allow_none=True, metadata={"description": "The series this response is the baseline of."}
+    )
     baseline_total = fields.Integer(allow_none=True)
+    previous_total = fields.Integer(allow_none=True)
+    nadir_total = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The best total of the series before this response."},
+    )
     change_from_baseline = fields.Integer(allow_none=True)
     markers = fields.Nested(MarkersSchema)
 
@@ -113,7 +190,10 @@ class ResponsePageSchema(Schema):
 
 class DueSchema(Schema):
     instrument = fields.String()
-    reason = fields.String(metadata={"description": "baseline, before_dosing, weekly, monthly"})
+    reason = fields.String(
+        metadata={"description": "asked, baseline, end_of_series, every_two_weeks, monthly"}
+    )
+    reason_text = fields.String(metadata={"description": "Why it is due, in plain words."})
     due_since = AwareDateTime()
     ketamine_session_id = fields.UUID(allow_none=True)
 
@@ -127,9 +207,86 @@ class PlanSchema(Schema):
     phq9 = fields.Boolean()
     gad7 = fields.Boolean()
     pcl5 = fields.Boolean()
+    ask_now = fields.List(
+        fields.String(validate=validate.OneOf(INSTRUMENTS)),
+        load_only=True,
+        metadata={"description": "Questionnaires the patient should fill now."},
+    )
+    index_event = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=300),
+        metadata={"description": 'PCL-5: what "the stressful experience" means for this patient.'},
+    )
+    phq9_asked_at = AwareDateTime(dump_only=True, allow_none=True)
+    gad7_asked_at = AwareDateTime(dump_only=True, allow_none=True)
+    pcl5_asked_at = AwareDateTime(dump_only=True, allow_none=True)
     updated_at = AwareDateTime(dump_only=True, allow_none=True)
 
     @validates_schema
     def something_to_change(self, data, **kwargs):
         if not data:
-            raise ValidationError("Send at least one of phq9, gad7, pcl5.", "_schema")
+            raise ValidationError(
+                "Send at least one of phq9, gad7, pcl5, ask_now, index_event.", "_schema"
+            )
+
+
+class SeriesBaselineSchema(Schema):
+    instrument = fields.String()
+    response_id = fields.UUID()
+    completed_at = AwareDateTime()
+    total = fields.Integer()
+
+
+class SeriesSchema(Schema):
+    number = fields.Integer()
+    first_ketamine_session_id = fields.UUID()
+    first_at = AwareDateTime()
+    last_at = AwareDateTime()
+    dosing_sessions = fields.Integer()
+    marked = fields.Boolean(metadata={"description": "Started by the therapist's mark."})
+    baselines = fields.List(fields.Nested(SeriesBaselineSchema))
+
+
+class PlanViewSchema(PlanSchema):
+    due = fields.List(fields.Nested(DueSchema), dump_only=True)
+    series = fields.List(fields.Nested(SeriesSchema), dump_only=True)
+    days_since_last_dose = fields.Integer(dump_only=True, allow_none=True)
+
+
+class SeriesMarkSchema(Schema):
+    new_series = fields.Boolean(
+        required=True,
+        metadata={"description": "True: this dosing session starts a new treatment series."},
+    )
+
+
+class TableQuerySchema(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class TableRowSchema(Schema):
+    id = fields.UUID()
+    completed_at = AwareDateTime()
+    answers = fields.List(fields.Integer())
+    changed = fields.List(
+        fields.Integer(), metadata={"description": "1-based items whose answer changed."}
+    )
+    difficulty = fields.Integer(allow_none=True)
+    total = fields.Integer()
+    severity = fields.String(allow_none=True)
+    subscores = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True)
+    provisional_diagnosis = fields.Boolean(allow_none=True)
+    series = fields.Integer(allow_none=True)
+    baseline_of_series = fields.Integer(allow_none=True)
+    change_from_baseline = fields.Integer(allow_none=True)
+    markers = fields.Nested(MarkersSchema)
+
+
+class ItemTableSchema(Schema):
+    instrument = fields.String()
+    name = fields.String()
+    items = fields.List(fields.Nested(ItemSchema))
+    options = fields.List(fields.Nested(OptionSchema))
+    difficulty_options = fields.List(fields.String(), allow_none=True)
+    clusters = fields.Dict(keys=fields.String(), values=fields.List(fields.Integer()))
+    rows = fields.List(fields.Nested(TableRowSchema), metadata={"description": "Oldest first."})

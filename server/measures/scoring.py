@@ -1,43 +1,26 @@
 """Scoring of PHQ-9, GAD-7 and PCL-5: pure functions over answer vectors.
 
 Everything here comes from `instruments.json` (the published wording, bands
-and cut-offs, copied unchanged from the shared data) or from the product
-contract's clinical rules; nothing touches the database, so every rule can be
-checked against hand-scored answer vectors.
+and rules, copied unchanged from the shared data; `criteria` reads the rules'
+numbers); nothing touches the database, so every rule can be checked against
+hand-scored answer vectors.
 
 Answer vectors are lists of integers in item order. Error keys use the
 list index (`answers.8` is PHQ-9 item 9), like every other list field in the
 API; messages never repeat the value that was sent.
 """
 
-import functools
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
-INSTRUMENTS = ("phq9", "gad7", "pcl5")
+from server.measures.criteria import INSTRUMENTS, criteria, definitions
 
-#: Reliable change against the previous response (SPEC section 2, "Flag").
-RELIABLE_CHANGE = {"phq9": 5, "gad7": 4, "pcl5": 10}
+__all__ = ["INSTRUMENTS", "definitions"]
 
-#: A screening threshold the total meets or not: the clinical cut-off of
-#: instruments.json's rules. PHQ-9 is read by its bands instead.
-THRESHOLDS = {
-    "gad7": (10, "probable anxiety disorder"),
-    "pcl5": (33, "probable PTSD"),
-}
+#: Reliable change (PHQ-9, GAD-7) and the smallest marked PCL-5 change, from the data.
+RELIABLE_CHANGE = {name: criteria(name).reliable_change for name in INSTRUMENTS}
 
-#: PHQ-9 totals of 20 or more are flagged for the care team.
-PHQ9_SEVERE = 20
-#: PHQ-9 remission: a total below 5.
-PHQ9_REMISSION_BELOW = 5
-
-
-@functools.cache
-def definitions() -> dict:
-    """The instruments as published, read once from the copy beside this module."""
-    path = Path(__file__).with_name("instruments.json")
-    return json.loads(path.read_text(encoding="utf-8"))
+#: A screening threshold the total meets or not (GAD-7, PCL-5), from the data.
+THRESHOLDS = {name: criteria(name).cutoff for name in INSTRUMENTS if criteria(name).cutoff}
 
 
 def definition(instrument: str) -> dict:
@@ -45,6 +28,14 @@ def definition(instrument: str) -> dict:
     if instrument not in INSTRUMENTS:
         raise KeyError(instrument)
     return definitions()[instrument]
+
+
+def _band_floor(instrument: str, label: str) -> int:
+    return next(low for low, _, name in definition(instrument)["bands"] if name == label)
+
+
+#: PHQ-9 totals in the severe band (20 or more) are flagged for the care team.
+PHQ9_SEVERE = _band_floor("phq9", "severe")
 
 
 def item_count(instrument: str) -> int:
@@ -125,46 +116,137 @@ def threshold(instrument: str, total: int) -> dict | None:
 
 def safety_answer(instrument: str, answers: list[int]) -> bool:
     """PHQ-9 item 9 (thoughts of death or self-harm) answered above 0."""
+    return safety_item_answer(instrument, answers) is not None
+
+
+def safety_item_answer(instrument: str, answers: list[int]) -> int | None:
+    """The PHQ-9 item-9 answer when above 0; None otherwise and for other instruments."""
     item = definition(instrument).get("safety_item")
-    return item is not None and answers[item - 1] > 0
-
-
-def reliable_change(instrument: str, previous_total: int | None, total: int) -> str | None:
-    """`worsened` or `improved` when the change from the previous total is reliable."""
-    if previous_total is None:
+    if item is None or answers[item - 1] == 0:
         return None
-    step = RELIABLE_CHANGE[instrument]
-    if total - previous_total >= step:
-        return "worsened"
-    if previous_total - total >= step:
-        return "improved"
+    return answers[item - 1]
+
+
+def difficulty_options(instrument: str) -> list[str] | None:
+    """The unscored difficulty item's options (value = index), or None without one."""
+    followup = definition(instrument).get("unscored_followup")
+    return list(followup["options"]) if followup else None
+
+
+def difficulty_errors(instrument: str, value) -> dict[str, list[str]]:
+    """Problems with a difficulty answer: optional, an option's index, only where asked."""
+    if value is None:
+        return {}
+    options = difficulty_options(instrument)
+    if options is None:
+        return {"difficulty": ["This questionnaire has no difficulty item."]}
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(options):
+        return {"difficulty": [f"Must be a whole number from 0 to {len(options) - 1}."]}
+    return {}
+
+
+def provisional_diagnosis(instrument: str, answers: list[int]) -> bool | None:
+    """PCL-5's DSM-5 provisional rule: enough endorsed items in every cluster.
+
+    An item rated `endorsed_from` (2) or more is endorsed; B needs 1, C 1,
+    D 2 and E 2 (numbers from the data). Screening only, never a diagnosis.
+    None for instruments without the rule.
+    """
+    rule = criteria(instrument)
+    clusters = definition(instrument).get("clusters")
+    if rule.endorsed_from is None or not clusters:
+        return None
+    for name, (first, last) in clusters.items():
+        endorsed = sum(1 for value in answers[first - 1 : last] if value >= rule.endorsed_from)
+        if endorsed < rule.cluster_minimum.get(name, 0):
+            return False
+    return True
+
+
+def change_level(instrument: str, reference: int | None, total: int) -> dict | None:
+    """The largest marked change from `reference` to `total`, or None.
+
+    PHQ-9 and GAD-7 have one level, reliable change; PCL-5 has "clinically
+    meaningful change" (10 or more) and "possible change" (5 to 9). Each
+    label is the level's own name: a possible change is never called reliable.
+    """
+    if reference is None:
+        return None
+    difference = total - reference
+    for level in criteria(instrument).change_levels:
+        if abs(difference) >= level.points:
+            return {
+                "kind": level.key,
+                "label": level.label,
+                "direction": "worsened" if difference > 0 else "improved",
+                "points": abs(difference),
+                "source": level.source,
+            }
     return None
 
 
-def is_response(instrument: str, baseline_total: int | None, total: int) -> bool | None:
-    """PHQ-9 treatment response: a drop of 50 % or more from baseline.
+def reliable_change(instrument: str, reference: int | None, total: int) -> str | None:
+    """`worsened` or `improved` when the change from `reference` is reliable (PHQ-9, GAD-7).
 
-    None where it does not apply (another instrument, no baseline). A baseline
-    of 0 cannot halve, so it never shows a response.
+    PCL-5 has no reliable-change value of its own in the data; its changes
+    are "possible" or "clinically meaningful" (`change_level`), so None.
     """
-    if instrument != "phq9" or baseline_total is None:
+    level = change_level(instrument, reference, total)
+    if level is None or level["kind"] != "reliable_change":
         return None
-    return baseline_total > 0 and 2 * total <= baseline_total
+    return level["direction"]
 
 
-def is_remission(instrument: str, total: int) -> bool | None:
-    """PHQ-9 remission: a total below 5; None for other instruments."""
-    if instrument != "phq9":
+def clinical_baseline(instrument: str, baseline_total: int | None) -> bool:
+    """Whether response and remission can be judged from this baseline (10 or more)."""
+    floor = criteria(instrument).clinical_baseline
+    return floor is not None and baseline_total is not None and baseline_total >= floor
+
+
+def is_response(instrument: str, baseline_total: int | None, total: int) -> bool | None:
+    """A drop of 50 % or more from a clinical baseline; None where it does not apply."""
+    if not clinical_baseline(instrument, baseline_total):
         return None
-    return total < PHQ9_REMISSION_BELOW
+    percent = criteria(instrument).response_drop_percent
+    return (baseline_total - total) * 100 >= percent * baseline_total
+
+
+def is_remission(instrument: str, baseline_total: int | None, total: int) -> bool | None:
+    """A total below 5 after a clinical baseline; None where it does not apply."""
+    if not clinical_baseline(instrument, baseline_total):
+        return None
+    return total < criteria(instrument).remission_below
 
 
 def markers(
-    instrument: str, total: int, *, baseline_total: int | None, previous_total: int | None
+    instrument: str,
+    answers: list[int],
+    total: int,
+    *,
+    baseline_total: int | None,
+    is_baseline: bool = False,
 ) -> dict:
-    """The trend markers a history row shows."""
+    """The markers a response shows, all judged against its series' baseline.
+
+    Nothing is judged on the baseline row itself or without a baseline.
+    Response and remission are judged only from a clinical baseline, and
+    never while PHQ-9 item 9 is above 0: `safety_item_answer` is shown
+    instead, and `withheld` says why the two are empty.
+    """
+    reference = None if is_baseline else baseline_total
+    safety = safety_item_answer(instrument, answers)
+    withheld = None
+    response = remission = None
+    if safety is not None and clinical_baseline(instrument, reference):
+        withheld = "safety_item"
+    else:
+        response = is_response(instrument, reference, total)
+        remission = is_remission(instrument, reference, total)
     return {
-        "response": is_response(instrument, baseline_total, total),
-        "remission": is_remission(instrument, total),
-        "reliable_change": reliable_change(instrument, previous_total, total),
+        "response": response,
+        "remission": remission,
+        "reliable_change": reliable_change(instrument, reference, total),
+        "change": change_level(instrument, reference, total),
+        "withheld": withheld,
+        "safety_item_answer": safety,
     }

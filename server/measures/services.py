@@ -18,10 +18,8 @@ from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
 from server.fields import clamp_device_time, device_time_error
-from server.flags import services as flags
-from server.measures import scoring
-from server.measures.models import MeasurePlan, MeasureResponse
-from server.measures.queries import previous_shared_total
+from server.measures import rules, scoring
+from server.measures.models import MeasurePlan, MeasureResponse, SeriesStart
 from server.signals import item_created
 
 
@@ -40,12 +38,16 @@ def request_digest(instrument: str, data: dict) -> str:
         "shared": data.get("shared"),
         "discuss_next_session": data.get("discuss_next_session"),
     }
+    # Only when given, so replays of responses stored before the item existed still match.
+    if data.get("difficulty") is not None:
+        canonical["difficulty"] = data["difficulty"]
     encoded = json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
 
 def _check_answers(instrument: str, data: dict) -> None:
     errors = scoring.answer_errors(instrument, data.get("answers"))
+    errors |= scoring.difficulty_errors(instrument, data.get("difficulty"))
     completed_at = data.get("completed_at")
     if completed_at is not None and (message := device_time_error(completed_at)):
         errors["completed_at"] = [message]
@@ -98,6 +100,7 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
         total=scored.total,
         severity=scored.severity,
         subscores=scored.subscores,
+        difficulty=data.get("difficulty"),
         shared=patient.share_by_default if shared is None else shared,
         discuss_next_session=bool(data.get("discuss_next_session")),
         request_digest=digest,
@@ -115,7 +118,7 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
             refuse_buried(data["id"], MeasureResponse.kind, patient)  # deleted in between
             raise  # not a duplicate id: a genuine fault, reported as a 500
         return _replayed(stored, patient, digest), False
-    flags.check_measure_response(response, patient, previous_shared_total(response))
+    rules.check_response(response, patient)
     item_created.send(response)
     return response, True
 
@@ -154,7 +157,7 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
             object_id=response.id,
         )
         if response.shared:
-            flags.check_measure_response(response, patient, previous_shared_total(response))
+            rules.check_response(response, patient)
     return response
 
 
@@ -173,7 +176,12 @@ def delete_response(response: MeasureResponse) -> None:
 
 
 def update_plan(patient: User, data: dict, therapist: User) -> MeasurePlan:
-    """Switch instruments on or off in a patient's plan (care-team therapist)."""
+    """Change a patient's plan (care-team therapist).
+
+    Switch instruments on or off; `ask_now` lists questionnaires the patient
+    should fill now (due until answered, whatever the schedule says);
+    `index_event` names the PCL-5's "stressful experience" (empty to clear).
+    """
     plan = db.session.get(MeasurePlan, patient.id)
     if plan is None:
         plan = MeasurePlan(patient_id=patient.id, phq9=True, gad7=True, pcl5=False)
@@ -181,7 +189,32 @@ def update_plan(patient: User, data: dict, therapist: User) -> MeasurePlan:
     for name in scoring.INSTRUMENTS:
         if name in data:
             setattr(plan, name, data[name])
-    plan.updated_at = utcnow()
+    now = utcnow()
+    for name in data.get("ask_now") or ():
+        if not getattr(plan, name):
+            abort(
+                422,
+                "Only a questionnaire that is on can be asked for.",
+                errors={"ask_now": ["Switch it on first."]},
+            )
+        setattr(plan, f"{name}_asked_at", now)
+    if "index_event" in data:
+        plan.index_event = (data["index_event"] or "").strip() or None
+    plan.updated_at = now
     plan.updated_by_id = therapist.id
     db.session.flush()
     return plan
+
+
+def mark_series_start(patient: User, session, therapist: User, new_series: bool) -> None:
+    """Mark (or unmark) a dosing session as the first of a new treatment series."""
+    stored = db.session.get(SeriesStart, session.id)
+    if new_series and stored is None:
+        db.session.add(
+            SeriesStart(
+                ketamine_session_id=session.id, patient_id=patient.id, marked_by_id=therapist.id
+            )
+        )
+    elif not new_series and stored is not None:
+        db.session.delete(stored)
+    db.session.flush()

@@ -110,6 +110,9 @@ class ExportMeasureResponseSchema(Schema):
     id = fields.UUID()
     instrument = fields.String()
     answers = fields.List(fields.Integer(), metadata={"description": "In item order."})
+    difficulty = fields.Integer(
+        allow_none=True, metadata={"description": "The unscored difficulty item's option index."}
+    )
     completed_at = AwareDateTime()
     total = fields.Integer()
     severity = fields.String(allow_none=True)

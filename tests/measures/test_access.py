@@ -45,6 +45,8 @@ MATRIX = {
     ("DELETE", "/measures/responses/{response}"): PATIENT_OWN,
     ("GET", "/patients/{patient}/measure-plan"): CARE_TEAM,
     ("PATCH", "/patients/{patient}/measure-plan"): CARE_TEAM,
+    ("PUT", "/patients/{patient}/ketamine-sessions/{session}/series-start"): CARE_TEAM,
+    ("GET", "/patients/{patient}/measures/{instrument}/table"): CARE_TEAM,
 }
 
 
@@ -73,7 +75,10 @@ def world(app, clinic, therapist, patient, as_user):
 
 def call(client, method, template, patient):
     response = factories.measure_response(patient, shared=True)
-    path = "/api/v1" + template.format(instrument="phq9", response=response.id, patient=patient.id)
+    session = factories.ketamine_session(patient, scheduled_at=utcnow())
+    path = "/api/v1" + template.format(
+        instrument="phq9", response=response.id, patient=patient.id, session=session.id
+    )
     body = {
         "POST": {
             "id": str(uuid.uuid4()),
@@ -83,6 +88,7 @@ def call(client, method, template, patient):
         "PATCH": (
             {"pcl5": True} if "measure-plan" in template else {"version": 1, "shared": False}
         ),
+        "PUT": {"new_series": True},
     }.get(method)
     return client.open(path, method=method, json=body)
 

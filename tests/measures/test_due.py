@@ -1,4 +1,4 @@
-"""What is due: baseline, the day before each dose, weekly in integration, PCL-5 monthly."""
+"""What is due: ask now, baseline, end of series, every two weeks or monthly; PCL-5 monthly."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -38,33 +38,84 @@ def test_a_baseline_answered_before_the_first_dose_is_not_asked_again(patient, n
     assert set(due(patient, now)) == {"gad7"}
 
 
-def test_the_day_before_a_dose_both_are_due_again(patient, now):
-    # Dose on Friday 10:00 local; from Thursday 00:00 local they are due.
-    friday = datetime(2026, 3, 20, 10, 0, tzinfo=NEW_YORK)
+def test_the_baseline_is_asked_again_in_the_14_days_before_a_series_starts(patient, now):
+    # Dose on Friday 2 April 10:00 local; the window opens at 00:00 local 19 March.
+    friday = datetime(2026, 4, 3, 10, 0, tzinfo=NEW_YORK)
     session = factories.ketamine_session(patient, scheduled_at=friday)
     for instrument in ("phq9", "gad7"):
         factories.measure_response(patient, instrument, completed_at=now - timedelta(days=5))
     assert due(patient, now) == {}
-    thursday_early = datetime(2026, 3, 19, 0, 30, tzinfo=NEW_YORK)
-    items = due(patient, thursday_early)
-    assert {item["reason"] for item in items.values()} == {"before_dosing"}
+    opened = datetime(2026, 3, 20, 0, 30, tzinfo=NEW_YORK)
+    items = due(patient, opened)
+    assert {item["reason"] for item in items.values()} == {"baseline"}
     assert items["phq9"]["ketamine_session_id"] == session.id
-    assert items["phq9"]["due_since"] == datetime(2026, 3, 19, 0, 0, tzinfo=NEW_YORK)
-    factories.measure_response(patient, "phq9", completed_at=thursday_early)
-    assert set(due(patient, thursday_early + timedelta(minutes=5))) == {"gad7"}
+    assert items["phq9"]["due_since"] == datetime(2026, 3, 20, 0, 0, tzinfo=NEW_YORK)
+    assert items["phq9"]["reason_text"].startswith("before the first dosing session")
+    factories.measure_response(patient, "phq9", completed_at=opened)
+    assert set(due(patient, opened + timedelta(minutes=5))) == {"gad7"}
 
 
-def test_weekly_during_integration(patient, now):
-    dosed = now - timedelta(days=9)
-    factories.ketamine_session(patient, scheduled_at=dosed, status="completed")
+def test_end_of_series_1_to_7_days_after_the_last_dose(patient, now):
+    dosed = datetime(2026, 3, 10, 10, 0, tzinfo=NEW_YORK)
+    session = factories.ketamine_session(patient, scheduled_at=dosed)
+    for instrument in ("phq9", "gad7"):
+        factories.measure_response(patient, instrument, completed_at=dosed - timedelta(days=3))
+    assert due(patient, datetime(2026, 3, 10, 23, 0, tzinfo=NEW_YORK)) == {}
+    day_one = datetime(2026, 3, 11, 0, 5, tzinfo=NEW_YORK)
+    items = due(patient, day_one)
+    assert {item["reason"] for item in items.values()} == {"end_of_series"}
+    assert items["gad7"]["reason_text"] == "end of your treatment series"
+    assert items["gad7"]["ketamine_session_id"] == session.id
+    assert set(due(patient, datetime(2026, 3, 17, 23, 0, tzinfo=NEW_YORK))) == {"phq9", "gad7"}
+    # Day 8: the window has closed; two weeks after the first dose the regular rule asks.
+    assert due(patient, datetime(2026, 3, 18, 0, 5, tzinfo=NEW_YORK)) == {}
+    fortnight = due(patient, dosed + timedelta(days=14))
+    assert {item["reason"] for item in fortnight.values()} == {"every_two_weeks"}
+
+
+def test_no_end_of_series_while_another_dose_of_the_series_is_booked(patient, now):
+    dosed = now - timedelta(days=2)
+    factories.ketamine_session(patient, scheduled_at=dosed)
+    factories.ketamine_session(patient, scheduled_at=now + timedelta(days=1))
     for instrument in ("phq9", "gad7"):
         factories.measure_response(patient, instrument, completed_at=dosed - timedelta(days=1))
-    items = due(patient, now)
-    assert {item["reason"] for item in items.values()} == {"weekly"}
-    assert items["phq9"]["due_since"] == dosed + timedelta(days=7)
-    factories.measure_response(patient, "gad7", completed_at=now - timedelta(hours=1))
-    assert set(due(patient, now)) == {"phq9"}
-    assert due(patient, dosed + timedelta(days=5)) == {}
+    assert due(patient, now) == {}
+
+
+def test_every_two_weeks_in_a_series_and_monthly_in_maintenance(patient, now):
+    first = now - timedelta(days=40)
+    for day in (0, 7, 14, 21):
+        factories.ketamine_session(patient, scheduled_at=first + timedelta(days=day))
+    # Last dose 19 days ago: still in the series; last answer 13 days ago.
+    answered = now - timedelta(days=13)
+    for instrument in ("phq9", "gad7"):
+        factories.measure_response(patient, instrument, completed_at=answered)
+    assert due(patient, now) == {}
+    items = due(patient, answered + timedelta(days=14))
+    assert {item["reason"] for item in items.values()} == {"every_two_weeks"}
+    # 4 weeks after the last dose: maintenance, monthly from the last answer.
+    later = first + timedelta(days=21, weeks=4)
+    assert due(patient, later) == {}
+    items = due(patient, answered + timedelta(days=30))
+    assert {item["reason"] for item in items.values()} == {"monthly"}
+    assert items["phq9"]["due_since"] == answered + timedelta(days=30)
+
+
+def test_ask_now_makes_it_due_until_answered(as_user, therapist, patient, now):
+    for instrument in ("phq9", "gad7"):
+        factories.measure_response(patient, instrument, completed_at=utcnow())
+    url = f"/api/v1/patients/{patient.id}/measure-plan"
+    assert as_user(patient).get(DUE).get_json()["items"] == []
+    refused = as_user(therapist).patch(url, json={"ask_now": ["pcl5"]})
+    assert refused.status_code == 422 and "ask_now" in refused.get_json()["errors"]
+    asked = as_user(therapist).patch(url, json={"ask_now": ["gad7"]}).get_json()
+    assert [(i["instrument"], i["reason"]) for i in asked["due"]] == [("gad7", "asked")]
+    items = as_user(patient).get(DUE).get_json()["items"]
+    assert [(i["instrument"], i["reason_text"]) for i in items] == [
+        ("gad7", "your therapist asked for it")
+    ]
+    factories.measure_response(patient, "gad7", completed_at=utcnow() + timedelta(seconds=1))
+    assert as_user(patient).get(DUE).get_json()["items"] == []
 
 
 def test_pcl5_only_when_the_therapist_turns_it_on(as_user, therapist, patient, now):
@@ -74,13 +125,9 @@ def test_pcl5_only_when_the_therapist_turns_it_on(as_user, therapist, patient, n
     plan_url = f"/api/v1/patients/{patient.id}/measure-plan"
     changed = as_user(therapist).patch(plan_url, json={"pcl5": True})
     assert changed.status_code == 200
-    assert changed.get_json() | {"updated_at": None} == {
-        "patient_id": str(patient.id),
-        "phq9": True,
-        "gad7": True,
-        "pcl5": True,
-        "updated_at": None,
-    }
+    body = changed.get_json()
+    assert (body["phq9"], body["gad7"], body["pcl5"]) == (True, True, True)
+    assert [(i["instrument"], i["reason"]) for i in body["due"]] == [("pcl5", "baseline")]
     pcl5 = due(patient, utcnow())["pcl5"]
     assert pcl5["reason"] == "baseline" and pcl5["due_since"] > patient.created_at
     assert db.session.query(AuditEvent).filter_by(action="measure_plan_changed").count() == 1
@@ -97,6 +144,7 @@ def test_pcl5_monthly_after_the_last_one(patient, now):
     assert due(patient, now)["pcl5"] == {
         "instrument": "pcl5",
         "reason": "monthly",
+        "reason_text": "monthly check",
         "due_since": last + timedelta(days=30),
         "ketamine_session_id": None,
     }

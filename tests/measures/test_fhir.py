@@ -60,3 +60,21 @@ def test_pcl5_has_no_confirmed_loinc_code_so_no_total_observation(patient):
 
 def test_nothing_to_export_is_an_empty_list(patient):
     assert fhir_resources([], patient) == []
+
+
+def test_the_difficulty_item_is_exported_as_its_own_item(patient):
+    phq9 = factories.measure_response(patient, "phq9", [1] * 9, completed_at=WHEN, difficulty=3)
+    gad7 = factories.measure_response(patient, "gad7", [1] * 7, completed_at=WHEN, difficulty=0)
+    skipped = factories.measure_response(patient, "gad7", [0] * 7, completed_at=WHEN)
+    resources = fhir_resources([phq9, gad7, skipped], patient)
+    phq9_qr = QuestionnaireResponse.model_validate(resources[0])
+    assert len(phq9_qr.item) == 10
+    last = phq9_qr.item[9]
+    assert last.linkId == "difficulty"
+    assert last.text.startswith("If you checked off any problems, how difficult")
+    assert last.answer[0].valueString == "Extremely difficult"
+    gad7_qr = QuestionnaireResponse.model_validate(resources[2])
+    assert [item.linkId for item in gad7_qr.item][-1] == "difficulty"
+    assert gad7_qr.item[-1].answer[0].valueString == "Not difficult at all"
+    unanswered = QuestionnaireResponse.model_validate(resources[4])
+    assert len(unanswered.item) == 7

@@ -25,42 +25,46 @@ def start():
     return utcnow() - timedelta(days=60)
 
 
-def test_baseline_is_the_first_response_before_the_first_dose(as_user, patient, start):
-    factories.measure_response(patient, answers=phq9(18), completed_at=start)
-    factories.measure_response(patient, answers=phq9(20), completed_at=start + timedelta(days=2))
+def test_baseline_is_the_latest_response_before_the_first_dose(as_user, patient, start):
+    factories.measure_response(patient, answers=phq9(20), completed_at=start)
+    factories.measure_response(patient, answers=phq9(18), completed_at=start + timedelta(days=2))
     factories.ketamine_session(patient, scheduled_at=start + timedelta(days=5))
     factories.measure_response(patient, answers=phq9(12), completed_at=start + timedelta(days=9))
     factories.measure_response(patient, answers=phq9(9), completed_at=start + timedelta(days=16))
     factories.measure_response(patient, answers=phq9(4), completed_at=start + timedelta(days=23))
 
     items = as_user(patient).get(HISTORY).get_json()["items"]
-    assert [i["total"] for i in items] == [4, 9, 12, 20, 18]
+    assert [i["total"] for i in items] == [4, 9, 12, 18, 20]
     assert [i["severity"] for i in items] == [
         "minimal",
         "mild",
         "moderate",
-        "severe",
         "moderately severe",
+        "severe",
     ]
-    assert {i["baseline_total"] for i in items} == {18}
-    assert [i["change_from_baseline"] for i in items] == [-14, -9, -6, 2, 0]
-    assert [i["markers"]["response"] for i in items] == [True, True, False, False, False]
-    assert [i["markers"]["remission"] for i in items] == [True, False, False, False, False]
-    # 4 vs 9: -5 improved; 9 vs 12: -3; 12 vs 20: -8 improved; 20 vs 18: +2; the first: none.
+    # The rows before the first dose belong to no series and are judged against nothing.
+    assert [i["baseline_total"] for i in items] == [18, 18, 18, None, None]
+    assert [i["baseline_of_series"] for i in items] == [None, None, None, 1, None]
+    assert [i["series"] for i in items] == [1, 1, 1, None, None]
+    assert [i["change_from_baseline"] for i in items] == [-14, -9, -6, None, None]
+    assert [i["markers"]["response"] for i in items] == [True, True, False, None, None]
+    assert [i["markers"]["remission"] for i in items] == [True, False, False, None, None]
+    # Against the baseline 18: -14, -9 and -6 are reliable (6 or more).
     assert [i["markers"]["reliable_change"] for i in items] == [
         "improved",
-        None,
+        "improved",
         "improved",
         None,
         None,
     ]
+    assert [i["nadir_total"] for i in items] == [9, 12, None, None, None]
 
 
-def test_cancelled_sessions_do_not_end_the_baseline_window(as_user, patient, start):
+def test_cancelled_sessions_do_not_start_a_series(as_user, patient, start):
     factories.ketamine_session(patient, scheduled_at=start - timedelta(days=1), status="cancelled")
     factories.measure_response(patient, answers=phq9(16), completed_at=start)
     items = as_user(patient).get(HISTORY).get_json()["items"]
-    assert items[0]["baseline_total"] == 16 and items[0]["change_from_baseline"] == 0
+    assert items[0]["series"] is None and items[0]["baseline_total"] is None
 
 
 def test_without_a_response_before_the_first_dose_there_is_no_baseline(as_user, patient, start):
@@ -71,18 +75,61 @@ def test_without_a_response_before_the_first_dose_there_is_no_baseline(as_user, 
     assert item["markers"]["response"] is None
 
 
-def test_reliable_worsening_per_instrument(as_user, patient, start):
+def test_a_new_series_after_8_weeks_has_its_own_baseline(as_user, patient, start):
+    first = start - timedelta(days=120)
+    factories.measure_response(patient, answers=phq9(18), completed_at=first - timedelta(days=1))
+    factories.ketamine_session(patient, scheduled_at=first)
+    factories.measure_response(patient, answers=phq9(8), completed_at=first + timedelta(days=7))
+    # 8 weeks exactly after the last dose: still the same series.
+    factories.ketamine_session(patient, scheduled_at=first + timedelta(weeks=8))
+    factories.measure_response(patient, answers=phq9(14), completed_at=first + timedelta(days=80))
+    # More than 8 weeks after: a new series, whose baseline is the 14 before it.
+    factories.ketamine_session(patient, scheduled_at=first + timedelta(weeks=16, minutes=1))
+    factories.measure_response(patient, answers=phq9(6), completed_at=first + timedelta(days=120))
+    items = as_user(patient).get(HISTORY).get_json()["items"]
+    assert [(i["total"], i["series"], i["baseline_total"]) for i in items] == [
+        (6, 2, 14),
+        (14, 1, 18),
+        (8, 1, 18),
+        (18, None, None),
+    ]
+    assert [i["baseline_of_series"] for i in items] == [None, 2, None, 1]
+    assert items[0]["markers"]["response"] is True  # 14 -> 6 from a baseline of 14
+
+
+def test_reliable_change_per_instrument_against_the_baseline(as_user, patient, start):
     factories.measure_response(patient, "gad7", [1, 1, 1, 1, 1, 0, 0], completed_at=start)
+    factories.ketamine_session(patient, scheduled_at=start + timedelta(days=1))
     factories.measure_response(
-        patient, "gad7", [2, 2, 1, 1, 1, 1, 1], completed_at=start + timedelta(days=7)
+        patient, "gad7", [2, 2, 1, 1, 1, 0, 1], completed_at=start + timedelta(days=7)
+    )
+    factories.measure_response(
+        patient, "gad7", [2, 2, 1, 1, 1, 1, 1], completed_at=start + timedelta(days=21)
     )
     factories.measure_response(patient, answers=phq9(3), completed_at=start + timedelta(days=8))
     items = as_user(patient).get(HISTORY, query_string={"instrument": "gad7"}).get_json()["items"]
     assert [(i["total"], i["markers"]["reliable_change"]) for i in items] == [
         (9, "worsened"),
+        (8, None),
         (5, None),
     ]
+    # A baseline of 5 is not in the clinical range: no response or remission.
     assert items[0]["markers"]["response"] is None and items[0]["markers"]["remission"] is None
+
+
+def test_difficulty_is_stored_and_shown(as_user, patient):
+    client = as_user(patient)
+    made = client.post(
+        "/api/v1/measures/gad7/responses",
+        json={"id": str(uuid.uuid4()), "answers": [1] * 7, "difficulty": 2},
+    )
+    assert made.status_code == 201 and made.get_json()["difficulty"] == 2
+    bad = client.post(
+        "/api/v1/measures/pcl5/responses",
+        json={"id": str(uuid.uuid4()), "answers": [1] * 20, "difficulty": 1},
+    )
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"difficulty"}
+    assert client.get(HISTORY).get_json()["items"][0]["difficulty"] == 2
 
 
 def test_private_responses_are_in_my_own_history(as_user, patient, start):
@@ -121,7 +168,7 @@ def test_a_reading_of_the_previous_page_keeps_its_trend(as_user, patient, start)
     second = client.get(
         HISTORY, query_string={"limit": 1, "cursor": first["next_cursor"]}
     ).get_json()
-    assert first["items"][0]["markers"]["reliable_change"] == "improved"
+    assert first["items"][0]["previous_total"] == 20
     assert second["items"][0]["total"] == 20 and second["next_cursor"] is None
 
 

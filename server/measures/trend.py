@@ -1,0 +1,99 @@
+"""Loading what the series rules need, for many patients in two statements.
+
+`load` reads the patients' dosing sessions (with the therapist's series
+marks) and the light columns of their responses (no answers), and returns
+per patient the series and each response's `series.Context`. For the care
+team only shared responses count, so no figure a therapist sees depends on
+a private response.
+"""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from server.care.models import DosingSession
+from server.extensions import db
+from server.items import visible_to_care_team
+from server.measures import series
+from server.measures.models import MeasureResponse, SeriesStart
+
+
+@dataclass
+class PatientTrend:
+    series: list = field(default_factory=list)
+    #: instrument -> rows sorted by time
+    rows: dict = field(default_factory=lambda: defaultdict(list))
+    #: response id -> Context
+    contexts: dict = field(default_factory=dict)
+
+
+def sessions_by_patient(patient_ids) -> dict[uuid.UUID, list]:
+    """Non-cancelled dosing sessions per patient, `(id, scheduled_at, marked)`, by time."""
+    found: dict[uuid.UUID, list] = {patient_id: [] for patient_id in patient_ids}
+    if not patient_ids:
+        return found
+    statement = (
+        select(
+            DosingSession.patient_id,
+            DosingSession.id,
+            DosingSession.scheduled_at,
+            SeriesStart.ketamine_session_id,
+        )
+        .outerjoin(SeriesStart, SeriesStart.ketamine_session_id == DosingSession.id)
+        .where(DosingSession.patient_id.in_(patient_ids), DosingSession.status != "cancelled")
+        .order_by(DosingSession.patient_id, DosingSession.scheduled_at, DosingSession.id)
+    )
+    for patient_id, session_id, at, mark in db.session.execute(statement):
+        found[patient_id].append((session_id, at, mark is not None))
+    return found
+
+
+def split(sessions: list) -> list[series.Series]:
+    """`sessions_by_patient`'s list for one patient, cut into series."""
+    return series.split(
+        [(session_id, at) for session_id, at, _ in sessions],
+        [session_id for session_id, _, marked in sessions if marked],
+    )
+
+
+def load(
+    patient_ids, *, shared_only: bool, instrument: str | None = None
+) -> dict[uuid.UUID, PatientTrend]:
+    """Series and response contexts per patient; two statements."""
+    patient_ids = list(patient_ids)
+    trends = {patient_id: PatientTrend() for patient_id in patient_ids}
+    if not patient_ids:
+        return trends
+    for patient_id, sessions in sessions_by_patient(patient_ids).items():
+        trends[patient_id].series = split(sessions)
+    conditions = [MeasureResponse.patient_id.in_(patient_ids)]
+    if shared_only:
+        conditions.append(visible_to_care_team(MeasureResponse))
+    if instrument:
+        conditions.append(MeasureResponse.instrument == instrument)
+    statement = (
+        select(
+            MeasureResponse.patient_id,
+            MeasureResponse.id,
+            MeasureResponse.instrument,
+            MeasureResponse.completed_at,
+            MeasureResponse.total,
+        )
+        .where(*conditions)
+        .order_by(MeasureResponse.completed_at, MeasureResponse.id)
+    )
+    for patient_id, response_id, name, completed_at, total in db.session.execute(statement):
+        trends[patient_id].rows[name].append(series.Row(response_id, name, completed_at, total))
+    for trend in trends.values():
+        for rows in trend.rows.values():
+            trend.contexts.update(series.contexts(rows, trend.series))
+    return trends
+
+
+def context_of(response: MeasureResponse, *, shared_only: bool) -> series.Context:
+    """One response's context among its patient's responses of the same instrument."""
+    trend = load([response.patient_id], shared_only=shared_only, instrument=response.instrument)
+    empty = series.Context(None, None, None, None, None, None)
+    return trend[response.patient_id].contexts.get(response.id, empty)
