@@ -43,9 +43,14 @@ export const INSTRUMENTS = {
 
 /** Instruments due now, as ids like "phq9". */
 export async function dueMeasures() {
+  return (await dueWithReasons()).map((item) => item.id);
+}
+
+/** What is due, each with the server's words for why ("end of your treatment series"). */
+export async function dueWithReasons() {
   return list(await api("/measures/due"))
-    .map((item) => (typeof item === "string" ? item : item?.instrument))
-    .filter((id) => id in INSTRUMENTS);
+    .map((item) => (typeof item === "string" ? { id: item, why: "" } : { id: item?.instrument, why: item?.reason_text || "" }))
+    .filter((item) => item.id in INSTRUMENTS);
 }
 
 /** Keep each questionnaire's wording on the device, so it can be answered offline. */

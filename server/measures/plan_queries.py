@@ -44,6 +44,7 @@ def plan_view(patient, now: datetime) -> dict:
     doses = [at for one in patient_trend.series for at in one.session_times if at <= now]
     return {
         "patient_id": patient.id,
+        "display_name": patient.display_name,
         **{name: getattr(plan, name) for name in scoring.INSTRUMENTS},
         **{f"{name}_asked_at": getattr(plan, f"{name}_asked_at") for name in scoring.INSTRUMENTS},
         "index_event": plan.index_event,

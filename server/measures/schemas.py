@@ -248,6 +248,7 @@ class SeriesSchema(Schema):
 
 
 class PlanViewSchema(PlanSchema):
+    display_name = fields.String(dump_only=True)
     due = fields.List(fields.Nested(DueSchema), dump_only=True)
     series = fields.List(fields.Nested(SeriesSchema), dump_only=True)
     days_since_last_dose = fields.Integer(dump_only=True, allow_none=True)

@@ -117,6 +117,7 @@ def test_every_measures_route_is_in_the_matrix(app):
             method,
             path.replace("<uuid:response_id>", "{response}")
             .replace("<uuid:patient_id>", "{patient}")
+            .replace("<uuid:session_id>", "{session}")
             .replace("<instrument>", "{instrument}"),
         )
         for method, path in routes

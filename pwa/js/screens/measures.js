@@ -1,7 +1,7 @@
 import { api, unavailable } from "../api.js";
 import { formatWhen, h, scrollingTable } from "../dom.js";
 import { pending } from "../outbox.js";
-import { INSTRUMENTS, dueMeasures } from "../prompts.js";
+import { INSTRUMENTS, dueWithReasons } from "../prompts.js";
 
 export async function render(main) {
   main.append(
@@ -13,8 +13,12 @@ export async function render(main) {
     ),
   );
   let due = [];
+  const why = {};
   try {
-    due = await dueMeasures();
+    for (const item of await dueWithReasons()) {
+      due.push(item.id);
+      why[item.id] = item.why;
+    }
   } catch {
     // Offline: every questionnaire can still be filled in.
   }
@@ -28,6 +32,7 @@ export async function render(main) {
           { class: "card" },
           h("h2", {}, info.name, due.includes(id) ? [" ", h("span", { class: "badge" }, "Due")] : null),
           h("p", { class: "muted" }, `${info.about} · ${info.items} questions`),
+          why[id] ? h("p", {}, `Due: ${why[id]}`) : null,
           h("a", { href: `#/measures/${id}`, class: due.includes(id) ? "button primary" : "button" }, `Start ${info.name}`),
         ),
       ),

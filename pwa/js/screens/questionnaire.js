@@ -37,6 +37,11 @@ function normalise(id, raw) {
     stem: raw.stem || "",
     items,
     safetyItem: raw.safety_item ?? SAFETY_ITEM[id] ?? null,
+    // Unscored, after the last item (PHQ-9, GAD-7); optional, so it can be skipped.
+    difficulty: raw.difficulty
+      ? { text: raw.difficulty.text, options: raw.difficulty.options.map((label, value) => ({ value, label })), optional: true }
+      : null,
+    indexEvent: raw.index_event || "",
     max: raw.total_range?.[1] ?? top * items.length,
   };
 }
@@ -91,9 +96,11 @@ export async function render(main, { params }) {
   const draft = keeper(`measure:${id}`);
   // Drafts are text (localStorage): the answers are kept as JSON.
   const kept = parseAnswers(await draft.load());
-  const answers = Array.isArray(kept) && kept.length === def.items.length ? kept : def.items.map(() => null);
+  // The scored items, then the difficulty item where there is one.
+  const steps = def.difficulty ? [...def.items, def.difficulty] : def.items;
+  const answers = Array.isArray(kept) && kept.length === steps.length ? kept : steps.map(() => null);
   let step = Math.max(0, answers.indexOf(null));
-  if (answers.every((value) => value !== null)) step = def.items.length;
+  if (answers.every((value) => value !== null)) step = steps.length;
   let pointerAt = 0;
   const safetyIndex = def.safetyItem ? def.safetyItem - 1 : null;
   let crisisShown = false;
@@ -126,24 +133,26 @@ export async function render(main, { params }) {
 
   const show = () => {
     const legendId = uid("q");
-    if (step >= def.items.length) return showFinish();
-    const item = def.items[step];
+    if (step >= steps.length) return showFinish();
+    const item = steps[step];
     const group = answerGroup({ name: "answer", legend: item.text, options: item.options, value: answers[step], legendId });
     const message = h("div", { role: "alert" });
     const form = h(
       "form",
       { novalidate: true },
-      h("p", { class: "progress" }, `Question ${step + 1} of ${def.items.length}`),
+      h("p", { class: "progress" }, item.optional ? "One more question (optional)" : `Question ${step + 1} of ${def.items.length}`),
       // The full instructions once; then the short stem (PCL-5) or the recall question.
       step === 0 && def.instructions ? h("p", { class: "muted" }, def.instructions) : null,
       step === 0 && def.safetyItem ? h("p", { class: "muted" }, SAFETY_NOTE) : null,
-      def.stem || (step > 0 && def.instructions) ? h("p", { class: "muted" }, def.stem || def.instructions) : null,
+      def.indexEvent ? h("p", {}, `"The stressful experience" here means: ${def.indexEvent}`) : null,
+      !item.optional && (def.stem || (step > 0 && def.instructions)) ? h("p", { class: "muted" }, def.stem || def.instructions) : null,
       group,
       message,
       h(
         "div",
         { class: "actions" },
-        h("button", { type: "submit", class: "primary" }, step + 1 === def.items.length ? "Next: review" : "Next"),
+        h("button", { type: "submit", class: "primary" }, step + 1 === steps.length ? "Next: review" : "Next"),
+        item.optional ? h("button", { type: "button", onclick: () => go(step + 1) }, "Skip") : null,
         step > 0 ? h("button", { type: "button", onclick: () => go(step - 1) }, "Back") : null,
       ),
     );
@@ -206,7 +215,7 @@ export async function render(main, { params }) {
         "div",
         { class: "actions" },
         send,
-        h("button", { type: "button", onclick: () => go(def.items.length - 1) }, "Back"),
+        h("button", { type: "button", onclick: () => go(steps.length - 1) }, "Back"),
       ),
     );
     form.addEventListener("submit", async (event) => {
@@ -222,7 +231,8 @@ export async function render(main, { params }) {
         path: `/measures/${id}/responses`,
         body: {
           id: responseId,
-          answers: [...answers],
+          answers: answers.slice(0, def.items.length),
+          ...(def.difficulty && answers[def.items.length] !== null ? { difficulty: answers[def.items.length] } : {}),
           completed_at: isoLocal(),
           shared: shared.checked,
           discuss_next_session: discuss.checked,

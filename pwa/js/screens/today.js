@@ -4,7 +4,7 @@ import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-
 import { formatDay, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { events, pending, submit } from "../outbox.js";
-import { INSTRUMENTS, SKIP_LINE, cachedPrompts, dueMeasures, duePrompts, promptText } from "../prompts.js";
+import { INSTRUMENTS, SKIP_LINE, cachedPrompts, dueWithReasons, duePrompts, promptText } from "../prompts.js";
 import { feelingsPicker, tagPicker } from "../feelings.js";
 import { checkedValues, radioValue, scale } from "../scale.js";
 import { session } from "../session.js";
@@ -302,7 +302,7 @@ async function fillPrompt(card) {
 async function fillDue(card) {
   let due;
   try {
-    due = await dueMeasures();
+    due = await dueWithReasons();
   } catch (error) {
     card.replaceChildren(
       h("h2", { id: "due-title" }, "Check-ups"),
@@ -319,13 +319,13 @@ async function fillDue(card) {
       h(
         "ul",
         { class: "list" },
-        due.map((id) =>
+        due.map(({ id, why }) =>
           h(
             "li",
             {},
             h("a", { href: `#/measures/${id}`, class: "button" }, `Start ${INSTRUMENTS[id].name}`),
             " ",
-            h("span", { class: "muted" }, INSTRUMENTS[id].about),
+            h("span", { class: "muted" }, why ? `Due: ${why}` : INSTRUMENTS[id].about),
           ),
         ),
       ),

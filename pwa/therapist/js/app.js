@@ -25,6 +25,7 @@ const ROUTES = [
   [/^\/patients\/([\w-]+)\/brief$/, "brief", { keys: ["patientId"], roles: THERAPIST }],
   [/^\/patients\/([\w-]+)\/schedule$/, "schedule", { keys: ["patientId"], roles: THERAPIST }],
   [/^\/patients\/([\w-]+)\/safety-plan$/, "safety-plan", { keys: ["patientId"], roles: THERAPIST }],
+  [/^\/patients\/([\w-]+)\/measures$/, "measures", { keys: ["patientId"], roles: THERAPIST }],
   [/^\/flags$/, "flags", { roles: STAFF }],
   [/^\/prompts$/, "prompts", { roles: THERAPIST }],
   [/^\/invites$/, "invites", { roles: STAFF }],

@@ -41,6 +41,7 @@ export async function render(main, { params, announce }) {
       h("a", { class: "button primary", href: `#/patients/${patientId}/brief` }, "Session brief"),
       h("a", { class: "button", href: `#/patients/${patientId}/schedule` }, "Schedule and prompts"),
       h("a", { class: "button", href: `#/patients/${patientId}/safety-plan` }, "Safety plan"),
+      h("a", { class: "button", href: `#/patients/${patientId}/measures` }, "Questionnaires"),
     ),
     flagsBox,
   );
