@@ -105,6 +105,9 @@ def test_phq9_crisis_result_passes_axe(page, live_server, care_team):
     for number in range(1, 10):
         expect(page.get_by_text(f"Question {number} of 9")).to_be_visible()
         page.get_by_role("radio", name="Several days").click()
+    expect(page.get_by_text("One more question (optional)")).to_be_visible()
+    check_accessibility(page, "PHQ-9 difficulty item")
+    page.get_by_role("radio", name="Very difficult").click()
     page.get_by_role("button", name="Send my answers").click()
     expect(page.get_by_role("region", name="You don't have to carry this alone")).to_be_visible()
     check_accessibility(page, "PHQ-9 result with crisis resources")

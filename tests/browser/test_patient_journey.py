@@ -126,6 +126,10 @@ def test_phq9_with_item_9_shows_crisis_resources_at_once(page, live_server, pati
         expect(page.get_by_text(f"Question {number} of 9")).to_be_visible()
         # A tap on an answer moves on by itself.
         page.get_by_role("radio", name=labels[value], exact=True).click()
+    # Then the unscored difficulty item, asked after item 9.
+    expect(page.get_by_text("One more question (optional)")).to_be_visible()
+    expect(page.get_by_text("how difficult have these problems made it", exact=False)).to_be_visible()
+    page.get_by_role("radio", name="Somewhat difficult", exact=True).click()
     expect(page.get_by_role("heading", name="Ready to send")).to_be_visible()
     page.get_by_role("button", name="Send my answers").click()
     crisis = page.get_by_role("region", name="You don't have to carry this alone")
@@ -133,7 +137,7 @@ def test_phq9_with_item_9_shows_crisis_resources_at_once(page, live_server, pati
     expect(crisis.get_by_role("link", name="Call 988")).to_have_attribute("href", "tel:988")
     expect(page.get_by_text("Your score: 9 of 27")).to_be_visible()
     [row] = fresh_rows(MeasureResponse, patient_id=patient.id)
-    assert row.answers == answers
+    assert row.answers == answers and row.difficulty == 1
 
 
 def test_sharing_revokes_at_once(page, live_server, patient):

@@ -1,7 +1,7 @@
 """measures: difficulty item, ask now, index event, marked series starts
 
-Revision ID: 0007_h14_measures
-Revises: 0006_h13p_crisis
+Revision ID: 0010_h14_measures
+Revises: 0009_lead_checkin_tags
 Create Date: 2026-12-07 13:20:00
 
 The difficulty item after PHQ-9 item 9 and GAD-7 item 7 is stored on the
@@ -15,8 +15,8 @@ from alembic import op
 
 import server.db
 
-revision = "0007_h14_measures"
-down_revision = "0006_h13p_crisis"
+revision = "0010_h14_measures"
+down_revision = "0009_lead_checkin_tags"
 branch_labels = None
 depends_on = None
 
