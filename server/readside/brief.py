@@ -244,7 +244,7 @@ def _summary(days: list[tuple]) -> dict:
 
 
 def _latest_scores(patient_id: uuid.UUID) -> list[dict]:
-    """The latest shared response of each instrument, with its trend; four statements.
+    """The latest shared response of each instrument, with its trend; five statements.
 
     (One when the patient has shared none.) The trend figures come from
     `server.measures.queries.score_trends`, asked only for the responses
@@ -270,6 +270,7 @@ def _latest_scores(patient_id: uuid.UUID) -> list[dict]:
             "response_id": item["id"],
             "completed_at": item["completed_at"],
             "total": item["total"],
+            "previous_total": item["previous_total"],
             "severity": item["severity"],
             "threshold": item["threshold"],
             "baseline_total": item["baseline_total"],

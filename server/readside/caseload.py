@@ -1,4 +1,4 @@
-"""The caseload: one row per patient on the therapist's care team, in four statements."""
+"""The caseload: one row per patient on the therapist's care team, in eight statements."""
 
 import uuid
 from collections import defaultdict
@@ -18,6 +18,7 @@ from server.flags import queries as flag_queries
 from server.flags.models import URGENT, Flag
 from server.items import visible_to_care_team
 from server.journal.models import CheckIn
+from server.measures import summary
 from server.readside.items import ITEM_SOURCES, is_read
 from server.readside.sql import (
     CLINIC_ID,
@@ -53,7 +54,7 @@ def _parameters(therapist: User, now: datetime) -> dict:
 
 
 def caseload(therapist: User, *, sort: str = "attention", now: datetime | None = None) -> list:
-    """One row per patient on `therapist`'s care team; six statements whatever its size.
+    """One row per patient on `therapist`'s care team; ten statements whatever its size.
 
     Each row: `patient_id`, `display_name`, `phase`, `last_checkin_at`
     (shared check-ins only), `mood_trend` (TREND_DAYS daily mean moods of
@@ -64,7 +65,8 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
     `therapist`), `open_flag_count`, `urgent_flag_count` (visible flags
     only, see `open_flag_counts`), `checklist_open` (preparation items not
     ticked for the next dosing session once it is two days or less away,
-    else None; `server.companion`).
+    else None; `server.companion`), `scores` and `relapse`
+    (`server.measures.summary`: four statements).
 
     Sorts: `attention` (most urgent flags, then most open flags, then name),
     `name`, `last_checkin` (longest silent first: never, then oldest).
@@ -82,6 +84,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
     checklists = companion_queries.open_checklist_counts(
         therapist.clinic_id, [(row[4], row[5]) for row in found], now
     )
+    scores = summary.latest_scores([row.id for row in found], now)
 
     # Patients mostly share a handful of todays: each one's TREND_DAYS days are listed once.
     trend_days: dict[date, list[date]] = {}
@@ -115,6 +118,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
                 "open_flag_count": counts["total"],
                 "urgent_flag_count": counts["urgent"],
                 "checklist_open": checklists.get(dose_id),
+                **scores[patient_id],
             }
         )
     rows.sort(key=_SORT_KEYS[sort])

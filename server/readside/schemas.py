@@ -35,6 +35,26 @@ class SessionRefSchema(Schema):
     scheduled_at = AwareDateTime()
 
 
+class CaseloadScoreSchema(Schema):
+    instrument = fields.String()
+    total = fields.Integer()
+    completed_at = AwareDateTime()
+    baseline_total = fields.Integer(allow_none=True)
+    change_from_baseline = fields.Integer(allow_none=True)
+    marker = fields.String(
+        allow_none=True,
+        metadata={"description": "remission, response, or the change's label and direction."},
+    )
+
+
+class RelapseSchema(Schema):
+    total = fields.Integer(metadata={"description": "The latest shared PHQ-9."})
+    nadir_total = fields.Integer(
+        metadata={"description": "The best PHQ-9 since the series began, before the latest."}
+    )
+    days_since_last_dose = fields.Integer(allow_none=True)
+
+
 class CaseloadRowSchema(Schema):
     patient_id = fields.UUID()
     display_name = fields.String()
@@ -74,6 +94,11 @@ class CaseloadRowSchema(Schema):
             "is two days or less away; null before then."
         },
     )
+    scores = fields.List(
+        fields.Nested(CaseloadScoreSchema),
+        metadata={"description": "The latest shared score of each questionnaire on the plan."},
+    )
+    relapse = fields.Nested(RelapseSchema, allow_none=True)
 
 
 class CaseloadSchema(Schema):
@@ -105,6 +130,11 @@ def dump_caseload(rows: list[dict]) -> dict:
                 "open_flag_count": row["open_flag_count"],
                 "urgent_flag_count": row["urgent_flag_count"],
                 "checklist_open": row["checklist_open"],
+                "scores": [
+                    {**score, "completed_at": _iso(score["completed_at"])}
+                    for score in row["scores"]
+                ],
+                "relapse": row["relapse"],
             }
             for row in rows
         ],
@@ -246,6 +276,9 @@ class LatestScoreSchema(Schema):
     response_id = fields.UUID()
     completed_at = AwareDateTime()
     total = fields.Integer()
+    previous_total = fields.Integer(
+        allow_none=True, metadata={"description": "The shared response before this one."}
+    )
     severity = fields.String(allow_none=True)
     threshold = fields.Nested(ThresholdSchema, allow_none=True)
     baseline_total = fields.Integer(allow_none=True)

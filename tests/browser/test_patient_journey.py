@@ -128,7 +128,8 @@ def test_phq9_with_item_9_shows_crisis_resources_at_once(page, live_server, pati
         page.get_by_role("radio", name=labels[value], exact=True).click()
     # Then the unscored difficulty item, asked after item 9.
     expect(page.get_by_text("One more question (optional)")).to_be_visible()
-    expect(page.get_by_text("how difficult have these problems made it", exact=False)).to_be_visible()
+    difficulty = page.get_by_text("how difficult have these problems made it", exact=False)
+    expect(difficulty).to_be_visible()
     page.get_by_role("radio", name="Somewhat difficult", exact=True).click()
     expect(page.get_by_role("heading", name="Ready to send")).to_be_visible()
     page.get_by_role("button", name="Send my answers").click()

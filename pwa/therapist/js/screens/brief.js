@@ -43,16 +43,17 @@ function scoresTable(scores) {
     h(
       "thead",
       {},
-      h("tr", {}, ["Questionnaire", "Latest", "Answered", "Baseline", "Change", "Markers"].map((label) => h("th", { scope: "col" }, label))),
+      h("tr", {}, ["Questionnaire", "Latest", "Previous", "Answered", "Baseline", "Change", "Markers"].map((label) => h("th", { scope: "col" }, label))),
     ),
     h(
       "tbody",
       {},
       scores.map((score) => {
         const marks = [];
+        if (score.markers?.withheld === "safety_item") marks.push("response and remission not shown while item 9 is above 0");
         if (score.markers?.remission) marks.push("remission");
         if (score.markers?.response) marks.push("response");
-        if (score.markers?.reliable_change) marks.push(`reliably ${score.markers.reliable_change}`);
+        if (score.markers?.change) marks.push(`${score.markers.change.label}, ${score.markers.change.direction}`);
         if (score.threshold?.met) marks.push(score.threshold.label);
         return h(
           "tr",
@@ -66,6 +67,7 @@ function scoresTable(scores) {
               ? h("span", { class: `item9${score.item9_level > 0 ? " is-positive" : ""}` }, `; item 9: ${score.item9_words || "not at all"}`)
               : "",
           ),
+          h("td", {}, score.previous_total == null ? "—" : String(score.previous_total)),
           h("td", {}, h("time", { datetime: score.completed_at }, formatWhen(score.completed_at))),
           h("td", {}, score.baseline_total == null ? "—" : String(score.baseline_total)),
           h("td", {}, score.change_from_baseline == null ? "—" : signed(score.change_from_baseline)),

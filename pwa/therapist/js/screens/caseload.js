@@ -54,12 +54,58 @@ const COLUMNS = [
       ) || byName(a, b),
   },
   {
+    key: "scores",
+    label: "Scores",
+    // Descending first: the PHQ-9 most worsened since baseline on top.
+    first: "descending",
+    compare: (a, b, d) => compareNullable(phq9Change(a), phq9Change(b), d) || byName(a, b),
+  },
+  {
     key: "unread",
     label: "Unread",
     first: "descending",
     compare: (a, b, d) => (a.unread_shared_count - b.unread_shared_count) * d || byName(a, b),
   },
 ];
+
+const SCORE_NAMES = { phq9: "PHQ-9", gad7: "GAD-7", pcl5: "PCL-5" };
+
+function score(row, instrument) {
+  return (row.scores || []).find((each) => each.instrument === instrument) || null;
+}
+
+function phq9Change(row) {
+  return score(row, "phq9")?.change_from_baseline ?? null;
+}
+
+function signed(value) {
+  return value > 0 ? `+${value}` : String(value);
+}
+
+/** "PHQ-9 12 (−6), response": the latest score, its change from baseline and its marker. */
+function scoreLine(each) {
+  const change = each.change_from_baseline == null ? "" : ` (${signed(each.change_from_baseline)})`;
+  return `${SCORE_NAMES[each.instrument]} ${each.total}${change}${each.marker ? `, ${each.marker}` : ""}`;
+}
+
+function scoresCell(row) {
+  const scores = row.scores || [];
+  const relapse = row.relapse;
+  if (!scores.length) return h("td", { class: "scores" }, h("span", { class: "muted" }, "None shared"));
+  return h(
+    "td",
+    { class: "scores" },
+    scores.map((each) => h("span", { class: "score-line" }, scoreLine(each))),
+    relapse
+      ? h(
+          "span",
+          { class: "badge warning" },
+          `PHQ-9 rising: ${relapse.total}, best ${relapse.nadir_total}`,
+          relapse.days_since_last_dose == null ? "" : `; last dose ${plural(relapse.days_since_last_dose, "day")} ago`,
+        )
+      : null,
+  );
+}
 
 function flagCell(row) {
   if (!row.open_flag_count) return h("td", { class: "flags" }, h("span", { class: "muted" }, "None"));
@@ -108,6 +154,7 @@ function rowFor(row) {
     h("td", { class: "spark-cell" }, sparkline(row.mood_trend || [], `${row.display_name}'s mood`)),
     sessionCell(row.next_ketamine_session, row.checklist_open),
     sessionCell(row.next_integration_session),
+    scoresCell(row),
     h(
       "td",
       { class: "number" },

@@ -1,7 +1,7 @@
 """measures: difficulty item, ask now, index event, marked series starts
 
-Revision ID: 0010_h14_measures
-Revises: 0009_lead_checkin_tags
+Revision ID: 0014_h14_measures
+Revises: 0013_h13f_flags
 Create Date: 2026-12-07 13:20:00
 
 The difficulty item after PHQ-9 item 9 and GAD-7 item 7 is stored on the
@@ -15,8 +15,8 @@ from alembic import op
 
 import server.db
 
-revision = "0010_h14_measures"
-down_revision = "0009_lead_checkin_tags"
+revision = "0014_h14_measures"
+down_revision = "0013_h13f_flags"
 branch_labels = None
 depends_on = None
 
