@@ -13,7 +13,7 @@ from server.care.models import DosingSession, IntegrationSession
 from server.extensions import db
 from server.items import visible_to_care_team
 from server.journal.models import CheckIn, JournalEntry, Prompt
-from server.measures import scoring
+from server.measures import scoring, trend
 from server.measures.models import MeasureResponse
 from server.readside.models import ReadMark
 
@@ -177,10 +177,27 @@ def responses(therapist, patient_id, conditions, limit=None):
     )
     if limit is not None:
         statement = statement.limit(limit)
+    found = db.session.execute(statement).all()
+    # The series' baseline and markers come from the measures feature (two
+    # statements, always, so a list's cost does not depend on its content).
+    contexts = trend.load([patient_id], shared_only=True)[patient_id].contexts
     return [
-        response_item(response, read_at)
-        for response, read_at in db.session.execute(statement).all()
+        with_trend(response_item(response, read_at), response, contexts.get(response.id))
+        for response, read_at in found
     ]
+
+
+def with_trend(item: dict, response: MeasureResponse, context) -> dict:
+    """A questionnaire item with its series' baseline and the markers judged against it."""
+    baseline = context.baseline_total if context else None
+    return item | {
+        "baseline_total": baseline,
+        "baseline_of_series": context.baseline_of if context else None,
+        "change_from_baseline": None if baseline is None else response.total - baseline,
+        "markers": scoring.markers(
+            response.instrument, response.answers, response.total, baseline_total=baseline
+        ),
+    }
 
 
 def sessions(model, make, patient_id, conditions, limit=None):

@@ -190,6 +190,14 @@ class TimelineItemSchema(Schema):
     total = fields.Integer()
     severity = fields.String(allow_none=True)
     threshold = fields.Nested(ThresholdSchema, allow_none=True)
+    baseline_total = fields.Integer(
+        allow_none=True, metadata={"description": "The baseline of its treatment series."}
+    )
+    baseline_of_series = fields.Integer(
+        allow_none=True, metadata={"description": "The series this response is the baseline of."}
+    )
+    change_from_baseline = fields.Integer(allow_none=True)
+    markers = fields.Nested(MarkersSchema)
     # sessions
     scheduled_at = AwareDateTime()
     status = fields.String()

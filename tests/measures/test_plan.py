@@ -102,3 +102,30 @@ def test_the_item_table_marks_changed_items_shared_only(as_user, therapist, pati
         as_user(therapist).get(f"/api/v1/patients/{patient.id}/measures/bdi/table").status_code
         == 404
     )
+
+
+def test_the_item_table_and_plan_cost_the_same_statements_for_1_or_30_responses(
+    as_user, clinic, therapist, count_statements
+):
+    from server.measures.plan_queries import item_table, plan_view
+
+    few = factories.user(clinic, "patient", therapist=therapist)
+    many = factories.user(clinic, "patient", therapist=therapist)
+    start = utcnow() - timedelta(days=400)
+    factories.measure_response(few, "phq9", [1] * 9, completed_at=start)
+    for week in range(30):
+        factories.measure_response(
+            many, "phq9", [week % 4] * 9, completed_at=start + timedelta(weeks=week)
+        )
+        if week % 5 == 0:
+            factories.ketamine_session(many, scheduled_at=start + timedelta(weeks=week, days=1))
+
+    def cost(run):
+        with count_statements() as statements:
+            run()
+        return len(statements)
+
+    assert cost(lambda: item_table(few.id, "phq9", 100)) == cost(
+        lambda: item_table(many.id, "phq9", 100)
+    )
+    assert cost(lambda: plan_view(few, utcnow())) == cost(lambda: plan_view(many, utcnow()))

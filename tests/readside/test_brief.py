@@ -259,7 +259,7 @@ def test_the_brief_costs_the_same_statements_for_a_short_or_long_history(
     assert cost(long) == cost(short)
     with count_statements() as statements:
         brief(therapist, long, now=NOW)
-    assert len(statements) == 22  # the acknowledged flags are one
+    assert len(statements) == 24  # the acknowledged flags are one
 
 
 def test_the_brief_is_dumped_as_its_schema_says(as_user, therapist, world, frozen):

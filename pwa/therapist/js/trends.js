@@ -1,6 +1,6 @@
 // Mood and score trends for the patient view and the brief: daily mood, each
 // questionnaire's totals over its severity bands, dosing sessions marked, and
-// the response / remission markers of SPEC 3.
+// the response / remission markers the server judged (SPEC 3).
 
 import { h } from "/js/dom.js";
 import { call } from "./client.js";
@@ -56,26 +56,26 @@ export function moodDays(days) {
 }
 
 /**
- * Scores of one questionnaire with SPEC 3's markers: baseline = the first
- * response before the first (not cancelled) dosing session; PHQ-9 response =
- * half the baseline or less (a baseline of 0 cannot halve); remission = below 5.
- * `baselineTotal` is the server's baseline when the answers here are only a window.
+ * Scores of one questionnaire with the server's markers (SPEC 3): each
+ * response is judged against its treatment series' baseline, response and
+ * remission only from a baseline of 10 or more and never while item 9 is
+ * above 0. `baselineTotal` is the brief's current baseline when given.
  */
-function scoreSeries(responses, instrument, { firstDose = null, baselineTotal } = {}) {
+function scoreSeries(responses, instrument, { baselineTotal } = {}) {
   const mine = responses
     .filter((item) => item.instrument === instrument)
-    .map((item) => ({ t: Date.parse(item.completed_at || item.at), v: item.total, severity: item.severity, id: item.id }))
+    .map((item) => ({
+      t: Date.parse(item.completed_at || item.at),
+      v: item.total,
+      severity: item.severity,
+      id: item.id,
+      baselineOf: item.baseline_of_series ?? null,
+      baselineTotal: item.baseline_total ?? null,
+      marks: [item.markers?.response ? "response" : null, item.markers?.remission ? "remission" : null].filter(Boolean),
+    }))
     .sort((a, b) => a.t - b.t);
-  const baselinePoint =
-    baselineTotal === undefined ? mine.find((item) => firstDose == null || item.t < firstDose) || null : null;
-  const baseline = baselineTotal === undefined ? (baselinePoint?.v ?? null) : baselineTotal;
-  for (const item of mine) {
-    item.marks = [];
-    if (instrument !== "phq9" || item === baselinePoint) continue;
-    if (baseline != null && baseline > 0 && 2 * item.v <= baseline) item.marks.push("response");
-    if (item.v < 5) item.marks.push("remission");
-  }
-  return { points: mine, baseline, baselinePoint };
+  const baseline = baselineTotal === undefined ? (mine.at(-1)?.baselineTotal ?? null) : baselineTotal;
+  return { points: mine, baseline };
 }
 
 function moodSummary(points, from, to) {
@@ -108,8 +108,8 @@ function moodChart({ points, from, to, doses, title }) {
 }
 
 /** One questionnaire's chart over its severity bands, or null when never answered. */
-function scoreChart({ instrument, responses, from, to, doses, firstDose, baselineTotal, definition, minimum = 1 }) {
-  const { points, baseline, baselinePoint } = scoreSeries(responses, instrument, { firstDose, baselineTotal });
+function scoreChart({ instrument, responses, from, to, doses, baselineTotal, definition, minimum = 1 }) {
+  const { points, baseline } = scoreSeries(responses, instrument, { baselineTotal });
   if (points.length < minimum) return null;
   const name = INSTRUMENTS[instrument];
   const max = MAXIMA[instrument];
@@ -124,8 +124,8 @@ function scoreChart({ instrument, responses, from, to, doses, firstDose, baselin
     ? { value: definition.threshold.cutoff, label: `${definition.threshold.cutoff}: ${definition.threshold.label}` }
     : null;
   const keys = [["line", `${name} total`], ...doseKeys(doses, from, to)];
-  if (marks.includes("response")) keys.push(["response", "Response: half the baseline or less"]);
-  if (marks.includes("remission")) keys.push(["remission", "Remission: below 5"]);
+  if (marks.includes("response")) keys.push(["response", "Response: 50 % or more below a baseline of 10 or more"]);
+  if (marks.includes("remission")) keys.push(["remission", "Remission: below 5, from a baseline of 10 or more"]);
   return h(
     "figure",
     { class: "chart-figure" },
@@ -149,7 +149,7 @@ function scoreChart({ instrument, responses, from, to, doses, firstDose, baselin
         formatWhen(new Date(p.t).toISOString()),
         String(p.v),
         p.severity || "—",
-        [p === baselinePoint ? "baseline" : "", ...p.marks].filter(Boolean).join(", ") || "—",
+        [p.baselineOf ? `baseline of series ${p.baselineOf}` : "", ...p.marks].filter(Boolean).join(", ") || "—",
       ]),
     ),
   );
@@ -163,7 +163,6 @@ function scoreChart({ instrument, responses, from, to, doses, firstDose, baselin
 export async function trendCharts({ checkins, moodPoints, responses, doses, from, to, baselines = {}, minimum = 1 }) {
   const defs = await measureDefinitions().catch(() => ({}));
   const points = moodPoints || dailyMood(checkins);
-  const firstDose = doses.length ? Math.min(...doses) : null;
   const blocks = [h("h3", {}, "Mood"), moodChart({ points, from, to, doses, title: "Daily mood" })];
   for (const instrument of Object.keys(INSTRUMENTS)) {
     const chart = scoreChart({
@@ -172,7 +171,6 @@ export async function trendCharts({ checkins, moodPoints, responses, doses, from
       from,
       to,
       doses,
-      firstDose,
       baselineTotal: baselines[instrument],
       definition: defs[instrument],
       minimum,
