@@ -23,7 +23,6 @@ from server.readside.schemas import (
     CaseloadSchema,
     TimelineQuerySchema,
     TimelineSchema,
-    dump_caseload,
 )
 
 blp = Blueprint(
@@ -34,6 +33,7 @@ blp = Blueprint(
 )
 
 # Compiled at import, so a schema the compiler cannot copy fails at start-up.
+dump_caseload = compiled(CaseloadSchema)
 dump_timeline = compiled(TimelineSchema)
 dump_brief = compiled(BriefSchema)
 
@@ -53,7 +53,7 @@ def show_caseload(query):
         sql.care_team_patients(current_user).with_only_columns(User.id),
         object_type="caseload",
     )
-    return jsonify(dump_caseload(rows))
+    return jsonify(dump_caseload({"items": rows, "next_cursor": None}))
 
 
 @blp.route("/patients/<uuid:patient_id>/timeline")
