@@ -77,6 +77,8 @@ def bench_environment(database_url: str) -> dict:
         ENCRYPTION_KEYS=new_encryption_key(),
         VAPID_PRIVATE_KEY=new_vapid_private_key(),
         PYTHONPATH=str(ROOT),
+        # Clients reach gunicorn directly here: no proxy's X-Forwarded-For is believed.
+        TRUSTED_PROXY_HOPS="0",
     )
     env.pop("REDIS_URL", None)
     return env

