@@ -134,3 +134,23 @@ def test_severe_scores_follow_the_same_shape(as_user, therapist, patient):
     ).all()
     assert [(f.level, f.occurrences) for f in severe] == [(21, 2), (24, 1)]
     assert not urgent_flags(patient)
+
+
+def test_i_dont_feel_safe_check_ins_repeat_onto_the_open_flag(as_user, therapist, patient):
+    factories.push_subscription(therapist)
+    app = as_user(patient)
+    for hours, shared in ((0, False), (20, False)):
+        body = {
+            "id": str(uuid.uuid4()),
+            "recorded_at": (START + timedelta(hours=hours)).isoformat(),
+            "mood": 2,
+            "unsafe": True,
+            "shared": shared,
+            "note": "REPEAT-CANARY a private line",
+        }
+        assert app.post("/api/v1/checkins", json=body).status_code == 201
+    (flag,) = db.session.scalars(select(Flag).where(Flag.kind == "unsafe_checkin")).all()
+    assert flag.occurrences == 2 and pushes(therapist) == 1
+    (shown,) = as_user(therapist).get(FLAGS).get_json()["items"]
+    assert shown["severity"] == "urgent" and shown["source_id"] is None
+    assert "REPEAT-CANARY" not in str(shown)
