@@ -48,7 +48,7 @@ def loop():
         shared=True,
         completed_at=now - timedelta(days=2),
     )
-    (urgent,) = flags.check_measure_response(response, patient, None)
+    (urgent,) = flags.check_measure_response(response, patient)
     low = factories.flag(patient, "low_mood", raised_at=now - timedelta(days=4))
     flags.acknowledge(
         low, therapist, outcome="reviewed_at_session", note="Talked it through on the phone."

@@ -12,10 +12,13 @@ export const KIND_TITLES = {
   unsafe_checkin: "Check-in: \"I don't feel safe\"",
   phq9_severe: "Severe PHQ-9",
   reliable_worsening: "Questionnaire worsened",
+  relapse_signal: "PHQ-9 rising from its best",
   relapse_signal: "PHQ-9 rising above its best (possible relapse)",
   mood_drop: "Drop in mood",
   low_mood: "Sustained low mood",
   missed_checkins: "Missed check-ins after dosing",
+  after_dose_red: "Check after a dose: call today",
+  after_dose_urinary: "Bladder symptoms after doses",
 };
 
 /** Where a flag's source is: the patient's timeline, opened on that item. */
