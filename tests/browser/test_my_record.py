@@ -6,7 +6,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import check_accessibility, open_app, sign_in_via_api
+from tests.browser.helpers import check_accessibility, open_app, screenshot, sign_in_via_api
 
 
 def test_my_check_ins_read_back_with_their_notes_feelings_and_scales(page, live_server, care_team):
@@ -38,6 +38,7 @@ def test_my_check_ins_read_back_with_their_notes_feelings_and_scales(page, live_
     expect(newest).to_contain_text("Private")
     expect(cards.nth(1)).to_contain_text("Shared")
     check_accessibility(page, "my check-ins")
+    screenshot(page, "14-my-check-ins")
 
 
 def test_a_day_on_the_trend_opens_that_days_check_ins(page, live_server, care_team):
@@ -85,6 +86,7 @@ def test_the_journal_finds_my_own_words(page, live_server, care_team):
     expect(entries).to_contain_text("Walked by the river with my sister.")
     expect(entries).not_to_contain_text("A loud day at work.")
     check_accessibility(page, "journal search")
+    screenshot(page, "15-journal-search")
     search.get_by_role("button", name="Show all entries").click()
     expect(entries.get_by_text("A loud day at work.")).to_be_visible()
 
@@ -227,6 +229,7 @@ def test_my_week_in_brief_is_gentle(page, live_server, care_team):
     for pressure in ("streak", "missed", "in a row"):
         expect(main).not_to_contain_text(pressure)
     check_accessibility(page, "my week")
+    screenshot(page, "16-my-week")
 
 
 def test_a_week_with_nothing_logged_says_so_without_guilt(page, live_server, care_team):

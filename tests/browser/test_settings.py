@@ -12,6 +12,7 @@ from tests.browser.helpers import (
     check_accessibility,
     fresh_rows,
     open_app,
+    screenshot,
     sign_in_via_api,
     wait_for_service_worker,
 )
@@ -43,6 +44,7 @@ def test_i_change_my_password_with_the_current_one(page, live_server, care_team)
     box.get_by_role("button", name="Change my password").click()
     expect(box.get_by_role("status")).to_contain_text("Your password is changed.")
     check_accessibility(page, "settings with name and password")
+    screenshot(page, "17-settings-account")
     from server.auth.passwords import verify_password
 
     [user] = fresh_rows(type(patient), id=patient.id)
