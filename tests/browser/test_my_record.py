@@ -38,6 +38,10 @@ def test_my_check_ins_read_back_with_their_notes_feelings_and_scales(page, live_
     expect(newest).to_contain_text("Private")
     expect(cards.nth(1)).to_contain_text("Shared")
     check_accessibility(page, "my check-ins")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)  # the colour transitions settle
+    check_accessibility(page, "my check-ins, dark")
+    page.emulate_media(color_scheme="light")
     screenshot(page, "14-my-check-ins")
 
 
@@ -86,6 +90,10 @@ def test_the_journal_finds_my_own_words(page, live_server, care_team):
     expect(entries).to_contain_text("Walked by the river with my sister.")
     expect(entries).not_to_contain_text("A loud day at work.")
     check_accessibility(page, "journal search")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)  # the colour transitions settle
+    check_accessibility(page, "journal search, dark")
+    page.emulate_media(color_scheme="light")
     screenshot(page, "15-journal-search")
     search.get_by_role("button", name="Show all entries").click()
     expect(entries.get_by_text("A loud day at work.")).to_be_visible()
@@ -138,6 +146,10 @@ def test_a_richer_check_in_stays_quick(page, live_server, care_team):
     tags.get_by_role("button", name="Add").click()
     expect(tags.get_by_role("checkbox", name="walk by the river")).to_be_checked()
     check_accessibility(page, "check-in with feelings and tags")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)  # the colour transitions settle
+    check_accessibility(page, "check-in with feelings and tags, dark")
+    page.emulate_media(color_scheme="light")
     page.get_by_role("button", name="Save check-in").click()
     expect(page.get_by_text("Saved. Thank you for checking in.")).to_be_visible()
     [row] = fresh_rows(CheckIn, patient_id=patient.id)
@@ -229,6 +241,10 @@ def test_my_week_in_brief_is_gentle(page, live_server, care_team):
     for pressure in ("streak", "missed", "in a row"):
         expect(main).not_to_contain_text(pressure)
     check_accessibility(page, "my week")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)  # the colour transitions settle
+    check_accessibility(page, "my week, dark")
+    page.emulate_media(color_scheme="light")
     screenshot(page, "16-my-week")
 
 

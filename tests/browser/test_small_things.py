@@ -43,6 +43,10 @@ def test_the_trend_counts_in_words_and_shows_its_chosen_range(page, live_server,
     expect(other).to_have_attribute("aria-pressed", "true")
     assert other.evaluate(background) != pressed.evaluate(background)
     check_accessibility(page, "trend with its range chosen")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)  # the colour transitions settle
+    check_accessibility(page, "trend with its range chosen, dark")
+    page.emulate_media(color_scheme="light")
 
 
 def test_a_due_questionnaire_reads_as_two_words(page, live_server, care_team):
