@@ -180,6 +180,7 @@ MATRIX = {
     ("GET", "/me/phase"): ANY_PATIENT,
     # care: the therapist's read side
     ("GET", "/patients"): ANY_THERAPIST,
+    ("GET", "/patients/<uuid:patient_id>"): CARE_TEAM,
     ("GET", "/patients/<uuid:patient_id>/timeline"): CARE_TEAM,
     ("GET", "/patients/<uuid:patient_id>/brief"): CARE_TEAM,
     ("POST", "/checkins/<uuid:checkin_id>/read"): CARE_TEAM,

@@ -10,6 +10,7 @@ ACTIONS: dict[str, str] = {
     "caseload_read": "A therapist opened their caseload (one event per patient listed)",
     "timeline_read": "A therapist read a patient's timeline",
     "brief_read": "A therapist read a patient's session brief",
+    "patient_summary_read": "A therapist read a patient's summary (name, phase, sessions, flags)",
     "schedule_read": "A therapist read a patient's dosing and integration sessions",
     "flags_read": "A therapist (or an admin, escalated ones) read a patient's open flags",
     "measure_plan_read": "A therapist read which questionnaires a patient is asked to fill",

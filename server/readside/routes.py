@@ -16,11 +16,12 @@ from server.audit.services import record, record_reads
 from server.auth.models import User
 from server.errors import abort
 from server.fastdump import compiled
-from server.readside import brief, caseload, marks, sql, timeline
+from server.readside import brief, caseload, marks, sql, summary, timeline
 from server.readside.schemas import (
     BriefSchema,
     CaseloadQuerySchema,
     CaseloadSchema,
+    PatientSummarySchema,
     TimelineQuerySchema,
     TimelineSchema,
 )
@@ -36,6 +37,7 @@ blp = Blueprint(
 dump_caseload = compiled(CaseloadSchema)
 dump_timeline = compiled(TimelineSchema)
 dump_brief = compiled(BriefSchema)
+dump_summary = compiled(PatientSummarySchema)
 
 NOT_IN_CARE = "No such patient on your care team."
 NO_ITEM = "No such shared item of a patient on your care team."
@@ -54,6 +56,18 @@ def show_caseload(query):
         object_type="caseload",
     )
     return jsonify(dump_caseload({"items": rows, "next_cursor": None}))
+
+
+@blp.route("/patients/<uuid:patient_id>")
+@access.therapist_only
+@blp.response(200, PatientSummarySchema)
+@blp.alt_response(404, description=NOT_IN_CARE)
+def show_patient(patient_id):
+    """A patient's summary: name, time zone, phase, next and last sessions, open flag counts."""
+    patient = access.patient_in_care(patient_id)
+    result = summary.summary(current_user, patient)
+    record("patient_summary_read", patient_id=patient.id, object_type="patient")
+    return jsonify(dump_summary(result))
 
 
 @blp.route("/patients/<uuid:patient_id>/timeline")

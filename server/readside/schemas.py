@@ -190,6 +190,25 @@ class TimelineSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+# --- the patient's summary --------------------------------------------------------
+
+
+class PatientSummarySchema(Schema):
+    """The patient page header's and the schedule page's facts about one patient."""
+
+    id = fields.UUID()
+    display_name = fields.String()
+    time_zone = fields.String()
+    phase = fields.String()
+    next_ketamine_session = fields.Nested(SessionRefSchema, allow_none=True)
+    next_integration_session = fields.Nested(SessionRefSchema, allow_none=True)
+    last_integration_session = fields.Nested(SessionRefSchema, allow_none=True)
+    open_flag_count = fields.Integer(
+        metadata={"description": "Open flags the care team may see; a private item's never."}
+    )
+    urgent_flag_count = fields.Integer(metadata={"description": "Of those, the urgent ones."})
+
+
 # --- the brief ------------------------------------------------------------------------
 
 

@@ -1,12 +1,12 @@
 import pytest
 
-from server.readside import brief, caseload, timeline
+from server.readside import brief, caseload, summary, timeline
 from tests.readside.world import NOW
 
 
 @pytest.fixture
 def frozen(monkeypatch):
     """The read side's clock at NOW (noon in New York), so days and windows are exact."""
-    for module in (brief, caseload, timeline):
+    for module in (brief, caseload, summary, timeline):
         monkeypatch.setattr(module, "utcnow", lambda: NOW)
     return NOW

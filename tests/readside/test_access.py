@@ -31,6 +31,7 @@ CARE_TEAM = ANY_THERAPIST | {"another therapist": 404, "other clinic's therapist
 
 MATRIX = {
     ("GET", "/patients"): ANY_THERAPIST,
+    ("GET", "/patients/{patient}"): CARE_TEAM,
     ("GET", "/patients/{patient}/timeline"): CARE_TEAM,
     ("GET", "/patients/{patient}/brief"): CARE_TEAM,
     ("POST", "/checkins/{checkin}/read"): CARE_TEAM,
