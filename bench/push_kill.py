@@ -88,18 +88,23 @@ def measure(
 
     logs = logs or Path(app.instance_path)
     with LoopbackPushService(latency=latency) as service, app.app_context():
-        patient = factories.user(factories.clinic())
-        db.session.add(MeasurePlan(patient_id=patient.id, phq9=False, gad7=False, pcl5=False))
-        for _ in range(devices):
-            factories.push_subscription(patient, service.new_device())
+        clinic = factories.clinic()
+        # Five devices each, the most an account keeps (server.push.subscriptions).
+        patients = [factories.user(clinic) for _ in range(max(1, devices // 5))]
+        for patient in patients:
+            db.session.add(MeasurePlan(patient_id=patient.id, phq9=False, gad7=False, pcl5=False))
+        for n in range(devices):
+            factories.push_subscription(patients[n % len(patients)], service.new_device())
         db.session.commit()
+        ids = [patient.id for patient in patients]
         workers = [_worker(app, logs / f"push-kill-worker-{n}.log") for n in (1, 2)]
         try:
             for n in (1, 2):
                 log = logs / f"push-kill-worker-{n}.log"
                 _wait_for(lambda log=log: "push worker started" in log.read_text(), 120, "start")
             for _ in range(messages // devices):
-                queue_test(patient)
+                for patient in patients:
+                    queue_test(patient)
             db.session.commit()
             started = time.monotonic()
 
@@ -107,7 +112,7 @@ def measure(
                 db.session.rollback()
                 return db.session.scalar(
                     select(func.count()).where(
-                        Notification.user_id == patient.id,
+                        Notification.user_id.in_(ids),
                         Notification.kind == "test",
                         Notification.state != "sent",
                     )
@@ -123,7 +128,7 @@ def measure(
             topics = set(
                 db.session.scalars(
                     select(Notification.topic).where(
-                        Notification.user_id == patient.id, Notification.kind == "test"
+                        Notification.user_id.in_(ids), Notification.kind == "test"
                     )
                 )
             )

@@ -237,7 +237,12 @@ def run(
         sys.exit("refusing to recreate a database whose name does not contain 'topology'")
     url = fresh_database(database_url)
     env = bench_environment(url)
-    env.update(REDIS_URL=redis_url, VAPID_SUBJECT="mailto:operator@between.example.org")
+    # The script plays the TLS proxy (X-Forwarded-*): one trusted hop.
+    env.update(
+        REDIS_URL=redis_url,
+        VAPID_SUBJECT="mailto:operator@between.example.org",
+        TRUSTED_PROXY_HOPS="1",
+    )
     env.pop("BETWEEN_INSTANCE_PATH", None)
     run_id = uuid.uuid4().hex[:8]
     began = time.perf_counter()
@@ -377,7 +382,7 @@ def run(
             )
             # The failures are counted in Redis (a moving window: one list entry each).
             store = redis.Redis.from_url(redis_url)
-            limiter_keys = store.keys(f"*/{guesser.address}/login-address/*")
+            limiter_keys = store.keys(f"*/login-address:{guesser.address}/*")
             assert limiter_keys, "no limiter state for this address in Redis"
             counted = store.llen(limiter_keys[0])
             assert counted >= 10, counted
@@ -495,8 +500,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
-    parser.add_argument("--devices", type=int, default=20, help="the patient's push devices")
-    parser.add_argument("--per-device", type=int, default=30, help="notifications per device")
+    # Five devices: the most one account keeps (server.push.subscriptions).
+    parser.add_argument("--devices", type=int, default=5, help="the patient's push devices")
+    parser.add_argument("--per-device", type=int, default=120, help="notifications per device")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers per port")
     parser.add_argument("--keep-database", action="store_true")
     args = parser.parse_args()
