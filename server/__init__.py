@@ -130,11 +130,12 @@ def trusted_proxy_hops(config) -> int:
 def register_blueprints(app: Flask) -> None:
     from server import web
     from server.extensions import api
-    from server.features import API_BLUEPRINTS, import_models
+    from server.features import API_BLUEPRINTS, connect_receivers, import_models
 
     import_models()
     for blueprint in API_BLUEPRINTS():
         api.register_blueprint(blueprint)
+    connect_receivers(app)
     app.register_blueprint(web.bp)
 
 

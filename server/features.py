@@ -25,19 +25,18 @@ def import_models():
         importlib.import_module(f"server.{name}.models")
 
 
+#: Features with API routes (`routes.py`, a Blueprint `blp`), with commands
+#: (`cli.py`, a `cli_groups` list), and with signal receivers (`init_app(app)`
+#: connects them); tests/test_app.py holds these lists to the files.
+ROUTES = tuple(name for name in FEATURES if name != "clinics")
+COMMANDS = ("clinics", "journal", "flags", "push", "demo")
+RECEIVERS = ("journal.services", "push.receivers")
+
+
 def API_BLUEPRINTS():
     import importlib
 
-    blueprints = []
-    for name in FEATURES:
-        try:
-            module = importlib.import_module(f"server.{name}.routes")
-        except ModuleNotFoundError as error:
-            if error.name != f"server.{name}.routes":
-                raise
-            continue
-        blueprints.append(module.blp)
-    return blueprints
+    return [importlib.import_module(f"server.{name}.routes").blp for name in ROUTES]
 
 
 def CLI_GROUPS():
@@ -45,12 +44,14 @@ def CLI_GROUPS():
     import importlib
 
     groups = []
-    for name in (*FEATURES, "demo"):
-        try:
-            module = importlib.import_module(f"server.{name}.cli")
-        except ModuleNotFoundError as error:
-            if error.name != f"server.{name}.cli":
-                raise
-            continue
-        groups.extend(module.cli_groups)
+    for name in COMMANDS:
+        groups.extend(importlib.import_module(f"server.{name}.cli").cli_groups)
     return groups
+
+
+def connect_receivers(app) -> None:
+    """Connect every feature's signal receivers, explicitly, not as an import's side effect."""
+    import importlib
+
+    for name in RECEIVERS:
+        importlib.import_module(f"server.{name}").init_app(app)

@@ -94,3 +94,29 @@ def test_development_generates_secrets_once_into_the_instance_folder(monkeypatch
     assert first.config["SQLALCHEMY_DATABASE_URI"].endswith(str(tmp_path / "between.db"))
     secrets_file = tmp_path / "secrets.json"
     assert secrets_file.stat().st_mode & 0o077 == 0
+
+
+def test_the_feature_lists_name_every_routes_and_commands_module():
+    """features.py lists routes and commands explicitly; the lists match the files."""
+    import pathlib
+
+    from server import features
+
+    server = pathlib.Path(features.__file__).parent
+    routes = {path.parent.name for path in server.glob("*/routes.py")}
+    commands = {path.parent.name for path in server.glob("*/cli.py")}
+    assert set(features.ROUTES) == routes
+    assert set(features.COMMANDS) == commands
+    assert set(features.FEATURES) >= routes
+
+
+def test_the_app_connects_each_feature_s_receivers(app):
+    from server.journal import services as journal
+    from server.push import receivers
+    from server.signals import dosing_session_changed, item_created
+
+    assert dosing_session_changed.has_receivers_for(None)
+    connected = set(dosing_session_changed.receivers_for(None)) | set(
+        item_created.receivers_for(None)
+    )
+    assert journal._follow_session in connected and receivers.on_item_created in connected

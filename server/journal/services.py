@@ -599,7 +599,11 @@ def assign_prompts(
     return assignments
 
 
-@dosing_session_changed.connect
+def init_app(app) -> None:
+    """Connect the journal's receivers (idempotent: blinker keeps one connection each)."""
+    dosing_session_changed.connect(_follow_session)
+
+
 def _follow_session(session, **_):
     """Moving a dosing session moves the prompts due relative to it; cancelling holds them."""
     assignments = db.session.scalars(

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
-from server.push import clinic_schedule, receivers, subscriptions
+from server.push import clinic_schedule, subscriptions
 from server.push.schemas import (
     ClinicPushScheduleSchema,
     SubscriptionSchema,
@@ -19,7 +19,6 @@ from server.push.schemas import (
 
 # This module is imported at start-up (server.features), so reminders are
 # planned from the first request.
-receivers.connect()
 
 blp = Blueprint("push", __name__, url_prefix="/api/v1", description="Web Push")
 
