@@ -33,6 +33,15 @@ def answer(page, answers):
     for number, value in enumerate(answers, start=1):
         expect(page.get_by_text(f"Question {number} of 9")).to_be_visible()
         page.get_by_role("radio", name=LABELS[value], exact=True).click()
+    if len(answers) == 9:
+        skip_difficulty(page)
+
+
+def skip_difficulty(page):
+    """The unscored difficulty item comes last and may be skipped."""
+    expect(page.get_by_text("One more question (optional)")).to_be_visible()
+    page.get_by_role("button", name="Skip").click()
+    expect(page.get_by_role("heading", name="Ready to send")).to_be_visible()
 
 
 def keep_crisis_list(page, base, country="United States"):
@@ -71,8 +80,11 @@ def test_item_9_above_0_shows_the_card_before_send_and_until_sent(page, live_ser
     expect(page.get_by_role("region", name=BEFORE_SEND)).to_have_count(0)
     expect(page.get_by_text("Question 9 of 9")).to_be_visible()
     page.get_by_role("radio", name="Several days", exact=True).click()
-    # On that screen, before Send, and still there on the screen with Send.
-    expect(page.get_by_role("heading", name="Ready to send")).to_be_visible()
+    # At once, then on the difficulty item, and still there on the screen with Send.
+    card_with_lines(page, BEFORE_SEND)
+    expect(page.get_by_text("One more question (optional)")).to_be_visible()
+    card_with_lines(page, BEFORE_SEND)
+    skip_difficulty(page)
     card = card_with_lines(page, BEFORE_SEND)
     expect(card.get_by_role("link", name="Text HOME to 741741")).to_have_attribute(
         "href", "sms:741741?&body=HOME"
@@ -85,13 +97,14 @@ def test_item_9_above_0_shows_the_card_before_send_and_until_sent(page, live_ser
     both_schemes_pass_axe(page, "PHQ-9 crisis card before Send")
     # Closed and opened again before sending: the kept answers bring the card back.
     page.reload()
-    expect(page.get_by_role("heading", name="Ready to send")).to_be_visible()
+    expect(page.get_by_text("One more question (optional)")).to_be_visible()
     expect(page.get_by_role("region", name=BEFORE_SEND)).to_be_visible()
     # Going back to the question keeps the card reachable.
     page.get_by_role("button", name="Back").click()
     expect(page.get_by_text("Question 9 of 9")).to_be_visible()
     expect(page.get_by_role("region", name=BEFORE_SEND)).to_be_visible()
-    page.get_by_role("button", name="Next: review").click()
+    page.get_by_role("button", name="Next", exact=True).click()
+    skip_difficulty(page)
 
     page.get_by_role("button", name="Send my answers").click()
     card_with_lines(page, AFTER)
