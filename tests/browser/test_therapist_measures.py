@@ -1,6 +1,8 @@
 """The per-patient questionnaire screen: the plan, asking for one now, the series and
 the item-by-item tables, with axe in light and dark, and as it prints."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -68,3 +70,14 @@ def test_switching_pcl5_on_naming_the_event_and_asking_now(
     expect(
         desk.get_by_role("table", name="PHQ-9: every shared answer, item by item")
     ).to_be_visible()
+
+
+def test_the_brief_shows_the_previous_score_beside_the_latest(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    desk.goto(f"{live_server}{WORKSPACE}#/patients/{practice.robin}/brief")
+    scores = desk.get_by_role("table", name="Latest questionnaire scores")
+    phq9 = scores.get_by_role("row", name=re.compile("^PHQ-9"))
+    expect(phq9).to_contain_text("4 of 27, minimal (previous 9)")
+    expect(phq9).to_contain_text("remission")

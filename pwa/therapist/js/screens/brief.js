@@ -43,7 +43,7 @@ function scoresTable(scores) {
     h(
       "thead",
       {},
-      h("tr", {}, ["Questionnaire", "Latest", "Previous", "Answered", "Baseline", "Change", "Markers"].map((label) => h("th", { scope: "col" }, label))),
+      h("tr", {}, ["Questionnaire", "Latest", "Answered", "Baseline", "Change", "Markers"].map((label) => h("th", { scope: "col" }, label))),
     ),
     h(
       "tbody",
@@ -63,11 +63,11 @@ function scoresTable(scores) {
             "td",
             {},
             `${score.total} of ${MAXIMA[score.instrument]}${score.severity ? `, ${score.severity}` : ""}`,
+            score.previous_total == null ? "" : ` (previous ${score.previous_total})`,
             score.instrument === "phq9"
               ? h("span", { class: `item9${score.item9_level > 0 ? " is-positive" : ""}` }, `; item 9: ${score.item9_words || "not at all"}`)
               : "",
           ),
-          h("td", {}, score.previous_total == null ? "—" : String(score.previous_total)),
           h("td", {}, h("time", { datetime: score.completed_at }, formatWhen(score.completed_at))),
           h("td", {}, score.baseline_total == null ? "—" : String(score.baseline_total)),
           h("td", {}, score.change_from_baseline == null ? "—" : signed(score.change_from_baseline)),
