@@ -89,6 +89,8 @@ CARE_TEAM = ANY_THERAPIST | {"another therapist": 404, "other clinic's therapist
 CLINIC_THERAPISTS = ANY_THERAPIST | {"other clinic's therapist": 404}
 ADMIN = _NONE | {"admin": OK}
 STAFF = ANY_THERAPIST | {"admin": OK}
+#: An invitation the admin made: the admin; a therapist who did not make it, 404.
+INVITER = CARE_TEAM | {"care-team therapist": 404, "admin": OK}
 #: A therapist's or admin's own things: signed in, but staff-only by role.
 
 STAFF_ENROLLED = Because(409, "staff are already enrolled in TOTP")
@@ -130,6 +132,10 @@ MATRIX = {
     # P has no TOTP: the admin is allowed, and told there is nothing to reset.
     ("POST", "/users/<uuid:user_id>/totp/reset"): ADMIN | {"admin": NO_TOTP_TO_RESET},
     ("POST", "/invites"): STAFF,
+    # The admin made the world's invitation: no therapist (not its maker) may touch it.
+    ("GET", "/invites"): STAFF,
+    ("DELETE", "/invites/<uuid:invite_id>"): INVITER,
+    ("POST", "/invites/<uuid:invite_id>/reissue"): INVITER,
     ("GET", "/me/settings"): SIGNED_IN,
     ("PATCH", "/me/settings"): SIGNED_IN,
     ("GET", "/me/export"): ANY_PATIENT,
@@ -290,6 +296,7 @@ class World:
     endpoint: str
     intention: Thing | None = None
     intention_session_id: uuid.UUID | None = None
+    invite: Thing | None = None
 
 
 def build_world() -> World:
@@ -305,6 +312,14 @@ def build_world() -> World:
         "admin": factories.user(clinic_a, "admin"),
     }
     token, _clear = auth_services.issue_token(patient, "matrix")
+    invite = _thing(
+        auth_services.create_invite(
+            people["admin"],
+            email="matrix-invitee@example.test",
+            role="patient",
+            therapist=therapist,
+        )[0]
+    )
     db.session.commit()
     return World(
         people={name: _thing(user) for name, user in people.items()},
@@ -322,6 +337,7 @@ def build_world() -> World:
         token_id=token.id,
         endpoint=factories.push_subscription(patient).endpoint,
         **_companion_things(patient),
+        invite=invite,
     )
 
 
@@ -376,6 +392,7 @@ def fill(rule: str, world: World, **override) -> str:
         "<uuid:intention_id>": world.intention.id,
         "<instrument>": "phq9",
         "<uuid:clinic_id>": world.people["admin"].clinic_id,
+        "<uuid:invite_id>": world.invite.id,
     }
     path = rule
     for placeholder, value in values.items():

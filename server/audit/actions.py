@@ -44,6 +44,8 @@ ACTIONS: dict[str, str] = {
     "by another account signed in on it; what was queued for it was cancelled",
     # Accounts and sign-in
     "invite_created": "Someone was invited",
+    "invite_revoked": "A pending invitation was revoked; its link stopped working",
+    "invite_reissued": "A pending invitation got a new link; the old one stopped working",
     "invite_accepted": "An invitation was accepted and its account made",
     "login": "Signed in",
     "login_failed": "A sign-in was refused (wrong email or password); names the account if real",

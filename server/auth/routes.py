@@ -6,11 +6,12 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
-from server.auth import services, signin, tokens, totp
+from server.auth import invites, services, signin, tokens, totp
 from server.auth.passwords import verify_password
 from server.auth.schemas import (
     InviteAcceptSchema,
     InviteInfoSchema,
+    InviteListSchema,
     InviteRequestSchema,
     InviteSchema,
     LoginSchema,
@@ -332,3 +333,47 @@ def update_settings(data):
         record("sharing_default_changed", patient_id=user.id if user.is_patient else None)
     settings_changed.send(user)
     return user
+
+
+# --- pending invitations: list, revoke, re-issue ---------------------------------
+
+
+@blp.route("/invites")
+@access.staff_only
+@blp.response(200, InviteListSchema)
+def list_invites():
+    """Pending invitations of my clinic (a therapist: those I made), with when each expires.
+
+    Never the token: a lost link is re-issued, not shown again."""
+    return {"items": invites.pending(current_user)}
+
+
+@blp.route("/invites/<uuid:invite_id>", methods=["DELETE"])
+@access.staff_only
+@blp.response(204)
+@blp.alt_response(404, description=invites.NO_INVITE)
+def revoke_invite(invite_id):
+    """Revoke a pending invitation: its link stops working at once."""
+    invite = invites.find(current_user, invite_id)
+    invites.revoke(invite)
+    record("invite_revoked", object_type="invite", object_id=invite_id)
+
+
+@blp.route("/invites/<uuid:invite_id>/reissue", methods=["POST"])
+@access.staff_only
+@blp.response(200, InviteSchema)
+@blp.alt_response(404, description=invites.NO_INVITE)
+def reissue_invite(invite_id):
+    """A new link (token shown once) and a new expiry; the old link no longer works."""
+    invite = invites.find(current_user, invite_id)
+    clear = invites.reissue(invite)
+    record("invite_reissued", object_type="invite", object_id=invite.id)
+    return {
+        "id": invite.id,
+        "email": invite.email,
+        "role": invite.role,
+        "display_name": invite.display_name,
+        "expires_at": invite.expires_at,
+        "token": clear,
+        "accept_url": _accept_url(invite.role, clear),
+    }

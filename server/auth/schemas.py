@@ -100,6 +100,21 @@ class InviteSchema(Schema):
     accept_url = fields.String()
 
 
+class PendingInviteSchema(Schema):
+    """A pending invitation as listed: never its token."""
+
+    id = fields.UUID()
+    email = fields.String()
+    role = fields.String()
+    display_name = fields.String(allow_none=True)
+    created_at = AwareDateTime()
+    expires_at = AwareDateTime()
+
+
+class InviteListSchema(Schema):
+    items = fields.List(fields.Nested(PendingInviteSchema))
+
+
 class InviteInfoSchema(Schema):
     email = fields.String()
     role = fields.String()
