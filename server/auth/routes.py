@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
-from server.auth import invites, services, signin, tokens, totp
+from server.auth import invites, services, signin, staff, tokens, totp
 from server.auth.passwords import verify_password
 from server.auth.schemas import (
     InviteAcceptSchema,
@@ -19,6 +19,7 @@ from server.auth.schemas import (
     PasswordChangeSchema,
     RecoveryCodesSchema,
     SettingsSchema,
+    StaffListSchema,
     TokenListSchema,
     TokenRequestSchema,
     TokenSchema,
@@ -168,6 +169,14 @@ def totp_disable(data):
     totp.disable(user)
     record("totp_disabled", object_type="user", object_id=user.id)
     _keep_only_this_device(user)
+
+
+@blp.route("/staff")
+@access.admin_only
+@blp.response(200, StaffListSchema)
+def list_staff():
+    """My clinic's therapists and admins: two-step sign-in set up or not, last sign-in."""
+    return {"items": staff.staff(current_user)}
 
 
 @blp.route("/users/<uuid:user_id>/sessions/revoke", methods=["POST"])

@@ -115,6 +115,25 @@ class InviteListSchema(Schema):
     items = fields.List(fields.Nested(PendingInviteSchema))
 
 
+class StaffMemberSchema(Schema):
+    id = fields.UUID(
+        metadata={
+            "description": "For `POST /users/{id}/sessions/revoke` and `/users/{id}/totp/reset`."
+        }
+    )
+    display_name = fields.String()
+    email = fields.String()
+    role = fields.String()
+    two_step_enabled = fields.Boolean(metadata={"description": "Two-step sign-in is set up."})
+    last_sign_in_at = AwareDateTime(
+        allow_none=True, metadata={"description": "Their latest browser sign-in; none yet: null."}
+    )
+
+
+class StaffListSchema(Schema):
+    items = fields.List(fields.Nested(StaffMemberSchema))
+
+
 class InviteInfoSchema(Schema):
     email = fields.String()
     role = fields.String()
