@@ -129,6 +129,7 @@ MATRIX = {
     ("DELETE", "/auth/tokens/<uuid:token_id>"): dict.fromkeys(PRINCIPALS, 404)
     | {"anonymous": 401, "the patient": OK},
     ("GET", "/staff"): ADMIN,
+    ("GET", "/reports/outcomes"): ADMIN,
     ("POST", "/users/<uuid:user_id>/sessions/revoke"): ADMIN,
     # P has no TOTP: the admin is allowed, and told there is nothing to reset.
     ("POST", "/users/<uuid:user_id>/totp/reset"): ADMIN | {"admin": NO_TOTP_TO_RESET},

@@ -9,13 +9,15 @@ from server.care.models import DosingSession
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
-from server.measures import plan_queries, queries, scoring, services
+from server.measures import outcomes, plan_queries, queries, scoring, services
 from server.measures.models import MeasureResponse
 from server.measures.schemas import (
     DefinitionSchema,
     DueListSchema,
     HistoryQuerySchema,
     ItemTableSchema,
+    OutcomesQuerySchema,
+    OutcomesSchema,
     PlanSchema,
     PlanViewSchema,
     ResponseCreateSchema,
@@ -213,3 +215,16 @@ def item_table(args, patient_id, instrument):
     instrument = _instrument(instrument)
     record("measure_table_read", patient_id=patient.id, object_type="measure_response")
     return plan_queries.item_table(patient.id, instrument, args["limit"])
+
+
+@blp.route("/reports/outcomes")
+@access.admin_only
+@blp.arguments(OutcomesQuerySchema, location="query")
+@blp.response(200, OutcomesSchema)
+def outcomes_report(query):
+    """My clinic's outcomes per questionnaire: started, followed up, responded, remitted,
+    with the counts behind each rate and no patient named; `?format=csv` for a spreadsheet."""
+    rows = outcomes.outcomes(current_user.clinic_id)
+    if query["format"] == "csv":
+        return outcomes.as_csv(rows)
+    return {"items": rows}

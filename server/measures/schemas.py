@@ -291,3 +291,36 @@ class ItemTableSchema(Schema):
     difficulty_options = fields.List(fields.String(), allow_none=True)
     clusters = fields.Dict(keys=fields.String(), values=fields.List(fields.Integer()))
     rows = fields.List(fields.Nested(TableRowSchema), metadata={"description": "Oldest first."})
+
+
+# --- the clinic's outcomes report ----------------------------------------------------
+
+
+class OutcomesQuerySchema(Schema):
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "csv")),
+        metadata={"description": "`csv` answers `text/csv`, one row per questionnaire."},
+    )
+
+
+class OutcomeRowSchema(Schema):
+    instrument = fields.String()
+    started = fields.Integer(metadata={"description": "Patients with a series baseline."})
+    followed_up = fields.Integer(metadata={"description": "Of those, with a later response."})
+    responded = fields.Integer(
+        allow_none=True, metadata={"description": "Latest later response: response."}
+    )
+    remitted = fields.Integer(
+        allow_none=True, metadata={"description": "Latest later response: remission."}
+    )
+    response_rate = fields.Float(
+        allow_none=True, metadata={"description": "responded / followed_up; none: null."}
+    )
+    remission_rate = fields.Float(
+        allow_none=True, metadata={"description": "remitted / followed_up; none: null."}
+    )
+
+
+class OutcomesSchema(Schema):
+    items = fields.List(fields.Nested(OutcomeRowSchema))
