@@ -65,7 +65,7 @@ function scoresTable(scores) {
             `${score.total} of ${MAXIMA[score.instrument]}${score.severity ? `, ${score.severity}` : ""}`,
             score.previous_total == null ? "" : ` (previous ${score.previous_total})`,
             score.instrument === "phq9"
-              ? h("span", { class: `item9${score.item9_level > 0 ? " is-positive" : ""}` }, `; item 9: ${score.item9_words || "not at all"}`)
+              ? h("span", { class: `item9${score.item9_level > 0 ? " is-positive" : ""}` }, `Item 9: ${score.item9_words || "not at all"}`)
               : "",
           ),
           h("td", {}, h("time", { datetime: score.completed_at }, formatWhen(score.completed_at))),
