@@ -380,12 +380,18 @@ def run(
             assert after == [429, 429], (
                 f"after 5 failures on A and 5 on B: {after}; the limit is not shared"
             )
-            # The failures are counted in Redis (a moving window: one list entry each).
+            # The failures are counted in Redis (a moving window: one list entry each), in
+            # the address's budget and in the budget of this account from this address
+            # (server/auth/throttle.py); the account's part of a key is a keyed hash.
             store = redis.Redis.from_url(redis_url)
             limiter_keys = store.keys(f"*/login-address:{guesser.address}/*")
             assert limiter_keys, "no limiter state for this address in Redis"
             counted = store.llen(limiter_keys[0])
             assert counted >= 10, counted
+            pair_keys = store.keys(f"*/login-account-address:*:{guesser.address}/*")
+            assert len(pair_keys) == 1, "no limiter state for this account from this address"
+            assert store.llen(pair_keys[0]) >= 10, store.llen(pair_keys[0])
+            assert not store.keys(f"*{wrong['email']}*"), "a limiter key carries the email"
 
             progress("flows and the login limit checked")
             # -- due notifications: the CLI's test push, and a batch due at one instant ------
