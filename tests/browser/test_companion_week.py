@@ -298,3 +298,27 @@ def test_the_therapist_reads_a_shared_safety_plan(
     expect(section).to_contain_text("Cold water on my face")
     _both_schemes(desk, "therapist safety plan")
     assert console_errors == []
+
+
+def test_the_sessions_ahead_show_offline_from_the_phones_sealed_copy(
+    page, context, live_server, week
+):
+    _clinic, _therapist, patient, dose = week
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    wait_for_service_worker(page)
+    ahead = page.get_by_role("region", name="Sessions ahead")
+    expect(ahead).to_contain_text("At home · Nasal spray")
+    # What the phone keeps of them is sealed, never in the clear.
+    stored = json.dumps(indexeddb_contents(page), default=str)
+    assert "sealed:" in stored and "intranasal" not in stored
+
+    context.set_offline(True)
+    page.reload()
+    ahead = page.get_by_role("region", name="Sessions ahead")
+    expect(ahead).to_contain_text("Next dosing session")
+    expect(ahead).to_contain_text("At home · Nasal spray")
+    local = dose.scheduled_at.astimezone(ZoneInfo(patient.time_zone))
+    expect(ahead).to_contain_text(local.strftime("%-I:%M %p"))
+    expect(ahead).to_contain_text("Next integration session")
+    context.set_offline(False)
