@@ -33,7 +33,9 @@ export async function render(main, { me, announce }) {
     message,
     h("div", { class: "actions" }, send),
   );
-  main.append(form, result);
+  const pending = h("section", { class: "pending-invites", "aria-labelledby": "pending-heading" });
+  main.append(form, result, pending);
+  await listPending(pending, result, announce);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -50,6 +52,7 @@ export async function render(main, { me, announce }) {
       const invite = await call("/invites", { method: "POST", body });
       showInvite(result, invite);
       form.reset();
+      await listPending(pending, result, announce);
       announce("Invitation created. The link and QR code are shown below.");
       result.querySelector("h2").focus();
     } catch (error) {
@@ -84,11 +87,77 @@ function showInvite(box, invite) {
         {},
         "Valid until ",
         h("time", { datetime: invite.expires_at }, formatWhen(invite.expires_at)),
-        ". This link is shown only now and lets whoever has it create the account: give it only to them, ",
+        ". Nothing is emailed: hand the link or QR code to the person yourself. This link is shown only now and lets whoever has it create the account: give it only to them, ",
         invite.role === "patient" ? "for example by letting them scan the code below in the room." : "for example in a direct message.",
       ),
       h("div", { class: "field" }, h("label", { for: "invite-link" }, "Invitation link"), h("div", { class: "copy-row" }, link, copy), copied),
       invite.role === "patient" ? h("figure", { class: "qr-figure" }, qrCode(invite.accept_url, `QR code of the invitation link for ${who}`), h("figcaption", {}, "The patient scans this with their phone's camera.")) : null,
+    ),
+  );
+}
+
+// Pending invitations (a therapist's own; an admin's, the clinic's): never a
+// token here; a lost or expired link is replaced with "New link".
+async function listPending(box, result, announce) {
+  box.replaceChildren(
+    h("h2", { id: "pending-heading" }, "Pending invitations"),
+    h("p", {}, "Nothing is emailed: the link or QR code is handed to the person by you. Revoke a link given by mistake; make a new link if one was lost or has expired (the old one stops working)."),
+  );
+  let invites;
+  try {
+    invites = (await call("/invites")).items;
+  } catch (error) {
+    box.append(h("p", { class: "attention" }, failure(error, "The pending invitations")));
+    return;
+  }
+  if (!invites.length) {
+    box.append(h("p", { class: "muted" }, "No invitation is waiting to be accepted."));
+    return;
+  }
+  const rows = invites.map((invite) => {
+    const revoke = h("button", { type: "button" }, "Revoke");
+    const renew = h("button", { type: "button" }, "New link");
+    const label = invite.display_name ? `${invite.display_name} (${invite.email})` : invite.email;
+    revoke.setAttribute("aria-label", `Revoke the invitation for ${label}`);
+    renew.setAttribute("aria-label", `New link for ${label}`);
+    revoke.addEventListener("click", async () => {
+      try {
+        await call(`/invites/${invite.id}`, { method: "DELETE" });
+        announce(`The invitation for ${label} was revoked; its link no longer works.`);
+        await listPending(box, result, announce);
+      } catch (error) {
+        box.append(h("p", { class: "attention" }, failure(error, "Revoking")));
+      }
+    });
+    renew.addEventListener("click", async () => {
+      try {
+        const again = await call(`/invites/${invite.id}/reissue`, { method: "POST" });
+        showInvite(result, again);
+        announce(`A new link for ${label} is shown above; the old one no longer works.`);
+        await listPending(box, result, announce);
+        result.querySelector("h2").focus();
+      } catch (error) {
+        box.append(h("p", { class: "attention" }, failure(error, "The new link")));
+      }
+    });
+    const expired = new Date(invite.expires_at) <= new Date();
+    return h(
+      "tr",
+      {},
+      h("td", {}, label),
+      h("td", {}, invite.role),
+      h("td", {}, h("time", { datetime: invite.created_at }, formatWhen(invite.created_at))),
+      h("td", {}, expired ? "Expired " : "", h("time", { datetime: invite.expires_at }, formatWhen(invite.expires_at))),
+      h("td", {}, h("div", { class: "actions" }, renew, revoke)),
+    );
+  });
+  box.append(
+    h(
+      "table",
+      {},
+      h("caption", { class: "visually-hidden" }, "Pending invitations"),
+      h("thead", {}, h("tr", {}, ...["Who", "Role", "Created", "Expires", "Actions"].map((name) => h("th", { scope: "col" }, name)))),
+      h("tbody", {}, ...rows),
     ),
   );
 }
