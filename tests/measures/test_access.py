@@ -34,6 +34,8 @@ CARE_TEAM = {
     "admin": 403,
 }
 SIGNED_IN = dict.fromkeys(CALLERS, "ok") | {"anonymous": 401}
+#: The clinic's own admin only; everyone else signed in is refused by role.
+ADMIN_ONLY = dict.fromkeys(CALLERS, 403) | {"anonymous": 401, "admin": "ok"}
 
 MATRIX = {
     ("GET", "/measures/{instrument}"): SIGNED_IN,
@@ -47,6 +49,7 @@ MATRIX = {
     ("PATCH", "/patients/{patient}/measure-plan"): CARE_TEAM,
     ("PUT", "/patients/{patient}/ketamine-sessions/{session}/series-start"): CARE_TEAM,
     ("GET", "/patients/{patient}/measures/{instrument}/table"): CARE_TEAM,
+    ("GET", "/reports/outcomes"): ADMIN_ONLY,
 }
 
 
