@@ -30,6 +30,7 @@ def test_staff_whose_sign_in_succeeds_in_the_patient_app_land_in_the_workspace(p
     clinic = factories.clinic()
     (admin,) = detached(factories.user(clinic, "admin", totp_secret=None))
     page.goto(live_server + "/#/signin")
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     check_accessibility(page, "patient sign-in with the staff link")
     page.get_by_label("Email").fill(admin.email)
     page.get_by_label("Password").fill(factories.PASSWORD)

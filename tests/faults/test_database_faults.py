@@ -7,6 +7,7 @@ connection right after relaying a COMMIT.
 """
 
 import threading
+import time
 import uuid
 from collections import Counter
 
@@ -150,14 +151,18 @@ def test_check_ins_written_through_a_restart_and_a_pause_are_exactly_the_acknowl
         try:
             while not done.is_set() or len(acknowledged) < 30:
                 body = checkin_body(mood=len(acknowledged) % 11)
-                for _attempt in range(60):
+                # As the outbox does: try again a little later, for up to a minute
+                # (a restart on a loaded machine can refuse connections for seconds).
+                deadline = time.monotonic() + 60
+                while True:
                     status = client.post(URL, json=body).status_code
                     statuses[status] += 1
                     if status in (200, 201):
                         acknowledged.append(uuid.UUID(body["id"]))
                         break
-                else:
-                    pytest.fail(f"never acknowledged: {statuses}")
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"never acknowledged: {statuses}")
+                    time.sleep(0.2)
         finally:
             done.set()
             chaos.join()
