@@ -42,6 +42,65 @@ def wait_for_service_worker(page: Page) -> None:
     )
 
 
+def registration_ids(cdp, page: Page) -> dict[str, str]:
+    """Service worker registrations by scope, as DevTools reports them."""
+    found = {}
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: found.update(
+            {r["scopeURL"]: r["registrationId"] for r in event["registrations"]}
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):  # events arrive with or just after the reply
+        if found:
+            break
+        page.wait_for_timeout(100)
+    return found
+
+
+def deliver_push(page: Page, cdp, base: str, data: str, attempts: int = 5) -> list[dict]:
+    """Deliver `data` to the app's service worker through DevTools (the stand-in
+    push service cannot reach Chromium) and return the notifications it shows.
+
+    A worker that is still activating can drop a message DevTools hands it, so
+    the message goes again until one shows; every payload the app sends has a
+    tag, and a second showing of a tag replaces the first.
+    """
+    page.evaluate(
+        """async () => {
+            const worker = (await navigator.serviceWorker.ready).active;
+            if (worker.state !== 'activated') {
+              await new Promise(done => worker.addEventListener('statechange',
+                () => worker.state === 'activated' && done()));
+            }
+        }"""
+    )
+    registration = registration_ids(cdp, page)[base + "/"]
+    for _ in range(attempts):
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": base, "registrationId": registration, "data": data},
+        )
+        shown = page.evaluate(
+            """async () => {
+                const registration = await navigator.serviceWorker.ready;
+                for (let i = 0; i < 30; i++) {
+                  const list = await registration.getNotifications();
+                  if (list.length) {
+                    return list.map(n => ({
+                      title: n.title, body: n.body, tag: n.tag, data: n.data}));
+                  }
+                  await new Promise(r => setTimeout(r, 100));
+                }
+                return [];
+            }"""
+        )
+        if shown:
+            return shown
+    return []
+
+
 def check_accessibility(page: Page, name: str) -> None:
     """axe-core (WCAG 2.0 to 2.2 A and AA rules) finds nothing on the current screen.
 

@@ -25,7 +25,12 @@ from sqlalchemy import delete
 from server.extensions import db
 from server.push.models import PushSubscription
 from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
-from tests.browser.helpers import fresh_rows, sign_in_with_form, wait_for_service_worker
+from tests.browser.helpers import (
+    deliver_push,
+    fresh_rows,
+    sign_in_with_form,
+    wait_for_service_worker,
+)
 
 
 class LoopbackGcm:
@@ -316,7 +321,6 @@ def test_an_urgent_flag_push_shows_generic_words_and_its_click_opens_flags(
     """The server's own urgent-flag payload, delivered to the therapist's service
     worker through DevTools (the stand-in push service cannot reach Chromium)."""
     from server.push.services import payload_for
-    from tests.browser.test_push_worker import registration_ids
 
     context = push_profile(1280, 800)
     page = first_page(context)
@@ -329,31 +333,12 @@ def test_an_urgent_flag_push_shows_generic_words_and_its_click_opens_flags(
     expect(page.get_by_role("heading", name="Caseload", level=1)).to_be_visible()
 
     cdp = context.new_cdp_session(page)
-    scope = live_server + "/"
-    registrations = registration_ids(cdp, page)
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": live_server,
-            "registrationId": registrations[scope],
-            "data": payload_for("urgent_flag").decode(),
-        },
-    )
-    shown = page.evaluate(
-        """async () => {
-            const registration = await navigator.serviceWorker.ready;
-            for (let i = 0; i < 50; i++) {
-              const list = await registration.getNotifications();
-              if (list.length) return list.map(n => ({title: n.title, body: n.body, data: n.data}));
-              await new Promise(r => setTimeout(r, 100));
-            }
-            return [];
-        }"""
-    )
+    shown = deliver_push(page, cdp, live_server, payload_for("urgent_flag").decode())
     assert shown == [
         {
             "title": "Between",
             "body": "Something needs your attention",  # no name, no kind of flag
+            "tag": "urgent_flag",
             "data": {"url": live_server + "/therapist/index.html#/flags"},
         }
     ]

@@ -5,61 +5,21 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import open_app, wait_for_service_worker
-
-
-def registration_ids(cdp, page):
-    """Service worker registrations by scope, as DevTools reports them."""
-    found = {}
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda event: found.update(
-            {r["scopeURL"]: r["registrationId"] for r in event["registrations"]}
-        ),
-    )
-    cdp.send("ServiceWorker.enable")
-    for _ in range(50):  # events arrive with or just after the reply
-        if found:
-            break
-        page.wait_for_timeout(100)
-    return found
+from tests.browser.helpers import deliver_push, open_app, wait_for_service_worker
 
 
 def test_a_push_shows_a_notification_with_its_link(page, context, live_server):
     context.grant_permissions(["notifications"], origin=live_server)
     open_app(page, live_server, "/signin")
     wait_for_service_worker(page)
-    cdp = context.new_cdp_session(page)
-    registrations = registration_ids(cdp, page)
-    scope = live_server + "/"
-    assert scope in registrations, registrations
     payload = {
         "title": "A reflection prompt is waiting",
         "body": "Open Between when you have a quiet moment.",
         "url": "/#/journal/new",
         "tag": "prompt",
     }
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {
-            "origin": live_server,
-            "registrationId": registrations[scope],
-            "data": json.dumps(payload),
-        },
-    )
-    shown = page.evaluate(
-        """async () => {
-            const registration = await navigator.serviceWorker.ready;
-            for (let i = 0; i < 50; i++) {
-              const list = await registration.getNotifications();
-              if (list.length) {
-                return list.map(n => ({title: n.title, body: n.body, tag: n.tag, data: n.data}));
-              }
-              await new Promise(r => setTimeout(r, 100));
-            }
-            return [];
-        }"""
-    )
+    cdp = context.new_cdp_session(page)
+    shown = deliver_push(page, cdp, live_server, json.dumps(payload))
     assert shown == [
         {
             "title": payload["title"],
