@@ -140,9 +140,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from server.errors import register_errorhandlers as register
+    from server import dbsetup
 
-    register(app)
+    dbsetup.register_errorhandlers(app)
 
 
 def register_request_hooks(app: Flask) -> None:

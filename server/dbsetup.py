@@ -1,12 +1,15 @@
 """Engine settings per database, and the commit at the request boundary."""
 
 import logging
+import traceback
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from server import dbfaults
+from server.errors import problem_response
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +101,27 @@ def _replace_with(response, problem):
 def register(app: Flask) -> None:
     # Registered first, so it runs last: after every other after_request hook.
     app.after_request(commit_or_rollback)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Every error becomes problem+json, after rolling back what the request wrote."""
+    from server.extensions import db
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error):
+        dbfaults.safe_rollback(db.session)
+        if dbfaults.is_unavailable(getattr(error, "original_exception", None)):
+            return dbfaults.unavailable_response()
+        return problem_response(error)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error):
+        dbfaults.safe_rollback(db.session)
+        if dbfaults.is_unavailable(error):
+            cause = getattr(error, "orig", None) or error
+            log.warning("database unavailable: %s", type(cause).__name__)
+            return dbfaults.unavailable_response()
+        # Log the type and place only: the exception text could quote user input.
+        where = "".join(traceback.format_tb(error.__traceback__, limit=-3))
+        log.error("unhandled %s at\n%s", type(error).__name__, where)
+        return problem_response(InternalServerError())

@@ -4,14 +4,10 @@ Validation failures name each field in `errors`. Messages never echo the
 submitted values, so health data cannot leak into an error body or a log.
 """
 
-import logging
-import traceback
-
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-log = logging.getLogger(__name__)
 
 
 class Problem(HTTPException):
@@ -96,27 +92,3 @@ def problem_response(error: HTTPException):
             if name.lower() not in ("content-type",):
                 response.headers.setdefault(name, value)
     return response
-
-
-def register_errorhandlers(app: Flask) -> None:
-    from server import dbfaults
-    from server.extensions import db
-
-    @app.errorhandler(HTTPException)
-    def handle_http(error):
-        dbfaults.safe_rollback(db.session)
-        if dbfaults.is_unavailable(getattr(error, "original_exception", None)):
-            return dbfaults.unavailable_response()
-        return problem_response(error)
-
-    @app.errorhandler(Exception)
-    def handle_unexpected(error):
-        dbfaults.safe_rollback(db.session)
-        if dbfaults.is_unavailable(error):
-            cause = getattr(error, "orig", None) or error
-            log.warning("database unavailable: %s", type(cause).__name__)
-            return dbfaults.unavailable_response()
-        # Log the type and place only: the exception text could quote user input.
-        where = "".join(traceback.format_tb(error.__traceback__, limit=-3))
-        log.error("unhandled %s at\n%s", type(error).__name__, where)
-        return problem_response(InternalServerError())

@@ -14,6 +14,7 @@ any more.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app, request
@@ -39,6 +40,37 @@ class KeyCheck(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+@dataclass(frozen=True)
+class EncryptedColumn:
+    """One `EncryptedText` attribute of a mapped class and the column it stores into."""
+
+    model: type
+    name: str
+    column: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.model.__tablename__}.{self.name}"
+
+
+def encrypted_columns() -> list[EncryptedColumn]:
+    """Every `EncryptedText` attribute of every mapped model, whichever feature owns it.
+
+    Found by scanning the mapped classes, so a feature that adds encrypted
+    text is rotated without being listed anywhere.
+    """
+    found = []
+    for mapper in sorted(db.Model.registry.mappers, key=lambda m: m.class_.__name__):
+        model = mapper.class_
+        seen = set()
+        for klass in model.__mro__:
+            for name, attribute in vars(klass).items():
+                if isinstance(attribute, crypto.EncryptedText) and name not in seen:
+                    seen.add(name)
+                    found.append(EncryptedColumn(model, name, attribute.column))
+    return found
+
+
 def _context(key_hex: str) -> str:
     return f"key_checks.sealed:{key_hex}"
 
@@ -55,8 +87,6 @@ def _stored_texts_open(ring: crypto.Keyring) -> bool | None:
 
     One text per encrypted column; None when there are none at all.
     """
-    from server.journal.cli import encrypted_columns
-
     seen = False
     for target in encrypted_columns():
         blob_column = getattr(target.model, target.column)

@@ -14,7 +14,6 @@ In development, `--new-key` does step 1 for the instance folder's secrets.
 
 import os
 import uuid
-from dataclasses import dataclass
 
 import click
 from flask import current_app
@@ -23,40 +22,10 @@ from sqlalchemy import select, update
 
 from server import crypto, keycheck
 from server.extensions import db
+from server.keycheck import EncryptedColumn, encrypted_columns
 from server.secrets import new_encryption_key, save_instance_secret
 
 keys_cli = AppGroup("keys", help="Manage the keys that encrypt stored free text.")
-
-
-@dataclass(frozen=True)
-class EncryptedColumn:
-    """One `EncryptedText` attribute of a mapped class and the column it stores into."""
-
-    model: type
-    name: str
-    column: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.model.__tablename__}.{self.name}"
-
-
-def encrypted_columns() -> list[EncryptedColumn]:
-    """Every `EncryptedText` attribute of every mapped model, whichever feature owns it.
-
-    Found by scanning the mapped classes, so a feature that adds encrypted
-    text is rotated without being listed anywhere.
-    """
-    found = []
-    for mapper in sorted(db.Model.registry.mappers, key=lambda m: m.class_.__name__):
-        model = mapper.class_
-        seen = set()
-        for klass in model.__mro__:
-            for name, attribute in vars(klass).items():
-                if isinstance(attribute, crypto.EncryptedText) and name not in seen:
-                    seen.add(name)
-                    found.append(EncryptedColumn(model, name, attribute.column))
-    return found
 
 
 def rotate_column(target: EncryptedColumn, batch_size: int) -> int:

@@ -11,8 +11,8 @@ from server import create_app
 from server.crypto import Keyring
 from server.db import utcnow
 from server.extensions import db
-from server.journal.cli import encrypted_columns
 from server.journal.models import CheckIn, JournalEntry
+from server.keycheck import encrypted_columns
 from server.secrets import new_encryption_key
 from tests import factories
 
