@@ -206,6 +206,8 @@ MATRIX = {
     ("PUT", "/crisis-resources"): ADMIN,
     ("GET", "/crisis-resources/countries"): SIGNED_IN,
     ("GET", "/clinics/<uuid:clinic_id>/crisis-resources"): ADMIN,
+    ("GET", "/clinic"): ADMIN,
+    ("PUT", "/clinic"): ADMIN,
     ("PUT", "/clinics/<uuid:clinic_id>/crisis-resources"): ADMIN,
     # push
     ("POST", "/push/subscriptions"): SIGNED_IN,
@@ -499,6 +501,7 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
         },
         ("POST", "/flags/<uuid:flag_id>/acknowledge"): {"outcome": "contacted_patient"},
         ("PUT", "/clinic/flag-settings"): {"escalate_after_hours": 12},
+        ("PUT", "/clinic"): {"name": "Clinic A", "country": "GB", "phone": None},
         ("PUT", "/clinics/<uuid:clinic_id>/crisis-resources"): {
             "country": "GB",
             "phone": "020 7946 0000",

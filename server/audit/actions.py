@@ -32,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "measure_plan_changed": "A therapist changed which questionnaires a patient is asked to fill",
     "series_start_changed": "A therapist marked or unmarked a dosing session as a new series",
     "crisis_resources_changed": "An admin changed the clinic's crisis resources",
+    "clinic_settings_changed": "An admin changed the clinic's name, country, phone or hours",
     "clinic_checklist_changed": "Staff changed the clinic's preparation checklist",
     # The patient's own choices
     "sharing_changed": "A patient shared an item or made it private",

@@ -5,6 +5,9 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
+from server.clinics import services as clinics
+from server.clinics.models import Clinic
+from server.clinics.schemas import ClinicSettingsSchema
 from server.countries import country_names
 from server.crisis import services
 from server.crisis.defaults import country_name, data
@@ -69,3 +72,30 @@ def set_clinic_settings(body, clinic_id):
     result = services.set_clinic_settings(clinic, current_user, body)
     record("crisis_resources_changed", object_type="clinic", object_id=clinic.id)
     return result
+
+
+# The clinic's own settings live beside its crisis settings: the phone, its
+# hours and the country are what crisis resources show and choose by. (The
+# clinics package sits below access and audit, so its views cannot live there.)
+@blp.route("/clinic")
+@access.admin_only
+@blp.response(200, ClinicSettingsSchema)
+def clinic():
+    """My clinic's name, country, phone and opening hours."""
+    return clinics.settings(_my_clinic())
+
+
+@blp.route("/clinic", methods=["PUT"])
+@access.admin_only
+@blp.arguments(ClinicSettingsSchema)
+@blp.response(200, ClinicSettingsSchema)
+def set_clinic(body):
+    """Replace my clinic's name, country, phone and opening hours (hours need a phone)."""
+    clinic = _my_clinic()
+    result = clinics.update_settings(clinic, body)
+    record("clinic_settings_changed", object_type="clinic", object_id=clinic.id)
+    return result
+
+
+def _my_clinic() -> Clinic:
+    return access.own_clinic(current_user.clinic_id)
