@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "486b1faf501c";
+const VERSION = "957caf82e0e0";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -33,6 +33,7 @@ const SHELL = [
   "/js/companion.js",
   "/js/companion-cards.js",
   "/js/install.js",
+  "/js/router.js",
   "/js/recent.js",
   "/js/signout-core.js",
   "/js/screens/signin.js",

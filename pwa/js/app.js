@@ -6,6 +6,7 @@ import { clockEvents, clockNotice } from "./clock.js";
 import { h } from "./dom.js";
 import { events as outboxEvents, flush, pending, sentSinceStart } from "./outbox.js";
 import { watchInstallOffer } from "./install.js";
+import { createRouter, markCurrentLink } from "./router.js";
 import { cachedMe, refreshMe, session, setMe } from "./session.js";
 
 const ROUTES = [
@@ -38,33 +39,34 @@ const ROUTES = [
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const status = document.getElementById("sync-status");
-let cleanup = null;
-let firstRender = true;
 let signInNeeded = false;
-let renderId = 0;
 
-export function navigate(path) {
-  if (location.hash === `#${path}`) route();
-  else location.hash = `#${path}`;
-}
+const router = createRouter({
+  routes: ROUTES,
+  main,
+  start: "/today",
+  appName: "Between",
+  load: (name) => import(`./screens/${name}.js`),
+  guard,
+  prepare: showNav,
+  context: () => ({ me: session.me }),
+  unloadable: () => [
+    h("h1", { tabindex: "-1" }, "This screen could not load"),
+    h("p", {}, "Check your connection and try again. Anything you wrote is kept."),
+  ],
+  // Never a blank screen: what was written is safe in the outbox either way.
+  failed: (view) =>
+    view.replaceChildren(
+      h("h1", {}, "Something went wrong"),
+      h("p", {}, "This screen could not be shown. Anything you wrote is kept on this phone."),
+      h("p", {}, h("a", { href: "#/today" }, "Back to today")),
+    ),
+});
 
-function match(path) {
-  for (const [pattern, name, options = {}] of ROUTES) {
-    const found = pattern.exec(path);
-    if (found) {
-      const params = {};
-      (options.keys || []).forEach((key, index) => {
-        if (found[index + 1]) params[key] = found[index + 1];
-      });
-      return { name, params, open: Boolean(options.open) };
-    }
-  }
-  return null;
-}
+const navigate = router.navigate;
 
-async function route() {
-  const path = location.hash.replace(/^#/, "") || "/today";
-  const found = match(path);
+/** Who may open this screen: true to show it; nothing when the patient was sent elsewhere. */
+function guard(path, found) {
   if (!found) return navigate(session.me ? "/today" : "/signin");
   if (!found.open && !session.me) {
     // Back to where the patient was going (e.g. a notification's screen) after signing in.
@@ -73,52 +75,17 @@ async function route() {
   }
   if (found.name === "signin" && session.me && session.verified) return navigate("/today");
   if (session.me && session.me.role !== "patient" && !found.open) return showStaffNotice();
+  return true;
+}
 
-  const id = ++renderId;
+function showNav(path) {
   nav.hidden = !session.me;
-  for (const link of nav.querySelectorAll("a")) {
-    const here = path === link.dataset.path || path.startsWith(`${link.dataset.path}/`);
-    if (here) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
-  let screen;
-  try {
-    screen = await import(`./screens/${found.name}.js`);
-  } catch {
-    if (id !== renderId) return;
-    main.replaceChildren(
-      h("h1", { tabindex: "-1" }, "This screen could not load"),
-      h("p", {}, "Check your connection and try again. Anything you wrote is kept."),
-    );
-    return;
-  }
-  if (id !== renderId) return;
-  if (typeof cleanup === "function") cleanup();
-  cleanup = null;
-  main.replaceChildren();
-  try {
-    cleanup = await screen.render(main, { params: found.params, navigate, me: session.me });
-  } catch {
-    // Never a blank screen: what was written is safe in the outbox either way.
-    main.replaceChildren(
-      h("h1", {}, "Something went wrong"),
-      h("p", {}, "This screen could not be shown. Anything you wrote is kept on this phone."),
-      h("p", {}, h("a", { href: "#/today" }, "Back to today")),
-    );
-  }
-  if (id !== renderId) return;
-  const heading = main.querySelector("h1");
-  document.title = heading ? `${heading.textContent} · Between` : "Between";
-  if (heading && !firstRender) {
-    heading.setAttribute("tabindex", "-1");
-    heading.focus({ preventScroll: false });
-  }
-  firstRender = false;
+  markCurrentLink(nav.querySelectorAll("a"), path);
 }
 
 function showStaffNotice() {
   nav.hidden = true;
-  main.replaceChildren(
+  router.show(
     h("h1", {}, "This app is for patients"),
     h("p", {}, "Therapists and clinic staff work in the therapist workspace."),
     h("p", {}, h("a", { href: "/therapist/index.html" }, "Open the therapist workspace")),
@@ -211,7 +178,7 @@ async function boot() {
     signInNeeded = false;
     updateStatus();
   });
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", router.route);
   outboxEvents.addEventListener("signed-in", () => {
     sync();
     keepForOffline();
@@ -225,7 +192,7 @@ async function boot() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") sync();
   });
-  await route();
+  await router.route();
   updateStatus();
   sync();
   keepForOffline();

@@ -4,6 +4,7 @@
 // device: what a screen shows lives in its DOM and goes when the session ends.
 
 import { h } from "/js/dom.js";
+import { createRouter, markCurrentLink } from "/js/router.js";
 import { call, onSession, onSignOutElsewhere, setMe, signOut, state, whoAmI } from "./client.js";
 import { startIdle, stopIdle } from "./idle.js";
 
@@ -38,9 +39,6 @@ const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const announcer = document.getElementById("announce");
 const accountLink = document.getElementById("account-link");
-let cleanup = null;
-let renderId = 0;
-let firstRender = true;
 /**
  * Where to go after signing in again: {path, person} (a route and an account
  * id, never data). Only `person` is taken back there: anyone else signing in
@@ -53,10 +51,35 @@ let lastPerson = null;
 /** Why the sign-in screen is showing, for its first line. */
 let signInReason = null;
 
-export function navigate(path) {
-  if (location.hash === `#${path}`) route();
-  else location.hash = `#${path}`;
-}
+const router = createRouter({
+  routes: ROUTES,
+  main,
+  start: "/",
+  appName: "Between for clinicians",
+  load: (name) => import(`./screens/${name}.js`),
+  guard,
+  prepare,
+  context: (found) => ({
+    announce,
+    me: state.me,
+    reason: found.name === "signin" ? takeSignInReason() : null,
+    signedIn,
+    setFlagCount,
+  }),
+  unloadable: () => [
+    h("h1", { tabindex: "-1" }, "This page could not load"),
+    h("p", {}, "Check the connection and try again."),
+  ],
+  failed: (view, error) => {
+    // A screen's own messages cover the API's answers; this is for the unexpected.
+    console.error(error);
+    if (state.me) {
+      view.append(h("p", { class: "attention" }, "Something went wrong on this page. Reload it to try again."));
+    }
+  },
+});
+
+const navigate = router.navigate;
 
 function home() {
   return state.me?.role === "admin" ? "/audit" : "/caseload";
@@ -75,20 +98,6 @@ function announce(text) {
   });
 }
 
-function match(path) {
-  for (const [pattern, name, options = {}] of ROUTES) {
-    const found = pattern.exec(path);
-    if (found) {
-      const params = {};
-      (options.keys || []).forEach((key, index) => {
-        params[key] = found[index + 1];
-      });
-      return { name, params, ...options };
-    }
-  }
-  return null;
-}
-
 function showChrome() {
   const me = state.me;
   const full = Boolean(me && !needsEnrolment(me));
@@ -104,17 +113,12 @@ function showChrome() {
 function markCurrent(path) {
   if (path === "/account") accountLink.setAttribute("aria-current", "page");
   else accountLink.removeAttribute("aria-current");
-  for (const link of nav.querySelectorAll("a")) {
-    const here = path === link.dataset.path || path.startsWith(`${link.dataset.path}/`);
-    if (here) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
+  markCurrentLink(nav.querySelectorAll("a"), path);
 }
 
-async function route() {
-  const path = location.hash.replace(/^#/, "") || "/";
+/** Who may open this screen: true to show it; nothing when sent elsewhere. */
+function guard(path, found) {
   const me = state.me;
-  const found = match(path);
   if (me) lastPerson = me.id;
   if (!found) return navigate(me ? (needsEnrolment(me) ? "/enrol" : home()) : "/signin");
   if (!found.open && !me) {
@@ -126,61 +130,15 @@ async function route() {
   if (me && needsEnrolment(me) && !found.open && !found.enrol) return navigate("/enrol");
   if (found.name === "signin" && me && !needsEnrolment(me)) return navigate(home());
   if (found.roles && !found.roles.includes(me.role)) return navigate(home());
+  return true;
+}
 
-  const id = ++renderId;
+function prepare(path, found) {
+  const me = state.me;
   showChrome();
   markCurrent(path);
   const working = me && me.role === "therapist" && !needsEnrolment(me) && !found.open;
   if (working && !FLAG_SCREENS.has(found.name)) refreshFlagCount();
-  let screen;
-  try {
-    screen = await import(`./screens/${found.name}.js`);
-  } catch {
-    if (id !== renderId) return;
-    main.replaceChildren(
-      h("h1", { tabindex: "-1" }, "This page could not load"),
-      h("p", {}, "Check the connection and try again."),
-    );
-    return;
-  }
-  if (id !== renderId) return;
-  if (typeof cleanup === "function") cleanup();
-  cleanup = null;
-  // Each render draws into its own element: a render still loading when the
-  // next route starts keeps writing into a detached view, never into this one.
-  const view = h("div", { class: "view" });
-  main.replaceChildren(view);
-  const context = {
-    params: found.params,
-    navigate,
-    announce,
-    me: state.me,
-    reason: found.name === "signin" ? takeSignInReason() : null,
-    signedIn,
-    setFlagCount,
-  };
-  let done;
-  try {
-    done = await screen.render(view, context);
-  } catch (error) {
-    // A screen's own messages cover the API's answers; this is for the unexpected.
-    console.error(error);
-    if (id === renderId && state.me) {
-      view.append(h("p", { class: "attention" }, "Something went wrong on this page. Reload it to try again."));
-    }
-  }
-  if (id !== renderId) {
-    if (typeof done === "function") done();
-    return;
-  }
-  cleanup = done;
-  const heading = view.querySelector("h1");
-  document.title = heading ? `${heading.textContent} · Between for clinicians` : "Between for clinicians";
-  if (heading && !firstRender) {
-    heading.setAttribute("tabindex", "-1");
-    heading.focus();
-  }
-  firstRender = false;
 }
 
 function takeSignInReason() {
@@ -192,7 +150,7 @@ function takeSignInReason() {
 function showPatientNotice() {
   showChrome();
   nav.hidden = true;
-  main.replaceChildren(
+  router.show(
     h("h1", {}, "This workspace is for clinic staff"),
     h("p", {}, "Your journal is in the Between app."),
     h("p", {}, h("a", { href: "/" }, "Open your journal")),
@@ -216,12 +174,12 @@ const FLAG_SCREENS = new Set(["caseload", "flags"]);
  * therapist starts (a reload on a patient's page, a link from an email). */
 async function refreshFlagCount() {
   const who = state.me.id;
-  const asked = renderId;
+  const asked = router.current();
   try {
     const summary = await call("/flags/summary");
     // Only for the same person on the same screen: a count arriving after a
     // sign-out, or after a screen that set it from its own list, is stale.
-    if (state.me?.id === who && asked === renderId) setFlagCount(summary.open);
+    if (state.me?.id === who && asked === router.current()) setFlagCount(summary.open);
   } catch {
     // Offline or signed out: the badge keeps what it showed.
   }
@@ -248,9 +206,7 @@ function endHere(type) {
   if (state.me) lastPerson = state.me.id;
   if (!/^\/(signin|signout)/.test(path)) returnTo = { path, person: lastPerson };
   stopIdle();
-  if (typeof cleanup === "function") cleanup();
-  cleanup = null;
-  main.replaceChildren(); // no patient data stays on a laptop left open
+  router.show(); // no patient data stays on a laptop left open
   setFlagCount(null);
   setMe(null);
   signInReason =
@@ -323,8 +279,8 @@ async function boot() {
     );
     return;
   }
-  window.addEventListener("hashchange", route);
-  await route();
+  window.addEventListener("hashchange", router.route);
+  await router.route();
 }
 
 boot();
