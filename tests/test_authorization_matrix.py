@@ -140,6 +140,7 @@ MATRIX = {
     ("POST", "/invites/<uuid:invite_id>/reissue"): INVITER,
     ("GET", "/me/settings"): SIGNED_IN,
     ("PATCH", "/me/settings"): SIGNED_IN,
+    ("GET", "/me/device-key"): ANY_PATIENT,
     ("GET", "/me/export"): ANY_PATIENT,
     ("DELETE", "/me"): ANY_PATIENT,
     # journal: the patient's side

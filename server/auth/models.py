@@ -43,9 +43,12 @@ class User(IdMixin, CreatedMixin, UserMixin, db.Model):
     # phishing proxy, log) cannot be replayed within its validity window.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     totp_enrolled_at: Mapped[datetime | None]
+    # The patient app's device secret (server/auth/device.py), encrypted the same way.
+    device_secret_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     totp_secret = EncryptedText("totp_secret_ciphertext")
     totp_pending_secret = EncryptedText("totp_pending_ciphertext")
+    device_secret = EncryptedText("device_secret_ciphertext")
 
     @property
     def more_checkin_times(self) -> list[time]:

@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.audit.services import record
-from server.auth import invites, services, signin, staff, tokens, totp
+from server.auth import device, invites, services, signin, staff, tokens, totp
 from server.auth.passwords import verify_password
 from server.auth.schemas import (
+    DeviceKeySchema,
     InviteAcceptSchema,
     InviteInfoSchema,
     InviteListSchema,
@@ -329,6 +330,14 @@ def accept_invite(data, token):
 def get_settings():
     """My time zone, reminder time, quiet hours and sharing default."""
     return current_user
+
+
+@blp.route("/me/device-key")
+@access.patient_only
+@blp.response(200, DeviceKeySchema)
+def get_device_key():
+    """The secret my app seals what waits on my phone under (never cached, never logged)."""
+    return {"key": device.device_secret(current_user)}
 
 
 @blp.route("/me/settings", methods=["PATCH"])

@@ -23,6 +23,15 @@ class LoginSchema(Schema):
     )
 
 
+class DeviceKeySchema(Schema):
+    key = fields.String(
+        metadata={
+            "description": "32 random bytes (base64url) the patient app derives its "
+            "non-extractable sealing key from; the same for this account on every sign-in."
+        }
+    )
+
+
 class MeSchema(Schema):
     id = fields.UUID()
     email = fields.String()
