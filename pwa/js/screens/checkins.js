@@ -1,9 +1,9 @@
 // My check-ins, newest first, with their scales, feelings and notes; or one
 // day's, when opened from the trend chart (#/checkins/day/2026-12-01).
 
-import { OfflineError, api, unavailable } from "../api.js";
-import { keepRecent, recent } from "../recent.js";
+import { unavailable } from "../api.js";
 import { formatDay, h, timeEl } from "../dom.js";
+import { pagedList, pagePath } from "../paged-list.js";
 
 const SCALES = [
   ["mood", "Mood"],
@@ -51,36 +51,27 @@ export async function render(main, { params }) {
     h("h1", {}, heading),
     h("p", {}, h("a", { href: day ? "#/trend" : "#/journal" }, day ? "Back to my trend" : "Back to my journal")),
   );
-  const list = h("ul", { class: "list", "aria-label": "Check-ins" });
-  const note = h("p", { class: "muted" });
-  const more = h("div", { class: "actions" });
-  main.append(list, note, more);
   let query = "";
   if (day) {
     const [since, until] = dayBounds(day);
     query = `since=${encodeURIComponent(since)}&until=${encodeURIComponent(until)}`;
   }
-  const load = async (cursor) => {
-    const parts = [query, cursor ? `cursor=${encodeURIComponent(cursor)}` : ""].filter(Boolean);
-    let page;
-    try {
-      page = await api(`/checkins${parts.length ? `?${parts.join("&")}` : ""}`);
-    } catch (error) {
-      const kept = !cursor && !day && error instanceof OfflineError ? await recent("checkins") : [];
-      list.append(...kept.map(card));
-      note.textContent = kept.length
-        ? "You're offline: these are your check-ins of the last 30 days, kept on this phone."
-        : unavailable(error, "your check-ins");
-      return;
-    }
-    const items = page?.items || [];
-    if (!cursor && !day) keepRecent("checkins", items, (item) => item.recorded_at);
-    note.textContent = !cursor && !items.length ? (day ? "No check-ins that day." : "No check-ins yet.") : "";
-    list.append(...items.map(card));
-    more.replaceChildren();
-    if (page?.next_cursor) {
-      more.append(h("button", { type: "button", onclick: () => load(page.next_cursor) }, "Show older check-ins"));
-    }
-  };
-  await load(null);
+  const { list, note, more, load } = pagedList({
+    path: (cursor) => pagePath("/checkins", cursor, query),
+    card,
+    label: "Check-ins",
+    empty: day ? "No check-ins that day." : "No check-ins yet.",
+    older: "Show older check-ins",
+    unavailable: (error) => unavailable(error, "your check-ins"),
+    // A day's list is not the last 30 days: nothing of it is kept.
+    offline: day
+      ? null
+      : {
+          name: "checkins",
+          when: (item) => item.recorded_at,
+          note: "You're offline: these are your check-ins of the last 30 days, kept on this phone.",
+        },
+  });
+  main.append(list, note, more);
+  await load();
 }

@@ -1,8 +1,8 @@
-import { ApiError, OfflineError, api, unavailable } from "../api.js";
+import { ApiError, api, unavailable } from "../api.js";
 import { formatWhen, h, takeFlash, timeEl } from "../dom.js";
 import { discard, events, pending, submit } from "../outbox.js";
+import { pagedList, pagePath } from "../paged-list.js";
 import { cachedPrompts, promptText } from "../prompts.js";
-import { keepRecent, recent } from "../recent.js";
 
 export async function render(main) {
   const flashText = takeFlash();
@@ -19,10 +19,20 @@ export async function render(main) {
   );
   const prompts = new Map((await cachedPrompts()).map((prompt) => [String(prompt.id), promptText(prompt)]));
   const waitingList = h("ul", { class: "list", "aria-label": "Waiting to send" });
-  const list = h("ul", { class: "list", "aria-label": "My entries" });
-  const more = h("div", { class: "actions" });
-  const note = h("p", { class: "muted" });
-  const search = searchForm(list, note, more, prompts, () => load(null));
+  const { list, note, more, load } = pagedList({
+    path: (cursor) => pagePath("/entries", cursor),
+    card: (entry) => entryCard(entry, prompts),
+    label: "My entries",
+    empty: "Nothing here yet. Whatever you write stays yours.",
+    older: "Show older entries",
+    unavailable: (error) => `${unavailable(error, "your earlier entries")} You can still write.`,
+    offline: {
+      name: "entries",
+      when: (entry) => entry.written_at,
+      note: "You're offline: these are your entries of the last 30 days, kept on this phone. You can still write.",
+    },
+  });
+  const search = searchForm(list, note, more, prompts, () => load());
   main.append(search, waitingList, list, note, more);
 
   const showWaiting = async () => {
@@ -42,30 +52,7 @@ export async function render(main) {
   events.addEventListener("change", onChange);
   events.addEventListener("sent", onSent);
 
-  const load = async (cursor) => {
-    if (!cursor) list.replaceChildren();
-    let page;
-    try {
-      page = await api(cursor ? `/entries?cursor=${encodeURIComponent(cursor)}` : "/entries");
-    } catch (error) {
-      const kept = !cursor && error instanceof OfflineError ? await recent("entries") : [];
-      list.append(...kept.map((entry) => entryCard(entry, prompts)));
-      note.textContent = kept.length
-        ? "You're offline: these are your entries of the last 30 days, kept on this phone. You can still write."
-        : `${unavailable(error, "your earlier entries")} You can still write.`;
-      return;
-    }
-    const items = page?.items || [];
-    if (!cursor) keepRecent("entries", items, (entry) => entry.written_at);
-    if (!cursor && !items.length) note.textContent = "Nothing here yet. Whatever you write stays yours.";
-    else note.textContent = "";
-    list.append(...items.map((entry) => entryCard(entry, prompts)));
-    more.replaceChildren();
-    if (page?.next_cursor) {
-      more.append(h("button", { type: "button", onclick: () => load(page.next_cursor) }, "Show older entries"));
-    }
-  };
-  await load(null);
+  await load();
   return () => {
     events.removeEventListener("change", onChange);
     events.removeEventListener("sent", onSent);

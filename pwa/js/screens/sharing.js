@@ -2,6 +2,7 @@ import { OfflineError, api, unavailable } from "../api.js";
 import { formatWhen, h, timeEl } from "../dom.js";
 import { SHARE_NOTE } from "../crisis-data.js";
 import { submit } from "../outbox.js";
+import { pagedList, pagePath } from "../paged-list.js";
 import { INSTRUMENTS } from "../prompts.js";
 import { patchMe, session } from "../session.js";
 
@@ -118,28 +119,14 @@ export async function render(main) {
   const sources = { checkin: "/checkins", entry: "/entries", measure: "/measures/responses" };
   for (const [kind, path] of Object.entries(sources)) {
     const titleId = `sharing-${kind}`;
-    const list = h("ul", { class: "list" });
-    const note = h("p", { class: "muted" });
-    const more = h("div", { class: "actions" });
+    const { list, note, more, load } = pagedList({
+      path: (cursor) => pagePath(path, cursor),
+      card: (item) => row(kind, item),
+      empty: "Nothing yet.",
+      older: `Show older ${KINDS[kind].title.toLowerCase()}`,
+      unavailable: (error) => unavailable(error, "this list"),
+    });
     main.append(h("section", { "aria-labelledby": titleId }, h("h2", { id: titleId }, KINDS[kind].title), list, note, more));
-    const load = async (cursor) => {
-      let page;
-      try {
-        page = await api(cursor ? `${path}?cursor=${encodeURIComponent(cursor)}` : path);
-      } catch (error) {
-        note.textContent = unavailable(error, "this list");
-        return;
-      }
-      const items = page?.items || [];
-      note.textContent = !cursor && !items.length ? "Nothing yet." : "";
-      list.append(...items.map((item) => row(kind, item)));
-      more.replaceChildren();
-      if (page?.next_cursor) {
-        more.append(
-          h("button", { type: "button", onclick: () => load(page.next_cursor) }, `Show older ${KINDS[kind].title.toLowerCase()}`),
-        );
-      }
-    };
-    await load(null);
+    await load();
   }
 }
