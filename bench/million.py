@@ -413,7 +413,7 @@ def generate(db, patients: int, days: int, now: datetime) -> dict:
     from server.auth.models import User
     from server.clinics.models import CareTeamMember, Clinic
     from server.crypto import keyring, row_context
-    from server.journal.services import ensure_clinic_library
+    from server.journal.prompts import ensure_clinic_library
     from tests import factories
 
     start = now - timedelta(days=days)

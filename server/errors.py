@@ -42,6 +42,15 @@ def not_found(what: str = "resource"):
     abort(404, f"No such {what}.")
 
 
+def stale(what: str = "This item"):
+    """409 for an edit whose `version` is not the stored one: nothing was written."""
+    abort(
+        409,
+        f"{what} was changed elsewhere; reload it and try again.",
+        errors={"version": ["Not the stored version."]},
+    )
+
+
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     """Turn marshmallow's nested messages into `{"field.sub": [messages]}`."""
     flat: dict[str, list[str]] = {}

@@ -18,9 +18,15 @@ FEATURES = (
 
 
 def import_models():
-    """Import every feature's models so the metadata (and Alembic) sees all tables."""
+    """Import every feature's models so the metadata (and Alembic) sees all tables.
+
+    The core holds two tables of its own: the tombstones of deleted items
+    (`server.items`) and the key check values (`server.keycheck`).
+    """
     import importlib
 
+    for name in ("items", "keycheck"):
+        importlib.import_module(f"server.{name}")
     for name in FEATURES:
         importlib.import_module(f"server.{name}.models")
 
@@ -30,7 +36,7 @@ def import_models():
 #: connects them); tests/test_app.py holds these lists to the files.
 ROUTES = tuple(name for name in FEATURES if name != "clinics")
 COMMANDS = ("clinics", "journal", "flags", "push", "demo")
-RECEIVERS = ("journal.services", "push.receivers")
+RECEIVERS = ("journal.prompts", "push.receivers")
 
 
 def API_BLUEPRINTS():

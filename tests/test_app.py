@@ -111,7 +111,7 @@ def test_the_feature_lists_name_every_routes_and_commands_module():
 
 
 def test_the_app_connects_each_feature_s_receivers(app):
-    from server.journal import services as journal
+    from server.journal import prompts as journal
     from server.push import receivers
     from server.signals import dosing_session_changed, item_created
 

@@ -18,7 +18,7 @@ from server.care.models import DosingSession
 from server.companion import after_dose
 from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
 from server.db import utcnow
-from server.errors import abort
+from server.errors import abort, stale
 from server.extensions import db
 
 
@@ -27,14 +27,6 @@ def _id_taken():
         409,
         "A different item was already stored with this id.",
         errors={"id": ["Already used for a different item."]},
-    )
-
-
-def _stale():
-    abort(
-        409,
-        "This was changed elsewhere; reload it and try again.",
-        errors={"version": ["Not the stored version."]},
     )
 
 
@@ -121,7 +113,7 @@ def _replay_intention(stored: Intention, patient: User, data: dict) -> Intention
 def update_intention(intention: Intention, data: dict) -> Intention:
     """Change an intention's words or sharing; a stale `version` changes nothing."""
     if data["version"] != intention.version:
-        _stale()
+        stale("This intention")
     if "body" in data:
         intention.body = data["body"]
     for name in ("shared", "discuss_next_session"):

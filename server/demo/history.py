@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from server.auth.models import User
 from server.care import services as care
 from server.care.schemas import DosingSessionCreateSchema, IntegrationSessionCreateSchema
+from server.journal import prompts as library
 from server.journal import services as journal
 from server.journal.schemas import CheckInCreateSchema, EntryCreateSchema
 from server.measures import services as measures
@@ -187,10 +188,10 @@ def seed_history(patient: User, therapist: User, now: datetime, rng: random.Rand
     )
 
     prompts = {}
-    for prompt in journal.default_prompts():
+    for prompt in library.default_prompts():
         for phase in prompt["phases"]:
             prompts.setdefault(phase, []).append(prompt["key"])
-    journal.ensure_clinic_library(patient.clinic_id)
+    library.ensure_clinic_library(patient.clinic_id)
 
     for days_ago in range(DAYS, 0, -1):
         progress = 1 - days_ago / DAYS
@@ -229,7 +230,7 @@ def seed_history(patient: User, therapist: User, now: datetime, rng: random.Rand
                         "id": str(uuid.uuid4()),
                         "written_at": (evening + timedelta(minutes=5)).isoformat(),
                         "body": rng.choice(ENTRY_BODIES[phase]),
-                        "prompt_id": str(journal.default_prompt_id(patient.clinic_id, key)),
+                        "prompt_id": str(library.default_prompt_id(patient.clinic_id, key)),
                         "shared": rng.random() > 0.15,
                         "discuss_next_session": days_ago < 10 and rng.random() < 0.3,
                     }

@@ -1,4 +1,4 @@
-"""Check-ins, journal entries, tombstones of deleted items, prompts and assignments.
+"""Check-ins, journal entries, prompts and assignments.
 
 Free text (a check-in's note, an entry's body) is stored only encrypted,
 bound to its table, column and row id (`server.crypto.EncryptedText`), so
@@ -24,7 +24,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    Uuid,
 )
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -224,30 +223,12 @@ class JournalEntry(PatientItem, db.Model):
         return self.as_local(self.written_at, self.written_offset_minutes)
 
 
-class DeletedItem(db.Model):
-    """A tombstone: an item the patient deleted, so a replay cannot bring it back.
-
-    The offline outbox may replay a create long after the item was deleted
-    on another device; the tombstone makes that replay a 410 instead of a
-    resurrection. It holds no content, only which id of which kind went when.
-    """
-
-    __tablename__ = "deleted_items"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
-    patient_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class Prompt(IdMixin, CreatedMixin, db.Model):
     """A reflective question in a clinic's library.
 
     Every clinic owns its rows: the built-in library (`default_prompts.json`)
     is copied into a clinic the first time the clinic's library is used
-    (`services.ensure_clinic_library`), so editing a prompt never changes
+    (`prompts.ensure_clinic_library`), so editing a prompt never changes
     another clinic's. `clinic_id` NULL is reserved for built-in rows that
     belong to no clinic; none are stored today. `default_key` names the
     built-in prompt a row was copied from.

@@ -11,10 +11,10 @@ from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from server import access
+from server import access, items
 from server.errors import abort
 from server.extensions import db
-from server.journal import queries, services
+from server.journal import due, prompts, queries, services
 from server.journal.models import CheckIn, JournalEntry, Prompt
 from server.journal.schemas import (
     AssignmentListSchema,
@@ -47,14 +47,14 @@ blp = Blueprint(
 
 def _own(model, item_id: uuid.UUID):
     """The caller's own item; 410 if they deleted it, 404 if it is not theirs."""
-    tombstone = services.tombstone_of(item_id, model.kind)
+    tombstone = items.tombstone_of(item_id, model.kind)
     if tombstone is not None and tombstone.patient_id == current_user.id:
         abort(410, "This item was deleted.")
     return access.own_item(model, item_id)
 
 
 def _delete_own(model, item_id: uuid.UUID) -> None:
-    tombstone = services.tombstone_of(item_id, model.kind)
+    tombstone = items.tombstone_of(item_id, model.kind)
     if tombstone is not None and tombstone.patient_id == current_user.id:
         return  # already deleted: a replayed delete changes nothing
     services.delete_item(access.own_item(model, item_id))
@@ -224,8 +224,8 @@ def _prompt_view(prompt: Prompt) -> dict:
 @blp.response(200, DuePromptsSchema)
 def due_prompts():
     """The prompts for my current phase and from my therapist, prompt of the day first."""
-    services.ensure_clinic_library(current_user.clinic_id)
-    return queries.due_prompts(current_user)
+    prompts.ensure_clinic_library(current_user.clinic_id)
+    return due.due_prompts(current_user)
 
 
 @blp.route("/prompts")
@@ -234,9 +234,9 @@ def due_prompts():
 @blp.response(200, PromptPageSchema)
 def list_prompts(args):
     """My clinic's prompt library (it starts as Between's built-in library)."""
-    services.ensure_clinic_library(current_user.clinic_id)
-    prompts = queries.clinic_library(current_user.clinic_id, **args)
-    return {"items": [_prompt_view(prompt) for prompt in prompts], "next_cursor": None}
+    prompts.ensure_clinic_library(current_user.clinic_id)
+    found = prompts.clinic_library(current_user.clinic_id, **args)
+    return {"items": [_prompt_view(prompt) for prompt in found], "next_cursor": None}
 
 
 @blp.route("/prompts", methods=["POST"])
@@ -245,7 +245,7 @@ def list_prompts(args):
 @blp.response(201, PromptSchema)
 def create_prompt(data):
     """Add a prompt to my clinic's library."""
-    return _prompt_view(services.create_prompt(current_user, data))
+    return _prompt_view(prompts.create_prompt(current_user, data))
 
 
 @blp.route("/prompts/<uuid:prompt_id>", methods=["PATCH"])
@@ -254,7 +254,7 @@ def create_prompt(data):
 @blp.response(200, PromptSchema)
 def update_prompt(data, prompt_id):
     """Edit a prompt's text, phases, theme, or switch it off; send the `version` you read."""
-    return _prompt_view(services.update_prompt(_clinic_prompt(prompt_id), data))
+    return _prompt_view(prompts.update_prompt(_clinic_prompt(prompt_id), data))
 
 
 @blp.route("/patients/<uuid:patient_id>/prompt-assignments", methods=["POST"])
@@ -264,7 +264,7 @@ def update_prompt(data, prompt_id):
 def assign_prompts(data, patient_id):
     """Ask a patient to answer prompts, now or relative to one of their dosing sessions."""
     patient = access.patient_in_care(patient_id)
-    assignments = services.assign_prompts(
+    assignments = prompts.assign_prompts(
         current_user,
         patient,
         data["prompt_ids"],

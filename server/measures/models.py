@@ -31,7 +31,7 @@ class MeasureResponse(CreatedMixin, db.Model):
         Index("ix_measure_responses_patient_completed", "patient_id", "completed_at"),
     )
 
-    #: What a tombstone of a deleted response records (`server.journal.services.bury`).
+    #: What a tombstone of a deleted response records (`server.items.bury`).
     kind = "measure_response"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -8,16 +8,15 @@ import hashlib
 import json
 from datetime import UTC
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.audit.services import record
 from server.auth.models import User
 from server.db import utcnow
-from server.errors import abort
+from server.errors import abort, stale
 from server.extensions import db
 from server.fields import clamp_device_time, device_time_error
+from server.items import bury, store_once
 from server.measures import rules, scoring
 from server.measures.models import MeasurePlan, MeasureResponse, SeriesStart
 from server.signals import item_created
@@ -55,37 +54,19 @@ def _check_answers(instrument: str, data: dict) -> None:
         abort(422, "Some answers are missing or not valid; see errors.", errors=errors)
 
 
-def _replayed(stored: MeasureResponse, patient: User, digest: str) -> MeasureResponse:
-    if stored.patient_id != patient.id or stored.request_digest != digest:
-        abort(
-            409,
-            "A different response was already stored with this id.",
-            errors={"id": ["Already used for a different response."]},
-        )
-    return stored
-
-
 def create_response(patient: User, instrument: str, data: dict) -> tuple[MeasureResponse, bool]:
     """Store and score a response; returns `(response, created)`.
 
     Idempotent on the client's `id`: the same request again returns the
     stored response (created=False); the same id with a different body is a
-    409. Two identical requests racing each other store one row: the insert
-    runs in a savepoint, and the loser reads the winner's row.
+    409, and after the patient deleted it a 410. Two identical requests
+    racing each other store one row (`server.items.store_once`).
 
     A new response runs the flag rules (the PHQ-9 item-9 flag even when
     private) and is announced with `signals.item_created`.
     """
-    from server.journal.services import refuse_buried
-
     _check_answers(instrument, data)
     digest = request_digest(instrument, data)
-    # A create replayed from an offline queue after the patient deleted the
-    # response is 410, never a resurrection.
-    refuse_buried(data["id"], MeasureResponse.kind, patient)
-    stored = db.session.get(MeasureResponse, data["id"])
-    if stored is not None:
-        return _replayed(stored, patient, digest), False
     scored = scoring.score(instrument, data["answers"])
     completed_at, device_time = clamp_device_time(data.get("completed_at") or utcnow())
     shared = data.get("shared")
@@ -105,19 +86,13 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
         discuss_next_session=bool(data.get("discuss_next_session")),
         request_digest=digest,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(response)
-    except IntegrityError:
-        stored = db.session.scalar(
-            select(MeasureResponse)
-            .where(MeasureResponse.id == data["id"])
-            .execution_options(populate_existing=True)
-        )
-        if stored is None:
-            refuse_buried(data["id"], MeasureResponse.kind, patient)  # deleted in between
-            raise  # not a duplicate id: a genuine fault, reported as a 500
-        return _replayed(stored, patient, digest), False
+    # A create replayed from an offline queue after the patient deleted the
+    # response is 410, never a resurrection.
+    stored, created = store_once(
+        response, patient, lambda found: found.request_digest == digest, noun="response"
+    )
+    if not created:
+        return stored, False
     rules.check_response(response, patient)
     item_created.send(response)
     return response, True
@@ -131,11 +106,7 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
     read shared responses only (each cause still flags once).
     """
     if data["version"] != response.version:
-        abort(
-            409,
-            "This response was changed elsewhere; reload it and try again.",
-            errors={"version": ["Stale."]},
-        )
+        stale("This response")
     sharing_changed = "shared" in data and data["shared"] != response.shared
     for field in ("shared", "discuss_next_session"):
         if field in data:
@@ -144,11 +115,7 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
         db.session.flush()
     except StaleDataError:
         # Another edit won the race after our version check; the boundary rolls back.
-        abort(
-            409,
-            "This response was changed elsewhere; reload it and try again.",
-            errors={"version": ["Stale."]},
-        )
+        stale("This response")
     if sharing_changed:
         record(
             "sharing_changed",
@@ -164,14 +131,12 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
 def delete_response(response: MeasureResponse) -> None:
     """Delete a patient's own response, leaving a tombstone with no content.
 
-    The tombstone (the journal's, shared by every patient item) makes a
+    The tombstone (`server.items`, shared by every patient item) makes a
     later replay of the create a 410. Flags raised from the response stay:
     an urgent flag is about the patient's safety, which deleting the answer
     does not change. Other flags stop showing, because their source is no
     longer shared (`server.flags.queries`).
     """
-    from server.journal.services import bury
-
     bury(response)
 
 

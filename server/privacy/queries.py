@@ -17,7 +17,8 @@ from server.care.models import DosingSession, IntegrationSession
 from server.clinics.models import CareTeamMember, Clinic
 from server.extensions import db
 from server.flags.models import Flag
-from server.journal.models import CheckIn, DeletedItem, JournalEntry, Prompt, PromptAssignment
+from server.items import DeletedItem
+from server.journal.models import CheckIn, JournalEntry, Prompt, PromptAssignment
 from server.measures.models import MeasureResponse
 from server.measures.queries import measure_plan
 from server.push.models import Notification, PushSubscription

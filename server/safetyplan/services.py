@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.auth.models import User
 from server.db import utcnow
-from server.errors import abort
+from server.errors import stale
 from server.extensions import db
 from server.safetyplan.models import SECTIONS, SafetyPlan
 
@@ -63,11 +63,7 @@ def save(patient: User, data: dict) -> tuple[SafetyPlan, bool]:
         return plan, False
     current = plan.version if plan is not None else 0
     if data["version"] != current:
-        abort(
-            409,
-            "The plan was changed elsewhere; reload it and try again.",
-            errors={"version": ["Not the stored version."]},
-        )
+        stale("The plan")
     if plan is None:
         plan = SafetyPlan(id=uuid.uuid4(), patient_id=patient.id, shared=data["shared"])
         plan.sections_json = text
@@ -75,11 +71,7 @@ def save(patient: User, data: dict) -> tuple[SafetyPlan, bool]:
             with db.session.begin_nested():
                 db.session.add(plan)
         except IntegrityError:
-            abort(
-                409,
-                "The plan was changed elsewhere; reload it and try again.",
-                errors={"version": ["Not the stored version."]},
-            )
+            stale("The plan")
         return plan, plan.shared
     changed = plan.shared != data["shared"]
     plan.sections_json = text

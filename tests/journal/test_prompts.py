@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from server.db import utcnow
 from server.extensions import db
 from server.fields import zone
-from server.journal import queries, services
+from server.journal import due as journal_due
+from server.journal import prompts as journal_prompts
 from server.journal.models import PHASES, THEMES, Prompt, PromptAssignment
 from server.journal.schemas import PROMPT_TEXT_MAX
 from tests import factories
@@ -29,7 +30,7 @@ def assignments_url(patient):
 
 
 def test_the_built_in_library_covers_every_phase_and_theme():
-    prompts = services.default_prompts()
+    prompts = journal_prompts.default_prompts()
     assert len(prompts) >= 80
     assert len({p["key"] for p in prompts}) == len(prompts)
     assert len({p["text"] for p in prompts}) == len(prompts)
@@ -60,16 +61,16 @@ ASSUMING = (
 
 def test_no_built_in_prompt_assumes_the_session_gave_something():
     """Some sessions feel flat: a prompt asks, it never presumes a message, change or gratitude."""
-    for prompt in services.default_prompts():
+    for prompt in journal_prompts.default_prompts():
         lowered = prompt["text"].lower()
         assert not any(phrase in lowered for phrase in ASSUMING), prompt["key"]
 
 
 def test_the_library_covers_safety_and_the_spiritual_nature_and_identity_domains():
-    by_theme = Counter(p["theme"] for p in services.default_prompts())
+    by_theme = Counter(p["theme"] for p in journal_prompts.default_prompts())
     assert by_theme["safety"] >= 8
     assert min(by_theme["spiritual"], by_theme["nature"], by_theme["identity"]) >= 5
-    keys = {p["key"] for p in services.default_prompts()}
+    keys = {p["key"] for p in journal_prompts.default_prompts()}
     # lingering dissociation, the ride home, telling a support person, cravings, a relapse plan
     assert {
         "early-lingering-unreal",
@@ -81,7 +82,7 @@ def test_the_library_covers_safety_and_the_spiritual_nature_and_identity_domains
 
 
 def test_the_library_file_is_valid_json_with_an_explanation():
-    document = json.loads(services.DEFAULT_PROMPTS_PATH.read_text(encoding="utf-8"))
+    document = json.loads(journal_prompts.DEFAULT_PROMPTS_PATH.read_text(encoding="utf-8"))
     assert "about" in document and document["prompts"]
 
 
@@ -89,10 +90,10 @@ def test_a_clinic_starts_with_its_own_copy_of_the_built_in_library(as_user, ther
     client = as_user(therapist)
     library = client.get(LIBRARY).get_json()
     assert library["next_cursor"] is None
-    assert len(library["items"]) == len(services.default_prompts())
+    assert len(library["items"]) == len(journal_prompts.default_prompts())
     assert all(p["is_default"] and p["active"] and p["version"] == 1 for p in library["items"])
     # Looking again copies nothing twice.
-    assert len(client.get(LIBRARY).get_json()["items"]) == len(services.default_prompts())
+    assert len(client.get(LIBRARY).get_json()["items"]) == len(journal_prompts.default_prompts())
 
     other_clinic = factories.clinic()
     other_therapist = factories.user(other_clinic, "therapist")
@@ -106,16 +107,16 @@ def test_a_clinic_starts_with_its_own_copy_of_the_built_in_library(as_user, ther
 
 
 def test_copying_the_library_twice_at_once_keeps_one_copy(clinic):
-    services.ensure_clinic_library(clinic.id)
+    journal_prompts.ensure_clinic_library(clinic.id)
     # A second request that did not see the first copy yet: its insert collides and is dropped.
     db.session.execute(
         Prompt.__table__.delete().where(Prompt.clinic_id == clinic.id, Prompt.theme == "body")
     )
     kept = db.session.scalar(select(func.count()).where(Prompt.clinic_id == clinic.id))
-    services.ensure_clinic_library(clinic.id)
+    journal_prompts.ensure_clinic_library(clinic.id)
     assert db.session.scalar(select(func.count()).where(Prompt.clinic_id == clinic.id)) == kept
     db.session.execute(Prompt.__table__.update().values(default_key=None))
-    services.ensure_clinic_library(clinic.id)
+    journal_prompts.ensure_clinic_library(clinic.id)
     assert db.session.scalar(select(func.count()).where(Prompt.clinic_id == clinic.id)) == kept
 
 
@@ -153,7 +154,7 @@ def test_a_therapist_adds_and_edits_prompts(as_user, therapist):
     assert stale.status_code == 409
     library = client.get(LIBRARY).get_json()["items"]
     assert any(p["id"] == prompt["id"] for p in library)
-    assert len(library) == len(services.default_prompts()) + 1
+    assert len(library) == len(journal_prompts.default_prompts()) + 1
 
 
 @pytest.mark.parametrize(
@@ -291,7 +292,7 @@ def therapist_clinic(therapist):
 def test_a_new_patient_is_offered_preparation_prompts(as_user, patient):
     due = as_user(patient).get(DUE).get_json()
     assert due["phase"] == "preparation"
-    assert 1 <= len(due["items"]) <= queries.MAX_DUE_PROMPTS
+    assert 1 <= len(due["items"]) <= journal_due.MAX_DUE_PROMPTS
     assert all(
         "preparation" in item["phases"] and item["source"] == "phase" for item in due["items"]
     )
@@ -311,11 +312,11 @@ def test_the_prompt_of_the_day_stays_the_same_all_day(as_user, patient):
     client = as_user(patient)
     first = client.get(DUE).get_json()["items"]
     assert client.get(DUE).get_json()["items"] == first
-    services.ensure_clinic_library(patient.clinic_id)
+    journal_prompts.ensure_clinic_library(patient.clinic_id)
     morning, evening = _local_times(patient, time(7, 0), time(22, 0))
     assert (
-        queries.due_prompts(patient, morning).items[0].id
-        == queries.due_prompts(patient, evening).items[0].id
+        journal_due.due_prompts(patient, morning).items[0].id
+        == journal_due.due_prompts(patient, evening).items[0].id
     )
 
 
@@ -378,77 +379,77 @@ def test_at_most_a_handful_even_with_many_assignments(as_user, therapist, patien
         assignments_url(patient), json={"prompt_ids": [str(p.id) for p in prompts]}
     )
     due = as_user(patient).get(DUE).get_json()["items"]
-    assert len(due) == queries.MAX_DUE_PROMPTS
+    assert len(due) == journal_due.MAX_DUE_PROMPTS
     assert all(item["source"] == "assigned" for item in due)
 
 
 def test_on_a_dosing_day_before_the_dose_intention_prompts_come(patient):
-    services.ensure_clinic_library(patient.clinic_id)
+    journal_prompts.ensure_clinic_library(patient.clinic_id)
     morning, afternoon = _local_times(patient, time(8, 0), time(15, 0))
     factories.ketamine_session(patient, scheduled_at=morning + timedelta(hours=2))
-    before = queries.due_prompts(patient, morning)
+    before = journal_due.due_prompts(patient, morning)
     assert before.phase == "dosing_day"
     assert before.items and {item.theme for item in before.items} == {"intention"}
-    after = queries.due_prompts(patient, afternoon)
+    after = journal_due.due_prompts(patient, afternoon)
     assert after.items and all("dosing_day" in item.phases for item in after.items)
 
 
 def test_intentions_come_back_before_the_next_session(patient):
     """Answered while preparing for one session, a prompt returns when preparing for the next."""
-    services.ensure_clinic_library(patient.clinic_id)
+    journal_prompts.ensure_clinic_library(patient.clinic_id)
     (noon,) = _local_times(patient, time(12, 0))
     first = factories.ketamine_session(patient, scheduled_at=noon - timedelta(days=12))
     factories.ketamine_session(patient, scheduled_at=noon + timedelta(days=2))
-    offered = queries.due_prompts(patient, noon)
+    offered = journal_due.due_prompts(patient, noon)
     assert offered.phase == "preparation"
     prompt_id = offered.items[0].id
     factories.entry(patient, prompt_id=prompt_id, written_at=first.scheduled_at - timedelta(days=1))
-    assert queries.due_prompts(patient, noon).items[0].id == prompt_id
+    assert journal_due.due_prompts(patient, noon).items[0].id == prompt_id
     factories.entry(patient, prompt_id=prompt_id, written_at=noon - timedelta(hours=1))
-    assert prompt_id not in [item.id for item in queries.due_prompts(patient, noon).items]
+    assert prompt_id not in [item.id for item in journal_due.due_prompts(patient, noon).items]
 
 
 def test_due_prompts_cost_a_fixed_number_of_statements(patient, count_statements):
-    services.ensure_clinic_library(patient.clinic_id)
+    journal_prompts.ensure_clinic_library(patient.clinic_id)
     for _ in range(3):
         factories.entry(patient)
     with count_statements() as few:
-        queries.due_prompts(patient)
+        journal_due.due_prompts(patient)
     for _ in range(20):
         factories.entry(patient)
     with count_statements() as many:
-        queries.due_prompts(patient)
+        journal_due.due_prompts(patient)
     assert len(few) == len(many) <= 5
 
 
 def test_a_committed_library_copy_is_not_looked_for_again(clinic, count_statements):
-    services.ensure_clinic_library(clinic.id)
+    journal_prompts.ensure_clinic_library(clinic.id)
     with count_statements() as before_commit:
-        services.ensure_clinic_library(clinic.id)
+        journal_prompts.ensure_clinic_library(clinic.id)
     assert len(before_commit) == 1  # not committed yet: still looked for
     db.session.commit()
     with count_statements() as after_commit:
-        services.ensure_clinic_library(clinic.id)
+        journal_prompts.ensure_clinic_library(clinic.id)
     assert after_commit == []
 
 
 def test_a_library_copy_rolled_back_is_made_again(count_statements):
     clinic = factories.clinic()
-    services.ensure_clinic_library(clinic.id)
+    journal_prompts.ensure_clinic_library(clinic.id)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).where(Prompt.clinic_id == clinic.id)) == 0
-    services.ensure_clinic_library(clinic.id)
+    journal_prompts.ensure_clinic_library(clinic.id)
     db.session.commit()
     copied = db.session.scalar(select(func.count()).where(Prompt.clinic_id == clinic.id))
-    assert copied == len(services.default_prompts())
+    assert copied == len(journal_prompts.default_prompts())
 
 
 def test_dosing_day_prompts_wait_three_hours_after_the_dose(patient):
     """Right after a dose the patient rests: no dosing-day prompt until 3 h after it starts."""
-    services.ensure_clinic_library(patient.clinic_id)
+    journal_prompts.ensure_clinic_library(patient.clinic_id)
     ten, half_past_eleven, one = _local_times(patient, time(10, 0), time(11, 30), time(13, 0))
     factories.ketamine_session(patient, scheduled_at=ten)
-    resting = queries.due_prompts(patient, half_past_eleven)
+    resting = journal_due.due_prompts(patient, half_past_eleven)
     assert resting.phase == "dosing_day" and resting.items == []
-    later = queries.due_prompts(patient, one)
+    later = journal_due.due_prompts(patient, one)
     assert later.items and all("dosing_day" in item.phases for item in later.items)
