@@ -10,12 +10,15 @@ Path parameters are filled with P's things, so "another X" asks for P's.
 Rules judged here (docs/developing.md, server/access.py): a wrong role is
 403; another therapist's or another clinic's patient, and anybody else's
 item, is 404; a private item is invisible to therapists (404); nobody but the
-rightful caller gets a 2xx. Refusals are problem+json and never carry the
-seeded health text. A route in `app.url_map` that is neither in MATRIX nor
-in PUBLIC fails `test_every_route_is_in_the_matrix`.
+rightful caller gets a 2xx. Refusals are problem+json, never carry the
+seeded health text and write nothing but the audit record of the refusal. A
+route in `app.url_map` that is neither in MATRIX nor in PUBLIC fails
+`test_every_route_is_in_the_matrix`.
 """
 
 import base64
+import contextlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from server.audit.models import AuditEvent
 from server.auth import services as auth_services
@@ -565,6 +568,25 @@ def _patient_audit_count(patient_id) -> int:
     )
 
 
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def _tables_written():
+    """The tables the statements run inside write to."""
+    tables = set()
+
+    def before(conn, cursor, statement, *args):
+        if match := _WRITE.match(statement):
+            tables.add(match.group(1))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield tables
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
 def _is_allowed(expected) -> bool:
     return expected == OK
 
@@ -631,9 +653,10 @@ def test_route(app, method, rule):
     for principal in order:
         client = _client(app, world, principal)
         before = _patient_audit_count(world.patient.id)
-        response = client.open(
-            fill(rule, world), method=method, json=body(method, rule, world, principal)
-        )
+        with _tables_written() as written:
+            response = client.open(
+                fill(rule, world), method=method, json=body(method, rule, world, principal)
+            )
         label = f"{method} {rule}"
         gap = KNOWN_GAPS.get((method, rule, principal))
         if gap is not None:
@@ -643,6 +666,11 @@ def test_route(app, method, rule):
             if row[principal] != OK:
                 assert _patient_audit_count(world.patient.id) == before, (
                     f"{label}: a refusal for {principal} was audited as a read of P's data"
+                )
+                # Nothing of the refused request is kept but the audit record of
+                # the refusal: no read mark, no changed session, no half a row.
+                assert written <= {"audit_events"}, (
+                    f"{label}: a refusal for {principal} wrote to {sorted(written)}"
                 )
         except AssertionError as error:
             failures.append(str(error).splitlines()[0])
@@ -691,12 +719,14 @@ def test_item_state(app, kind, state):
         for principal in order:
             client = _client(app, world, principal)
             before = _patient_audit_count(world.patient.id)
-            response = client.open(fill(rule, world, **{kind: item}), method=method)
+            with _tables_written() as written:
+                response = client.open(fill(rule, world, **{kind: item}), method=method)
             label = f"{method} {rule} ({state})"
             try:
                 check(response, row[principal], principal, label, world.patient.id)
                 if row[principal] != OK:
                     assert _patient_audit_count(world.patient.id) == before, label
+                    assert written <= {"audit_events"}, f"{label}: {principal} wrote {written}"
             except AssertionError as error:
                 failures.append(str(error).splitlines()[0])
     assert not failures, "\n".join(failures)
@@ -711,3 +741,60 @@ def test_known_gap(app, method, rule, principal):
         fill(rule, world), method=method, json=body(method, rule, world, principal)
     )
     check(response, MATRIX[(method, rule)][principal], principal, rule, world.patient.id)
+
+
+# --- Audit coverage ----------------------------------------------------------
+#
+# Every read of a patient's data by someone else leaves an audit event (SPEC 8).
+#
+# A world like the matrix's; every GET route that a member of
+# P's care team or P's clinic's admin may call, called by them. When the answer
+# carries anything of P's (P's id, an id of P's items, P's shared text), at
+# least one audit event about P must have been written by that request. A new
+# route is covered the day it is added to the matrix.
+
+AUDITED_READERS = ("care-team therapist", "admin")
+
+#: Answers that mention P without being P's data, each with its reason.
+NOT_PATIENT_DATA = {
+    ("GET", "/audit"): "the audit log itself: who read what, no health data; reading it is "
+    "recorded as its own event (tests/audit/test_audit_log.py)",
+}
+
+
+@pytest.mark.parametrize("principal", AUDITED_READERS)
+def test_every_staff_read_of_a_patients_data_is_audited(app, principal):
+    world = build_world()
+    marks = {str(world.patient.id), SHARED_CANARY} | {
+        str(thing.id)
+        for thing in (
+            world.checkin,
+            world.entry,
+            world.response,
+            world.ketamine,
+            world.integration,
+            world.flag,
+        )
+    }
+    client = _client(app, world, principal)
+    read, unaudited = [], []
+    for method, rule in sorted(MATRIX):
+        if method != "GET" or MATRIX[(method, rule)][principal] != OK:
+            continue
+        before = _patient_audit_count(world.patient.id)
+        response = client.get(fill(rule, world))
+        assert 200 <= response.status_code < 300, (rule, response.get_json())
+        text = response.get_data(as_text=True)
+        if not any(mark in text for mark in marks) or (method, rule) in NOT_PATIENT_DATA:
+            continue
+        read.append(rule)
+        if _patient_audit_count(world.patient.id) == before:
+            unaudited.append(rule)
+    assert not unaudited, f"{principal} read P's data without an audit event: {unaudited}"
+    if principal == "care-team therapist":
+        # The screens a therapist prepares a session with are all among them.
+        assert {
+            "/patients",
+            "/patients/<uuid:patient_id>/timeline",
+            "/patients/<uuid:patient_id>/brief",
+        } <= set(read), read

@@ -134,6 +134,26 @@ def test_the_api_survives_generated_requests_and_keeps_its_schema(app, clinic, t
     )
 
 
+def test_the_admins_push_schedule_survives_generated_requests(app, clinic):
+    """The test above fuzzes as a patient and a therapist; the clinic's admin is
+    the one who may change the prompt times, so those operations are fuzzed as them."""
+    admin = factories.user(clinic, "admin")
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [
+        result.ok()
+        for result in schema.get_all_operations()
+        if result.ok().path == "/api/v1/clinic/push-schedule"
+    ]
+    assert sorted(op.method.upper() for op in operations) == ["GET", "PUT"]
+    failures, ran = [], 0
+    token = bearer_token(app, admin)
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            ran += fuzz_operation(app, operation, mode, token, failures)
+    assert ran >= 4
+    assert not failures, "\n\n".join(failures)
+
+
 @pytest.fixture(autouse=True)
 def _no_rate_limit_noise():
     """Generated login attempts would lock 127.0.0.1 for the rest of the run."""

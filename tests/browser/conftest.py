@@ -276,3 +276,35 @@ def practice():
     # Hold no transaction (and so no SQLite write lock) while the browser works.
     db.session.remove()
     return values
+
+
+@pytest.fixture
+def lived_in(care_team):
+    """A patient with three weeks of check-ins, entries, answers and two dosing sessions."""
+    from datetime import timedelta
+
+    from server.db import utcnow
+    from server.extensions import db
+    from tests import factories
+
+    _, therapist, patient = care_team
+    now = utcnow()
+    moods = [4, 5, 3, 4, 6, 6, 7, 5, 4, 6, 7, 7, 8, 6, 5, 6, 7, 8, 7, 7]
+    for day, mood in enumerate(moods):
+        factories.checkin(patient, recorded_at=now - timedelta(days=20 - day, hours=3), mood=mood)
+    for days_ago in (14, 4):
+        factories.ketamine_session(
+            patient,
+            created_by=therapist,
+            scheduled_at=now - timedelta(days=days_ago),
+            status="completed",
+        )
+    factories.entry(patient, body="After the session the room felt very big and very kind.")
+    factories.entry(patient, body="I want to remember the warmth in my hands.", shared=False)
+    for days_ago, answers in ((18, [2, 2, 1, 2, 1, 2, 1, 1, 0]), (3, [1, 1, 1, 1, 0, 1, 0, 0, 0])):
+        factories.measure_response(
+            patient, "phq9", answers=answers, completed_at=now - timedelta(days=days_ago)
+        )
+    factories.measure_response(patient, "gad7", answers=[1, 1, 2, 1, 0, 1, 1])
+    db.session.rollback()  # hold no transaction (and so no SQLite write lock) during the test
+    return patient

@@ -226,3 +226,26 @@ def confirm_enrolment(page: Page, secret: str) -> None:
     page.get_by_label("Code shown by the app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Keep your recovery codes")).to_be_focused()
+
+
+def open_screen(page, base, route, ready_text):
+    page.goto(f"{base}/#{route}")
+    expect(page.get_by_text(ready_text, exact=False).first).to_be_visible()
+    # Every part that loads on its own has arrived (no layout is still to change).
+    expect(page.locator(".loading")).to_have_count(0)
+    expect(page.get_by_text("Looking for")).to_have_count(0)
+
+
+SCREENS = [
+    # (screenshot name, route, text that shows once the screen has its data)
+    ("today", "/today", "Hello, Robin."),
+    ("journal", "/journal", "warmth in my hands"),
+    ("journal-new", "/journal/new", "What's on your mind?"),
+    ("checkups", "/measures", "My answers"),
+    ("checkup-question", "/measures/gad7", "Question 1 of 7"),
+    ("trend", "/trend", "Dosing sessions"),
+    ("sharing", "/sharing", "warmth in my hands"),
+    ("settings", "/settings", "Daily check-in reminder"),
+    ("crisis", "/crisis", "While you reach out"),
+    ("waiting", "/waiting", "Nothing is waiting to send."),
+]

@@ -7,59 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import check_accessibility, screenshot, sign_in_via_api
-
-
-@pytest.fixture
-def lived_in(care_team):
-    """A patient with three weeks of check-ins, entries, answers and two dosing sessions."""
-    from server.db import utcnow
-    from server.extensions import db
-
-    _, therapist, patient = care_team
-    now = utcnow()
-    moods = [4, 5, 3, 4, 6, 6, 7, 5, 4, 6, 7, 7, 8, 6, 5, 6, 7, 8, 7, 7]
-    for day, mood in enumerate(moods):
-        factories.checkin(patient, recorded_at=now - timedelta(days=20 - day, hours=3), mood=mood)
-    for days_ago in (14, 4):
-        factories.ketamine_session(
-            patient,
-            created_by=therapist,
-            scheduled_at=now - timedelta(days=days_ago),
-            status="completed",
-        )
-    factories.entry(patient, body="After the session the room felt very big and very kind.")
-    factories.entry(patient, body="I want to remember the warmth in my hands.", shared=False)
-    for days_ago, answers in ((18, [2, 2, 1, 2, 1, 2, 1, 1, 0]), (3, [1, 1, 1, 1, 0, 1, 0, 0, 0])):
-        factories.measure_response(
-            patient, "phq9", answers=answers, completed_at=now - timedelta(days=days_ago)
-        )
-    factories.measure_response(patient, "gad7", answers=[1, 1, 2, 1, 0, 1, 1])
-    db.session.rollback()  # hold no transaction (and so no SQLite write lock) during the test
-    return patient
-
-
-def open_screen(page, base, route, ready_text):
-    page.goto(f"{base}/#{route}")
-    expect(page.get_by_text(ready_text, exact=False).first).to_be_visible()
-    # Every part that loads on its own has arrived (no layout is still to change).
-    expect(page.locator(".loading")).to_have_count(0)
-    expect(page.get_by_text("Looking for")).to_have_count(0)
-
-
-SCREENS = [
-    # (screenshot name, route, text that shows once the screen has its data)
-    ("today", "/today", "Hello, Robin."),
-    ("journal", "/journal", "warmth in my hands"),
-    ("journal-new", "/journal/new", "What's on your mind?"),
-    ("checkups", "/measures", "My answers"),
-    ("checkup-question", "/measures/gad7", "Question 1 of 7"),
-    ("trend", "/trend", "Dosing sessions"),
-    ("sharing", "/sharing", "warmth in my hands"),
-    ("settings", "/settings", "Daily check-in reminder"),
-    ("crisis", "/crisis", "While you reach out"),
-    ("waiting", "/waiting", "Nothing is waiting to send."),
-]
+from tests.browser.helpers import (
+    SCREENS,
+    check_accessibility,
+    open_screen,
+    screenshot,
+    sign_in_via_api,
+)
 
 
 def large_targets_too_small(page):

@@ -4,8 +4,7 @@ row, no word breaks in the middle, the 0-10 scale fits, nothing scrolls sideways
 
 import pytest
 
-from tests.browser.helpers import screenshot, sign_in_via_api
-from tests.browser.test_accessibility import SCREENS, lived_in, open_screen  # noqa: F401
+from tests.browser.helpers import SCREENS, open_screen, screenshot, sign_in_via_api
 
 #: Words split across two lines anywhere but after a hyphen.
 BROKEN_WORDS = """() => {
@@ -37,7 +36,7 @@ SIZES = {
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_every_screen_reads_well_at_200_percent(browser, live_server, lived_in, size):  # noqa: F811
+def test_every_screen_reads_well_at_200_percent(browser, live_server, lived_in, size):
     setting = SIZES[size]
     context = browser.new_context(viewport=setting["viewport"], device_scale_factor=2)
     try:

@@ -88,11 +88,6 @@ def test_a_country_that_does_not_exist_is_refused(as_user, patient):
     assert "country" in response.get_json()["errors"]
 
 
-def test_every_signed_in_user_reads_them_and_nobody_else(as_user, client, therapist):
-    assert as_user(therapist).get(URL).status_code == 200
-    assert client.get(URL).status_code == 401
-
-
 def test_an_admin_sets_the_clinics_own_list(as_user, clinic, patient):
     admin = factories.user(clinic, "admin")
     other_clinics_patient = factories.user(factories.clinic(), "patient")
@@ -128,12 +123,6 @@ def test_the_clinic_phone_follows_a_custom_list_unless_turned_off(as_user, clini
     admin = factories.user(clinic, "admin")
     as_user(admin).put(URL, json={"resources": [{"name": "Local line", "phone": "555 0100"}]})
     assert names(as_user(patient).get(URL).get_json()) == ["Local line", clinic.name]
-
-
-def test_only_admins_change_them(as_user, therapist, patient):
-    body = {"resources": [{"name": "X", "phone": "1"}]}
-    assert as_user(therapist).put(URL, json=body).status_code == 403
-    assert as_user(patient).put(URL, json=body).status_code == 403
 
 
 def test_a_resource_must_be_reachable(as_user, clinic):
@@ -204,11 +193,9 @@ def test_the_editor_refuses_bad_input_naming_the_field(as_user, clinic):
     assert db.session.get(Clinic, clinic.id).country == "US"
 
 
-def test_the_editor_is_for_the_clinics_own_admins(as_user, clinic, therapist, patient):
+def test_the_editor_is_for_the_clinics_own_admins(as_user, clinic):
+    # Other roles are refused by the authorization matrix; another clinic's admin is 404.
     body = {"country": "GB", "phone": None, "resources": None}
-    assert as_user(therapist).get(settings_url(clinic.id)).status_code == 403
-    assert as_user(therapist).put(settings_url(clinic.id), json=body).status_code == 403
-    assert as_user(patient).put(settings_url(clinic.id), json=body).status_code == 403
     elsewhere = as_user(factories.user(factories.clinic(), "admin"))
     assert elsewhere.get(settings_url(clinic.id)).status_code == 404
     refused = elsewhere.put(settings_url(clinic.id), json=body)

@@ -174,14 +174,11 @@ def test_bad_prompts_name_the_field(as_user, therapist, body, field):
     assert response.status_code == 422 and field in response.get_json()["errors"]
 
 
-def test_the_library_is_the_clinics_own(as_user, therapist, patient):
+def test_the_library_is_the_clinics_own(as_user, therapist):
     elsewhere = factories.prompt(factories.clinic())
     client = as_user(therapist)
     assert client.patch(f"{LIBRARY}/{elsewhere.id}", json={"version": 1}).status_code == 404
     assert client.patch(f"{LIBRARY}/{uuid.uuid4()}", json={"version": 1}).status_code == 404
-    patient_client = as_user(patient)
-    assert patient_client.get(LIBRARY).status_code == 403
-    assert patient_client.post(LIBRARY, json={}).status_code == 403
 
 
 # --- assignments ------------------------------------------------------------------
@@ -210,14 +207,10 @@ def test_a_therapist_assigns_prompts_now_or_after_a_dosing_session(as_user, ther
     assert datetime.fromisoformat(later["due_at"]) == session.scheduled_at + timedelta(hours=24)
 
 
-def test_assignments_only_for_patients_in_my_care(as_user, clinic, therapist, patient):
+def test_assignments_only_for_patients_in_my_care(as_user, clinic, therapist):
+    # Another therapist's patient is 404 in the authorization matrix; so is nobody.
     prompt = factories.prompt(clinic)
-    colleague = factories.user(clinic, "therapist")
-    elsewhere = factories.user(factories.clinic(), "therapist")
     body = {"prompt_ids": [str(prompt.id)]}
-    assert as_user(colleague).post(assignments_url(patient), json=body).status_code == 404
-    assert as_user(elsewhere).post(assignments_url(patient), json=body).status_code == 404
-    assert as_user(patient).post(assignments_url(patient), json=body).status_code == 403
     unknown = f"/api/v1/patients/{uuid.uuid4()}/prompt-assignments"
     assert as_user(therapist).post(unknown, json=body).status_code == 404
     assert db.session.scalar(select(PromptAssignment)) is None

@@ -65,13 +65,9 @@ def test_a_clinic_without_its_own_times_shows_the_defaults(as_user, therapist, a
         assert response.get_json() == {"session_prompts": DEFAULTS, "customised": False}
 
 
-def test_only_the_clinics_admin_changes_them_and_nobody_elses_clinic_moves(
-    as_user, clinic, therapist, patient, admin
-):
+def test_an_admin_changes_only_their_own_clinics(as_user, clinic, admin):
+    # Other roles are refused by the authorization matrix.
     body = {"session_prompts": [{"name": "morning_after", "days": 1, "at": "09:30"}]}
-    assert as_user(therapist).put(SCHEDULE, json=body).status_code == 403
-    assert as_user(patient).put(SCHEDULE, json=body).status_code == 403
-    assert as_user(patient).get(SCHEDULE).status_code == 403
     other_clinic = factories.clinic()
     other_admin = factories.user(other_clinic, "admin")
     response = as_user(other_admin).put(SCHEDULE, json=body)
@@ -193,33 +189,6 @@ def test_a_sent_prompt_stays_history_and_another_clinics_reminders_do_not_move(
     sent = db.session.get(Notification, first_id, populate_existing=True)
     assert sent.state == "sent" and sent.due_at == first_due
     assert [(r.id, r.due_at) for r in _prompts(outsider)] == outsider_before
-
-
-def test_generated_requests_as_admin_and_therapist_never_break_the_schema(
-    app, clinic, therapist, admin
-):
-    """tests/test_fuzz.py fuzzes as a patient and a therapist; the admin is the
-    one who may change the times, so these two operations are fuzzed as the admin too."""
-    import schemathesis
-    from schemathesis import GenerationMode
-
-    from tests.test_fuzz import bearer_token, fuzz_operation
-
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    operations = [
-        result.ok()
-        for result in schema.get_all_operations()
-        if result.ok().path == "/api/v1/clinic/push-schedule"
-    ]
-    assert sorted(op.method.upper() for op in operations) == ["GET", "PUT"]
-    failures, ran = [], 0
-    for user in (admin, therapist):
-        token = bearer_token(app, user)
-        for operation in operations:
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                ran += fuzz_operation(app, operation, mode, token, failures)
-    assert ran >= 8
-    assert not failures, "\n\n".join(failures)
 
 
 def test_a_device_added_weeks_after_a_session_gets_the_clinics_late_prompts(

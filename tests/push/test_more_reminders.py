@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from server.push.scheduling import checkin_plan
 from tests import factories
-from tests.push.test_scheduling import pending
+from tests.push.helpers import pending
 
 NEW_YORK = ZoneInfo("America/New_York")
 

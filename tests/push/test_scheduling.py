@@ -22,6 +22,7 @@ from server.push.scheduling import (
     session_plan,
 )
 from tests import factories
+from tests.push.helpers import pending
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -29,19 +30,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def local(instant: datetime, tz=NEW_YORK) -> datetime:
     return instant.astimezone(tz)
-
-
-def pending(user, kind=None):
-    query = select(Notification).where(
-        Notification.user_id == user.id, Notification.state == "pending"
-    )
-    if kind:
-        query = query.where(Notification.kind == kind)
-    return list(
-        db.session.scalars(
-            query.order_by(Notification.due_at).execution_options(populate_existing=True)
-        )
-    )
 
 
 def of_kind(user, kind):
