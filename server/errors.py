@@ -22,6 +22,7 @@ class Problem(HTTPException):
         type_: str | None = None,
         title: str | None = None,
         headers: dict | None = None,
+        extensions: dict | None = None,
     ):
         self.code = status
         super().__init__(description=detail)
@@ -31,6 +32,8 @@ class Problem(HTTPException):
             "type": type_,
             "title": title,
             "headers": headers or {},
+            # RFC 9457 extension members: more about the problem, for clients to act on.
+            "extensions": extensions or {},
         }
 
 
@@ -91,6 +94,8 @@ def problem_response(error: HTTPException):
     }
     if errors:
         body["errors"] = errors
+    for name, value in (data.get("extensions") or {}).items():
+        body.setdefault(name, value)
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_MEDIA_TYPE

@@ -32,6 +32,10 @@ blp = Blueprint("care", __name__, url_prefix="/api/v1", description="Scheduling 
 
 NOT_IN_CARE = "No such patient on your care team."
 ID_REUSED = "This `id` was already used with other values."
+CLASH = (
+    "Another session of this patient overlaps this time or falls on the same day "
+    "(named in `conflicts`); nothing was booked. Send `confirm_overlap: true` to book anyway."
+)
 STALE = "The `version` sent is not the stored one; nothing was changed."
 
 KETAMINE = "/patients/<uuid:patient_id>/ketamine-sessions"
@@ -54,7 +58,7 @@ def _audit_change(kind: str, session, data) -> None:
 @blp.response(201, TherapistDosingSessionSchema)
 @blp.alt_response(200, schema=TherapistDosingSessionSchema, description="A replay.")
 @blp.alt_response(404, description=NOT_IN_CARE)
-@blp.alt_response(409, description=ID_REUSED)
+@blp.alt_response(409, description=f"{ID_REUSED} {CLASH}")
 def create_dosing_session(data, patient_id):
     """Book a dosing session for a patient on my care team."""
     patient = access.patient_in_care(patient_id)
@@ -75,12 +79,12 @@ def create_dosing_session(data, patient_id):
 @blp.arguments(DosingSessionChangeSchema)
 @blp.response(200, TherapistDosingSessionSchema)
 @blp.alt_response(404, description=NOT_IN_CARE + " Or the session is not this patient's.")
-@blp.alt_response(409, description=STALE)
+@blp.alt_response(409, description=f"{STALE} {CLASH}")
 def change_dosing_session(data, patient_id, session_id):
     """Move, edit, complete or cancel a dosing session; send the `version` you read."""
     patient = access.patient_in_care(patient_id)
     session = services.session_of(DosingSession, patient, session_id)
-    session, changed = services.change_dosing_session(session, data)
+    session, changed = services.change_dosing_session(session, data, patient)
     if changed:
         _audit_change("ketamine_session", session, data)
     return session
@@ -107,7 +111,7 @@ def list_patient_dosing_sessions(query, patient_id):
 @blp.response(201, TherapistIntegrationSessionSchema)
 @blp.alt_response(200, schema=TherapistIntegrationSessionSchema, description="A replay.")
 @blp.alt_response(404, description=NOT_IN_CARE)
-@blp.alt_response(409, description=ID_REUSED)
+@blp.alt_response(409, description=f"{ID_REUSED} {CLASH}")
 def create_integration_session(data, patient_id):
     """Book an integration session with a patient on my care team."""
     patient = access.patient_in_care(patient_id)
@@ -128,12 +132,12 @@ def create_integration_session(data, patient_id):
 @blp.arguments(IntegrationSessionChangeSchema)
 @blp.response(200, TherapistIntegrationSessionSchema)
 @blp.alt_response(404, description=NOT_IN_CARE + " Or the session is not this patient's.")
-@blp.alt_response(409, description=STALE)
+@blp.alt_response(409, description=f"{STALE} {CLASH}")
 def change_integration_session(data, patient_id, session_id):
     """Move, resize, complete or cancel an integration session; send the `version` you read."""
     patient = access.patient_in_care(patient_id)
     session = services.session_of(IntegrationSession, patient, session_id)
-    session, changed = services.change_integration_session(session, data)
+    session, changed = services.change_integration_session(session, data, patient)
     if changed:
         _audit_change("integration_session", session, data)
     return session

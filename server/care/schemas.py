@@ -56,6 +56,18 @@ class Version(fields.Integer):
         )
 
 
+class ConfirmOverlap(fields.Boolean):
+    def __init__(self, **kwargs):
+        super().__init__(
+            load_default=False,
+            metadata={
+                "description": "Book even though another session of the patient overlaps "
+                "or is on the same day; without it such a booking is refused (409)."
+            },
+            **kwargs,
+        )
+
+
 # -- dosing sessions ---------------------------------------------------------
 
 
@@ -73,6 +85,7 @@ class DosingSessionCreateSchema(Schema):
         validate=validate.OneOf(STATUSES[:2]),
         metadata={"description": "`completed` records a session that already took place."},
     )
+    confirm_overlap = ConfirmOverlap()
 
 
 class DosingSessionChangeSchema(Schema):
@@ -85,6 +98,7 @@ class DosingSessionChangeSchema(Schema):
         validate=validate.OneOf(STATUSES),
         metadata={"description": "`cancelled` cancels the session; the row is kept."},
     )
+    confirm_overlap = ConfirmOverlap()
 
 
 class DosingSessionSchema(Schema):
@@ -127,6 +141,7 @@ class IntegrationSessionCreateSchema(Schema):
     scheduled_at = SessionTime(required=True)
     duration_minutes = Duration(load_default=DEFAULT_INTEGRATION_MINUTES)
     status = fields.String(load_default="scheduled", validate=validate.OneOf(STATUSES[:2]))
+    confirm_overlap = ConfirmOverlap()
 
 
 class IntegrationSessionChangeSchema(Schema):
@@ -134,6 +149,7 @@ class IntegrationSessionChangeSchema(Schema):
     scheduled_at = SessionTime()
     duration_minutes = Duration()
     status = fields.String(validate=validate.OneOf(STATUSES))
+    confirm_overlap = ConfirmOverlap()
 
 
 class IntegrationSessionSchema(Schema):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth.models import User
+from server.care import conflicts
 from server.care.models import DosingSession, IntegrationSession
 from server.db import utcnow
 from server.errors import abort
@@ -38,12 +39,19 @@ def create_dosing_session(
     """Book (or record) a dosing session for `patient`; returns it and whether it is new.
 
     With a client-made `id`, a replay of the same request returns the stored
-    session (created False); the same id with other values is 409.
+    session (created False); the same id with other values is 409. A booking
+    that clashes with another session is 409 unless `confirm_overlap`
+    (`server.care.conflicts`).
     """
     values = _normalised({name: data[name] for name in KETAMINE_FIELDS})
     _check_completion(values["status"], values["scheduled_at"], "status")
     session, created = _create_once(
-        DosingSession, data.get("id"), patient, values, created_by_id=by.id
+        DosingSession,
+        data.get("id"),
+        patient,
+        values,
+        confirmed=data.get("confirm_overlap", False),
+        created_by_id=by.id,
     )
     if created:
         dosing_session_changed.send(session)
@@ -51,14 +59,15 @@ def create_dosing_session(
 
 
 def change_dosing_session(
-    session: DosingSession, changes: dict[str, Any]
+    session: DosingSession, changes: dict[str, Any], patient: User | None = None
 ) -> tuple[DosingSession, bool]:
     """Move, edit, cancel or complete a dosing session; returns it and whether it changed.
 
     `changes["version"]` must be the stored version (409 otherwise, and
-    nothing is written); a real change bumps it and is announced.
+    nothing is written); a real change bumps it and is announced. Given the
+    `patient`, a move into a clash is 409 unless `changes["confirm_overlap"]`.
     """
-    changed = _change(session, changes, KETAMINE_FIELDS)
+    changed = _change(session, changes, KETAMINE_FIELDS, patient)
     if changed:
         dosing_session_changed.send(session)
     return session, changed
@@ -81,15 +90,20 @@ def create_integration_session(
     values = {name: data[name] for name in INTEGRATION_FIELDS}
     _check_completion(values["status"], values["scheduled_at"], "status")
     return _create_once(
-        IntegrationSession, data.get("id"), patient, values, therapist_id=therapist.id
+        IntegrationSession,
+        data.get("id"),
+        patient,
+        values,
+        confirmed=data.get("confirm_overlap", False),
+        therapist_id=therapist.id,
     )
 
 
 def change_integration_session(
-    session: IntegrationSession, changes: dict[str, Any]
+    session: IntegrationSession, changes: dict[str, Any], patient: User | None = None
 ) -> tuple[IntegrationSession, bool]:
     """Move, resize, cancel or complete an integration session (versioned like dosing ones)."""
-    return session, _change(session, changes, INTEGRATION_FIELDS)
+    return session, _change(session, changes, INTEGRATION_FIELDS, patient)
 
 
 def cancel_integration_session(session: IntegrationSession, version: int) -> IntegrationSession:
@@ -98,6 +112,12 @@ def cancel_integration_session(session: IntegrationSession, version: int) -> Int
 
 def complete_integration_session(session: IntegrationSession, version: int) -> IntegrationSession:
     return change_integration_session(session, {"version": version, "status": "completed"})[0]
+
+
+def _moves(session: Session, updates: dict[str, Any]) -> bool:
+    # A new time or length, or a cancelled session booked again, can clash.
+    rebooked = session.status == "cancelled" and "status" in updates
+    return bool({"scheduled_at", "duration_minutes"} & updates.keys()) or rebooked
 
 
 def _normalised(values: dict[str, Any]) -> dict[str, Any]:
@@ -117,11 +137,16 @@ def _check_completion(status: str, scheduled_at, field: str) -> None:
         )
 
 
-def _create_once(model, item_id, patient: User, values: dict, **extra):
+def _create_once(model, item_id, patient: User, values: dict, *, confirmed: bool, **extra):
+    # Held first, so a replay racing its original finds the original stored.
+    conflicts.hold_schedule(patient)
     if item_id is not None:
-        stored = db.session.get(model, item_id)
+        stored = db.session.get(model, item_id, populate_existing=True)
         if stored is not None:
+            # Before the clash check: the stored session would clash with its own replay.
             return _replayed(stored, patient, values), False
+    booking = conflicts.span(model, values["scheduled_at"], values.get("duration_minutes"))
+    conflicts.check(patient, booking, confirmed=confirmed)
     item = model(id=item_id or uuid.uuid4(), patient_id=patient.id, **values, **extra)
     try:
         # A savepoint, so that losing a race against an identical request
@@ -148,7 +173,9 @@ def _replayed(stored: Session, patient: User, values: dict) -> Session:
     return stored
 
 
-def _change(session: Session, changes: dict[str, Any], names: tuple[str, ...]) -> bool:
+def _change(
+    session: Session, changes: dict[str, Any], names: tuple[str, ...], patient: User | None
+) -> bool:
     if changes["version"] != session.version:
         abort(
             409,
@@ -162,6 +189,15 @@ def _change(session: Session, changes: dict[str, Any], names: tuple[str, ...]) -
     updates = {name: value for name, value in values.items() if getattr(session, name) != value}
     if not updates:
         return False
+    if patient is not None and status != "cancelled" and _moves(session, updates):
+        booking = conflicts.span(
+            type(session),
+            scheduled_at,
+            values.get("duration_minutes", getattr(session, "duration_minutes", None)),
+            id=session.id,
+        )
+        conflicts.hold_schedule(patient)
+        conflicts.check(patient, booking, confirmed=changes.get("confirm_overlap", False))
     for name, value in updates.items():
         setattr(session, name, value)
     try:

@@ -39,9 +39,13 @@ def postgres_only():
         pytest.skip("racing writers need PostgreSQL")
 
 
-def race(requests, model, hook):
-    """Run `requests` on threads, each held at `hook` until all have got there."""
-    barrier = threading.Barrier(len(requests), timeout=10)
+def race(requests, model, hook, timeout=10):
+    """Run `requests` on threads, each held at `hook` until all have got there.
+
+    A request that holds a lock at `hook` keeps the others from getting
+    there: `timeout` must then stay under the database's lock timeout.
+    """
+    barrier = threading.Barrier(len(requests), timeout=timeout)
 
     def hold(*_args):
         # A request that never reaches the write (it failed first) breaks the
@@ -77,8 +81,12 @@ def test_two_identical_bookings_at_once_store_one_session(as_user, people):
     }
     clients = [as_user(therapist), as_user(therapist)]
     url = f"/api/v1/patients/{patient.id}/ketamine-sessions"
+    # The first holds the patient's schedule (server.care.conflicts) while it waits.
     responses = race(
-        [lambda c=c: c.post(url, json=body) for c in clients], DosingSession, "before_insert"
+        [lambda c=c: c.post(url, json=body) for c in clients],
+        DosingSession,
+        "before_insert",
+        timeout=2,
     )
     assert sorted(r.status_code for r in responses) == [200, 201]
     assert responses[0].get_json() == responses[1].get_json()
