@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "d978f8e4d5f5";
+const VERSION = "1d73421ebb50";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
@@ -35,7 +35,6 @@ const SHELL = [
   "/js/install.js",
   "/js/router.js",
   "/js/recent.js",
-  "/js/paged-list.js",
   "/js/signout-core.js",
   "/js/screens/signin.js",
   "/js/screens/invite.js",

@@ -15,6 +15,8 @@ export class ApiError extends Error {
     super(problem?.detail || problem?.title || `HTTP ${status}`);
     this.status = status;
     this.problem = {
+      // Extension members (RFC 9457), e.g. the sessions a booking clashes with.
+      ...(problem && typeof problem === "object" ? problem : {}),
       status,
       type: problem?.type || "about:blank",
       title: problem?.title || "",

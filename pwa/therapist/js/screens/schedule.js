@@ -3,7 +3,7 @@
 
 import { h, isoLocal, uid } from "/js/dom.js";
 import { call, failure, listAll } from "../client.js";
-import { caseloadRow } from "../caseload-data.js";
+import { confirmClash, isConflict } from "../conflicts.js";
 import { field } from "../forms.js";
 import { ROUTES, THEMES, capitalise, dosingSummary, formatWhen, plural, toLocalInput } from "../format.js";
 
@@ -45,19 +45,21 @@ export async function render(main, { params, announce }) {
     h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/caseload" }, "Caseload"), " › ", crumbName, " › ", h("span", { "aria-current": "page" }, "Schedule and prompts")),
     heading,
   );
-  const row = await caseloadRow(patientId).catch(() => null);
-  if (!row) {
+  // The patient's summary, not the whole caseload or brief: one read of one patient.
+  const patient = await call(`/patients/${patientId}`).catch(() => null);
+  if (!patient) {
     main.append(h("p", { class: "attention" }, "This patient is not on your caseload."));
     return;
   }
-  heading.textContent = `Schedule and prompts: ${row.display_name}`;
-  crumbName.textContent = row.display_name;
+  const name = patient.display_name;
+  heading.textContent = `Schedule and prompts: ${name}`;
+  crumbName.textContent = name;
   main.append(h("p", { class: "muted" }, `Times are in this computer's time zone (${Intl.DateTimeFormat().resolvedOptions().timeZone}).`));
 
   const layout = h("div", { class: "columns" });
   main.append(layout);
-  const dosing = sessionsPanel("ketamine", patientId, announce);
-  const integration = sessionsPanel("integration", patientId, announce);
+  const dosing = sessionsPanel("ketamine", patientId, name, announce);
+  const integration = sessionsPanel("integration", patientId, name, announce);
   const prompts = promptsPanel(patientId, announce, dosing);
   layout.append(dosing.element, integration.element);
   main.append(prompts.element);
@@ -87,7 +89,7 @@ function checklistNote(dose, session) {
   );
 }
 
-function sessionsPanel(kind, patientId, announce) {
+function sessionsPanel(kind, patientId, name, announce) {
   const info = KINDS[kind];
   const base = `/patients/${patientId}/${info.path}`;
   const headingId = `${kind}-heading`;
@@ -103,7 +105,7 @@ function sessionsPanel(kind, patientId, announce) {
   };
 
   // --- the booking form ---
-  const when = h("input", { type: "datetime-local", required: true, value: tomorrowMorning(), id: `${kind}-when` });
+  const when = h("input", { type: "datetime-local", required: true, id: `${kind}-when` });
   const formFields = [field("Date and time", when)];
   let route;
   let dose;
@@ -122,6 +124,52 @@ function sessionsPanel(kind, patientId, announce) {
   const book = h("button", { type: "submit", class: "primary" }, `Book the ${info.one}`);
   const form = h("form", { class: "book", novalidate: true, "aria-label": `Book ${info.a}` }, ...formFields, formMessage, h("div", { class: "actions" }, book));
 
+  /** Back to a new booking's first values, so the next one starts clean. */
+  function clearForm() {
+    when.value = tomorrowMorning();
+    if (kind === "ketamine") {
+      route.value = Object.keys(ROUTES)[0];
+      dose.value = "";
+      setting.value = "clinic";
+    } else {
+      duration.value = "50";
+    }
+  }
+  clearForm();
+
+  async function send(body) {
+    const focused = document.activeElement === book;
+    book.disabled = true;
+    try {
+      const session = await call(base, { method: "POST", body });
+      formMessage.replaceChildren();
+      status.textContent = `Booked: ${info.one} on ${formatWhen(session.scheduled_at)}.`;
+      announce(status.textContent);
+      clearForm();
+      await panel.load();
+    } catch (error) {
+      formMessage.replaceChildren(
+        isConflict(error)
+          ? confirmClash(error, {
+              name,
+              yes: "Book it anyway",
+              no: "Change the booking",
+              // The same id: a replay of this confirmation never books twice.
+              onYes: () => send({ ...body, confirm_overlap: true }),
+              onNo: () => {
+                formMessage.replaceChildren();
+                when.focus();
+              },
+            })
+          : h("p", { class: "attention" }, failure(error, "Booking")),
+      );
+    } finally {
+      book.disabled = false;
+      // Disabling it while the request ran took focus away.
+      if (focused && document.activeElement === document.body) book.focus();
+    }
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     formMessage.replaceChildren();
@@ -139,21 +187,7 @@ function sessionsPanel(kind, patientId, announce) {
     } else {
       body.duration_minutes = Number(duration.value);
     }
-    const focused = document.activeElement === book;
-    book.disabled = true;
-    try {
-      const session = await call(base, { method: "POST", body });
-      status.textContent = `Booked: ${info.one} on ${formatWhen(session.scheduled_at)}.`;
-      announce(status.textContent);
-      if (dose) dose.value = "";
-      await panel.load();
-    } catch (error) {
-      formMessage.append(h("p", { class: "attention" }, failure(error, "Booking")));
-    } finally {
-      book.disabled = false;
-      // Disabling it while the request ran took focus away.
-      if (focused && document.activeElement === document.body) book.focus();
-    }
+    await send(body);
   });
 
   panel.element = h(
@@ -195,7 +229,7 @@ function sessionsPanel(kind, patientId, announce) {
       const input = h("input", { type: "datetime-local", value: toLocalInput(session.scheduled_at), id: uid("move") });
       const save = h("button", { type: "submit", class: "primary small" }, "Save the new time");
       const keep = h("button", { type: "button", class: "small" }, "Keep as it is");
-      const message = h("p", { class: "form-message", role: "alert" });
+      const message = h("div", { class: "form-message", role: "alert" });
       const moveForm = h("form", { class: "inline-form", novalidate: true }, field("New date and time", input), h("div", { class: "actions" }, save, keep), message);
       keep.addEventListener("click", () => {
         edit.replaceChildren();
@@ -251,6 +285,18 @@ function sessionsPanel(kind, patientId, announce) {
       // The row that had focus was redrawn (or moved to the past list): land on the outcome.
       if (!panel.element.contains(document.activeElement)) status.focus();
     } catch (error) {
+      if (isConflict(error)) {
+        message.replaceChildren(
+          confirmClash(error, {
+            name,
+            yes: "Move it anyway",
+            no: "Choose another time",
+            onYes: () => change(session, { ...fields, confirm_overlap: true }, said, message),
+            onNo: () => message.replaceChildren(),
+          }),
+        );
+        return;
+      }
       message.textContent = failure(error, `This ${info.one}`);
       if (error.status === 409) await panel.load();
     }

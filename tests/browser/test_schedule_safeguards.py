@@ -1,0 +1,138 @@
+"""Scheduling that cannot go wrong, at a laptop (1280x800): a clashing booking is
+shown in plain words and booked only when confirmed, the form starts clean after
+each booking, and the page reads the patient's summary rather than the caseload."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import check_accessibility, fresh_rows, screenshot
+
+WORKSPACE = "/therapist/index.html"
+
+
+def open_schedule(page, base, patient_id, name):
+    page.goto(f"{base}{WORKSPACE}#/patients/{patient_id}/schedule")
+    heading = page.get_by_role("heading", name=f"Schedule and prompts: {name}", level=1)
+    expect(heading).to_be_visible(timeout=15000)
+    expect(page.locator(".loading")).to_have_count(0)
+
+
+def as_local_input(page, iso):
+    """The datetime-local value for `iso` on this browser's clock."""
+    return page.evaluate(
+        """iso => {
+            const d = new Date(iso);
+            const pad = (n) => String(n).padStart(2, "0");
+            return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` +
+              `T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+        }""",
+        iso,
+    )
+
+
+def test_the_schedule_reads_the_patients_summary_not_the_caseload_or_brief(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    asked = []
+    desk.on("request", lambda request: asked.append(request.url.split("/api/v1", 1)[-1]))
+    open_schedule(desk, live_server, practice.robin, "Robin Ash")
+    expect(desk.get_by_role("link", name="Robin Ash")).to_be_visible()
+    paths = [url.split("?")[0] for url in asked]
+    assert f"/patients/{practice.robin}" in paths
+    assert "/patients" not in paths, "the schedule read the whole caseload"
+    assert not [path for path in paths if path.endswith("/brief")], "the schedule read the brief"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_clashing_dose_is_named_and_booked_only_when_confirmed(
+    desk, live_server, practice, staff_sign_in, scheme
+):
+    from server.care.models import DosingSession
+
+    desk.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_schedule(desk, live_server, practice.robin, "Robin Ash")
+    [upcoming] = [
+        row
+        for row in fresh_rows(DosingSession, patient_id=practice.robin)
+        if row.status == "scheduled"
+    ]
+    dosing = desk.get_by_role("region", name="Dosing sessions")
+    form = dosing.get_by_role("form", name="Book a dosing session")
+    fresh_when = form.get_by_label("Date and time").input_value()
+    form.get_by_label("Date and time").fill(as_local_input(desk, upcoming.scheduled_at.isoformat()))
+    form.get_by_label("Route").select_option("intranasal")
+    form.get_by_label("Dose in mg (optional)").fill("84")
+    form.get_by_label("Setting").select_option("home")
+    form.get_by_role("button", name="Book the dosing session").click()
+
+    question = form.get_by_role("group", name="Robin Ash already has:")
+    expect(question).to_be_visible()
+    expect(question.get_by_role("listitem")).to_have_text(
+        [re.compile(r"^a dosing session on .+ \(with the two hours after the dose\), which over")]
+    )
+    expect(question.get_by_role("button", name="Book it anyway")).to_be_focused()
+    assert len(fresh_rows(DosingSession, patient_id=practice.robin)) == 3, "booked before asking"
+    check_accessibility(desk, f"schedule asking to confirm a clash ({scheme})")
+    screenshot(desk, "therapist-schedule-clash" + ("" if scheme == "light" else "-dark"))
+
+    question.get_by_role("button", name="Book it anyway").click()
+    expect(dosing.get_by_role("status").first).to_contain_text("Booked: dosing session on")
+    expect(question).to_have_count(0)
+    booked = [
+        row
+        for row in fresh_rows(DosingSession, patient_id=practice.robin)
+        if row.route == "intranasal"
+    ]
+    assert [(row.dose_mg, row.setting) for row in booked] == [(84, "home")]
+    assert booked[0].scheduled_at == upcoming.scheduled_at.replace(second=0, microsecond=0)
+
+    # The form is clean for the next booking.
+    expect(form.get_by_label("Date and time")).to_have_value(fresh_when)
+    expect(form.get_by_label("Route")).to_have_value("iv")
+    expect(form.get_by_label("Dose in mg (optional)")).to_have_value("")
+    expect(form.get_by_label("Setting")).to_have_value("clinic")
+
+
+def test_choosing_to_change_the_booking_books_nothing_and_returns_to_the_time(
+    desk, live_server, practice, staff_sign_in
+):
+    from server.care.models import IntegrationSession
+
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_schedule(desk, live_server, practice.robin, "Robin Ash")
+    [upcoming] = [
+        row
+        for row in fresh_rows(IntegrationSession, patient_id=practice.robin)
+        if row.status == "scheduled"
+    ]
+    integration = desk.get_by_role("region", name="Integration sessions")
+    form = integration.get_by_role("form", name="Book an integration session")
+    form.get_by_label("Date and time").fill(as_local_input(desk, upcoming.scheduled_at.isoformat()))
+    form.get_by_label("Length in minutes").fill("60")
+    form.get_by_role("button", name="Book the integration session").click()
+    question = form.get_by_role("group", name="Robin Ash already has:")
+    expect(question.get_by_role("listitem")).to_have_text(
+        [re.compile(r"^an integration session on .+, which overlaps this time$")]
+    )
+    question.get_by_role("button", name="Change the booking").click()
+    expect(question).to_have_count(0)
+    expect(form.get_by_label("Date and time")).to_be_focused()
+    assert len(fresh_rows(IntegrationSession, patient_id=practice.robin)) == 2
+
+    # A time of its own books at once, and the length goes back to its default.
+    form.get_by_label("Date and time").fill(
+        as_local_input(desk, upcoming.scheduled_at.replace(hour=7).isoformat())
+        if upcoming.scheduled_at.hour > 9
+        else as_local_input(desk, upcoming.scheduled_at.replace(hour=18).isoformat())
+    )
+    form.get_by_role("button", name="Book the integration session").click()
+    question = form.get_by_role("group", name="Robin Ash already has:")
+    # The same day as the other one: asked again, confirmed.
+    question.get_by_role("button", name="Book it anyway").click()
+    expect(integration.get_by_role("status").first).to_contain_text("Booked: integration session")
+    expect(form.get_by_label("Length in minutes")).to_have_value("50")
+    assert len(fresh_rows(IntegrationSession, patient_id=practice.robin)) == 3
