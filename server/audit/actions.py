@@ -33,6 +33,7 @@ ACTIONS: dict[str, str] = {
     "series_start_changed": "A therapist marked or unmarked a dosing session as a new series",
     "crisis_resources_changed": "An admin changed the clinic's crisis resources",
     "clinic_settings_changed": "An admin changed the clinic's name, country, phone or hours",
+    "push_schedule_changed": "An admin changed when patients are prompted around dosing sessions",
     "clinic_checklist_changed": "Staff changed the clinic's preparation checklist",
     # The patient's own choices
     "sharing_changed": "A patient shared an item or made it private",
@@ -40,7 +41,6 @@ ACTIONS: dict[str, str] = {
     "item_deleted": "A patient deleted an item",
     "data_exported": "A patient exported their data",
     "account_deleted": "A patient deleted their account",
-    "push_schedule_changed": "A patient changed their reminder times or quiet hours",
     "push_device_moved": "A device that had notifications on for this account was taken over "
     "by another account signed in on it; what was queued for it was cancelled",
     # Accounts and sign-in

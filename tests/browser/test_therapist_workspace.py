@@ -386,20 +386,28 @@ def test_an_admin_invites_therapists_and_reads_the_audit_log(
     nav = desk.get_by_role("navigation", name="Workspace")
     # Flags: the clinic's escalated urgent flags.
     expect(nav.get_by_role("link")).to_have_text(
-        [re.compile(r"^Flags"), "Invites", "Audit log", "Crisis resources"]
+        [
+            re.compile(r"^Flags"),
+            "Invites",
+            "Audit log",
+            "Crisis resources",
+            "Staff",
+            "Clinic settings",
+            "Outcomes",
+        ]
     )
     events = desk.locator("table.audit tbody tr")
     expect(events.first).to_be_visible()
-    expect(desk.locator("table.audit")).to_contain_text("login")
-    expect(events.locator("td:nth-child(4)", has_text="audit_log_read")).to_have_count(0)
+    expect(desk.locator("table.audit")).to_contain_text("Signed in")
+    expect(events.locator("td[data-action=audit_log_read]")).to_have_count(0)
     # Reading the log is itself recorded: filter for those events.
-    # The actions are offered with what each means, as the server lists them.
-    action = desk.get_by_label("Action")
-    expect(action.locator("option", has_text="A dosing session was cancelled")).to_have_count(1)
+    # The actions are offered in plain words.
+    action = desk.get_by_label("What happened")
+    expect(action.locator("option", has_text="Cancelled a dosing session")).to_have_count(1)
     action.select_option("audit_log_read")
     desk.get_by_role("button", name="Filter").click()
-    expect(events.first.locator("td:nth-child(4)")).to_have_text("audit_log_read")
-    assert set(events.locator("td:nth-child(4)").all_inner_texts()) == {"audit_log_read"}
+    expect(events.first.locator("td:nth-child(4)")).to_have_text("Read the audit log")
+    assert set(events.locator("td:nth-child(4)").all_inner_texts()) == {"Read the audit log"}
 
     desk.get_by_role("link", name="Invites").click()
     expect(desk.get_by_role("heading", name="Invite a therapist")).to_be_visible()

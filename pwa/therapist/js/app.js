@@ -33,6 +33,9 @@ const ROUTES = [
   [/^\/account$/, "account", { roles: STAFF }],
   [/^\/audit$/, "audit", { roles: ADMIN }],
   [/^\/crisis-resources$/, "crisis", { roles: ADMIN }],
+  [/^\/staff$/, "staff", { roles: ADMIN }],
+  [/^\/clinic$/, "clinic", { roles: ADMIN }],
+  [/^\/outcomes$/, "outcomes", { roles: ADMIN }],
 ];
 
 const main = document.getElementById("main");

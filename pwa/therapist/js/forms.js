@@ -66,3 +66,47 @@ export function refusal(error, labels, what) {
   if (!lines.length) lines.push(failure(error, what));
   return { lines, invalid: Object.keys(errors) };
 }
+
+/**
+ * Each field's error under the field itself, from problem+json `errors`:
+ * `show(errors)` marks each control found by `lookup(key)` invalid and
+ * describes it by its error (after any hint), and returns the keys it found
+ * no control for; `clear()` takes them all away again.
+ */
+export function fieldErrors(lookup) {
+  const shown = [];
+  function clear() {
+    for (const { control, note, before } of shown) {
+      note.remove();
+      control.removeAttribute("aria-invalid");
+      if (before) control.setAttribute("aria-describedby", before);
+      else control.removeAttribute("aria-describedby");
+    }
+    shown.length = 0;
+  }
+  function show(errors) {
+    clear();
+    const unplaced = [];
+    for (const [key, texts] of Object.entries(errors || {})) {
+      const control = lookup(key);
+      if (!control) {
+        unplaced.push(key);
+        continue;
+      }
+      const note = h("p", { class: "field-error", id: uid("error") }, texts.join(" "));
+      const before = control.getAttribute("aria-describedby");
+      control.setAttribute("aria-invalid", "true");
+      control.setAttribute("aria-describedby", before ? `${before} ${note.id}` : note.id);
+      control.after(note);
+      shown.push({ control, note, before });
+    }
+    return unplaced;
+  }
+  /** The first control in error, in the page's order. */
+  function first() {
+    const controls = shown.map((item) => item.control);
+    controls.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    return controls[0] || null;
+  }
+  return { show, clear, first };
+}

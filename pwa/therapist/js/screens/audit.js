@@ -2,6 +2,7 @@
 // from where (names and identifiers; never content), newest first, with filters.
 
 import { h } from "/js/dom.js";
+import { actionWords } from "../audit-words.js";
 import { call, failure, query } from "../client.js";
 import { field } from "../forms.js";
 import { formatWhen, plural } from "../format.js";
@@ -51,7 +52,7 @@ export async function render(main) {
   );
   // The server's list of what it records, each with its meaning (GET /audit/actions).
   let action = h("select", { id: "audit-action", name: "audit-action" }, h("option", { value: "" }, "Any action"));
-  const actionField = field("Action", action);
+  const actionField = field("What happened", action);
   const [patient, patientField] = input("audit-patient", "Patient id", { type: "text", spellcheck: "false" });
   const [actor, actorField] = input("audit-actor", "Who (user id)", { type: "text", spellcheck: "false" });
   const [since, sinceField] = input("audit-since", "From", { type: "date" });
@@ -81,7 +82,7 @@ export async function render(main) {
         "table",
         { class: "audit" },
         h("caption", { class: "visually-hidden" }, "Audit events, newest first"),
-        h("thead", {}, h("tr", {}, ["When", "Who", "Role", "Action", "Patient", "Object", "From", "Device"].map((label) => h("th", { scope: "col" }, label)))),
+        h("thead", {}, h("tr", {}, ["When", "Who", "Role", "What happened", "Patient", "Object", "From", "Device"].map((label) => h("th", { scope: "col" }, label)))),
         tbody,
       ),
     ),
@@ -110,7 +111,7 @@ export async function render(main) {
             h("td", {}, h("time", { datetime: event.at }, formatWhen(event.at))),
             h("td", {}, personButton(event.actor_id, event.actor_name, "person's events", (id) => filterBy(actor, id))),
             h("td", {}, event.actor_role || "—"),
-            h("td", {}, event.action),
+            h("td", { "data-action": event.action }, actionWords(event.action)),
             h("td", {}, personButton(event.patient_id, event.patient_name, "patient's events", (id) => filterBy(patient, id))),
             h("td", {}, event.object_type ? [event.object_type, " ", event.object_id ? h("code", { title: event.object_id }, event.object_id.slice(0, 8)) : ""] : "—"),
             h("td", {}, event.ip_address || "—"),
@@ -171,7 +172,8 @@ export async function render(main) {
   more.addEventListener("click", () => load(true));
   const listing = call("/audit/actions").then(
     (answer) => {
-      for (const { name, description } of answer.items) action.append(h("option", { value: name }, `${description} (${name})`));
+      // In the log's own words; an action this page does not know yet, in the server's.
+      for (const { name, description } of answer.items) action.append(h("option", { value: name }, actionWords(name) === name ? description : actionWords(name)));
     },
     () => {
       // Without the list, filtering by action still works by its name.
