@@ -31,6 +31,7 @@ from tests.browser.helpers import (
     sign_in_with_form,
     wait_for_service_worker,
 )
+from tests.push.pushservice import POLL_INTERVAL
 
 
 class LoopbackGcm:
@@ -67,7 +68,9 @@ class LoopbackGcm:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, args=(POLL_INTERVAL,), daemon=True
+        )
 
     def __enter__(self):
         self.thread.start()

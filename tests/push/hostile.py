@@ -22,6 +22,8 @@ from functools import cache
 from http.server import ThreadingHTTPServer
 from socketserver import StreamRequestHandler
 
+from tests.push.pushservice import POLL_INTERVAL
+
 CHUNK = 64 * 1024
 
 
@@ -69,7 +71,9 @@ class HostileEndpoints:
         self._server = _Server((host, 0), self._handler_class())
         self.port = self._server.server_address[1]
         self.origin = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(POLL_INTERVAL,), daemon=True
+        )
 
     def url(self, kind: str, token: str = "x") -> str:
         return f"{self.origin}/{kind}/{token}"

@@ -27,6 +27,7 @@ from server.push.models import Notification, PushSubscription
 from server.push.outbox import KIND_SETTINGS, Planned, payload_for, queue, queue_test
 from server.push.vapid import VapidSigner, origin_of, private_key_from_b64
 from tests import factories
+from tests.push.pushservice import POLL_INTERVAL
 
 
 def rows(user, kind=None):
@@ -394,7 +395,7 @@ def _one_answer_per_connection(tls=None):
         service.connections = 0
         if tls is not None:
             service.socket = tls.wrap_socket(service.socket, server_side=True)
-        threading.Thread(target=service.serve_forever, daemon=True).start()
+        threading.Thread(target=service.serve_forever, args=(POLL_INTERVAL,), daemon=True).start()
         scheme = "http" if tls is None else "https"
         try:
             yield service, f"{scheme}://127.0.0.1:{service.server_address[1]}"
