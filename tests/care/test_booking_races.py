@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from server.care.models import DosingSession
 from server.extensions import db
 from tests import factories
-from tests.care.test_concurrency import postgres_only, race
+from tests.care.helpers import postgres_only, race
 
 pytestmark = pytest.mark.committed
 
