@@ -36,7 +36,7 @@ def import_models():
 #: connects them); tests/test_app.py holds these lists to the files.
 ROUTES = tuple(name for name in FEATURES if name != "clinics")
 COMMANDS = ("clinics", "journal", "flags", "push", "demo")
-RECEIVERS = ("journal.prompts", "push.receivers")
+RECEIVERS = ("journal.prompts", "push.receivers", "flags.receivers")
 
 
 def API_BLUEPRINTS():

@@ -12,8 +12,11 @@ _signals = Namespace()
 settings_changed = _signals.signal("settings-changed")
 #: sender=DosingSession; created, moved or cancelled.
 dosing_session_changed = _signals.signal("dosing-session-changed")
-#: sender=the new item (CheckIn, JournalEntry, MeasureResponse); first stored.
+#: sender=the new item (CheckIn, JournalEntry, MeasureResponse, AfterDoseCheck);
+#: first stored (not on a replay).
 item_created = _signals.signal("item-created")
+#: sender=the item (MeasureResponse); a private item was shared with the care team.
+item_shared = _signals.signal("item-shared")
 #: sender=Flag; a flag was raised.
 flag_raised = _signals.signal("flag-raised")
 #: sender=Flag; an urgent flag was left unacknowledged past the clinic's time.

@@ -20,6 +20,7 @@ from server.companion.models import AfterDoseCheck, Intention, IntentionReflecti
 from server.db import utcnow
 from server.errors import abort, stale
 from server.extensions import db
+from server.signals import item_created
 
 
 def _id_taken():
@@ -179,12 +180,12 @@ def doses_up_to(session: DosingSession) -> int:
 
 
 def create_after_dose_check(patient: User, data: dict) -> tuple[AfterDoseCheck, bool]:
-    """Store the check after a dose, judge it, and raise its flags; idempotent.
+    """Store the check after a dose and judge it; idempotent.
 
-    Red answers raise an urgent flag whether or not the check is shared: the
-    care team must hear about chest pain or use outside the plan, as with the
-    questionnaire's safety item, and the flag carries no answer. The
-    repeated-urinary-symptoms warning is raised for shared checks only.
+    A new check is announced with `signals.item_created`: red answers raise
+    an urgent flag whether or not the check is shared, the
+    repeated-urinary-symptoms warning only for shared checks
+    (`server.flags.receivers.check_after_dose`).
     """
     answers = data["answers"]
     stored = db.session.get(AfterDoseCheck, data["id"])
@@ -224,7 +225,7 @@ def create_after_dose_check(patient: User, data: dict) -> tuple[AfterDoseCheck, 
         AfterDoseCheck, check, patient, lambda row: _same_check(row, data), "ketamine_session_id"
     )
     if created:
-        _raise_flags(check, patient)
+        item_created.send(check)  # the flags feature judges it
         _cancel_reminder(check)
     return check, created
 
@@ -242,28 +243,3 @@ def _same_check(stored: AfterDoseCheck, data: dict) -> bool:
         and stored.answers == data["answers"]
         and ("shared" not in data or stored.shared == data["shared"])
     )
-
-
-def _raise_flags(check: AfterDoseCheck, patient: User) -> None:
-    # The flag points at the dose, not at the check: the care team sees which
-    # session to ask about, never an answer (and a private check stays unread).
-    from server.flags.services import raise_flag
-
-    if check.red:
-        raise_flag(
-            "after_dose_red",
-            patient_id=patient.id,
-            clinic_id=patient.clinic_id,
-            dedupe_key=f"after_dose_red:{check.id}",
-            source_type="ketamine_session",
-            source_id=check.ketamine_session_id,
-        )
-    if "urinary_repeated" in check.alerts and check.shared:
-        raise_flag(
-            "after_dose_urinary",
-            patient_id=patient.id,
-            clinic_id=patient.clinic_id,
-            dedupe_key=f"after_dose_urinary:{check.id}",
-            source_type="ketamine_session",
-            source_id=check.ketamine_session_id,
-        )

@@ -5,9 +5,9 @@ Every threshold is a constant here and is described, with its value, by
 flagged?"); change one and its description follows.
 
 Private check-ins neither raise the mood flags nor count in them: the flag
-must not let a therapist infer anything about private items. (The explicit
-"I don't feel safe" answer, which does, is raised by the journal through
-`server.flags.services.raise_or_repeat`.)
+must not let a therapist infer anything about private items. The explicit
+"I don't feel safe" answer, which does, raises its urgent flag shared or
+private (`check_checkin`).
 """
 
 import statistics
@@ -20,8 +20,8 @@ from sqlalchemy import bindparam, select
 from server.auth.models import User
 from server.extensions import db
 from server.flags.models import Flag
-from server.flags.services import checkin_model, raise_flag, raise_or_repeat
-from server.signals import item_created
+from server.flags.services import raise_flag, raise_or_repeat
+from server.journal.models import CheckIn
 
 #: The top of the mood scale (0-10).
 MOOD_MAX = 10
@@ -66,15 +66,14 @@ def check_mood(checkin) -> list[Flag]:
     four weeks; a flag is raised (or its open one updated) only when a rule
     fires.
     """
-    CheckIn = checkin_model()
-    if CheckIn is None or not checkin.shared or checkin.mood is None:
+    if not checkin.shared or checkin.mood is None:
         return []
     if not _could_be_flagged(checkin.mood):
         return []
     earlier = [
         mood
         for (mood,) in db.session.execute(
-            _earlier_moods(CheckIn),
+            _earlier_moods(),
             {
                 "patient_id": checkin.patient_id,
                 "checkin_id": checkin.id,
@@ -139,7 +138,7 @@ def _raise(checkin, kind: str) -> Flag:
 
 
 @cache
-def _earlier_moods(CheckIn):
+def _earlier_moods():
     """A patient's other shared moods in `[since, until)`, newest first.
 
     Built once. One range scan of the (patient_id, recorded_at) index over
@@ -160,11 +159,17 @@ def _earlier_moods(CheckIn):
     )
 
 
-@item_created.connect
-def _on_item_created(item, **_):
-    # By class name, so this module never imports the journal to learn the type.
-    if type(item).__name__ == "CheckIn":
-        check_mood(item)
+def check_checkin(checkin: CheckIn) -> list[Flag]:
+    """Every check-in rule on a new check-in: the mood rules, then "I don't feel safe".
+
+    Like a PHQ-9 safety answer, "I don't feel safe" tells the care team even
+    when the check-in is private (the flag names no content). While such a
+    flag is open, another one updates it (no new push).
+    """
+    raised = check_mood(checkin)
+    if checkin.unsafe:
+        raised.append(_raise(checkin, "unsafe_checkin"))
+    return raised
 
 
 def scan_missed_checkins(now: datetime) -> list[Flag]:
@@ -202,19 +207,17 @@ def scan_missed_checkins(now: datetime) -> list[Flag]:
         return []
     patient_ids = {patient_id for _, patient_id, _ in pending}
     checkins: dict[uuid.UUID, list[datetime]] = {patient_id: [] for patient_id in patient_ids}
-    CheckIn = checkin_model()
-    if CheckIn is not None:
-        earliest = min(scheduled_at for _, _, scheduled_at in pending)
-        conditions = [
-            CheckIn.patient_id.in_(patient_ids),
-            CheckIn.shared.is_(True),
-            CheckIn.recorded_at >= earliest,
-            CheckIn.recorded_at < now,
-        ]
-        for patient_id, recorded_at in db.session.execute(
-            select(CheckIn.patient_id, CheckIn.recorded_at).where(*conditions)
-        ):
-            checkins[patient_id].append(recorded_at)
+    earliest = min(scheduled_at for _, _, scheduled_at in pending)
+    conditions = [
+        CheckIn.patient_id.in_(patient_ids),
+        CheckIn.shared.is_(True),
+        CheckIn.recorded_at >= earliest,
+        CheckIn.recorded_at < now,
+    ]
+    for patient_id, recorded_at in db.session.execute(
+        select(CheckIn.patient_id, CheckIn.recorded_at).where(*conditions)
+    ):
+        checkins[patient_id].append(recorded_at)
     clinics = dict(
         db.session.execute(select(User.id, User.clinic_id).where(User.id.in_(patient_ids))).all()
     )

@@ -21,7 +21,6 @@ from server.clinics.models import CareTeamMember
 from server.db import utcnow
 from server.extensions import db
 from server.flags.models import NOTICE_DAYS, DeletionNotice
-from server.signals import account_deleting
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +109,8 @@ def sweep(now: datetime) -> int:
     ).rowcount
 
 
-@account_deleting.connect
-def _on_account_deleting(user, **_):
+def on_account_deleting(user, **_):
+    """Leave the care team a notice that the patient's account and data are gone."""
     # Contained: a failure here must not stop the patient's deletion.
     try:
         with db.session.begin_nested():

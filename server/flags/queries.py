@@ -12,6 +12,7 @@ Visibility, decided here once for every reader:
 """
 
 import uuid
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -309,3 +310,18 @@ def acknowledged_since(patient_ids: list[uuid.UUID], since: datetime | None) -> 
         statement = statement.where(Flag.acknowledged_at >= since)
     statement = statement.order_by(Flag.acknowledged_at.desc(), Flag.id)
     return [_row(row, with_note=True) for row in db.session.execute(statement)]
+
+
+def measure_flag_kinds(response_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Kinds of the flags each questionnaire response raised, in one statement."""
+    kinds: dict[uuid.UUID, list[str]] = defaultdict(list)
+    if not response_ids:
+        return kinds
+    rows = db.session.execute(
+        select(Flag.source_id, Flag.kind)
+        .where(Flag.source_type == "measure_response", Flag.source_id.in_(response_ids))
+        .order_by(Flag.raised_at, Flag.kind)
+    )
+    for source_id, kind in rows:
+        kinds[source_id].append(kind)
+    return kinds

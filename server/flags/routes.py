@@ -6,17 +6,7 @@ from flask_smorest import Blueprint
 from server import access
 from server.audit.services import record
 from server.errors import abort
-
-# Imported at start-up (server.features), so their signal receivers are
-# connected before the first request: the check-in rules to `item_created`,
-# the deletion notice to `account_deleting`.
-from server.flags import (
-    checkin_rules,  # noqa: F401
-    escalation,
-    notices,
-    queries,
-    services,
-)
+from server.flags import escalation, notices, queries, services
 from server.flags import rules as flag_rules
 from server.flags.models import OUTCOMES
 from server.flags.schemas import (

@@ -32,18 +32,6 @@ from server.signals import flag_raised
 ITEM9_INDEX = 8
 
 
-def checkin_model():
-    """The journal's CheckIn model, or None while the journal feature is absent.
-
-    Imported lazily so flags does not depend on journal at import time.
-    """
-    try:
-        from server.journal.models import CheckIn
-    except ImportError:
-        return None
-    return CheckIn
-
-
 def raise_flag(
     kind: str,
     *,
@@ -171,7 +159,7 @@ def check_measure_response(response, patient: User) -> list:
       same or a lower total updates the open flag.
 
     The rules judging change over time (worsening, the relapse signal) are
-    the measures feature's (`server.measures.rules`).
+    in `server.flags.measure_rules`.
 
     Safe to run again (after the response is shared later): each cause is
     counted once.

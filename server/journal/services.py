@@ -20,7 +20,6 @@ from server.auth.models import User
 from server.errors import abort, stale
 from server.extensions import db
 from server.fields import clamp_device_time
-from server.flags import services as flags
 from server.items import bury, refuse_buried, replayed, store_once
 from server.journal.models import CheckIn, JournalEntry, Prompt
 from server.signals import item_created
@@ -121,22 +120,7 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
     # After `id`: the note's and tags' ciphertexts are bound to the row id.
     checkin.note = _text_or_none(data.get("note"))
     checkin.tags = list(data.get("tags") or [])
-    stored, created = _store_new(checkin, patient, data, _same_checkin)
-    if stored.unsafe:
-        # Like a PHQ-9 safety answer: the care team is told even when it is
-        # private (the flag names no content). Raised once per check-in, also
-        # when a replay finds the first request's flag missing.
-        # While such a flag is open, another one updates it (no new push).
-        flags.raise_or_repeat(
-            "unsafe_checkin",
-            patient_id=patient.id,
-            clinic_id=patient.clinic_id,
-            dedupe_key=f"unsafe_checkin:{stored.id}",
-            source_type="checkin",
-            source_id=stored.id,
-            source_at=stored.recorded_at,
-        )
-    return stored, created
+    return _store_new(checkin, patient, data, _same_checkin)
 
 
 def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:

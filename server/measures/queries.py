@@ -9,32 +9,33 @@ response.
 """
 
 import uuid
-from collections import defaultdict
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
 from server import paging
 from server.extensions import db
-from server.flags.models import Flag
 from server.items import visible_to_care_team
 from server.measures import schedule, scoring, series, trend
 from server.measures.models import MeasurePlan, MeasureResponse
 
+#: Which flags each response raised: the flags feature's query. Flags reads
+#: measures, so measures does not import flags; flags hands it over when the
+#: app is assembled (`server.flags.receivers.init_app`).
+_FLAG_KINDS = "between.measures.flag_kinds"
+
+
+def provide_flag_kinds(app, kinds_of) -> None:
+    """`kinds_of(response_ids)` -> {response id: [flag kinds]}, in one statement."""
+    app.extensions[_FLAG_KINDS] = kinds_of
+
 
 def _flag_kinds(response_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-    """Kinds of the flags each response raised, in one statement."""
-    kinds: dict[uuid.UUID, list[str]] = defaultdict(list)
-    if not response_ids:
-        return kinds
-    rows = db.session.execute(
-        select(Flag.source_id, Flag.kind)
-        .where(Flag.source_type == "measure_response", Flag.source_id.in_(response_ids))
-        .order_by(Flag.raised_at, Flag.kind)
-    )
-    for source_id, kind in rows:
-        kinds[source_id].append(kind)
-    return kinds
+    kinds_of = current_app.extensions.get(_FLAG_KINDS)
+    if not response_ids or kinds_of is None:
+        return {}
+    return kinds_of(response_ids)
 
 
 def _item(response, context: series.Context, flags) -> dict:

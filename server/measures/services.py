@@ -17,9 +17,9 @@ from server.errors import abort, stale
 from server.extensions import db
 from server.fields import clamp_device_time, device_time_error
 from server.items import bury, store_once
-from server.measures import rules, scoring
+from server.measures import scoring
 from server.measures.models import MeasurePlan, MeasureResponse, SeriesStart
-from server.signals import item_created
+from server.signals import item_created, item_shared
 
 
 def request_digest(instrument: str, data: dict) -> str:
@@ -62,8 +62,8 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
     409, and after the patient deleted it a 410. Two identical requests
     racing each other store one row (`server.items.store_once`).
 
-    A new response runs the flag rules (the PHQ-9 item-9 flag even when
-    private) and is announced with `signals.item_created`.
+    A new response is announced with `signals.item_created`: the flags
+    feature runs its rules (the PHQ-9 item-9 flag even when private).
     """
     _check_answers(instrument, data)
     digest = request_digest(instrument, data)
@@ -93,7 +93,6 @@ def create_response(patient: User, instrument: str, data: dict) -> tuple[Measure
     )
     if not created:
         return stored, False
-    rules.check_response(response, patient)
     item_created.send(response)
     return response, True
 
@@ -102,8 +101,9 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
     """Change `shared` / `discuss_next_session`; `version` must be the stored one.
 
     A stale version is a 409 and nothing is written. A sharing change is
-    audited and takes effect at once; sharing a response runs the rules that
-    read shared responses only (each cause still flags once).
+    audited and takes effect at once; sharing a response is announced with
+    `signals.item_shared` (the flag rules that read shared responses run;
+    each cause still flags once).
     """
     if data["version"] != response.version:
         stale("This response")
@@ -124,7 +124,7 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
             object_id=response.id,
         )
         if response.shared:
-            rules.check_response(response, patient)
+            item_shared.send(response)
     return response
 
 

@@ -1,11 +1,12 @@
 """The push worker: delivers due notifications and runs the periodic tasks.
 
-`PERIODIC_TASKS` is the one place where periodic work is called, push's own
-(extending reminders) and other features' (scans that raise flags, say):
-each task takes `now`, flushes its work, and the loop commits after it, or
-rolls back and logs the error's type when it fails, so one failing task
-stops neither the others nor delivery. A task must be safe to run on two
-workers at once (idempotent, or guarded as `plan_pass` is).
+The periodic tasks are push's own (`PERIODIC_TASKS`: extending reminders)
+and those other features add when the app is assembled (`add_periodic_task`
+from their `init_app`: the scans that raise flags, say): each task takes
+`now`, flushes its work, and the loop commits after it, or rolls back and
+logs the error's type when it fails, so one failing task stops neither the
+others nor delivery. A task must be safe to run on two workers at once
+(idempotent, or guarded as `plan_pass` is).
 """
 
 import logging
@@ -85,21 +86,21 @@ class PeriodicTask:
     run: Callable[[datetime], object]
 
 
-#: How often the flags' scans run (missed check-ins, escalation, old notices).
-FLAG_SCAN_EVERY = timedelta(minutes=10)
-
-
-def _flag_scan(now: datetime) -> object:
-    from server.flags import tasks  # flags' own module; imported when first run
-
-    return tasks.run(now)
-
-
-#: Every periodic task, push's own and other features'. Add yours here.
+#: Push's own periodic tasks; other features add theirs with `add_periodic_task`.
 PERIODIC_TASKS: tuple[PeriodicTask, ...] = (
     PeriodicTask("plan reminders", PLAN_EVERY, lambda now: plan_pass(now)),
-    PeriodicTask("flag scans", FLAG_SCAN_EVERY, _flag_scan),
 )
+_ADDED = "between.push.periodic_tasks"
+
+
+def add_periodic_task(app: Flask, task: PeriodicTask) -> None:
+    """Run `task` in this app's worker loop too (a feature's `init_app` calls this)."""
+    app.extensions.setdefault(_ADDED, {})[task.name] = task
+
+
+def periodic_tasks(app: Flask) -> tuple[PeriodicTask, ...]:
+    """Every periodic task of this app: push's own, then those features added."""
+    return (*PERIODIC_TASKS, *app.extensions.get(_ADDED, {}).values())
 
 
 class Periodic:
@@ -148,7 +149,7 @@ def run(
         app.config["VAPID_SUBJECT"],
         policy=EgressPolicy.from_config(app.config),
     )
-    periodic = Periodic(PERIODIC_TASKS if tasks is None else tasks)
+    periodic = Periodic(periodic_tasks(app) if tasks is None else tasks)
     sent = 0
     log.info("push worker started")
     try:

@@ -1,7 +1,8 @@
 """The flag rules that judge questionnaire scores over time.
 
-The item-9 and severe-range rules are the flags feature's; these run after
-them, from shared responses only (so a flag never reveals a private item):
+The item-9 and severe-range rules (`services.check_measure_response`) run
+first; these run after them, from shared responses only (so a flag never
+reveals a private item):
 
   - the relapse signal: PHQ-9 risen by reliable change (6) or more above
     the best score since the series began (the nadir);
