@@ -10,12 +10,11 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "8136a3ed72f8";
+const VERSION = "038c97c3dde5";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
   "/manifest.webmanifest",
-  "/css/base.css",
   "/css/app.css",
   "/js/app.js",
   "/js/api.js",
@@ -36,7 +35,6 @@ const SHELL = [
   "/js/install.js",
   "/js/router.js",
   "/js/recent.js",
-  "/js/paged-list.js",
   "/js/signout-core.js",
   "/js/screens/signin.js",
   "/js/screens/invite.js",

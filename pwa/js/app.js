@@ -1,12 +1,14 @@
 // The patient app: boot, routing between screens (one module each, loaded
 // on demand), the outbox status line, and the service worker.
 
-import { OfflineError, onSignedOut } from "./api.js";
+import { ApiError, OfflineError, onSignedOut } from "./api.js";
 import { clockEvents, clockNotice } from "./clock.js";
 import { h } from "./dom.js";
-import { events as outboxEvents, flush, pending, sentSinceStart } from "./outbox.js";
+import { sealOldDrafts } from "./drafts.js";
+import { events as outboxEvents, flush, queued, sealOld, sentSinceStart } from "./outbox.js";
 import { watchInstallOffer } from "./install.js";
 import { createRouter, markCurrentLink } from "./router.js";
+import { deviceKey, dropKey, hasKey } from "./sealed.js";
 import { cachedMe, refreshMe, session, setMe } from "./session.js";
 
 const ROUTES = [
@@ -68,7 +70,7 @@ const navigate = router.navigate;
 /** Who may open this screen: true to show it; nothing when the patient was sent elsewhere. */
 function guard(path, found) {
   if (!found) return navigate(session.me ? "/today" : "/signin");
-  if (!found.open && !session.me) {
+  if (!found.open && (!session.me || session.ended)) {
     // Back to where the patient was going (e.g. a notification's screen) after signing in.
     sessionStorage.setItem("between.after-signin", path);
     return navigate("/signin");
@@ -79,7 +81,7 @@ function guard(path, found) {
 }
 
 function showNav(path) {
-  nav.hidden = !session.me;
+  nav.hidden = !session.me || session.ended;
   markCurrentLink(nav.querySelectorAll("a"), path);
 }
 
@@ -95,7 +97,7 @@ function showStaffNotice() {
 }
 
 async function updateStatus() {
-  const items = session.me ? await pending() : [];
+  const items = session.me ? await queued() : [];
   const held = items.filter((item) => item.state === "held").length;
   const waiting = items.length - held;
   const parts = [];
@@ -103,10 +105,9 @@ async function updateStatus() {
   if (clockNotice()) parts.push(clockNotice());
   if (signInNeeded && session.me) {
     status.replaceChildren(
-      items.length
-        ? `${items.length} waiting to send. `
-        : "You were signed out after a rest; what you write is kept here. ",
-      h("a", { href: "#/signin" }, items.length ? "Sign in again to send them" : "Sign in again"),
+      ...(items.length
+        ? [`${items.length} waiting to send, kept sealed on this phone. `, h("a", { href: "#/signin" }, "Sign in again to send them")]
+        : []),
     );
     return;
   }
@@ -154,32 +155,35 @@ async function boot() {
   if (!loggingOut) {
     try {
       await refreshMe();
+      keyUp();
     } catch (error) {
-      // Offline, or the session ended after a while of rest: the patient can
-      // still write now (it waits in the outbox) and sign in again to send it.
+      // Offline (or the server failing): the patient can still write, sealed
+      // under the key this device holds. The session ended (a 401): the key
+      // goes, and the app asks to sign in; what waits stays sealed until then.
       const cached = await cachedMe().catch(() => null);
       if (cached) {
         await setMe(cached, { verified: false });
-        signInNeeded = !(error instanceof OfflineError);
+        if (error instanceof ApiError && error.status === 401) await sessionEnded();
+        else if (!(await hasKey(cached.id))) session.ended = true;
       }
     }
   }
-  onSignedOut(() => {
-    session.verified = false;
-    signInNeeded = true;
-    updateStatus();
-  });
+  const ended = async () => {
+    if (session.me && !session.ended) {
+      await sessionEnded();
+      router.route();
+    }
+  };
+  onSignedOut(ended);
   outboxEvents.addEventListener("change", updateStatus);
-  outboxEvents.addEventListener("signin-needed", () => {
-    signInNeeded = true;
-    updateStatus();
-  });
+  outboxEvents.addEventListener("signin-needed", ended);
   outboxEvents.addEventListener("signed-in", () => {
     signInNeeded = false;
     updateStatus();
   });
   window.addEventListener("hashchange", router.route);
   outboxEvents.addEventListener("signed-in", () => {
+    keyUp();
     sync();
     keepForOffline();
   });
@@ -198,6 +202,24 @@ async function boot() {
   keepForOffline();
 }
 
+/** Fetch the device key now, so what is written offline later can be sealed; seal what an earlier version left in clear. */
+async function keyUp() {
+  if (!(await deviceKey())) return;
+  await sealOld().catch(() => {});
+  await sealOldDrafts().catch(() => {});
+}
+
+/** The server ended the session: the device key goes and nobody is greeted or let in. */
+async function sessionEnded() {
+  // Only a session that was open ends (a refused sign-in on the sign-in screen is no news).
+  if (!session.me || session.ended) return;
+  session.verified = false;
+  session.ended = true;
+  signInNeeded = true;
+  await dropKey();
+  updateStatus();
+}
+
 let retryTimer = null;
 let retryDelay = 15000;
 
@@ -206,7 +228,7 @@ async function sync() {
   if (!session.me) return;
   await flush();
   clearTimeout(retryTimer);
-  const waiting = (await pending()).some((item) => item.state === "waiting");
+  const waiting = (await queued()).some((item) => item.state === "waiting");
   if (waiting && navigator.onLine && !signInNeeded) {
     retryTimer = setTimeout(sync, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 300000);

@@ -1,6 +1,7 @@
 // The one IndexedDB database of the app, with stepwise schema upgrades.
-// It holds what waits to be sent (outbox, drafts) and small non-health
-// caches (who is signed in, crisis resources, questionnaire wording).
+// It holds what waits to be sent (outbox, drafts: their words sealed, see
+// sealed.js), the device key and the sealed offline copies, and small
+// non-health caches (who is signed in, crisis resources, questionnaire wording).
 // Writes use durability "strict": a write is on disk before we say "saved".
 
 const NAME = "between";

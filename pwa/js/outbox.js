@@ -3,10 +3,19 @@
 // what it creates or changes, so a replay never duplicates (the server
 // answers 200 with the stored item). 4xx answers keep the item, marked for
 // the patient to correct or discard; network errors and 5xx keep it queued.
+//
+// What was written (an item's body and label) is kept sealed under the
+// device key (sealed.js), bound to the person and the item's id; only what
+// is needed to send it in order (its kind, path, state) is in clear. When
+// the server ends the session the key goes, and the items wait, sealed,
+// until the same person signs in again. Every change of the outbox runs
+// under one lock (across tabs), because sealing cannot happen inside an
+// IndexedDB transaction.
 
 import { ApiError, OfflineError, api } from "./api.js";
-import { done, get, getAll, remove, transaction } from "./db.js";
+import { done, get, getAll, transaction } from "./db.js";
 import { isoLocal } from "./dom.js";
+import { deviceKey, openValue, sealValue } from "./sealed.js";
 import { refreshMe, session } from "./session.js";
 
 export const events = new EventTarget();
@@ -29,10 +38,46 @@ function mine(item) {
   return session.me && item.user_id === session.me.id;
 }
 
-/** My items, oldest first. */
-export async function pending(kind) {
+/** One change of the outbox at a time, in this tab and across tabs. */
+function changing(work) {
+  return navigator.locks ? navigator.locks.request("between-outbox-change", work) : work();
+}
+
+/** `item` as stored: what was written sealed, the rest in clear. */
+async function sealed(item) {
+  const { body, label, ...rest } = item;
+  const box = await sealValue(`outbox:${item.id}`, { body, label });
+  if (!box) throw new Error("Sign in again to keep what you write.");
+  return { ...rest, sealed: box };
+}
+
+/** A stored item with its body and label, or null when it does not open here. */
+async function opened(item) {
+  if (!item.sealed) return item; // kept in clear by an earlier version
+  const { sealed: box, ...rest } = item;
+  const words = await openValue(`outbox:${item.id}`, box);
+  return words === undefined ? null : { ...rest, body: words.body, label: words.label };
+}
+
+/** My items as stored (sealed), oldest first: enough to count them and see their state. */
+export async function queued(kind) {
   const items = (await getAll("outbox")).filter(mine);
   return kind ? items.filter((item) => item.kind === kind) : items;
+}
+
+/** My items, opened, oldest first. */
+export async function pending(kind) {
+  return (await Promise.all((await queued(kind)).map(opened))).filter(Boolean);
+}
+
+/** Seal what an earlier version kept in clear. */
+export async function sealOld() {
+  await changing(async () => {
+    const old = (await getAll("outbox")).filter((item) => mine(item) && !item.sealed);
+    if (!old.length) return;
+    const items = await Promise.all(old.map(sealed));
+    await transaction("outbox", "readwrite", (store) => Promise.all(items.map((item) => done(store.put(item)))));
+  });
 }
 
 async function askForPersistence() {
@@ -54,6 +99,7 @@ async function askForPersistence() {
  */
 export async function enqueue(entry) {
   if (!session.me) throw new Error("Sign in first.");
+  if (!(await deviceKey())) throw new Error("Sign in again to keep what you write.");
   const record = {
     ...entry,
     user_id: session.me.id,
@@ -61,17 +107,22 @@ export async function enqueue(entry) {
     state: "waiting",
     problem: null,
   };
-  const stored = await transaction("outbox", "readwrite", async (store) => {
-    const same = (await done(store.getAll())).filter(
-      (item) => item.id === entry.id && item.user_id === record.user_id,
-    );
+  const stored = await changing(async () => {
+    const same = (
+      await Promise.all(
+        (await getAll("outbox"))
+          .filter((item) => item.id === entry.id && item.user_id === record.user_id)
+          .map(opened),
+      )
+    ).filter(Boolean);
     const create = same.find((item) => item.op === "create");
     const update = same.find((item) => item.op === "update");
     const revive = async (item) => {
       item.state = "waiting";
       item.problem = null;
       item.rev = (item.rev || 0) + 1; // tells a send in flight that this changed meanwhile
-      await done(store.put(item));
+      const kept = await sealed(item);
+      await transaction("outbox", "readwrite", (store) => done(store.put(kept)));
       return item;
     };
     if (entry.op === "create" && create) {
@@ -91,12 +142,15 @@ export async function enqueue(entry) {
       target.body = { ...target.body, ...fields };
       return revive(target);
     }
-    if (entry.op === "delete") {
-      for (const item of same) await done(store.delete(item.seq));
-      if (create) return null; // it never reached the server: nothing to send
-    }
-    record.seq = await done(store.add(record));
-    return record;
+    const kept = entry.op === "delete" && create ? null : await sealed(record);
+    return transaction("outbox", "readwrite", async (store) => {
+      if (entry.op === "delete") {
+        for (const item of same) await done(store.delete(item.seq));
+        if (create) return null; // it never reached the server: nothing to send
+      }
+      record.seq = await done(store.add(kept));
+      return record;
+    });
   });
   changed();
   askForPersistence();
@@ -104,7 +158,7 @@ export async function enqueue(entry) {
 }
 
 export async function discard(seq) {
-  await remove("outbox", seq);
+  await changing(() => transaction("outbox", "readwrite", (store) => done(store.delete(seq))));
   changed();
 }
 
@@ -136,7 +190,7 @@ export async function submit(entry) {
 
 async function replay() {
   if (!session.me) return;
-  if (!(await getAll("outbox")).filter(mine).some((item) => item.state === "waiting")) return;
+  if (!(await queued()).some((item) => item.state === "waiting")) return;
   try {
     await refreshMe(); // a fresh CSRF token before any replay
   } catch (error) {
@@ -145,8 +199,11 @@ async function replay() {
     }
     return;
   }
+  // Without the key (it comes back with the same person's sign-in) nothing can be opened to send.
+  if (!(await deviceKey())) return;
+  await sealOld();
   // Chosen after refreshMe: only what this signed-in person wrote is sent under their session.
-  const items = (await getAll("outbox")).filter(mine);
+  const items = await pending();
   const heldIds = new Set(items.filter((item) => item.state === "held").map((item) => item.id));
   let changedMeanwhile = false;
   for (const item of items) {
@@ -211,13 +268,15 @@ async function settle(item, error) {
  * stay queued as an edit of what was just stored.
  */
 async function sent(item, answer) {
-  return transaction("outbox", "readwrite", async (store) => {
-    const current = await done(store.get(item.seq));
-    if (!current) return false;
-    if ((current.rev || 0) === (item.rev || 0)) {
-      await done(store.delete(item.seq));
+  return changing(async () => {
+    const stored = await get("outbox", item.seq);
+    if (!stored) return false;
+    if ((stored.rev || 0) === (item.rev || 0)) {
+      await transaction("outbox", "readwrite", (store) => done(store.delete(item.seq)));
       return false;
     }
+    const current = await opened(stored);
+    if (!current) return false;
     const { id: _id, version: _version, ...fields } = current.body || {};
     if (current.op === "create") current.path = `${current.path}/${current.id}`;
     current.op = "update";
@@ -225,19 +284,22 @@ async function sent(item, answer) {
     current.body = { ...fields, version: answer?.version };
     current.rev = (current.rev || 0) + 1;
     current.state = "waiting";
-    await done(store.put(current));
+    const kept = await sealed(current);
+    await transaction("outbox", "readwrite", (store) => done(store.put(kept)));
     return true;
   });
 }
 
 async function hold(item, problem) {
-  await transaction("outbox", "readwrite", async (store) => {
-    const current = await done(store.get(item.seq));
-    // Changed while on its way: the new version gets its own try.
-    if (!current || (current.rev || 0) !== (item.rev || 0)) return;
-    current.state = "held";
-    current.problem = problem;
-    await done(store.put(current));
-  });
+  await changing(() =>
+    transaction("outbox", "readwrite", async (store) => {
+      const current = await done(store.get(item.seq));
+      // Changed while on its way: the new version gets its own try.
+      if (!current || (current.rev || 0) !== (item.rev || 0)) return;
+      current.state = "held";
+      current.problem = problem;
+      await done(store.put(current));
+    }),
+  );
   changed();
 }

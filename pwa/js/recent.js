@@ -1,5 +1,5 @@
 // The last 30 days of my entries and check-ins, readable offline. Kept only
-// sealed (sealed.js: AES-GCM under a non-extractable key of this device, in
+// sealed (sealed.js: AES-GCM under the non-extractable device key, in
 // IndexedDB, which signing out deletes whole), and refreshed at each online read.
 
 import { seal, unseal } from "./sealed.js";

@@ -6,7 +6,9 @@ import { getValue, setValue } from "./db.js";
 
 const KEPT = ["id", "role", "display_name", "clinic_id", "time_zone", "share_by_default"];
 
-export const session = { me: null, verified: false };
+// `ended`: the server ended the session (or this device holds no key for
+// it): the app shows only the open screens until the patient signs in again.
+export const session = { me: null, verified: false, ended: false };
 /** Set in this tab once its patient deleted their account; a sign-in clears it. */
 export const ACCOUNT_DELETED = "between.account-deleted";
 
@@ -17,6 +19,7 @@ function keep(me) {
 export async function setMe(me, { verified = true } = {}) {
   session.me = me;
   session.verified = verified && Boolean(me);
+  if (session.verified) session.ended = false;
   setCsrfToken(me?.csrf_token);
   if (me && verified) {
     sessionStorage.removeItem(ACCOUNT_DELETED);

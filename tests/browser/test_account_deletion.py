@@ -54,7 +54,8 @@ def test_the_patient_deletes_their_account_and_everything_goes(page, live_server
     check_accessibility(page, "settings, deleting the account, wrong password")
     assert page.request.get(live_server + "/api/v1/auth/me").ok
     assert len(fresh_rows(User, id=patient.id)) == 1
-    assert "An unsent thought" in page.evaluate("JSON.stringify(localStorage)")
+    kept = page.evaluate("JSON.stringify(localStorage)")
+    assert "between.draft:" in kept and "An unsent thought" not in kept  # kept, sealed
 
     # Changing one's mind closes the question and gives the keyboard back.
     section.get_by_role("button", name="Keep my account").click()
@@ -80,7 +81,7 @@ def test_the_patient_deletes_their_account_and_everything_goes(page, live_server
     assert not again.ok
 
     # Gone from the phone: the draft, the outbox, the cached "me".
-    assert "An unsent thought" not in page.evaluate("JSON.stringify(localStorage)")
+    assert "between.draft:" not in page.evaluate("JSON.stringify(localStorage)")
     stored = indexeddb_contents(page)
     assert all(records == [] for records in stored.values()), stored
 

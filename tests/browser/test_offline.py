@@ -181,30 +181,33 @@ def test_server_errors_keep_items_queued_until_they_go_through(page, live_server
     assert str(row.id) == waiting["id"]
 
 
-def test_after_the_session_ends_the_patient_can_still_write_then_sign_in(
-    page, live_server, patient
+def test_what_waits_when_the_session_ends_is_sent_once_the_patient_signs_in_again(
+    page, context, live_server, patient
 ):
     from server.journal.models import CheckIn
     from tests import factories
 
     sign_in_via_api(page, live_server, patient)
     open_app(page, live_server)
-    # The server ends the session (as after 30 idle minutes); the app is reopened.
+    context.set_offline(True)
+    page.get_by_role("group", name="How is your mood right now?").get_by_label(
+        "7", exact=True
+    ).click()
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.locator("#sync-status")).to_contain_text("1 thing waiting to send.")
+    # Before the app is back online, the server ends the session (as after 30 idle minutes).
     me = page.request.get(live_server + "/api/v1/auth/me").json()
     page.request.post(
         live_server + "/api/v1/auth/logout",
         headers={"Origin": live_server, "X-CSRF-Token": me["csrf_token"]},
     )
+    context.set_offline(False)
     page.reload()
-    expect(page.locator("#sync-status")).to_contain_text("You were signed out after a rest")
-    page.get_by_role("group", name="How is your mood right now?").get_by_label(
-        "7", exact=True
-    ).click()
-    page.get_by_role("button", name="Save check-in").click()
-    expect(page.locator("#sync-status")).to_contain_text("1 waiting to send.")
+    # Nothing new can be written until the patient signs in: the device key went with the session.
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.locator("#sync-status")).to_contain_text("1 waiting to send")
     assert fresh_rows(CheckIn, patient_id=patient.id) == []
 
-    page.locator("#sync-status").get_by_role("link", name="Sign in again to send them").click()
     page.get_by_label("Email").fill(patient.email)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()

@@ -1,7 +1,9 @@
-"""After the server ends the session, the app greets nobody by name (issue 15.12).
+"""After the server ends the session, the app greets nobody (issue 15.12).
 
 The name is in the device's copy of "me" so the app opens offline; it is
-shown only while the server vouches for the session.
+shown only while the server vouches for the session. Once the server says the
+session has ended (a 401), the app drops its device key and shows the
+sign-in screen.
 """
 
 from playwright.sync_api import expect
@@ -28,10 +30,10 @@ def test_no_greeting_by_name_once_the_session_has_ended(page, live_server, patie
 
     end_sessions_on_the_server(patient)
     page.reload()
-    expect(page.locator("main h1")).to_be_visible()
-    # The app still opens (what waits to be sent is kept), but greets nobody by name.
-    expect(page.get_by_text("Hello.", exact=True)).to_be_visible()
-    expect(page.get_by_text(name)).to_have_count(0)
+    # Signed out: what waits stays sealed on the phone; nobody is greeted.
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_text("Your session has ended.")).to_be_visible()
+    expect(page.get_by_text("Hello")).to_have_count(0)
 
 
 def test_the_greeting_on_screen_loses_the_name_when_a_401_arrives(page, live_server, patient):
@@ -42,5 +44,6 @@ def test_the_greeting_on_screen_loses_the_name_when_a_401_arrives(page, live_ser
     end_sessions_on_the_server(patient)
     # Any API call of the app that meets the ended session (here: going online again).
     page.evaluate("import('/js/api.js').then(({api}) => api('/me/settings').catch(() => null))")
-    expect(page.get_by_text("Hello.", exact=True)).to_be_visible()
-    expect(page.get_by_text(name)).to_have_count(0)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_text("Hello")).to_have_count(0)
+    expect(page.locator("#nav")).to_be_hidden()

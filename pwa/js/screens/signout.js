@@ -1,5 +1,5 @@
 import { h } from "../dom.js";
-import { flush, pending } from "../outbox.js";
+import { flush, queued } from "../outbox.js";
 import { signOutNow } from "../signout-core.js";
 
 export async function render(main, { navigate }) {
@@ -7,7 +7,7 @@ export async function render(main, { navigate }) {
   const body = h("div", {}, h("p", { role: "status" }, "Sending anything that is waiting…"));
   main.append(body);
   await flush();
-  const left = await pending();
+  const left = await queued();
   if (!left.length) {
     body.replaceChildren(h("p", { role: "status" }, "Signing out…"));
     await signOutNow();

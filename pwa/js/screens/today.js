@@ -3,7 +3,7 @@ import { companionCards } from "../companion-cards.js";
 import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-data.js";
 import { formatDay, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
-import { events, pending, submit } from "../outbox.js";
+import { events, queued, submit } from "../outbox.js";
 import { INSTRUMENTS, SKIP_LINE, cachedPrompts, dueWithReasons, duePrompts, promptText } from "../prompts.js";
 import { feelingsPicker, tagPicker } from "../feelings.js";
 import { checkedValues, radioValue, scale } from "../scale.js";
@@ -112,7 +112,7 @@ export async function render(main) {
 async function showWaiting(section) {
   const note = section.querySelector(".waiting-note");
   if (!note) return;
-  const count = (await pending("checkin")).filter((item) => item.op === "create").length;
+  const count = (await queued("checkin")).filter((item) => item.op === "create").length;
   note.hidden = count === 0;
   note.textContent =
     count === 1
