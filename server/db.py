@@ -1,10 +1,15 @@
 """The declarative base, naming convention, id and time mixins, UTC times."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, registry
+from sqlalchemy.orm.exc import StaleDataError
+
+from server.errors import stale
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -58,3 +63,20 @@ class IdMixin:
 
 class CreatedMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@contextmanager
+def versioned_edit(row, version: int, what: str = "This item") -> Iterator[None]:
+    """Edit `row` in the block if `version` is the stored one; else 409, nothing written.
+
+    The changes are flushed on leaving the block. The UPDATE checks the
+    version too (`version_id_col`), so of two racing edits that both passed
+    the first check, the later is a 409 as well (the request rolls back).
+    """
+    if version != row.version:
+        stale(what)
+    yield
+    try:
+        object_session(row).flush()
+    except StaleDataError:
+        stale(what)

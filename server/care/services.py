@@ -9,12 +9,11 @@ import uuid
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth.models import User
 from server.care import conflicts
 from server.care.models import DosingSession, IntegrationSession
-from server.db import utcnow
+from server.db import utcnow, versioned_edit
 from server.errors import abort
 from server.extensions import db
 from server.signals import dosing_session_changed
@@ -176,38 +175,34 @@ def _replayed(stored: Session, patient: User, values: dict) -> Session:
 def _change(
     session: Session, changes: dict[str, Any], names: tuple[str, ...], patient: User | None
 ) -> bool:
-    if changes["version"] != session.version:
+    with versioned_edit(session, changes["version"], "The session"):
+        values = _normalised({name: changes[name] for name in names if name in changes})
+        status = values.get("status", session.status)
+        scheduled_at = values.get("scheduled_at", session.scheduled_at)
+        field = "status" if "status" in values else "scheduled_at"
+        _check_completion(status, scheduled_at, field)
+        updates = {name: value for name, value in values.items() if getattr(session, name) != value}
+        if patient is not None and status != "cancelled" and updates and _moves(session, updates):
+            booking = conflicts.span(
+                type(session),
+                scheduled_at,
+                values.get("duration_minutes", getattr(session, "duration_minutes", None)),
+                id=session.id,
+            )
+            conflicts.hold_schedule(patient)
+            conflicts.check(patient, booking, confirmed=changes.get("confirm_overlap", False))
+        for name, value in updates.items():
+            setattr(session, name, value)
+    return bool(updates)
+
+
+def own_dosing_session(patient: User, session_id: uuid.UUID) -> DosingSession:
+    """One of `patient`'s dosing sessions; 422 naming `ketamine_session_id` otherwise."""
+    session = db.session.get(DosingSession, session_id)
+    if session is None or session.patient_id != patient.id:
         abort(
-            409,
-            "The session was changed since you read it; reload and try again.",
-            errors={"version": ["Stale."]},
+            422,
+            "No such dosing session.",
+            errors={"ketamine_session_id": ["Not one of your dosing sessions."]},
         )
-    values = _normalised({name: changes[name] for name in names if name in changes})
-    status = values.get("status", session.status)
-    scheduled_at = values.get("scheduled_at", session.scheduled_at)
-    _check_completion(status, scheduled_at, "status" if "status" in values else "scheduled_at")
-    updates = {name: value for name, value in values.items() if getattr(session, name) != value}
-    if not updates:
-        return False
-    if patient is not None and status != "cancelled" and _moves(session, updates):
-        booking = conflicts.span(
-            type(session),
-            scheduled_at,
-            values.get("duration_minutes", getattr(session, "duration_minutes", None)),
-            id=session.id,
-        )
-        conflicts.hold_schedule(patient)
-        conflicts.check(patient, booking, confirmed=changes.get("confirm_overlap", False))
-    for name, value in updates.items():
-        setattr(session, name, value)
-    try:
-        # The UPDATE also checks the version, so a racing edit that passed the
-        # check above at the same time cannot overwrite this one (or vice versa).
-        db.session.flush()
-    except StaleDataError:
-        abort(
-            409,
-            "The session was changed since you read it; reload and try again.",
-            errors={"version": ["Stale."]},
-        )
-    return True
+    return session

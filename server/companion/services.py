@@ -8,38 +8,19 @@ fails on the primary key inside a savepoint and it answers as a replay.
 Functions flush and never commit.
 """
 
-import uuid
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from server.auth.models import User
 from server.care.models import DosingSession
+from server.care.services import own_dosing_session
 from server.companion import after_dose
 from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
 from server.db import utcnow
 from server.errors import abort, stale
 from server.extensions import db
+from server.items import replayed
 from server.signals import item_created
-
-
-def _id_taken():
-    abort(
-        409,
-        "A different item was already stored with this id.",
-        errors={"id": ["Already used for a different item."]},
-    )
-
-
-def own_dosing_session(patient: User, session_id: uuid.UUID) -> DosingSession:
-    session = db.session.get(DosingSession, session_id)
-    if session is None or session.patient_id != patient.id:
-        abort(
-            422,
-            "No such dosing session.",
-            errors={"ketamine_session_id": ["Not one of your dosing sessions."]},
-        )
-    return session
 
 
 def _store_once(model, item, patient: User, same, session_field: str | None):
@@ -50,9 +31,7 @@ def _store_once(model, item, patient: User, same, session_field: str | None):
     except IntegrityError:
         stored = db.session.get(model, item.id, populate_existing=True)
         if stored is not None:
-            if stored.patient_id != patient.id or not same(stored):
-                _id_taken()
-            return stored, False
+            return replayed(stored, patient, same), False
         if session_field is not None:
             abort(
                 409,
@@ -74,7 +53,7 @@ def create_intention(patient: User, data: dict) -> tuple[Intention, bool]:
     """Store the intention for one of the patient's dosing sessions; idempotent."""
     stored = db.session.get(Intention, data["id"])
     if stored is not None:
-        return _replay_intention(stored, patient, data), False
+        return replayed(stored, patient, lambda row: _same_intention(row, data)), False
     session = own_dosing_session(patient, data["ketamine_session_id"])
     written_at = data.get("written_at") or utcnow()
     intention = Intention(
@@ -105,12 +84,6 @@ def _same_intention(stored: Intention, data: dict) -> bool:
     )
 
 
-def _replay_intention(stored: Intention, patient: User, data: dict) -> Intention:
-    if stored.patient_id != patient.id or not _same_intention(stored, data):
-        _id_taken()
-    return stored
-
-
 def update_intention(intention: Intention, data: dict) -> Intention:
     """Change an intention's words or sharing; a stale `version` changes nothing."""
     if data["version"] != intention.version:
@@ -132,9 +105,7 @@ def create_reflection(patient: User, data: dict) -> tuple[IntentionReflection, b
     """Store what the patient wrote back about one of their intentions; idempotent."""
     stored = db.session.get(IntentionReflection, data["id"])
     if stored is not None:
-        if stored.patient_id != patient.id or not _same_reflection(stored, data):
-            _id_taken()
-        return stored, False
+        return replayed(stored, patient, lambda row: _same_reflection(row, data)), False
     intention = db.session.get(Intention, data["intention_id"])
     if intention is None or intention.patient_id != patient.id:
         abort(422, "No such intention.", errors={"intention_id": ["Not one of your intentions."]})
@@ -190,9 +161,7 @@ def create_after_dose_check(patient: User, data: dict) -> tuple[AfterDoseCheck, 
     answers = data["answers"]
     stored = db.session.get(AfterDoseCheck, data["id"])
     if stored is not None:
-        if stored.patient_id != patient.id or not _same_check(stored, data):
-            _id_taken()
-        return stored, False
+        return replayed(stored, patient, lambda row: _same_check(row, data)), False
     session = own_dosing_session(patient, data["ketamine_session_id"])
     if session.status == "cancelled":
         abort(

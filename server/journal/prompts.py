@@ -12,11 +12,10 @@ from pathlib import Path
 from sqlalchemy import event, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth.models import User
-from server.db import utcnow
-from server.errors import abort, stale
+from server.db import utcnow, versioned_edit
+from server.errors import abort
 from server.extensions import db
 from server.journal.models import Prompt, PromptAssignment
 from server.signals import dosing_session_changed
@@ -140,19 +139,14 @@ def create_prompt(therapist: User, data: dict) -> Prompt:
 
 def update_prompt(prompt: Prompt, data: dict) -> Prompt:
     """Edit a prompt's text, phases, theme or `active`; a stale `version` is a 409."""
-    if data["version"] != prompt.version:
-        stale()
-    if "text" in data:
-        prompt.text = data["text"].strip()
-    if "phases" in data:
-        prompt.phases = list(data["phases"])
-    for name in ("theme", "active"):
-        if name in data:
-            setattr(prompt, name, data[name])
-    try:
-        db.session.flush()
-    except StaleDataError:
-        stale()
+    with versioned_edit(prompt, data["version"], "This prompt"):
+        if "text" in data:
+            prompt.text = data["text"].strip()
+        if "phases" in data:
+            prompt.phases = list(data["phases"])
+        for name in ("theme", "active"):
+            if name in data:
+                setattr(prompt, name, data[name])
     return prompt
 
 

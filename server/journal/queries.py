@@ -34,7 +34,8 @@ class Page:
 # --- the patient's own lists ---------------------------------------------------
 
 
-def checkins_page(
+def own_page(
+    model: type[CheckIn | JournalEntry],
     patient_id: uuid.UUID,
     *,
     since: datetime | None = None,
@@ -42,20 +43,8 @@ def checkins_page(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page:
-    """A patient's own check-ins, newest first, in one statement."""
-    return _page(CheckIn, CheckIn.recorded_at, patient_id, since, until, cursor, limit)
-
-
-def entries_page(
-    patient_id: uuid.UUID,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
-) -> Page:
-    """A patient's own journal entries, newest first, in one statement."""
-    return _page(JournalEntry, JournalEntry.written_at, patient_id, since, until, cursor, limit)
+    """A patient's own check-ins or journal entries, newest first, in one statement."""
+    return _page(model, item_time_column(model), patient_id, since, until, cursor, limit)
 
 
 #: How many of a patient's latest check-ins their reusable tags are read from.
@@ -104,11 +93,7 @@ def search_entries(patient_id: uuid.UUID, words: str) -> tuple[list[JournalEntry
 
 
 def _page(model, at_column, patient_id, since, until, cursor, limit) -> Page:
-    query = select(model).where(model.patient_id == patient_id)
-    if since is not None:
-        query = query.where(at_column >= since)
-    if until is not None:
-        query = query.where(at_column < until)
+    query = _within(select(model).where(model.patient_id == patient_id), at_column, since, until)
     bound_to = f"{model.__tablename__}:{patient_id}"
     if cursor:
         before_at, before_id = paging.open(cursor, bound_to, datetime, uuid.UUID)
@@ -149,13 +134,17 @@ def own_entries(patient_id: uuid.UUID) -> list[JournalEntry]:
 # --- the care team's view -------------------------------------------------------
 
 
-def _shared(model, at_column, patient_id, since, until) -> Select:
-    query = select(model).where(model.patient_id == patient_id, visible_to_care_team(model))
+def _within(query: Select, at_column, since, until) -> Select:
     if since is not None:
         query = query.where(at_column >= since)
     if until is not None:
         query = query.where(at_column < until)
-    return query.order_by(at_column.desc(), model.id.desc())
+    return query
+
+
+def _shared(model, at_column, patient_id, since, until) -> Select:
+    query = select(model).where(model.patient_id == patient_id, visible_to_care_team(model))
+    return _within(query, at_column, since, until).order_by(at_column.desc(), model.id.desc())
 
 
 def shared_checkins_since(
@@ -172,6 +161,11 @@ def shared_entries_since(
     return list(
         db.session.scalars(_shared(JournalEntry, JournalEntry.written_at, patient_id, since, until))
     )
+
+
+def item_time_column(model: type[CheckIn | JournalEntry]):
+    """The column of when an item was felt or written."""
+    return model.recorded_at if model is CheckIn else model.written_at
 
 
 def item_time(item: CheckIn | JournalEntry) -> datetime:

@@ -91,7 +91,7 @@ def create_checkin(data):
 @blp.response(200, CheckInPageSchema)
 def list_checkins(args):
     """My check-ins, newest first; follow `next_cursor` for older ones."""
-    page = queries.checkins_page(current_user.id, **args)
+    page = queries.own_page(CheckIn, current_user.id, **args)
     return _json(
         {"items": [checkin_json(item) for item in page.items], "next_cursor": page.next_cursor}
     )
@@ -154,7 +154,7 @@ def create_entry(data):
 @blp.response(200, EntryPageSchema)
 def list_entries(args):
     """My journal entries, newest first; follow `next_cursor` for older ones."""
-    return queries.entries_page(current_user.id, **args)
+    return queries.own_page(JournalEntry, current_user.id, **args)
 
 
 @blp.route("/entries/search", methods=["POST"])

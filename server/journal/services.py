@@ -13,11 +13,11 @@ The prompt library and assignments are in `prompts.py`.
 
 import uuid
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from server.audit.services import record
 from server.auth.models import User
-from server.errors import abort, stale
+from server.care.services import own_dosing_session
+from server.db import versioned_edit
+from server.errors import abort
 from server.extensions import db
 from server.fields import clamp_device_time
 from server.items import bury, refuse_buried, replayed, store_once
@@ -140,7 +140,7 @@ def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:
     if "ketamine_session_id" in data:
         session_id = data["ketamine_session_id"]
         if session_id is not None:
-            _check_dosing_session(patient, session_id)
+            own_dosing_session(patient, session_id)
     else:
         session_id = _session_before(patient, written_at)
     entry = JournalEntry(
@@ -165,19 +165,6 @@ def _session_before(patient: User, at) -> uuid.UUID | None:
     return session.id if session is not None else None
 
 
-def _check_dosing_session(patient: User, session_id: uuid.UUID):
-    from server.care.models import DosingSession
-
-    session = db.session.get(DosingSession, session_id)
-    if session is None or session.patient_id != patient.id:
-        abort(
-            422,
-            "No such dosing session.",
-            errors={"ketamine_session_id": ["Not one of your dosing sessions."]},
-        )
-    return session
-
-
 def _check_prompt_for(patient: User, prompt_id: uuid.UUID) -> Prompt:
     prompt = db.session.get(Prompt, prompt_id)
     if prompt is None or prompt.clinic_id != patient.clinic_id:
@@ -190,18 +177,12 @@ def _check_prompt_for(patient: User, prompt_id: uuid.UUID) -> Prompt:
 
 def _edit(item: Item, data: dict, apply) -> Item:
     """Apply an edit if `version` is the stored one; audit a sharing change."""
-    if data["version"] != item.version:
-        stale()
     was_shared = item.shared
-    apply(item, data)
-    for name in ("shared", "discuss_next_session"):
-        if name in data:
-            setattr(item, name, data[name])
-    try:
-        db.session.flush()
-    except StaleDataError:
-        # Another edit won the race after our version check; the boundary rolls back.
-        stale()
+    with versioned_edit(item, data["version"]):
+        apply(item, data)
+        for name in ("shared", "discuss_next_session"):
+            if name in data:
+                setattr(item, name, data[name])
     if item.shared != was_shared:
         record(
             "sharing_changed",
@@ -249,7 +230,7 @@ def _apply_entry(item: JournalEntry, data: dict) -> None:
         item.prompt_id = data["prompt_id"]
     if "ketamine_session_id" in data:
         if data["ketamine_session_id"] is not None:
-            _check_dosing_session(patient, data["ketamine_session_id"])
+            own_dosing_session(patient, data["ketamine_session_id"])
         item.ketamine_session_id = data["ketamine_session_id"]
 
 

@@ -8,12 +8,10 @@ import hashlib
 import json
 from datetime import UTC
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from server.audit.services import record
 from server.auth.models import User
-from server.db import utcnow
-from server.errors import abort, stale
+from server.db import utcnow, versioned_edit
+from server.errors import abort
 from server.extensions import db
 from server.fields import clamp_device_time, device_time_error
 from server.items import bury, store_once
@@ -105,17 +103,11 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
     `signals.item_shared` (the flag rules that read shared responses run;
     each cause still flags once).
     """
-    if data["version"] != response.version:
-        stale("This response")
     sharing_changed = "shared" in data and data["shared"] != response.shared
-    for field in ("shared", "discuss_next_session"):
-        if field in data:
-            setattr(response, field, data[field])
-    try:
-        db.session.flush()
-    except StaleDataError:
-        # Another edit won the race after our version check; the boundary rolls back.
-        stale("This response")
+    with versioned_edit(response, data["version"], "This response"):
+        for field in ("shared", "discuss_next_session"):
+            if field in data:
+                setattr(response, field, data[field])
     if sharing_changed:
         record(
             "sharing_changed",

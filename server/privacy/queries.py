@@ -28,6 +28,22 @@ def _all(statement) -> list:
     return list(db.session.scalars(statement))
 
 
+def _owned(owner, owner_id: uuid.UUID, *order) -> list:
+    """Every row of `owner`'s table whose `owner` column is `owner_id`, in `order`."""
+    return _all(select(owner.class_).where(owner == owner_id).order_by(*order))
+
+
+def _with_prompt_text(model, key: str, patient_id: uuid.UUID, *order) -> list[dict]:
+    """Rows of `model` with the text of the prompt each names (None if none)."""
+    rows = db.session.execute(
+        select(model, Prompt.text)
+        .outerjoin(Prompt, Prompt.id == model.prompt_id)
+        .where(model.patient_id == patient_id)
+        .order_by(*order)
+    )
+    return [{key: row, "prompt_text": text} for row, text in rows]
+
+
 def clinic(patient: User) -> Clinic | None:
     return db.session.get(Clinic, patient.clinic_id)
 
@@ -47,38 +63,23 @@ def plan(patient_id: uuid.UUID):
 
 
 def checkins(patient_id: uuid.UUID) -> list[CheckIn]:
-    return _all(
-        select(CheckIn)
-        .where(CheckIn.patient_id == patient_id)
-        .order_by(CheckIn.recorded_at, CheckIn.id)
-    )
+    return _owned(CheckIn.patient_id, patient_id, CheckIn.recorded_at, CheckIn.id)
 
 
 def entries(patient_id: uuid.UUID) -> list[dict]:
     """Entries with the text of the prompt each answers (None if none, or it was removed)."""
-    rows = db.session.execute(
-        select(JournalEntry, Prompt.text)
-        .outerjoin(Prompt, Prompt.id == JournalEntry.prompt_id)
-        .where(JournalEntry.patient_id == patient_id)
-        .order_by(JournalEntry.written_at, JournalEntry.id)
-    )
-    return [{"entry": entry, "prompt_text": text} for entry, text in rows]
+    order = (JournalEntry.written_at, JournalEntry.id)
+    return _with_prompt_text(JournalEntry, "entry", patient_id, *order)
 
 
 def measure_responses(patient_id: uuid.UUID) -> list[MeasureResponse]:
-    return _all(
-        select(MeasureResponse)
-        .where(MeasureResponse.patient_id == patient_id)
-        .order_by(MeasureResponse.completed_at, MeasureResponse.id)
-    )
+    order = (MeasureResponse.completed_at, MeasureResponse.id)
+    return _owned(MeasureResponse.patient_id, patient_id, *order)
 
 
 def ketamine_sessions(patient_id: uuid.UUID) -> list[DosingSession]:
-    return _all(
-        select(DosingSession)
-        .where(DosingSession.patient_id == patient_id)
-        .order_by(DosingSession.scheduled_at, DosingSession.id)
-    )
+    order = (DosingSession.scheduled_at, DosingSession.id)
+    return _owned(DosingSession.patient_id, patient_id, *order)
 
 
 def integration_sessions(patient_id: uuid.UUID) -> list[dict]:
@@ -93,53 +94,34 @@ def integration_sessions(patient_id: uuid.UUID) -> list[dict]:
 
 
 def prompt_assignments(patient_id: uuid.UUID) -> list[dict]:
-    rows = db.session.execute(
-        select(PromptAssignment, Prompt.text)
-        .join(Prompt, Prompt.id == PromptAssignment.prompt_id)
-        .where(PromptAssignment.patient_id == patient_id)
-        .order_by(PromptAssignment.created_at, PromptAssignment.id)
-    )
-    return [{"assignment": assignment, "prompt_text": text} for assignment, text in rows]
+    # An assignment always names a prompt (the outer join finds it alike).
+    order = (PromptAssignment.created_at, PromptAssignment.id)
+    return _with_prompt_text(PromptAssignment, "assignment", patient_id, *order)
 
 
 def flags(patient_id: uuid.UUID) -> list[Flag]:
-    return _all(select(Flag).where(Flag.patient_id == patient_id).order_by(Flag.raised_at, Flag.id))
+    return _owned(Flag.patient_id, patient_id, Flag.raised_at, Flag.id)
 
 
 def push_subscriptions(user_id: uuid.UUID) -> list[PushSubscription]:
-    return _all(
-        select(PushSubscription)
-        .where(PushSubscription.user_id == user_id)
-        .order_by(PushSubscription.created_at, PushSubscription.id)
-    )
+    order = (PushSubscription.created_at, PushSubscription.id)
+    return _owned(PushSubscription.user_id, user_id, *order)
 
 
 def notifications(user_id: uuid.UUID) -> list[Notification]:
-    return _all(
-        select(Notification)
-        .where(Notification.user_id == user_id)
-        .order_by(Notification.due_at, Notification.id)
-    )
+    return _owned(Notification.user_id, user_id, Notification.due_at, Notification.id)
 
 
 def deleted_items(patient_id: uuid.UUID) -> list[DeletedItem]:
-    return _all(
-        select(DeletedItem)
-        .where(DeletedItem.patient_id == patient_id)
-        .order_by(DeletedItem.deleted_at, DeletedItem.id)
-    )
+    return _owned(DeletedItem.patient_id, patient_id, DeletedItem.deleted_at, DeletedItem.id)
 
 
 def api_tokens(user_id: uuid.UUID) -> list[ApiToken]:
-    return _all(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at))
+    return _owned(ApiToken.user_id, user_id, ApiToken.created_at)
 
 
 def login_sessions(user_id: uuid.UUID) -> list[LoginSession]:
-    return _all(
-        select(LoginSession)
-        .where(LoginSession.user_id == user_id)
-        .order_by(LoginSession.created_at)
-    )
+    return _owned(LoginSession.user_id, user_id, LoginSession.created_at)
 
 
 def audit_trail(user_id: uuid.UUID) -> list[dict]:

@@ -7,6 +7,7 @@ import pytest
 
 from server.db import utcnow
 from server.journal import queries
+from server.journal.models import CheckIn
 from tests import factories
 from tests.journal.conftest import NEW_YORK
 
@@ -103,5 +104,5 @@ def test_a_list_costs_the_same_statements_for_1_or_50_items(
 def test_the_page_query_itself_is_one_statement(patient, count_statements):
     _checkins(patient, 5)
     with count_statements() as statements:
-        page = queries.checkins_page(patient.id, limit=2)
+        page = queries.own_page(CheckIn, patient.id, limit=2)
     assert len(page.items) == 2 and len(statements) == 1
