@@ -10,11 +10,12 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "038c97c3dde5";
+const VERSION = "0b565a630891";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",
   "/manifest.webmanifest",
+  "/css/base.css",
   "/css/app.css",
   "/js/app.js",
   "/js/api.js",
@@ -35,6 +36,7 @@ const SHELL = [
   "/js/install.js",
   "/js/router.js",
   "/js/recent.js",
+  "/js/paged-list.js",
   "/js/signout-core.js",
   "/js/screens/signin.js",
   "/js/screens/invite.js",
