@@ -165,6 +165,11 @@ MATRIX = {
     ("POST", "/prompts"): ANY_THERAPIST,
     ("PATCH", "/prompts/<uuid:prompt_id>"): CLINIC_THERAPISTS,
     ("POST", "/patients/<uuid:patient_id>/prompt-assignments"): CARE_TEAM,
+    ("GET", "/patients/<uuid:patient_id>/prompt-assignments"): CARE_TEAM,
+    (
+        "DELETE",
+        "/patients/<uuid:patient_id>/prompt-assignments/<uuid:assignment_id>",
+    ): CARE_TEAM,
     # measures
     ("GET", "/measures/responses"): ANY_PATIENT,
     ("GET", "/measures/responses/<uuid:response_id>"): OWN_ITEM,
@@ -305,6 +310,7 @@ class World:
     intention: Thing | None = None
     intention_session_id: uuid.UUID | None = None
     invite: Thing | None = None
+    assignment: Thing | None = None
 
 
 def build_world() -> World:
@@ -346,7 +352,24 @@ def build_world() -> World:
         endpoint=factories.push_subscription(patient).endpoint,
         **_companion_things(patient),
         invite=invite,
+        assignment=_assignment(clinic_a, patient, therapist),
     )
+
+
+def _assignment(clinic, patient, therapist) -> Thing:
+    """A prompt P's therapist asked P to answer."""
+    from server.journal.models import PromptAssignment
+
+    made = PromptAssignment(
+        id=uuid.uuid4(),
+        patient_id=patient.id,
+        prompt_id=factories.prompt(clinic, "Which moment stayed with you?").id,
+        assigned_by_id=therapist.id,
+        due_at=utcnow(),
+    )
+    db.session.add(made)
+    db.session.commit()
+    return _thing(made)
 
 
 def _companion_things(patient) -> dict:
@@ -401,6 +424,7 @@ def fill(rule: str, world: World, **override) -> str:
         "<instrument>": "phq9",
         "<uuid:clinic_id>": world.people["admin"].clinic_id,
         "<uuid:invite_id>": world.invite.id,
+        "<uuid:assignment_id>": world.assignment.id,
     }
     path = rule
     for placeholder, value in values.items():

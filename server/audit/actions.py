@@ -20,6 +20,8 @@ ACTIONS: dict[str, str] = {
     "patient_access_refused": "Staff asked for a patient outside their care team (answered 404)",
     "companion_read": "A therapist read a patient's intentions, checklists and checks after doses",
     "safety_plan_read": "A therapist read a patient's shared safety plan",
+    "prompt_assignments_read": "A therapist read which prompts a patient was asked to answer, "
+    "and which have a shared answer",
     # Care: sessions, flags, plans
     "ketamine_session_created": "A dosing session was booked",
     "ketamine_session_changed": "A dosing session was moved or changed",
@@ -30,6 +32,7 @@ ACTIONS: dict[str, str] = {
     "flag_acknowledged": "A therapist acknowledged a flag, with what was done",
     "flag_settings_changed": "An admin changed how long an urgent flag waits before escalation",
     "measure_plan_changed": "A therapist changed which questionnaires a patient is asked to fill",
+    "prompt_assignment_withdrawn": "A therapist withdrew a prompt a patient was asked to answer",
     "series_start_changed": "A therapist marked or unmarked a dosing session as a new series",
     "crisis_resources_changed": "An admin changed the clinic's crisis resources",
     "clinic_settings_changed": "An admin changed the clinic's name, country, phone or hours",

@@ -12,13 +12,18 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access, items
+from server.audit.services import record
 from server.errors import abort
 from server.extensions import db
-from server.journal import due, prompts, queries, services
-from server.journal.models import CheckIn, JournalEntry, Prompt
-from server.journal.schemas import (
+from server.journal import assignments, due, prompts, queries, services
+from server.journal.assignment_schemas import (
     AssignmentListSchema,
     AssignmentRequestSchema,
+    PatientAssignmentListSchema,
+    signed_offset,
+)
+from server.journal.models import CheckIn, JournalEntry, Prompt
+from server.journal.schemas import (
     CheckInCreateSchema,
     CheckInPageSchema,
     CheckInSchema,
@@ -39,6 +44,8 @@ from server.journal.schemas import (
     TagListSchema,
     checkin_json,
 )
+
+ASSIGNMENTS = "/patients/<uuid:patient_id>/prompt-assignments"
 
 blp = Blueprint(
     "journal", __name__, url_prefix="/api/v1", description="Check-ins, journal entries, prompts"
@@ -257,18 +264,45 @@ def update_prompt(data, prompt_id):
     return _prompt_view(prompts.update_prompt(_clinic_prompt(prompt_id), data))
 
 
-@blp.route("/patients/<uuid:patient_id>/prompt-assignments", methods=["POST"])
+@blp.route(ASSIGNMENTS, methods=["POST"])
 @access.therapist_only
 @blp.arguments(AssignmentRequestSchema)
 @blp.response(201, AssignmentListSchema)
 def assign_prompts(data, patient_id):
     """Ask a patient to answer prompts, now or relative to one of their dosing sessions."""
     patient = access.patient_in_care(patient_id)
-    assignments = prompts.assign_prompts(
+    made = prompts.assign_prompts(
         current_user,
         patient,
         data["prompt_ids"],
         ketamine_session_id=data["ketamine_session_id"],
-        offset_hours=data["offset_hours"],
+        offset_hours=signed_offset(data),
     )
-    return {"items": assignments}
+    return {"items": made}
+
+
+@blp.route(ASSIGNMENTS)
+@access.therapist_only
+@blp.response(200, PatientAssignmentListSchema)
+@blp.alt_response(404, description="No such patient on your care team.")
+def list_assignments(patient_id):
+    """A patient's assigned prompts, newest first, each saying whether a shared answer came."""
+    patient = access.patient_in_care(patient_id)
+    record("prompt_assignments_read", patient_id=patient.id, object_type="prompt_assignment")
+    return {"items": assignments.assigned_prompts(patient.id)}
+
+
+@blp.route(f"{ASSIGNMENTS}/<uuid:assignment_id>", methods=["DELETE"])
+@access.therapist_only
+@blp.response(204)
+@blp.alt_response(404, description="No such patient on your care team, or no such assignment.")
+def withdraw_assignment(patient_id, assignment_id):
+    """Withdraw an assigned prompt: the patient is no longer asked it."""
+    patient = access.patient_in_care(patient_id)
+    withdrawn = assignments.withdraw(patient, assignment_id)
+    record(
+        "prompt_assignment_withdrawn",
+        patient_id=patient.id,
+        object_type="prompt_assignment",
+        object_id=withdrawn,
+    )

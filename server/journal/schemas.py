@@ -7,7 +7,7 @@ compared only on what it says, and an omitted `shared` takes the patient's
 separate field sets.
 """
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate
 
 from server.fields import AwareDateTime, Cursor, DeviceTime, Schema
 from server.journal.models import BODY_MAX, EMOTIONS, NOTE_MAX, PHASES, TAG_MAX, TAGS_MAX, THEMES
@@ -346,42 +346,6 @@ class PromptListArgs(Schema):
 class PromptPageSchema(Schema):
     items = fields.List(fields.Nested(PromptSchema))
     next_cursor = fields.String(allow_none=True, metadata={"description": "Always null: one page."})
-
-
-class AssignmentRequestSchema(Schema):
-    prompt_ids = fields.List(
-        fields.UUID(), required=True, validate=[validate.Length(min=1, max=20), unique]
-    )
-    ketamine_session_id = fields.UUID(
-        load_default=None,
-        metadata={"description": "Make the prompts due relative to this dosing session."},
-    )
-    offset_hours = fields.Integer(
-        strict=True,
-        load_default=None,
-        validate=validate.Range(min=-14 * 24, max=60 * 24),
-        metadata={"description": "Hours after the dosing session (negative: before). Default 0."},
-    )
-
-    @validates_schema
-    def offset_needs_a_session(self, data, **_):
-        if data.get("offset_hours") is not None and data.get("ketamine_session_id") is None:
-            raise ValidationError("Give the dosing session it is relative to.", "offset_hours")
-
-
-class AssignmentSchema(Schema):
-    id = fields.UUID()
-    prompt_id = fields.UUID()
-    ketamine_session_id = fields.UUID(allow_none=True)
-    offset_hours = fields.Integer(allow_none=True)
-    due_at = AwareDateTime(
-        allow_none=True, metadata={"description": "Null while its dosing session is cancelled."}
-    )
-    created_at = AwareDateTime()
-
-
-class AssignmentListSchema(Schema):
-    items = fields.List(fields.Nested(AssignmentSchema))
 
 
 class DuePromptSchema(Schema):

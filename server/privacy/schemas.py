@@ -12,6 +12,7 @@ from marshmallow import fields, validate
 
 from server.companion.schemas import CompanionExportSchema
 from server.fields import AwareDateTime, Schema
+from server.journal.assignment_schemas import hours_of, relative_of
 from server.safetyplan.schemas import SafetyPlanSchema
 
 FORMATS = ("json", "fhir")
@@ -152,7 +153,13 @@ class ExportPromptAssignmentSchema(Schema):
     prompt_id = fields.UUID(attribute="assignment.prompt_id")
     prompt_text = fields.String()
     ketamine_session_id = fields.UUID(attribute="assignment.ketamine_session_id", allow_none=True)
-    offset_hours = fields.Integer(attribute="assignment.offset_hours", allow_none=True)
+    # Before or after the session, in hours counted from it (stored signed).
+    relative = fields.Function(
+        lambda row: relative_of(row["assignment"].offset_hours), allow_none=True
+    )
+    offset_hours = fields.Function(
+        lambda row: hours_of(row["assignment"].offset_hours), allow_none=True
+    )
     due_at = AwareDateTime(attribute="assignment.due_at", allow_none=True)
     created_at = AwareDateTime(attribute="assignment.created_at")
 

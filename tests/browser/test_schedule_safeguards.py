@@ -136,3 +136,44 @@ def test_choosing_to_change_the_booking_books_nothing_and_returns_to_the_time(
     expect(integration.get_by_role("status").first).to_contain_text("Booked: integration session")
     expect(form.get_by_label("Length in minutes")).to_have_value("50")
     assert len(fresh_rows(IntegrationSession, patient_id=practice.robin)) == 3
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_prompts_before_a_dose_are_listed_with_answered_and_withdrawn(
+    desk, live_server, practice, staff_sign_in, scheme
+):
+    from server.journal.models import PromptAssignment
+
+    desk.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_schedule(desk, live_server, practice.robin, "Robin Ash")
+    assigned = desk.get_by_role("region", name="Assigned prompts")
+    expect(assigned.get_by_text("No prompts assigned.")).to_be_visible()
+
+    prompts = desk.get_by_role("region", name="Assign prompts")
+    when = prompts.get_by_label("When", exact=True)
+    when.select_option(index=2)  # the upcoming dosing session
+    hours = prompts.get_by_label("Hours", exact=True)
+    expect(hours).to_have_attribute("min", "0")
+    hours.fill("-6")
+    prompts.get_by_label(re.compile("What did you notice in your body after the session")).check()
+    prompts.get_by_role("button", name="Assign the chosen prompts").click()
+    expect(prompts.get_by_role("alert")).to_contain_text("0 or more")
+    assert fresh_rows(PromptAssignment, patient_id=practice.robin) == []
+
+    hours.fill("6")
+    prompts.get_by_label("Before or after").select_option("before")
+    prompts.get_by_role("button", name="Assign the chosen prompts").click()
+    expect(prompts.get_by_role("status")).to_contain_text("Assigned 1 prompt, due ")
+    item = assigned.get_by_role("listitem").filter(has_text="What did you notice in your body")
+    expect(item).to_contain_text("6 hours before the dosing session")
+    # Robin answered this prompt before it was assigned: not an answer to it.
+    expect(item).to_contain_text("No shared answer yet")
+    check_accessibility(desk, f"schedule with assigned prompts ({scheme})")
+    screenshot(desk, "therapist-schedule-assigned" + ("" if scheme == "light" else "-dark"))
+
+    item.get_by_role("button", name=re.compile("^Withdraw “What did you notice")).click()
+    expect(assigned.get_by_role("status")).to_contain_text("Withdrawn: “What did you notice")
+    expect(assigned.get_by_role("status")).to_be_focused()
+    expect(assigned.get_by_text("No prompts assigned.")).to_be_visible()
+    assert fresh_rows(PromptAssignment, patient_id=practice.robin) == []

@@ -40,13 +40,14 @@ def test_a_prompt_is_assigned_relative_to_the_next_dosing_session(
     relative = re.compile("^Relative to the dosing session on ")
     expect(when.locator("option")).to_have_text(["Due now", relative, relative])
     when.select_option(str(upcoming.id))
-    prompts.get_by_label("Hours after the session (negative: before)").fill("-12")
+    prompts.get_by_label("Hours", exact=True).fill("12")
+    prompts.get_by_label("Before or after").select_option("before")
     prompts.get_by_label(re.compile("What did you notice in your body after the session")).check()
     prompts.get_by_role("button", name="Assign the chosen prompts").click()
     expect(prompts.get_by_role("status")).to_contain_text("Assigned 1 prompt, due ")
     [assignment] = fresh_rows(PromptAssignment, patient_id=practice.robin)
     assert assignment.ketamine_session_id == upcoming.id
-    assert assignment.offset_hours == -12
+    assert assignment.offset_hours == -12  # stored signed; the API and the screen say "before"
     assert assignment.due_at == upcoming.scheduled_at - timedelta(hours=12)
 
 

@@ -138,7 +138,8 @@ def build_world(app, therapist, therapist_client, name: str, size: int = 1) -> W
         integration = _ok(
             therapist_client.post(
                 f"/api/v1/patients/{pid}/integration-sessions",
-                json={"scheduled_at": (now + timedelta(days=4 + n)).isoformat()},
+                # Half a day after the next dose: clear of every dose's observation time.
+                json={"scheduled_at": (now + timedelta(days=4 + n, hours=12)).isoformat()},
             )
         )
         assignments = _ok(

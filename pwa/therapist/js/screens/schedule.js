@@ -3,6 +3,7 @@
 
 import { h, isoLocal, uid } from "/js/dom.js";
 import { call, failure, listAll } from "../client.js";
+import { assignedPanel } from "../assigned-prompts.js";
 import { confirmClash, isConflict } from "../conflicts.js";
 import { field } from "../forms.js";
 import { ROUTES, THEMES, capitalise, dosingSummary, formatWhen, plural, toLocalInput } from "../format.js";
@@ -60,10 +61,11 @@ export async function render(main, { params, announce }) {
   main.append(layout);
   const dosing = sessionsPanel("ketamine", patientId, name, announce);
   const integration = sessionsPanel("integration", patientId, name, announce);
-  const prompts = promptsPanel(patientId, announce, dosing);
+  const assigned = assignedPanel(patientId, announce);
+  const prompts = promptsPanel(patientId, announce, dosing, assigned);
   layout.append(dosing.element, integration.element);
-  main.append(prompts.element);
-  await Promise.all([dosing.load(), integration.load(), prompts.load()]);
+  main.append(prompts.element, assigned.element);
+  await Promise.all([dosing.load(), integration.load(), prompts.load(), assigned.load()]);
 }
 
 /** The preparation checklist of upcoming dosing sessions: id → {open, items}. */
@@ -325,15 +327,20 @@ function sessionsPanel(kind, patientId, name, announce) {
   return panel;
 }
 
-function promptsPanel(patientId, announce, dosing) {
+function promptsPanel(patientId, announce, dosing, assigned) {
   const list = h("fieldset", { class: "prompt-choices" }, h("legend", {}, "Prompts to assign"));
   const waiting = h("p", { class: "loading" }, "Loading the library…");
   list.append(waiting);
   const themeFilter = h("select", { id: "assign-theme" }, h("option", { value: "" }, "All themes"), THEMES.map((theme) => h("option", { value: theme }, capitalise(theme))));
   const relative = h("select", { id: "assign-session" }, h("option", { value: "" }, "Due now"));
-  const offset = h("input", { type: "number", id: "assign-offset", value: "24", step: "1", min: "-336", max: "1440", inputmode: "numeric" });
-  const offsetField = field("Hours after the session (negative: before)", offset);
+  const offset = h("input", { type: "number", id: "assign-offset", value: "24", step: "1", min: "0", max: "1440", inputmode: "numeric" });
+  const direction = h("select", { id: "assign-relative" }, h("option", { value: "after" }, "After the session"), h("option", { value: "before" }, "Before the session"));
+  const offsetField = h("div", { class: "relative-time" }, field("Hours", offset), field("Before or after", direction));
   offsetField.hidden = true;
+  // Hours before a session go back at most two weeks.
+  direction.addEventListener("change", () => {
+    offset.max = direction.value === "before" ? "336" : "1440";
+  });
   const message = h("div", { class: "form-message", role: "alert" });
   const status = h("p", { class: "form-message", role: "status" });
   const submit = h("button", { type: "submit", class: "primary" }, "Assign the chosen prompts");
@@ -385,8 +392,15 @@ function promptsPanel(patientId, announce, dosing) {
     }
     const body = { prompt_ids: ids };
     if (relative.value) {
+      const hours = Number(offset.value || 0);
+      if (!Number.isInteger(hours) || hours < 0) {
+        message.append(h("p", { class: "attention" }, "Hours are counted from the session: a whole number, 0 or more. Choose before or after."));
+        offset.focus();
+        return;
+      }
       body.ketamine_session_id = relative.value;
-      body.offset_hours = Number(offset.value || 0);
+      body.relative = direction.value;
+      body.offset_hours = hours;
     }
     submit.disabled = true;
     try {
@@ -395,6 +409,7 @@ function promptsPanel(patientId, announce, dosing) {
       status.textContent = `Assigned ${plural(answer.items.length, "prompt")}${due ? `, due ${formatWhen(due)}` : ""}.`;
       announce(status.textContent);
       for (const input of list.querySelectorAll("input:checked")) input.checked = false;
+      await assigned.load();
     } catch (error) {
       message.append(h("p", { class: "attention" }, failure(error, "Assigning")));
     } finally {
