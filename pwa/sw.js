@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "0b565a630891";
+const VERSION = "06205dcf5c32";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",

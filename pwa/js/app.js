@@ -45,9 +45,7 @@ let signInNeeded = false;
 
 const router = createRouter({
   routes: ROUTES,
-  main,
   start: "/today",
-  appName: "Between",
   load: (name) => import(`./screens/${name}.js`),
   guard,
   prepare: showNav,

@@ -14,25 +14,37 @@ export const ROUTE_WORDS = {
   oral: "By mouth",
 };
 
-/** The summary from the server, kept sealed; throws when offline. */
-export async function freshCompanion() {
-  const summary = await api("/me/companion");
-  await seal("companion", summary).catch(() => {});
-  return summary;
+/**
+ * What the server gives at `path`, kept sealed under `name` for reading offline:
+ * fresh() reads and keeps it (throws when offline), cached() the kept one,
+ * keep(value) keeps a newer one.
+ */
+function keptCopy(name, path) {
+  const keep = (value) => seal(name, value).catch(() => {});
+  return {
+    async fresh() {
+      const value = await api(path);
+      await keep(value);
+      return value;
+    },
+    cached: () => unseal(name),
+    keep,
+  };
 }
 
-export function cachedCompanion() {
-  return unseal("companion");
-}
+const summary = keptCopy("companion", "/me/companion");
 
 /** The summary now, or the kept one when the network is not there: {summary, offline}. */
 export async function companion() {
   try {
-    return { summary: await freshCompanion(), offline: false };
+    return { summary: await summary.fresh(), offline: false };
   } catch (error) {
-    return { summary: await cachedCompanion(), offline: true, error };
+    return { summary: await summary.cached(), offline: true, error };
   }
 }
+
+/** The patient's safety plan, kept for offline like the summary. */
+export const safetyPlan = keptCopy("safety-plan", "/me/safety-plan");
 
 /** Date and time in the patient's own zone, e.g. "Thu 12 Mar, 10:00". */
 export function whenInMyZone(iso) {
@@ -62,18 +74,4 @@ export function sessionDetails(item) {
   if (item.kind === "dosing" && item.route) parts.push(ROUTE_WORDS[item.route] || item.route);
   if (item.kind === "integration" && item.duration_minutes) parts.push(`${item.duration_minutes} minutes`);
   return parts.join(" · ");
-}
-
-export async function freshSafetyPlan() {
-  const plan = await api("/me/safety-plan");
-  await seal("safety-plan", plan).catch(() => {});
-  return plan;
-}
-
-export function cachedSafetyPlan() {
-  return unseal("safety-plan");
-}
-
-export function keepSafetyPlan(plan) {
-  return seal("safety-plan", plan).catch(() => {});
 }

@@ -94,9 +94,32 @@ export function scrollingTable(label, table) {
   return h("div", { class: "table-scroll", role: "region", "aria-label": label, tabindex: "0" }, table);
 }
 
+/**
+ * `<div class="field">`: a <label for> the control, the hint it is described by
+ * (when there is one), and the control. Both apps' forms are built of these.
+ */
+export function field(label, control, hint = null) {
+  if (!control.id) control.id = uid("field");
+  const hintId = hint ? `${control.id}-hint` : null;
+  if (hintId) control.setAttribute("aria-describedby", hintId);
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: control.id }, label),
+    hint ? h("span", { class: "hint", id: hintId }, hint) : null,
+    control,
+  );
+}
+
 /** A <time> element showing a readable local time. */
 export function timeEl(iso) {
   return h("time", { datetime: iso }, formatWhen(iso));
+}
+
+/** An item of a list as a card: when it was written and a badge ("Shared", "Waiting to send"), then the rest. */
+export function listCard(label, when, badge, ...children) {
+  const header = h("p", { class: "meta" }, timeEl(when), " ", badge);
+  return h("li", {}, h("article", { class: "card", "aria-label": label }, header, ...children));
 }
 
 /** Field errors from a problem+json answer, rendered under a form. */
@@ -107,6 +130,12 @@ export function problemMessages(problem) {
     for (const message of messages) lines.push(`${field.replaceAll("_", " ")}: ${message}`);
   }
   return lines;
+}
+
+/** Say what a form still needs, in its message area, and take the person to that control. */
+export function askFor(message, text, control = null) {
+  message.replaceChildren(h("p", { class: "attention" }, text));
+  control?.focus();
 }
 
 /** A one-time message for the next screen ("Saved."); never health data. */

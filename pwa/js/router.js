@@ -1,6 +1,7 @@
 // The hash router of both apps (the patient app and the therapist workspace):
 // a table of routes, one screen module each, loaded on demand and drawn into
-// the page's <main>. Each app keeps its own rules about who may open what.
+// the page's <main id="main">, titled "<its h1> · <the page's own title>".
+// Each app keeps its own rules about who may open what.
 
 /**
  * routes: [pattern, screen name, {keys: names of the captured groups, ...}];
@@ -13,7 +14,9 @@
  * unloadable(): the nodes shown when a screen's module cannot be fetched.
  * failed(view, error): a screen's render threw (the view is still current).
  */
-export function createRouter({ routes, main, start, appName, load, guard, prepare, context, unloadable, failed }) {
+export function createRouter({ routes, start, load, guard, prepare, context, unloadable, failed }) {
+  const main = document.getElementById("main");
+  const appName = document.title;
   let cleanup = null;
   let renderId = 0;
   let firstRender = true;

@@ -1,4 +1,4 @@
-import { h, isoLocal, problemMessages } from "../dom.js";
+import { askFor, h, isoLocal, problemMessages } from "../dom.js";
 import { companion } from "../companion.js";
 import { submit } from "../outbox.js";
 import { answers } from "../scale.js";
@@ -79,9 +79,8 @@ export async function render(main, { params }) {
       else missing.push(name);
     }
     if (missing.length) {
-      message.replaceChildren(h("p", { class: "attention" }, `Please answer every question (${missing.length} left).`));
-      form.querySelector(`input[name="${missing[0]}"]`).focus();
-      return;
+      const first = form.querySelector(`input[name="${missing[0]}"]`);
+      return askFor(message, `Please answer every question (${missing.length} left).`, first);
     }
     const checkId = crypto.randomUUID();
     form.querySelector('button[type="submit"]').disabled = true;

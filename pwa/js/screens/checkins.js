@@ -2,7 +2,7 @@
 // day's, when opened from the trend chart (#/checkins/day/2026-12-01).
 
 import { unavailable } from "../api.js";
-import { formatDay, h, timeEl } from "../dom.js";
+import { formatDay, h, listCard } from "../dom.js";
 import { pagedList, pagePath } from "../paged-list.js";
 
 const SCALES = [
@@ -24,23 +24,13 @@ function card(item) {
   const scales = SCALES.filter(([key]) => typeof item[key] === "number").map(
     ([key, name]) => `${name} ${item[key]} of 10`,
   );
-  return h(
-    "li",
-    {},
-    h(
-      "article",
-      { class: "card", "aria-label": "Check-in" },
-      h(
-        "p",
-        { class: "meta" },
-        timeEl(item.recorded_at),
-        " ",
-        h("span", { class: "badge" }, item.shared ? "Shared" : "Private"),
-      ),
-      h("p", {}, scales.join(" · ")),
-      item.emotions?.length ? h("p", { class: "meta" }, `Feeling: ${item.emotions.join(", ")}`) : null,
-      item.note ? h("p", { class: "entry-body" }, item.note) : null,
-    ),
+  return listCard(
+    "Check-in",
+    item.recorded_at,
+    h("span", { class: "badge" }, item.shared ? "Shared" : "Private"),
+    h("p", {}, scales.join(" · ")),
+    item.emotions?.length ? h("p", { class: "meta" }, `Feeling: ${item.emotions.join(", ")}`) : null,
+    item.note ? h("p", { class: "entry-body" }, item.note) : null,
   );
 }
 

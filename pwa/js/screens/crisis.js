@@ -1,5 +1,5 @@
 import { ApiError, api } from "../api.js";
-import { h } from "../dom.js";
+import { field, h } from "../dom.js";
 import { NOT_WATCHED, freshResources, resourceList, showResources } from "../crisis-data.js";
 import { session } from "../session.js";
 
@@ -59,7 +59,7 @@ function showCountry(where, info, list) {
     "details",
     { class: "card" },
     h("summary", {}, "Live somewhere else? Choose your country"),
-    h("div", { class: "field" }, h("label", { for: "crisis-country" }, "Country for help lines"), select),
+    field("Country for help lines", select),
     status,
   );
   details.addEventListener(

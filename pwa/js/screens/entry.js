@@ -1,5 +1,5 @@
 import { OfflineError, api } from "../api.js";
-import { flash, h, isoLocal } from "../dom.js";
+import { askFor, flash, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { pending, submit } from "../outbox.js";
 import { SKIP_LINE, findPrompt, promptText } from "../prompts.js";
@@ -82,11 +82,7 @@ export async function render(main, { params, navigate }) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!body.value.trim()) {
-      message.replaceChildren(h("p", { class: "attention" }, "Write something first — even one word is enough."));
-      body.focus();
-      return;
-    }
+    if (!body.value.trim()) return askFor(message, "Write something first — even one word is enough.", body);
     form.querySelector('button[type="submit"]').disabled = true;
     let result;
     if (editing && !waiting) {

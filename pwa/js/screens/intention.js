@@ -1,7 +1,7 @@
 import { api } from "../api.js";
 import { companion, whenInMyZone } from "../companion.js";
 import { SHARE_NOTE } from "../crisis-data.js";
-import { h, isoLocal, problemMessages } from "../dom.js";
+import { askFor, field, h, isoLocal, problemMessages } from "../dom.js";
 import { submit } from "../outbox.js";
 import { session } from "../session.js";
 
@@ -33,23 +33,17 @@ function shareBox(checked) {
 }
 
 function showForm(area, sessionId, intention) {
-  const text = h("textarea", { id: "intention-body", name: "body", rows: "4", maxlength: "600", "aria-describedby": "intention-hint" });
+  const text = h("textarea", { id: "intention-body", name: "body", rows: "4", maxlength: "600" });
   if (intention) text.value = intention.body;
   const shared = shareBox(intention?.shared);
   const message = h("div", { role: "alert" });
   const form = h(
     "form",
     { novalidate: true },
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "intention-body" }, "What would you like to bring to this session?"),
-      h(
-        "span",
-        { class: "hint", id: "intention-hint" },
-        "A few words are enough. There is no right intention, and nothing has to happen for the session to count.",
-      ),
+    field(
+      "What would you like to bring to this session?",
       text,
+      "A few words are enough. There is no right intention, and nothing has to happen for the session to count.",
     ),
     h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
     h("p", { class: "muted" }, SHARE_NOTE),
@@ -58,11 +52,7 @@ function showForm(area, sessionId, intention) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!text.value.trim()) {
-      message.replaceChildren(h("p", { class: "attention" }, "Write a few words first, or come back later."));
-      text.focus();
-      return;
-    }
+    if (!text.value.trim()) return askFor(message, "Write a few words first, or come back later.", text);
     const entry = intention
       ? {
           kind: "intention",
@@ -107,22 +97,16 @@ function showForm(area, sessionId, intention) {
 }
 
 function showBack(area, intention) {
-  const text = h("textarea", { id: "reflection-body", name: "body", rows: "6", maxlength: "4000", "aria-describedby": "reflection-hint" });
+  const text = h("textarea", { id: "reflection-body", name: "body", rows: "6", maxlength: "4000" });
   const shared = shareBox(intention.shared);
   const earlier = (intention.reflections || []).map((each) => h("li", {}, h("p", { class: "entry-body" }, each.body)));
   const form = h(
     "form",
     { novalidate: true },
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "reflection-body" }, `You came in wanting “${intention.body}”: did it show up?`),
-      h(
-        "span",
-        { class: "hint", id: "reflection-hint" },
-        "It may have shown up in a way you did not expect, or not at all; both are worth noting. Skip this if it is too much today.",
-      ),
+    field(
+      `You came in wanting “${intention.body}”: did it show up?`,
       text,
+      "It may have shown up in a way you did not expect, or not at all; both are worth noting. Skip this if it is too much today.",
     ),
     h("label", { class: "check" }, shared, h("span", {}, "Share with my therapist")),
     h("p", { class: "muted" }, SHARE_NOTE),

@@ -1,5 +1,5 @@
 import { ApiError, OfflineError, api } from "../api.js";
-import { h, problemMessages } from "../dom.js";
+import { askFor, field, h, problemMessages } from "../dom.js";
 import { events } from "../outbox.js";
 import { setMe } from "../session.js";
 
@@ -58,7 +58,6 @@ export async function render(main, { params, navigate }) {
     autocomplete: "new-password",
     required: true,
     minlength: "12",
-    "aria-describedby": "password-hint",
   });
   const shareYes = h("input", { type: "radio", name: "share", value: "yes", checked: true });
   const shareNo = h("input", { type: "radio", name: "share", value: "no" });
@@ -67,17 +66,7 @@ export async function render(main, { params, navigate }) {
     "form",
     { novalidate: true },
     h("p", {}, "Your email: ", h("strong", {}, invite.email)),
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "new-password" }, "Choose a password"),
-      h(
-        "span",
-        { class: "hint", id: "password-hint" },
-        "At least 12 characters. A few words you'll remember work well.",
-      ),
-      password,
-    ),
+    field("Choose a password", password, "At least 12 characters. A few words you'll remember work well."),
     h(
       "fieldset",
       {},
@@ -125,9 +114,7 @@ export async function render(main, { params, navigate }) {
     password.removeAttribute("aria-invalid");
     if (password.value.length < 12) {
       password.setAttribute("aria-invalid", "true");
-      message.replaceChildren(h("p", { class: "attention" }, "Your password needs at least 12 characters."));
-      password.focus();
-      return;
+      return askFor(message, "Your password needs at least 12 characters.", password);
     }
     button.disabled = true;
     try {

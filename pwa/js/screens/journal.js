@@ -1,5 +1,5 @@
 import { ApiError, api, unavailable } from "../api.js";
-import { formatWhen, h, takeFlash, timeEl } from "../dom.js";
+import { formatWhen, h, listCard, takeFlash, timeEl } from "../dom.js";
 import { discard, events, pending, submit } from "../outbox.js";
 import { pagedList, pagePath } from "../paged-list.js";
 import { cachedPrompts, promptText } from "../prompts.js";
@@ -102,32 +102,26 @@ function searchForm(list, note, more, prompts, showAll) {
 function waitingCard(item, prompts) {
   const entry = item.body;
   const held = item.state === "held";
-  return h(
-    "li",
-    {},
+  return listCard(
+    "Entry waiting to send",
+    entry.written_at,
+    h("span", { class: "badge waiting" }, held ? "Needs your attention" : "Waiting to send"),
+    promptLine(entry, prompts),
+    h("p", { class: "entry-body" }, entry.body),
+    held ? h("p", { class: "attention" }, item.problem?.detail || "The server could not accept this.") : null,
     h(
-      "article",
-      { class: "card", "aria-label": "Entry waiting to send" },
-      h(
-        "p",
-        { class: "meta" },
-        timeEl(entry.written_at),
-        " ",
-        h("span", { class: "badge waiting" }, held ? "Needs your attention" : "Waiting to send"),
-      ),
-      entry.prompt_id && prompts.get(String(entry.prompt_id))
-        ? h("p", { class: "meta" }, prompts.get(String(entry.prompt_id)))
-        : null,
-      h("p", { class: "entry-body" }, entry.body),
-      held ? h("p", { class: "attention" }, item.problem?.detail || "The server could not accept this.") : null,
-      h(
-        "div",
-        { class: "actions" },
-        h("a", { href: `#/journal/${item.id}/edit`, class: "button" }, "Edit"),
-        confirmButton("Discard", "Discard this entry? It has not been sent.", () => discard(item.seq)),
-      ),
+      "div",
+      { class: "actions" },
+      h("a", { href: `#/journal/${item.id}/edit`, class: "button" }, "Edit"),
+      confirmButton("Discard", "Discard this entry? It has not been sent.", () => discard(item.seq)),
     ),
   );
+}
+
+/** The prompt an entry answers, when this phone knows its words. */
+function promptLine(entry, prompts) {
+  const words = entry.prompt_id && prompts.get(String(entry.prompt_id));
+  return words ? h("p", { class: "meta" }, words) : null;
 }
 
 function entryCard(entry, prompts) {
@@ -169,9 +163,7 @@ function entryCard(entry, prompts) {
     "article",
     { class: "card" },
     h("p", { class: "meta" }, timeEl(entry.written_at)),
-    entry.prompt_id && prompts.get(String(entry.prompt_id))
-      ? h("p", { class: "meta" }, prompts.get(String(entry.prompt_id)))
-      : null,
+    promptLine(entry, prompts),
     h("p", { class: "entry-body" }, entry.body),
     h("label", { class: "switch" }, h("span", {}, "Shared with my therapist"), shared),
     h("label", { class: "check" }, discuss, h("span", {}, "Talk about this next session")),

@@ -1,7 +1,7 @@
 import { api } from "../api.js";
 import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-data.js";
 import { getValue, setValue } from "../db.js";
-import { h, isoLocal, problemMessages, uid } from "../dom.js";
+import { askFor, h, isoLocal, problemMessages, uid } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { submit } from "../outbox.js";
 import { INSTRUMENTS } from "../prompts.js";
@@ -174,10 +174,7 @@ export async function render(main, { params }) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const value = radioValue(form, "answer");
-      if (value === null) {
-        message.replaceChildren(h("p", { class: "attention" }, "Choose the answer that fits best."));
-        return;
-      }
+      if (value === null) return askFor(message, "Choose the answer that fits best.");
       answers[step] = value;
       draft.save(JSON.stringify(answers));
       safetyCheck();

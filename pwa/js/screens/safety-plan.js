@@ -1,6 +1,6 @@
-import { cachedSafetyPlan, freshSafetyPlan, keepSafetyPlan } from "../companion.js";
+import { safetyPlan } from "../companion.js";
 import { cachedResources, resourceList } from "../crisis-data.js";
-import { h, problemMessages } from "../dom.js";
+import { field, h, problemMessages } from "../dom.js";
 import { pending, submit } from "../outbox.js";
 import { session } from "../session.js";
 
@@ -26,10 +26,10 @@ export async function render(main) {
   let plan = null;
   let offline = false;
   try {
-    plan = await freshSafetyPlan();
+    plan = await safetyPlan.fresh();
   } catch {
     offline = true;
-    plan = await cachedSafetyPlan();
+    plan = await safetyPlan.cached();
   }
   const waiting = (await pending("safety-plan")).at(-1);
   if (waiting) plan = { ...(plan || {}), sections: waiting.body.sections, shared: waiting.body.shared };
@@ -42,7 +42,7 @@ export async function render(main) {
   const form = h("form", { novalidate: true });
   for (const [name, title, hint] of SECTIONS) {
     const id = `plan-${name}`;
-    const text = h("textarea", { id, name, rows: "4", "aria-describedby": `${id}-hint` });
+    const text = h("textarea", { id, name, rows: "4" });
     text.value = (plan.sections?.[name] || []).join("\n");
     fields.set(name, text);
     form.append(
@@ -50,7 +50,7 @@ export async function render(main) {
         "section",
         { class: "card", "aria-labelledby": `${id}-title` },
         h("h2", { id: `${id}-title` }, title),
-        h("div", { class: "field" }, h("label", { for: id }, `${title}: one per line`), h("span", { class: "hint", id: `${id}-hint` }, hint), text),
+        field(`${title}: one per line`, text, hint),
         name === "professionals" ? resourceList(crisis, h, "h3") : null,
       ),
     );
@@ -85,7 +85,7 @@ export async function render(main) {
       return;
     }
     plan = result.response || { ...plan, sections, shared: shared.checked };
-    await keepSafetyPlan(plan);
+    await safetyPlan.keep(plan);
     message.replaceChildren(
       h("p", { class: "notice" }, result.state === "sent" ? "Saved. It opens from Need help now, even offline." : "Saved on this phone. It will be sent when you're back online."),
     );

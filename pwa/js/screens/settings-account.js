@@ -1,7 +1,7 @@
 // Settings: my name, my password, and installing the app.
 
 import { ApiError, OfflineError, api } from "../api.js";
-import { h, problemMessages } from "../dom.js";
+import { field, h, problemMessages } from "../dom.js";
 import { canInstall, install, onInstallOffer } from "../install.js";
 import { patchMe, session } from "../session.js";
 
@@ -32,7 +32,7 @@ export function myName() {
   const form = h(
     "form",
     { novalidate: true },
-    h("div", { class: "field" }, h("label", { for: "my-name" }, "My name"), name),
+    field("My name", name),
     message,
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Save my name")),
   );
@@ -56,26 +56,14 @@ export function myName() {
 
 /** A new password, given the current one; this phone stays signed in. */
 export function myPassword() {
-  const field = (id, label, autocomplete, hint) =>
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: id }, label),
-      hint ? h("span", { class: "hint", id: `${id}-hint` }, hint) : null,
-      h("input", {
-        type: "password",
-        id,
-        autocomplete,
-        maxlength: "256",
-        "aria-describedby": hint ? `${id}-hint` : null,
-      }),
-    );
+  const password = (id, label, autocomplete, hint) =>
+    field(label, h("input", { type: "password", id, autocomplete, maxlength: "256" }), hint);
   const message = h("div", { role: "status" });
   const form = h(
     "form",
     { novalidate: true },
-    field("current-password", "Current password", "current-password"),
-    field("new-password", "New password", "new-password", "At least 12 characters. A few unrelated words work well."),
+    password("current-password", "Current password", "current-password"),
+    password("new-password", "New password", "new-password", "At least 12 characters. A few unrelated words work well."),
     message,
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Change my password")),
   );

@@ -1,5 +1,5 @@
 import { ApiError, OfflineError, api, unavailable } from "../api.js";
-import { h, problemMessages } from "../dom.js";
+import { field, h, problemMessages } from "../dom.js";
 import { patchMe } from "../session.js";
 import { installApp, myName, myPassword } from "./settings-account.js";
 
@@ -67,42 +67,31 @@ export async function render(main) {
     const form = h(
       "form",
       { novalidate: true },
-      h(
-        "div",
-        { class: "field" },
-        h("label", { for: "checkin-time" }, "Daily check-in reminder"),
-        h("span", { class: "hint", id: "checkin-hint" }, "Leave empty for no daily reminder."),
-        checkin,
-      ),
+      field("Daily check-in reminder", checkin, "Leave empty for no daily reminder."),
       h(
         "fieldset",
         {},
         h("legend", {}, "More reminders (optional)"),
         h("p", { class: "hint" }, "Up to two more a day, for example one in the morning."),
-        h("div", { class: "field" }, h("label", { for: "more-time-0" }, "Another reminder"), more[0]),
-        h("div", { class: "field" }, h("label", { for: "more-time-1" }, "And another"), more[1]),
+        field("Another reminder", more[0]),
+        field("And another", more[1]),
       ),
       h(
         "fieldset",
         {},
         h("legend", {}, "Quiet hours"),
         h("p", { class: "hint" }, "No reminders between these times."),
-        h("div", { class: "field" }, h("label", { for: "quiet-start" }, "From"), quietStart),
-        h("div", { class: "field" }, h("label", { for: "quiet-end" }, "Until"), quietEnd),
+        field("From", quietStart),
+        field("Until", quietEnd),
       ),
-      h(
-        "div",
-        { class: "field" },
-        h("label", { for: "time-zone" }, "Time zone"),
-        device && device !== settings.time_zone
-          ? h("span", { class: "hint" }, `This phone is set to ${device.replaceAll("_", " ")}.`)
-          : null,
+      field(
+        "Time zone",
         zone,
+        device && device !== settings.time_zone ? `This phone is set to ${device.replaceAll("_", " ")}.` : null,
       ),
       message,
       h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save settings")),
     );
-    checkin.setAttribute("aria-describedby", "checkin-hint");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       message.replaceChildren();
@@ -246,7 +235,6 @@ function deleteAccount() {
     id: "delete-password",
     name: "password",
     autocomplete: "current-password",
-    "aria-describedby": "delete-password-hint",
   });
   const confirm = h("button", { type: "submit", class: "grave" }, "Delete my account and data for good");
   const keep = h("button", { type: "button", class: "quiet" }, "Keep my account");
@@ -254,13 +242,7 @@ function deleteAccount() {
   const form = h(
     "form",
     { id: "delete-form", novalidate: true, hidden: true },
-    h(
-      "div",
-      { class: "field" },
-      h("label", { for: "delete-password" }, "Your password"),
-      h("span", { class: "hint", id: "delete-password-hint" }, "To confirm that it is you deleting your account."),
-      password,
-    ),
+    field("Your password", password, "To confirm that it is you deleting your account."),
     message,
     h("div", { class: "actions" }, confirm, keep),
   );

@@ -1,5 +1,5 @@
 import { ApiError, OfflineError } from "../api.js";
-import { h, problemMessages } from "../dom.js";
+import { askFor, field, h, problemMessages } from "../dom.js";
 import { events, flush } from "../outbox.js";
 import { session, signIn } from "../session.js";
 
@@ -17,8 +17,8 @@ export async function render(main, { navigate }) {
   const form = h(
     "form",
     { novalidate: true },
-    h("div", { class: "field" }, h("label", { for: "email" }, "Email"), email),
-    h("div", { class: "field" }, h("label", { for: "password" }, "Password"), password),
+    field("Email", email),
+    field("Password", password),
     message,
     h("div", { class: "actions" }, button),
   );
@@ -30,10 +30,7 @@ export async function render(main, { navigate }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     message.replaceChildren();
-    if (!email.value.trim() || !password.value) {
-      message.replaceChildren(h("p", { class: "attention" }, "Enter your email and password."));
-      return;
-    }
+    if (!email.value.trim() || !password.value) return askFor(message, "Enter your email and password.");
     button.disabled = true;
     try {
       const me = await signIn(email.value.trim(), password.value);

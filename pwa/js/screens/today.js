@@ -1,7 +1,7 @@
 import { OfflineError, api, onSignedOut, unavailable } from "../api.js";
 import { companionCards } from "../companion-cards.js";
 import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-data.js";
-import { formatDay, h, isoLocal } from "../dom.js";
+import { askFor, field, formatDay, h, isoLocal } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { events, queued, submit } from "../outbox.js";
 import { INSTRUMENTS, SKIP_LINE, cachedPrompts, dueWithReasons, duePrompts, promptText } from "../prompts.js";
@@ -155,7 +155,7 @@ async function showForm(section, me, draft) {
       scale({ name: "sleep_quality", legend: "Last night's sleep", low: "very poor", middle: "fair", high: "very good" }),
       feelingsPicker(),
       myTags.element,
-      h("div", { class: "field" }, h("label", { for: "checkin-note" }, "A note"), note),
+      field("A note", note),
     ),
     h("label", { class: "check" }, unsafe, h("span", {}, "I don't feel safe right now")),
     h("p", { class: "hint", id: "unsafe-note" }, UNSAFE_NOTE),
@@ -170,9 +170,7 @@ async function showForm(section, me, draft) {
     event.preventDefault();
     const mood = radioValue(form, "mood");
     if (mood === null) {
-      message.replaceChildren(h("p", { class: "attention" }, "Choose a number for your mood first."));
-      form.querySelector('input[name="mood"]').focus();
-      return;
+      return askFor(message, "Choose a number for your mood first.", form.querySelector('input[name="mood"]'));
     }
     const id = crypto.randomUUID();
     const body = { id, recorded_at: isoLocal(), mood };

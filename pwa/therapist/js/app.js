@@ -56,9 +56,7 @@ let signInReason = null;
 
 const router = createRouter({
   routes: ROUTES,
-  main,
   start: "/",
-  appName: "Between for clinicians",
   load: (name) => import(`./screens/${name}.js`),
   guard,
   prepare,

@@ -1,22 +1,10 @@
-// A labelled form field: the label (and an optional hint) wired to the control;
-// and what a form says when it is refused, naming the fields in error.
+// What a form says when it is refused, naming the fields in error; and the
+// labelled field of both apps (dom.js), for the screens that import it here.
 
 import { h, uid } from "/js/dom.js";
 import { ApiError, failure } from "./client.js";
 
-/** `<div class="field">` with a <label for>, a hint the control is described by, and `control`. */
-export function field(label, control, hint) {
-  if (!control.id) control.id = uid("field");
-  const hintId = hint ? `${control.id}-hint` : null;
-  if (hintId) control.setAttribute("aria-describedby", hintId);
-  return h(
-    "div",
-    { class: "field" },
-    h("label", { for: control.id }, label),
-    hint ? h("p", { class: "hint", id: hintId }, hint) : null,
-    control,
-  );
-}
+export { field } from "/js/dom.js";
 
 /**
  * A form's message area and its controls by the server's field names:
