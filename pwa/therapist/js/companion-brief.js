@@ -4,6 +4,7 @@
 
 import { h } from "/js/dom.js";
 import { dosingSummary, formatWhen, plural } from "./format.js";
+import { dataTable } from "./tables.js";
 
 const WORDS = {
   dissociation: { none: "none", under_1h: "< 1 h", "1_to_6h": "1–6 h", "6_to_24h": "6–24 h", over_24h: "> 24 h" },
@@ -72,28 +73,24 @@ export function doseSections(doses, section) {
       "brief-after-dose",
       "After the last dose",
       rows.length
-        ? h(
-            "div",
-            { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "After each dose" },
-            h(
-              "table",
-              { class: "scores after-dose" },
-              h("caption", { class: "visually-hidden" }, "The checks the morning after each dose"),
-              h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Dose"), COLUMNS.map(([label]) => h("th", { scope: "col" }, label)))),
-              h(
-                "tbody",
-                {},
-                rows.map((dose) =>
-                  h(
-                    "tr",
-                    { class: dose.after_dose_check.red ? "urgent" : null },
-                    h("th", { scope: "row" }, h("time", { datetime: dose.scheduled_at }, formatWhen(dose.scheduled_at)), dose.after_dose_check.red ? h("strong", {}, " (red)") : null),
-                    COLUMNS.map(([, cell]) => h("td", {}, cell(dose.after_dose_check.answers))),
-                  ),
+        ? dataTable({
+            label: "After each dose",
+            className: "scores after-dose",
+            caption: "The checks the morning after each dose",
+            headers: ["Dose", ...COLUMNS.map(([label]) => label)],
+            body: h(
+              "tbody",
+              {},
+              rows.map((dose) =>
+                h(
+                  "tr",
+                  { class: dose.after_dose_check.red ? "urgent" : null },
+                  h("th", { scope: "row" }, h("time", { datetime: dose.scheduled_at }, formatWhen(dose.scheduled_at)), dose.after_dose_check.red ? h("strong", {}, " (red)") : null),
+                  COLUMNS.map(([, cell]) => h("td", {}, cell(dose.after_dose_check.answers))),
                 ),
               ),
             ),
-          )
+          })
         : h("p", { class: "empty" }, "No check after a dose shared yet."),
     ),
   ];

@@ -14,6 +14,34 @@ function passwordInput(id, autocomplete) {
   return h("input", { id, name: id, type: "password", autocomplete, required: true, maxlength: "256" });
 }
 
+/** One part of the page, titled by its own heading. */
+function part(id, title, ...children) {
+  return h("section", { class: "account-part", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+}
+
+/**
+ * The server ended my other sessions and gave this one a new id: read who I
+ * am (and the CSRF token) again. Offline just now, the next request does it.
+ */
+async function readMeAgain() {
+  try {
+    await whoAmI();
+  } catch {
+    // The next request reads it again (or its 403 sends me to enrolment).
+  }
+}
+
+/** What a form still needs before it is sent, each line naming its field (`labels`). */
+function needs(labels) {
+  const lines = [];
+  const invalid = [];
+  const add = (key, words) => {
+    lines.push(`${labels[key]}: ${words}`);
+    invalid.push(key);
+  };
+  return { lines, invalid, add };
+}
+
 function passwordSection(me) {
   const current = passwordInput("current-password", "current-password");
   const fresh = passwordInput("new-password", "new-password");
@@ -54,21 +82,12 @@ function passwordSection(me) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clear();
-    const lines = [];
-    const invalid = [];
-    if (!current.value) {
-      lines.push(`${labels.current_password}: type the password you sign in with now.`);
-      invalid.push("current_password");
-    }
-    if (fresh.value.length < MIN_PASSWORD) {
-      lines.push(`${labels.new_password}: use at least ${MIN_PASSWORD} characters.`);
-      invalid.push("new_password");
-    } else if (again.value !== fresh.value) {
-      lines.push(`${labels.confirm}: it is not the same as the new password.`);
-      invalid.push("confirm");
-    }
-    if (lines.length) {
-      show(lines, invalid, "Your password is not changed yet:");
+    const missing = needs(labels);
+    if (!current.value) missing.add("current_password", "type the password you sign in with now.");
+    if (fresh.value.length < MIN_PASSWORD) missing.add("new_password", `use at least ${MIN_PASSWORD} characters.`);
+    else if (again.value !== fresh.value) missing.add("confirm", "it is not the same as the new password.");
+    if (missing.lines.length) {
+      show(missing.lines, missing.invalid, "Your password is not changed yet:");
       return;
     }
     button.disabled = true;
@@ -86,21 +105,11 @@ function passwordSection(me) {
     }
     form.reset();
     username.value = me.email;
-    // The server ended my other sessions and gave this one a new id: read its CSRF token.
-    try {
-      await whoAmI();
-    } catch {
-      // Offline just now: the next request reads it again.
-    }
+    await readMeAgain();
     done("Your password is changed. Use the new one next time you sign in; any other device signed in as you has been signed out.");
   });
 
-  return h(
-    "section",
-    { class: "account-part", "aria-labelledby": "password-heading" },
-    h("h2", { id: "password-heading" }, "Change your password"),
-    form,
-  );
+  return part("password-heading", "Change your password", form);
 }
 
 function totpSection(navigate) {
@@ -132,18 +141,11 @@ function totpSection(navigate) {
     event.preventDefault();
     clear();
     const value = code.value.replace(/\s+/g, "");
-    const lines = [];
-    const invalid = [];
-    if (!password.value) {
-      lines.push(`${labels.password}: type the password you sign in with.`);
-      invalid.push("password");
-    }
-    if (!/^[0-9A-Za-z-]{6,20}$/.test(value)) {
-      lines.push(`${labels.code}: type the 6 digits the app shows, or a recovery code.`);
-      invalid.push("code");
-    }
-    if (lines.length) {
-      show(lines, invalid, "Two-step sign-in is not changed yet:");
+    const missing = needs(labels);
+    if (!password.value) missing.add("password", "type the password you sign in with.");
+    if (!/^[0-9A-Za-z-]{6,20}$/.test(value)) missing.add("code", "type the 6 digits the app shows, or a recovery code.");
+    if (missing.lines.length) {
+      show(missing.lines, missing.invalid, "Two-step sign-in is not changed yet:");
       return;
     }
     button.disabled = true;
@@ -155,20 +157,14 @@ function totpSection(navigate) {
       show(found.lines, found.invalid, "Two-step sign-in is not changed yet:");
       return;
     }
-    // The old key and recovery codes are gone and this session is a new one:
-    // read who I am again (not enrolled now), then set up the new phone.
-    try {
-      await whoAmI();
-    } catch {
-      // Offline: the next request's 403 sends me to enrolment anyway.
-    }
+    // The old key and recovery codes are gone: I am not enrolled now; set up the new phone.
+    await readMeAgain();
     navigate("/enrol");
   });
 
-  return h(
-    "section",
-    { class: "account-part", "aria-labelledby": "totp-heading" },
-    h("h2", { id: "totp-heading" }, "Replace two-step sign-in"),
+  return part(
+    "totp-heading",
+    "Replace two-step sign-in",
     h(
       "p",
       {},

@@ -6,6 +6,7 @@ import { actionWords } from "../audit-words.js";
 import { call, failure, query } from "../client.js";
 import { field } from "../forms.js";
 import { formatWhen, plural } from "../format.js";
+import { dataTable } from "../tables.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -75,17 +76,13 @@ export async function render(main) {
   main.append(
     form,
     status,
-    h(
-      "div",
-      { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Audit events" },
-      h(
-        "table",
-        { class: "audit" },
-        h("caption", { class: "visually-hidden" }, "Audit events, newest first"),
-        h("thead", {}, h("tr", {}, ["When", "Who", "Role", "What happened", "Patient", "Object", "From", "Device"].map((label) => h("th", { scope: "col" }, label)))),
-        tbody,
-      ),
-    ),
+    dataTable({
+      label: "Audit events",
+      className: "audit",
+      caption: "Audit events, newest first",
+      headers: ["When", "Who", "Role", "What happened", "Patient", "Object", "From", "Device"],
+      body: tbody,
+    }),
     more,
   );
 

@@ -7,6 +7,7 @@ import { failure } from "../client.js";
 import { loadCaseload } from "../caseload-data.js";
 import { sparkline } from "../charts.js";
 import { PHASES, ago, formatWhen, plural } from "../format.js";
+import { dataTable } from "../tables.js";
 
 const byName = (a, b) => a.display_name.localeCompare(b.display_name, undefined, { sensitivity: "base" });
 const time = (iso) => (iso ? Date.parse(iso) : null);
@@ -279,17 +280,12 @@ export async function render(main, { setFlagCount, announce }) {
       h("div", { class: "field inline" }, h("label", { for: "caseload-filter" }, "Find a patient"), search),
       count,
     ),
-    h(
-      "div",
-      // Focusable, so the table scrolls from the keyboard when zoomed in.
-      { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Caseload table" },
-      h(
-        "table",
-        { class: "caseload" },
-        h("caption", { class: "visually-hidden" }, "Your patients. Column headers with buttons sort the table."),
-        h("thead", {}, h("tr", {}, headers)),
-        tbody,
-      ),
-    ),
+    dataTable({
+      label: "Caseload table",
+      className: "caseload",
+      caption: "Your patients. Column headers with buttons sort the table.",
+      headers,
+      body: tbody,
+    }),
   );
 }

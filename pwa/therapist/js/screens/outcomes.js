@@ -6,6 +6,7 @@
 import { h } from "/js/dom.js";
 import { call, failure } from "../client.js";
 import { INSTRUMENTS } from "../format.js";
+import { dataTable } from "../tables.js";
 
 const CSV = "/api/v1/reports/outcomes?format=csv";
 
@@ -38,31 +39,27 @@ export async function render(main) {
   status.remove();
   const headings = ["Questionnaire", "Started", "Followed up", "Responded", "Remitted"];
   main.append(
-    h(
-      "div",
-      { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Outcomes by questionnaire" },
-      h(
-        "table",
-        { class: "outcomes" },
-        h("caption", { class: "visually-hidden" }, "Outcomes by questionnaire"),
-        h("thead", {}, h("tr", {}, headings.map((label) => h("th", { scope: "col" }, label)))),
-        h(
-          "tbody",
-          {},
-          items.map((row) =>
-            h(
-              "tr",
-              {},
-              h("th", { scope: "row" }, INSTRUMENTS[row.instrument] || row.instrument),
-              h("td", {}, String(row.started)),
-              h("td", {}, String(row.followed_up)),
-              h("td", {}, rate(row.responded, row.followed_up, row.response_rate)),
-              h("td", {}, rate(row.remitted, row.followed_up, row.remission_rate)),
-            ),
+    dataTable({
+      label: "Outcomes by questionnaire",
+      className: "outcomes",
+      caption: "Outcomes by questionnaire",
+      headers: headings,
+      body: h(
+        "tbody",
+        {},
+        items.map((row) =>
+          h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, INSTRUMENTS[row.instrument] || row.instrument),
+            h("td", {}, String(row.started)),
+            h("td", {}, String(row.followed_up)),
+            h("td", {}, rate(row.responded, row.followed_up, row.response_rate)),
+            h("td", {}, rate(row.remitted, row.followed_up, row.remission_rate)),
           ),
         ),
       ),
-    ),
+    }),
     h("p", { class: "hint" }, "Between's PCL-5 scoring defines no response or remission, so those show as not defined rather than zero."),
     h("p", {}, h("a", { href: CSV, download: "outcomes.csv", class: "button" }, "Download as CSV")),
   );

@@ -6,6 +6,7 @@
 import { h, uid } from "/js/dom.js";
 import { call, failure } from "../client.js";
 import { formatWhen, plural } from "../format.js";
+import { dataTable } from "../tables.js";
 
 const ROLE = { therapist: "Therapist", admin: "Admin" };
 
@@ -20,17 +21,13 @@ export async function render(main, { me }) {
   );
   const status = h("p", { class: "muted loading", role: "status", tabindex: "-1" }, "Loading the staff…");
   const tbody = h("tbody", {});
-  const table = h(
-    "div",
-    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Staff" },
-    h(
-      "table",
-      { class: "staff" },
-      h("caption", { class: "visually-hidden" }, "Therapists and admins, by name"),
-      h("thead", {}, h("tr", {}, ["Name", "Role", "Two-step sign-in", "Last sign-in", "Actions"].map((label) => h("th", { scope: "col" }, label)))),
-      tbody,
-    ),
-  );
+  const table = dataTable({
+    label: "Staff",
+    className: "staff",
+    caption: "Therapists and admins, by name",
+    headers: ["Name", "Role", "Two-step sign-in", "Last sign-in", "Actions"],
+    body: tbody,
+  });
   main.append(status, table);
 
   async function load() {
