@@ -266,6 +266,7 @@ def care_team_view(patient: User, now: datetime) -> list[dict]:
                 "ketamine_session_id": session.id,
                 "scheduled_at": session.scheduled_at,
                 "route": session.route,
+                "dose_mg": session.dose_mg,
                 "setting": session.setting,
                 "status": session.status,
                 "intention": _text(intention) if intention else None,

@@ -236,6 +236,7 @@ class DoseViewSchema(Schema):
     ketamine_session_id = fields.UUID()
     scheduled_at = AwareDateTime()
     route = fields.String()
+    dose_mg = fields.Float(allow_none=True)
     setting = fields.String()
     status = fields.String()
     intention = fields.Nested(SharedTextSchema, allow_none=True)

@@ -1,9 +1,9 @@
 """The session brief: everything for the next integration session on one page."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from server.auth.models import User
 from server.care import queries as care_queries
@@ -12,7 +12,6 @@ from server.care.phase import phase_at
 from server.companion import queries as companion_queries
 from server.db import utcnow
 from server.extensions import db
-from server.fields import zone
 from server.flags import queries as flag_queries
 from server.flags.services import ITEM9_INDEX
 from server.items import visible_to_care_team
@@ -30,7 +29,8 @@ from server.readside.items import (
     timeline_key,
 )
 from server.readside.models import ReadMark
-from server.readside.sql import fetch_rows, local_day
+from server.readside.scales import checkin_summary
+from server.readside.sql import fetch_rows
 from server.readside.window import DEFAULT_WINDOW
 
 #: Dosing sessions the brief lists ahead of now.
@@ -57,6 +57,10 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
       check-ins, a daily series (every local day, None without a check-in),
       and the same figures for the previous window (from the integration
       session before, or as long again before `since`) with the change.
+    - `checkins`: mood, sleep, anxiety and energy of the window's shared
+      check-ins (range, average, daily averages), the latest check-in as
+      recorded, the dose days, and the days without a shared check-in
+      (`server.readside.scales`).
     - `scores`: per instrument, the latest shared response with severity,
       change from baseline and markers (`server.measures.queries`).
     - `sessions`: dosing sessions in the window and the next ones ahead.
@@ -68,6 +72,7 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
     - `doses`: per dose, the next one and the latest ones, the checklist
       status and what the patient shared of it: intention, what they wrote
       back, the check after the dose (`server.companion.queries`; seven).
+    - `last_dose`: the latest of those at or before now, or None.
     """
     now = now or utcnow()
     last_two = list(
@@ -102,6 +107,15 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
         DosingSession, ketamine_item, patient.id, [DosingSession.scheduled_at >= since]
     )
     dosing.reverse()  # oldest first: the order they take place in
+    in_window = [item for item in dosing if item["at"] <= now]
+    mood, checkins = checkin_summary(
+        patient,
+        previous_since,
+        since,
+        now,
+        [item["at"] for item in in_window if item["status"] != "cancelled"],
+    )
+    doses = companion_queries.care_team_view(patient, now)
     return {
         "patient": {
             "id": patient.id,
@@ -119,16 +133,18 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
         "entries": [entry for entry in listed if not entry["discuss_next_session"]],
         "checkin_notes": checkin_notes,
         "checkin_notes_more": more_notes,
-        "mood": _mood_summary(patient, previous_since, since, now),
+        "mood": mood,
+        "checkins": checkins,
         "scores": _latest_scores(patient.id),
         "sessions": {
-            "in_window": [item for item in dosing if item["at"] <= now],
+            "in_window": in_window,
             "upcoming": [
                 item for item in dosing if item["at"] > now and item["status"] == "scheduled"
             ][:UPCOMING_DOSING],
         },
         "flags": flag_queries.patient_flags([patient.id], open_only=True),
-        "doses": companion_queries.care_team_view(patient, now),
+        "doses": doses,
+        "last_dose": next((dose for dose in doses if dose["scheduled_at"] <= now), None),
         "acknowledged_flags": flag_queries.acknowledged_since([patient.id], since),
     }
 
@@ -172,75 +188,6 @@ def _brief_checkins(therapist: User, patient_id: uuid.UUID, since: datetime):
             notes.append(checkin_item(checkin, read_at))
             noted = of_kind
     return discussed, notes, max(noted - BRIEF_CHECKIN_NOTES, 0)
-
-
-def _mood_summary(patient: User, previous_since: datetime, since: datetime, now: datetime):
-    """Mood of this window and the previous one, from shared check-ins; one statement."""
-    day = local_day(CheckIn.recorded_at, CheckIn.recorded_offset_minutes)
-    current = case((CheckIn.recorded_at >= since, 1), else_=0)
-    # Labelled in a subquery, so the outer GROUP BY names columns rather
-    # than repeating expressions with bound parameters (PostgreSQL would see
-    # two different expressions).
-    shared = (
-        select(CheckIn.mood, day.label("day"), current.label("current"))
-        .where(
-            CheckIn.patient_id == patient.id,
-            visible_to_care_team(CheckIn),
-            CheckIn.recorded_at >= previous_since,
-            CheckIn.recorded_at <= now,
-        )
-        .subquery()
-    )
-    rows = fetch_rows(
-        select(
-            shared.c.current,
-            shared.c.day,
-            func.sum(shared.c.mood),
-            func.min(shared.c.mood),
-            func.max(shared.c.mood),
-            func.count(),
-        )
-        .group_by(shared.c.current, shared.c.day)
-        .order_by(shared.c.day)
-    )
-    windows = {1: [], 0: []}
-    for is_current, on, total, low, high, count in rows:
-        windows[int(is_current)].append((on, int(total), low, high, count))
-
-    tz = zone(patient.time_zone)
-    first, last = since.astimezone(tz).date(), now.astimezone(tz).date()
-    by_day = {on: (total, low, high, count) for on, total, low, high, count in windows[1]}
-    days = []
-    for offset in range((last - first).days + 1):
-        on = first + timedelta(days=offset)
-        total, low, high, count = by_day.get(on, (None, None, None, 0))
-        days.append(
-            {
-                "date": on,
-                "average": round(total / count, 2) if count else None,
-                "min": low,
-                "max": high,
-                "checkin_count": count,
-            }
-        )
-    summary = _summary(windows[1])
-    previous = _summary(windows[0]) | {"since": previous_since, "until": since}
-    change = None
-    if summary["average"] is not None and previous["average"] is not None:
-        change = round(summary["average"] - previous["average"], 2)
-    return summary | {"days": days, "previous": previous, "change": change}
-
-
-def _summary(days: list[tuple]) -> dict:
-    count = sum(day[4] for day in days)
-    if not count:
-        return {"average": None, "min": None, "max": None, "checkin_count": 0}
-    return {
-        "average": round(sum(day[1] for day in days) / count, 2),
-        "min": min(day[2] for day in days),
-        "max": max(day[3] for day in days),
-        "checkin_count": count,
-    }
 
 
 def _latest_scores(patient_id: uuid.UUID) -> list[dict]:

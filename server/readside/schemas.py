@@ -254,6 +254,51 @@ class MoodSummarySchema(MoodWindowSchema):
     )
 
 
+class ScalesSchema(Schema):
+    mood = fields.Nested(MoodWindowSchema)
+    sleep_quality = fields.Nested(MoodWindowSchema)
+    anxiety = fields.Nested(MoodWindowSchema)
+    energy = fields.Nested(MoodWindowSchema)
+
+
+class ScalesDaySchema(Schema):
+    date = fields.Date(metadata={"description": "The patient's local day."})
+    checkin_count = fields.Integer()
+    mood = fields.Float(allow_none=True, metadata={"description": "The day's average."})
+    sleep_quality = fields.Float(allow_none=True)
+    anxiety = fields.Float(allow_none=True)
+    energy = fields.Float(allow_none=True)
+
+
+class LatestCheckinSchema(Schema):
+    recorded_at = AwareDateTime()
+    mood = fields.Integer()
+    sleep_quality = fields.Integer(allow_none=True)
+    anxiety = fields.Integer(allow_none=True)
+    energy = fields.Integer(allow_none=True)
+
+
+class AdherenceSchema(Schema):
+    days = fields.Integer(metadata={"description": "Days of the window, today only once over."})
+    with_checkin = fields.Integer()
+    without_checkin = fields.Integer(metadata={"description": "Days without a shared check-in."})
+    longest_gap_days = fields.Integer()
+
+
+class CheckinsSummarySchema(Schema):
+    scales = fields.Nested(ScalesSchema)
+    days = fields.List(fields.Nested(ScalesDaySchema))
+    latest = fields.Nested(
+        LatestCheckinSchema,
+        allow_none=True,
+        metadata={"description": "The window's newest shared check-in, as recorded."},
+    )
+    dose_days = fields.List(
+        fields.Date(), metadata={"description": "The patient's days of the window's doses."}
+    )
+    adherence = fields.Nested(AdherenceSchema)
+
+
 class LatestScoreSchema(Schema):
     instrument = fields.String()
     response_id = fields.UUID()
@@ -332,6 +377,7 @@ class BriefSchema(Schema):
         }
     )
     mood = fields.Nested(MoodSummarySchema)
+    checkins = fields.Nested(CheckinsSummarySchema)
     scores = fields.List(fields.Nested(LatestScoreSchema))
     sessions = fields.Nested(BriefSessionsSchema)
     flags = fields.List(
@@ -348,4 +394,9 @@ class BriefSchema(Schema):
             "description": "Per dose (the next, then the latest, newest first): checklist "
             "status and the shared intention, what was written back, the check after the dose."
         },
+    )
+    last_dose = fields.Nested(
+        DoseViewSchema,
+        allow_none=True,
+        metadata={"description": "The latest of `doses` at or before now."},
     )
