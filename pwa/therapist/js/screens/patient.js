@@ -3,8 +3,7 @@
 
 import { h } from "/js/dom.js";
 import { call, failure, query } from "../client.js";
-import { KIND_TITLES, flagFacts } from "../flag-view.js";
-import { PHASES, dosingSummary, formatDate, formatWhen, plural } from "../format.js";
+import { PHASES, formatDate, formatWhen, plural } from "../format.js";
 import { itemView, markRead } from "../items.js";
 import { trendCharts } from "../trends.js";
 
@@ -46,49 +45,44 @@ export async function render(main, { params, announce }) {
     flagsBox,
   );
 
-  // The brief names the patient, their window and open flags in one read.
-  let brief;
+  // The summary names the patient, their sessions and open flag counts in one
+  // read (one audit event), not the whole brief or the caseload.
+  let patient;
   try {
-    brief = await call(`/patients/${patientId}/brief`);
+    patient = await call(`/patients/${patientId}`);
   } catch (error) {
     main.append(h("p", { class: "attention" }, error.status === 404 ? "This patient is not on your caseload." : failure(error, "This patient")));
     return;
   }
-  const name = brief.patient.display_name;
+  const name = patient.display_name;
   heading.textContent = name;
   main.querySelector(".crumbs [aria-current]").textContent = name;
-  const next = brief.window.next_integration_session;
-  const nextDose = brief.sessions.upcoming[0];
+  const next = patient.next_integration_session;
+  const nextDose = patient.next_ketamine_session;
   facts.replaceChildren(
-    h("span", {}, PHASES[brief.patient.phase] || ""),
+    h("span", {}, PHASES[patient.phase] || ""),
     " · Next integration session: ",
     next ? h("time", { datetime: next.scheduled_at }, formatWhen(next.scheduled_at)) : "not booked",
     " · Next dosing: ",
-    ...(nextDose ? [h("time", { datetime: nextDose.at }, formatWhen(nextDose.at)), ` (${dosingSummary(nextDose)})`] : ["not booked"]),
+    nextDose ? h("time", { datetime: nextDose.scheduled_at }, formatWhen(nextDose.scheduled_at)) : "not booked",
   );
-  if (brief.flags.length) {
+  if (patient.open_flag_count) {
+    const urgent = patient.urgent_flag_count;
     flagsBox.append(
       h(
         "section",
-        { class: `callout ${brief.flags.some((flag) => flag.severity === "urgent") ? "urgent" : "warning"}`, "aria-labelledby": "patient-flags" },
-        h("h2", { id: "patient-flags" }, plural(brief.flags.length, "open flag")),
+        { class: `callout ${urgent ? "urgent" : "warning"}`, "aria-labelledby": "patient-flags" },
+        h("h2", { id: "patient-flags" }, plural(patient.open_flag_count, "open flag")),
         h(
-          "ul",
+          "p",
           {},
-          brief.flags.map((flag) =>
-            h(
-              "li",
-              {},
-              flag.severity === "urgent" ? h("strong", {}, "Urgent: ") : "",
-              KIND_TITLES[flag.kind] ? `${KIND_TITLES[flag.kind]}. ` : "",
-              flag.description,
-              " ",
-              h("span", { class: "muted" }, `raised ${formatWhen(flag.raised_at)}`),
-              ...flagFacts(flag, patientId),
-            ),
-          ),
+          urgent ? h("strong", {}, `${urgent} urgent. `) : "",
+          "Read them at the top of the ",
+          h("a", { href: `#/patients/${patientId}/brief` }, "session brief"),
+          ", and acknowledge them on the ",
+          h("a", { href: "#/flags" }, "flags page"),
+          ".",
         ),
-        h("p", {}, h("a", { href: "#/flags" }, "Acknowledge on the flags page")),
       ),
     );
   }
@@ -154,7 +148,7 @@ export async function render(main, { params, announce }) {
         list.replaceChildren();
         windowNote.replaceChildren(
           range === "window"
-            ? `From ${formatDate(page.since)}${brief.window.last_integration_session ? ", the last integration session" : " (no integration session yet: the last 30 days)"}. Booked sessions ahead come first.`
+            ? `From ${formatDate(page.since)}${patient.last_integration_session ? ", the last integration session" : " (no integration session yet: the last 30 days)"}. Booked sessions ahead come first.`
             : `From ${formatDate(page.since)}.`,
         );
       }
