@@ -48,6 +48,9 @@ def test_a_shared_check_in_note_is_in_the_brief_and_a_private_one_is_not(
     notes = desk.get_by_role("region", name="From check-ins")
     expect(notes.locator("article.item-checkin")).to_have_count(1)
     note = notes.locator("article.item-checkin")
+    # Folded to its first words; opened, all of it.
+    expect(notes.locator("details summary")).to_contain_text(SHARED_NOTE)
+    notes.locator("details summary").click()
     expect(note.get_by_text(SHARED_NOTE)).to_be_visible()
     expect(note.locator("time")).to_be_visible()
     expect(note.locator("dl.scales")).to_contain_text("Mood6/10")

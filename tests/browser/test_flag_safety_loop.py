@@ -110,17 +110,22 @@ def test_the_therapist_sees_the_level_follows_the_flag_and_acknowledges_with_an_
     desk.goto(f"{live_server}{WORKSPACE}#/patients/{loop.patient}/brief")
     expect(desk.get_by_role("heading", name="Session brief: Ada Lovell")).to_be_visible()
     expect(desk.locator(".loading")).to_have_count(0)
-    expect(desk.locator("main h2").first).to_have_text("Open flags (1)")
-    first = desk.locator("#brief-flags").locator("..").locator("li").first
+    expect(desk.locator("main h2").first).to_have_text("Safety")
+    safety = desk.get_by_role("region", name="Safety", exact=True)
+    expect(safety.locator("#brief-flags")).to_have_text("Open flags (1)")
+    first = safety.locator("li").first
     expect(first).to_contain_text("Urgent: Safety answer on the PHQ-9.")
     expect(first).to_contain_text("Item 9: more than half the days")
     done = desk.locator("#brief-acknowledged").locator("..")
-    expect(desk.locator("#brief-acknowledged")).to_have_text("Flags acknowledged since last time")
+    expect(desk.locator("#brief-acknowledged")).to_have_text(
+        "Acknowledged since the last integration session"
+    )
     expect(done).to_contain_text("Sustained low mood")
     expect(done).to_contain_text("reviewed at session")
     expect(done).to_contain_text("Talked it through on the phone.")
-    expect(desk.get_by_role("row", name=re.compile("PHQ-9"))).to_contain_text(
-        "more than half the days"
+    # The latest shared PHQ-9's item 9, in its words, beside the flags.
+    expect(safety.locator(".item9-level")).to_contain_text(
+        "Item 9 (thoughts of death or self-harm): more than half the days"
     )
     for scheme in ("light", "dark"):
         desk.emulate_media(color_scheme=scheme)

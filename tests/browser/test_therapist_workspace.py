@@ -177,8 +177,9 @@ def test_the_brief_lists_what_to_discuss_first_and_prints_cleanly(
     open_screen(desk, live_server, f"/patients/{practice.robin}/brief", "Session brief: Robin Ash")
     expect(desk.get_by_role("heading", name="Session brief: Robin Ash")).to_be_visible()
     headings = desk.locator("main h2").all_inner_texts()
-    assert headings[:7] == [
-        "Open flags (1)",  # they head the brief, urgent first
+    assert headings[:8] == [
+        "Safety",  # open flags, urgent first, head the brief
+        "Summary",
         "To discuss",
         "Journal entries",
         "Mood and scores since last time",
@@ -186,18 +187,20 @@ def test_the_brief_lists_what_to_discuss_first_and_prints_cleanly(
         "Around each dose",
         "After the last dose",
     ]
-    discuss = desk.locator("#brief-discuss").locator("..")
+    # Entries are folded to their first words; opened, all of it.
+    desk.get_by_role("button", name="Open all entries").click()
+    discuss = desk.locator("#brief-discuss").locator("..").locator("article")
     expect(discuss.get_by_text("My chest felt open")).to_be_visible()
     expect(discuss.get_by_text("Answering:")).to_be_visible()
     expect(discuss.get_by_text("Slept well after the walk")).to_be_visible()
-    entries = desk.locator("#brief-entries").locator("..")
+    entries = desk.locator("#brief-entries").locator("..").locator("article")
     expect(entries.get_by_text("A long walk; I called my sister.")).to_be_visible()
     expect(desk.get_by_text("PRIVATE", exact=False)).to_have_count(0)
     expect(desk.get_by_text(re.compile(r"Average mood \d\.\d of 10"))).to_be_visible()
     expect(desk.get_by_role("row", name=re.compile("PHQ-9 4 of 27, minimal"))).to_contain_text(
         "remission"
     )
-    expect(desk.locator("#brief-flags").locator("..").locator("li").first).to_contain_text(
+    expect(desk.get_by_role("region", name="Safety").locator("li").first).to_contain_text(
         "Urgent: Safety answer on the PHQ-9. A safety answer needs follow-up."
     )
 

@@ -1,24 +1,20 @@
-// The session brief: one page to read (or print) before the next integration
-// session. Open flags come first (urgent ones at the top), then the flags
-// acknowledged since last time with what was done, then what the patient asked
-// to discuss, their entries with the prompts they answer, the notes of their
-// other shared check-ins, the mood and score trend since last time, and the
-// dosing sessions.
+// The session brief: one laptop screen to read before the next integration
+// session. Safety comes first (open flags, urgent at the top, the item-9 level,
+// the flags acknowledged since last time), then the summary (scores, check-in
+// ranges with the dose days, days without a check-in, the last dose, what the
+// patient asked to discuss). Below it every entry is folded, to open one by
+// one or all at once; it prints as shown, folded or open.
 
 import { h } from "/js/dom.js";
 import { call, failure } from "../client.js";
-import { KIND_TITLES, flagFacts } from "../flag-view.js";
-import { INSTRUMENTS, MAXIMA, PHASES, capitalise, dosingSummary, formatDate, formatWhen, plural } from "../format.js";
+import { INSTRUMENTS, PHASES, capitalise, dosingSummary, formatShortDate, formatWhen, plural } from "../format.js";
+import { safetyBlock, summaryBlock } from "../brief-summary.js";
 import { doseSections } from "../companion-brief.js";
 import { itemView } from "../items.js";
 import { moodDays, trendCharts } from "../trends.js";
 
 function signed(value) {
   return value > 0 ? `+${value}` : String(value);
-}
-
-function section(id, title, ...children) {
-  return h("section", { class: "brief-section", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
 function moodWords(mood) {
@@ -34,86 +30,46 @@ function moodWords(mood) {
   return parts.join(" ");
 }
 
-function scoresTable(scores) {
-  if (!scores.length) return h("p", { class: "empty" }, "No shared questionnaires yet.");
+function section(id, title, ...children) {
+  return h("section", { class: "brief-section", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+}
+
+const KINDS = { checkin: "Check-in", entry: "Journal entry", measure_response: "Questionnaire" };
+
+/** The first words of what the patient wrote, for an entry's folded line. */
+function firstWords(item) {
+  const text = item.type === "entry" ? item.body : item.type === "checkin" ? item.note || `Mood ${item.mood} of 10` : `${item.total}${item.severity ? `, ${item.severity}` : ""}`;
+  return text.length > 110 ? `${text.slice(0, 108).trimEnd()}…` : text;
+}
+
+/** One entry, folded to a line: its kind, time and first words; opened, all of it. */
+function fold(item) {
   return h(
-    "table",
-    { class: "scores" },
-    h("caption", { class: "visually-hidden" }, "Latest questionnaire scores"),
+    "details",
+    { class: "entry-fold", id: `brief-item-${item.id}` },
     h(
-      "thead",
+      "summary",
       {},
-      h("tr", {}, ["Questionnaire", "Latest", "Answered", "Baseline", "Change", "Markers"].map((label) => h("th", { scope: "col" }, label))),
+      h("span", { class: "fold-kind" }, item.type === "measure_response" ? INSTRUMENTS[item.instrument] || item.instrument : KINDS[item.type]),
+      h("time", { datetime: item.at }, formatWhen(item.at)),
+      h("span", { class: "fold-words" }, firstWords(item)),
     ),
-    h(
-      "tbody",
-      {},
-      scores.map((score) => {
-        const marks = [];
-        if (score.markers?.withheld === "safety_item") marks.push("response and remission not shown while item 9 is above 0");
-        if (score.markers?.remission) marks.push("remission");
-        if (score.markers?.response) marks.push("response");
-        if (score.markers?.change) marks.push(`${score.markers.change.label}, ${score.markers.change.direction}`);
-        if (score.threshold?.met) marks.push(score.threshold.label);
-        return h(
-          "tr",
-          {},
-          h("th", { scope: "row" }, INSTRUMENTS[score.instrument] || score.instrument),
-          h(
-            "td",
-            {},
-            `${score.total} of ${MAXIMA[score.instrument]}${score.severity ? `, ${score.severity}` : ""}`,
-            score.previous_total == null ? "" : ` (previous ${score.previous_total})`,
-            score.instrument === "phq9"
-              ? h("span", { class: `item9${score.item9_level > 0 ? " is-positive" : ""}` }, `Item 9: ${score.item9_words || "not at all"}`)
-              : "",
-          ),
-          h("td", {}, h("time", { datetime: score.completed_at }, formatWhen(score.completed_at))),
-          h("td", {}, score.baseline_total == null ? "—" : String(score.baseline_total)),
-          h("td", {}, score.change_from_baseline == null ? "—" : signed(score.change_from_baseline)),
-          h("td", {}, marks.join(", ") || "—"),
-        );
-      }),
-    ),
+    itemView(item),
   );
 }
 
-function flagItem(flag, patientId, { done = false } = {}) {
-  return h(
-    "li",
-    { class: done ? "acknowledged" : flag.severity },
-    h("strong", {}, done ? "" : flag.severity === "urgent" ? "Urgent: " : "Needs a look: ", KIND_TITLES[flag.kind] || flag.kind, ". "),
-    flag.description,
-    " ",
-    h("span", { class: "muted" }, "Raised ", h("time", { datetime: flag.raised_at }, formatWhen(flag.raised_at)), "."),
-    ...flagFacts(flag, patientId),
-    done
-      ? h(
-          "p",
-          {},
-          "Acknowledged ",
-          h("time", { datetime: flag.acknowledged_at }, formatWhen(flag.acknowledged_at)),
-          flag.outcome ? `: ${OUTCOME_WORDS[flag.outcome] || flag.outcome}.` : ".",
-          flag.note ? [" Note: ", h("span", { class: "text" }, flag.note)] : "",
-        )
-      : null,
-  );
+function folds(items) {
+  return h("div", { class: "folds" }, items.map(fold));
 }
-
-const OUTCOME_WORDS = {
-  contacted_patient: "contacted the patient",
-  reviewed_at_session: "reviewed at session",
-  safety_plan_reviewed: "safety plan reviewed",
-  no_action_needed: "no action needed",
-  other: "other",
-};
 
 export async function render(main, { params }) {
   const { patientId } = params;
   const heading = h("h1", {}, "Session brief");
+  const expandAll = h("button", { type: "button", class: "small", "aria-expanded": "false", "aria-controls": "brief-full" }, "Open all entries");
+  const printButton = h("button", { type: "button", class: "small primary", onclick: () => window.print() }, "Print the brief");
   main.append(
     h("nav", { class: "crumbs no-print", "aria-label": "Breadcrumb" }, h("a", { href: "#/caseload" }, "Caseload"), " › ", h("a", { href: `#/patients/${patientId}`, class: "patient-link" }, "Patient"), " › ", h("span", { "aria-current": "page" }, "Session brief")),
-    heading,
+    h("div", { class: "brief-head" }, heading, h("p", { class: "actions no-print" }, expandAll, printButton)),
   );
   const body = h("div", { class: "loading" }, "Preparing the brief…");
   main.append(body);
@@ -127,8 +83,7 @@ export async function render(main, { params }) {
     body.replaceChildren(h("p", { class: "attention" }, error.status === 404 ? "This patient is not on your caseload." : failure(error, "The brief")));
     return;
   }
-  const { patient, window: period, mood, scores, sessions, flags } = brief;
-  const acknowledged = brief.acknowledged_flags || [];
+  const { patient, window: period, mood, scores, sessions } = brief;
   heading.textContent = `Session brief: ${patient.display_name}`;
   main.querySelector(".patient-link").textContent = patient.display_name;
   const since = Date.parse(period.since);
@@ -146,6 +101,7 @@ export async function render(main, { params }) {
 
   const charts = await trendCharts({
     moodPoints: moodDays(mood.days),
+    latestCheckin: brief.checkins.latest,
     responses,
     doses,
     from: since,
@@ -153,57 +109,25 @@ export async function render(main, { params }) {
     baselines: Object.fromEntries(scores.map((score) => [score.instrument, score.baseline_total])),
     minimum: 2, // one answer in the window is a row of the table, not a trend
   });
-  const parts = [
-    h(
-      "p",
-      { class: "facts" },
-      next ? ["For the integration session on ", h("time", { datetime: next.scheduled_at }, formatWhen(next.scheduled_at)), ". "] : "No integration session booked. ",
-      `Covers ${formatDate(period.since)} to ${formatDate(period.until)}`,
-      period.last_integration_session ? " (since the last integration session)" : " (the last 30 days: no integration session yet)",
-      `. Phase now: ${PHASES[patient.phase] || patient.phase}.`,
-    ),
-    h(
-      "p",
-      { class: "actions no-print" },
-      h("button", { type: "button", class: "primary", onclick: () => window.print() }, "Print the brief"),
-      h("a", { class: "button", href: `#/patients/${patientId}` }, "Back to the timeline"),
-    ),
-    // Open flags head the brief, urgent first (the server's order).
-    flags.length
-      ? section(
-          "brief-flags",
-          `Open flags (${flags.length})`,
-          h("ul", { class: "flag-list" }, flags.map((flag) => flagItem(flag, patientId))),
-          h("p", { class: "no-print" }, h("a", { href: "#/flags" }, "Acknowledge on the flags page")),
-        )
-      : section("brief-flags", "Open flags", h("p", { class: "empty" }, "No open flags.")),
-    acknowledged.length
-      ? section(
-          "brief-acknowledged",
-          "Flags acknowledged since last time",
-          h("ul", { class: "flag-list" }, acknowledged.map((flag) => flagItem(flag, patientId, { done: true }))),
-        )
-      : null,
+  const full = h(
+    "div",
+    { id: "brief-full", class: "brief-full" },
     section(
       "brief-discuss",
       "To discuss",
-      brief.discuss_next_session.length
-        ? h("div", { class: "items" }, brief.discuss_next_session.map((item) => itemView(item)))
-        : h("p", { class: "empty" }, "Nothing marked to discuss."),
+      brief.discuss_next_session.length ? folds(brief.discuss_next_session) : h("p", { class: "empty" }, "Nothing marked to discuss."),
     ),
     section(
       "brief-entries",
       "Journal entries",
-      brief.entries.length
-        ? h("div", { class: "items" }, brief.entries.map((item) => itemView(item)))
-        : h("p", { class: "empty" }, "No other shared entries since last time."),
+      brief.entries.length ? folds(brief.entries) : h("p", { class: "empty" }, "No other shared entries since last time."),
     ),
     // Only when there are some: a check-in's note is optional, and most have none.
     brief.checkin_notes?.length
       ? section(
           "brief-checkins",
           "From check-ins",
-          h("div", { class: "items" }, brief.checkin_notes.map((item) => itemView(item))),
+          folds(brief.checkin_notes),
           brief.checkin_notes_more
             ? h("p", { class: "muted" }, `${plural(brief.checkin_notes_more, "older note")} not listed here: see the timeline.`)
             : null,
@@ -213,9 +137,7 @@ export async function render(main, { params }) {
       "brief-trend",
       "Mood and scores since last time",
       h("p", {}, moodWords(mood)),
-      ...charts,
-      h("h3", {}, "Latest scores"),
-      scoresTable(scores),
+      h("details", { class: "entry-fold charts-fold" }, h("summary", {}, "Charts of mood and scores"), ...charts),
     ),
     section(
       "brief-sessions",
@@ -231,6 +153,28 @@ export async function render(main, { params }) {
         : h("p", { class: "empty" }, "None since last time, and none booked."),
     ),
     ...doseSections(brief.doses, section),
+  );
+  const allFolds = () => [...full.querySelectorAll("details.entry-fold")];
+  expandAll.addEventListener("click", () => {
+    const open = expandAll.getAttribute("aria-expanded") !== "true";
+    for (const details of allFolds()) details.open = open;
+    expandAll.setAttribute("aria-expanded", String(open));
+    expandAll.textContent = open ? "Fold all entries" : "Open all entries";
+  });
+
+  const parts = [
+    h(
+      "p",
+      { class: "facts" },
+      next ? ["For the integration session on ", h("time", { datetime: next.scheduled_at }, formatWhen(next.scheduled_at)), ". "] : "No integration session booked. ",
+      `Covers ${formatShortDate(period.since)} to ${formatShortDate(period.until)}`,
+      period.last_integration_session ? ", since the last integration session" : ", the last 30 days (no integration session yet)",
+      `. Phase: ${PHASES[patient.phase] || patient.phase}.`,
+    ),
+    safetyBlock(brief, patientId),
+    summaryBlock(brief),
+    h("p", { class: "muted no-print fold-hint" }, "Below, each entry is folded to its first words: open one, or all of them. The brief prints as shown, folded or open."),
+    full,
     h("p", { class: "muted print-only" }, `Printed ${formatWhen(new Date().toISOString())}. Confidential health information.`),
   ];
   // Drawn in one go, so "loaded" (no .loading) always means "all there".
