@@ -156,9 +156,11 @@ def test_a_patient_shows_what_they_shared_newest_first_and_items_are_marked_read
     # The middle PHQ-9 halved the baseline, but its item 9 was above 0: no response mark.
     assert phq9.locator(".mark.response").count() == 0
     assert phq9.locator(".mark.remission").count() == 1
-    # GAD-7 (11 to 5) meets response too, so both charts explain the mark.
+    # The PHQ-9 that meets response is drawn (and keyed) as remission; GAD-7 (11 to 5)
+    # meets response only, so its chart alone explains the response mark.
     response_key = trend.get_by_text("Response: 50 % or more below a baseline of 10 or more")
-    expect(response_key).to_have_count(2)
+    expect(response_key).to_have_count(1)
+    expect(trend.get_by_text("Remission: below 5, from a baseline of 10 or more")).to_have_count(1)
 
     desk.get_by_role("button", name=re.compile(r"Mark all \d+ shown as read")).click()
     expect(desk.locator(".timeline .badge.new")).to_have_count(0)

@@ -78,15 +78,42 @@ function scoreSeries(responses, instrument, { baselineTotal } = {}) {
   return { points: mine, baseline };
 }
 
-function moodSummary(points, from, to) {
+/**
+ * The days a chart over from..to draws, each at its noon moved inside the
+ * range: the day a window starts or ends in (an integration session at 15:00,
+ * this morning) keeps its point at the edge instead of losing it.
+ */
+function daysWithin(points, from, to) {
+  return points
+    .filter((point) => point.t + DAY / 2 > from && point.t - DAY / 2 <= to)
+    .map((point) => ({ ...point, t: Math.min(to, Math.max(from, point.t)) }));
+}
+
+/** The newest check-in's mood as recorded (never a day's average), or null. */
+function newestMood(checkins) {
+  let newest = null;
+  for (const item of checkins || []) {
+    const at = Date.parse(item.recorded_at || item.at);
+    if (!newest || at > newest.at) newest = { at, mood: item.mood };
+  }
+  return newest?.mood ?? null;
+}
+
+function moodSummary(points, from, to, latest) {
   if (!points.length) return "No shared check-ins in this period.";
   const count = points.reduce((sum, point) => sum + point.count, 0);
   const average = points.reduce((sum, point) => sum + point.v * point.count, 0) / count;
   const days = Math.max(1, Math.round((to - from) / DAY));
   return (
     `${plural(count, "check-in")} on ${points.length} of ${plural(days, "day")}; ` +
-    `average mood ${average.toFixed(1)} of 10, latest ${points.at(-1).v}.`
+    `average mood ${average.toFixed(1)} of 10` +
+    (latest == null ? "." : `, latest check-in ${latest}.`)
   );
+}
+
+/** The series' key: a line when the chart draws one, else the lone point it draws. */
+function seriesKey(points) {
+  return points.length > 1 ? "line" : "dot";
 }
 
 /** The legend's dosing-session key, only when the chart draws one (the same range test as trendChart). */
@@ -94,27 +121,33 @@ function doseKeys(doses, from, to) {
   return doses.some((dose) => dose >= from && dose <= to) ? [["dose", "Dosing session"]] : [];
 }
 
-/** The mood chart with its legend and table. */
-function moodChart({ points, from, to, doses, title }) {
-  const summary = moodSummary(points, from, to);
+/** The mood chart with its legend and table: the same days in all three. */
+function moodChart({ points: days, from, to, doses, title, latest }) {
+  const points = daysWithin(days, from, to);
+  const summary = moodSummary(points, from, to, latest);
+  const keys = points.length ? [[seriesKey(points), "Daily average mood (0–10, higher is better)"]] : [];
   return h(
     "figure",
     { class: "chart-figure" },
     trendChart({ title, summary, points, from, to, max: 10, doses, height: 180 }),
     h("figcaption", {}, summary),
-    legend([["line", "Daily average mood (0–10, higher is better)"], ...doseKeys(doses, from, to)]),
+    legend([...keys, ...doseKeys(doses, from, to)]),
     dataTable(title, ["Day", "Average mood", "Check-ins"], points.map((p) => [formatPlainDay(p.day), String(p.v), String(p.count)])),
   );
 }
 
 /** One questionnaire's chart over its severity bands, or null when never answered. */
 function scoreChart({ instrument, responses, from, to, doses, baselineTotal, definition, minimum = 1 }) {
-  const { points, baseline } = scoreSeries(responses, instrument, { baselineTotal });
-  if (points.length < minimum) return null;
+  const series = scoreSeries(responses, instrument, { baselineTotal });
+  const baseline = series.baseline;
+  // What the chart draws is what its legend and table list.
+  const points = series.points.filter((point) => point.t >= from && point.t <= to);
+  if (!points.length || points.length < minimum) return null;
   const name = INSTRUMENTS[instrument];
   const max = MAXIMA[instrument];
   const latest = points.at(-1);
-  const marks = points.flatMap((point) => point.marks);
+  // The mark each point is drawn with (remission over response, as trendChart draws them).
+  const marks = points.map((point) => (point.marks.includes("remission") ? "remission" : point.marks.includes("response") ? "response" : null));
   const parts = [`${plural(points.length, "answer")}; latest ${latest.v} of ${max}${latest.severity ? ` (${latest.severity})` : ""}`];
   if (baseline != null) parts.push(`baseline ${baseline}`);
   if (latest.marks.includes("remission")) parts.push("in remission");
@@ -123,7 +156,9 @@ function scoreChart({ instrument, responses, from, to, doses, baselineTotal, def
   const threshold = definition?.threshold
     ? { value: definition.threshold.cutoff, label: `${definition.threshold.cutoff}: ${definition.threshold.label}` }
     : null;
-  const keys = [["line", `${name} total`], ...doseKeys(doses, from, to)];
+  const bands = definition?.bands || [];
+  const keys = [[seriesKey(points), `${name} total`], ...doseKeys(doses, from, to)];
+  if (threshold && !bands.length) keys.push(["threshold", threshold.label]);
   if (marks.includes("response")) keys.push(["response", "Response: 50 % or more below a baseline of 10 or more"]);
   if (marks.includes("remission")) keys.push(["remission", "Remission: below 5, from a baseline of 10 or more"]);
   return h(
@@ -136,8 +171,8 @@ function scoreChart({ instrument, responses, from, to, doses, baselineTotal, def
       from,
       to,
       max,
-      bands: definition?.bands || [],
-      threshold: definition?.bands?.length ? null : threshold,
+      bands,
+      threshold: bands.length ? null : threshold,
       doses,
     }),
     h("figcaption", {}, summary),
@@ -158,12 +193,15 @@ function scoreChart({ instrument, responses, from, to, doses, baselineTotal, def
 /**
  * Mood and every answered questionnaire, as one block of charts. For a window
  * (the brief), `baselines` gives each questionnaire's treatment baseline and a
- * score chart needs `minimum` answers in it to be worth drawing.
+ * score chart needs `minimum` answers in it to be worth drawing. The caption's
+ * "latest" is the newest check-in as recorded: `latestCheckin` (the brief's),
+ * else the newest of `checkins`.
  */
-export async function trendCharts({ checkins, moodPoints, responses, doses, from, to, baselines = {}, minimum = 1 }) {
+export async function trendCharts({ checkins, moodPoints, latestCheckin, responses, doses, from, to, baselines = {}, minimum = 1 }) {
   const defs = await measureDefinitions().catch(() => ({}));
   const points = moodPoints || dailyMood(checkins);
-  const blocks = [h("h3", {}, "Mood"), moodChart({ points, from, to, doses, title: "Daily mood" })];
+  const latest = latestCheckin ? latestCheckin.mood : newestMood(checkins);
+  const blocks = [h("h3", {}, "Mood"), moodChart({ points, from, to, doses, title: "Daily mood", latest })];
   for (const instrument of Object.keys(INSTRUMENTS)) {
     const chart = scoreChart({
       instrument,
