@@ -123,6 +123,7 @@ def test_one_day_of_check_ins_draws_its_point_and_the_latest_check_in(
         assert phq9["points"] == 1 and phq9["keys"] == ["dot"], phq9
         for chart in charts:
             _legend_matches(chart)
+        desk.emulate_media(reduced_motion="reduce")
         for scheme in ("light", "dark"):
             desk.emulate_media(color_scheme=scheme)
             desk.wait_for_timeout(300)

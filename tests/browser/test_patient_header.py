@@ -47,6 +47,7 @@ def test_the_header_reads_the_summary_only_and_is_audited_once(
     assert fresh_rows(AuditEvent, action="brief_read") == []
     assert len(fresh_rows(AuditEvent, action="caseload_read")) == caseload_reads
 
+    desk.emulate_media(reduced_motion="reduce")
     for scheme in ("light", "dark"):
         desk.emulate_media(color_scheme=scheme)
         desk.wait_for_timeout(300)
