@@ -56,8 +56,8 @@ def _parameters(therapist: User, now: datetime) -> dict:
 def caseload(therapist: User, *, sort: str = "attention", now: datetime | None = None) -> list:
     """One row per patient on `therapist`'s care team; ten statements whatever its size.
 
-    Each row: `patient_id`, `display_name`, `phase`, `last_checkin_at`
-    (shared check-ins only), `mood_trend` (TREND_DAYS daily mean moods of
+    Each row: `patient_id`, `display_name`, `phase`, `last_checkin_at` and
+    `last_checkin_mood` (shared check-ins only), `mood_trend` (TREND_DAYS daily mean moods of
     shared check-ins, oldest first, None on a day without one; the last is
     the patient's today, `mood_trend_until`), `next_ketamine_session`,
     `next_integration_session` (`{"id", "scheduled_at"}` or None),
@@ -110,6 +110,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
                 "display_name": name,
                 "phase": phase_now.name,
                 "last_checkin_at": last_checkin_at,
+                "last_checkin_mood": row[9],
                 "mood_trend": [daily.get(day) for day in days],
                 "mood_trend_until": today,
                 "next_ketamine_session": _session_ref(dose_id, dose_at),
@@ -159,12 +160,22 @@ def _open_flag_counts():
 
 @cache
 def _caseload_patients():
-    """The care team, a row each: id, name, zone, latest shared check-in, next sessions."""
+    """The care team, a row each: id, name, zone, latest shared check-in, next sessions,
+    the latest dose, the latest shared check-in's mood."""
     # Per patient, each figure below is one probe of a (patient_id, time)
     # index: the latest shared check-in, and the next booked sessions.
     last_checkin = (
         select(func.max(CheckIn.recorded_at))
         .where(CheckIn.patient_id == User.id, visible_to_care_team(CheckIn))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    # Its mood as recorded: the sparkline's "latest" (its points are daily means).
+    last_mood = (
+        select(CheckIn.mood)
+        .where(CheckIn.patient_id == User.id, visible_to_care_team(CheckIn))
+        .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+        .limit(1)
         .correlate(User)
         .scalar_subquery()
     )
@@ -184,7 +195,7 @@ def _caseload_patients():
     # Columns, not User objects: the rows need three fields, and building
     # 200 full accounts (secrets and all) cost more than the statement.
     return care_team(THERAPIST_ID, CLINIC_ID).with_only_columns(
-        User.id, User.display_name, User.time_zone, last_checkin, *sessions
+        User.id, User.display_name, User.time_zone, last_checkin, *sessions, last_mood
     )
 
 

@@ -64,6 +64,10 @@ class CaseloadRowSchema(Schema):
     last_checkin_at = AwareDateTime(
         allow_none=True, metadata={"description": "The latest shared check-in."}
     )
+    last_checkin_mood = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Its mood as recorded (the trend's points are daily means)."},
+    )
     # Raw: a list of 14 numbers or nulls goes out as it is; marshmallow would
     # pass each of the caseload's 2,800 values through a field of its own.
     mood_trend = fields.Raw(

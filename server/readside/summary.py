@@ -38,7 +38,7 @@ def summary(therapist: User, patient: User, *, now: datetime | None = None) -> d
         },
     )[0]
     (_, name, time_zone, _, dose_id, dose_at, talk_id, talk_at, last_dose_at) = row[:9]
-    last_talk_id, last_talk_at, open_count, urgent_count = row[9:]
+    last_talk_id, last_talk_at, open_count, urgent_count = row[10:]
     deciding = [s for s in ((None, last_dose_at), (dose_id, dose_at)) if s[1] is not None]
     return {
         "id": patient.id,

@@ -62,6 +62,8 @@ def test_sign_in_takes_the_authenticator_code_and_opens_the_caseload(
             "img", name=re.compile(r"Robin Ash's mood: mood on \d+ of the last 14 days")
         )
     ).to_be_visible()
+    # "Latest" is the newest shared check-in as recorded (8), not its day's mean.
+    expect(robin.get_by_role("img", name=re.compile("latest check-in 8 of 10$"))).to_be_visible()
     expect(robin.locator("td").nth(3)).not_to_have_text("Not booked")
     expect(
         robin.get_by_role("link", name=re.compile(r"\d+ unread items? from Robin Ash"))

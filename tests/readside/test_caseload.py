@@ -35,6 +35,7 @@ def test_a_row_shows_what_the_patient_shared(as_user, therapist, world, frozen):
     assert row["display_name"] == "Ana Reyes"
     # The private check-in two hours later is not "the last check-in".
     assert _at(row["last_checkin_at"]) == world.checkins["d0"].recorded_at
+    assert row["last_checkin_mood"] == 7  # as recorded, not the day's mean
     # Oldest (13 days ago) to today; the private check-ins of days 0 and 1 are
     # neither a point nor part of a mean; day 2 is the mean of 4 and 6.
     assert row["mood_trend"] == [8, *[None] * 4, 6, None, None, 3, None, None, 5, None, 7]
@@ -48,11 +49,21 @@ def test_a_row_shows_what_the_patient_shared(as_user, therapist, world, frozen):
     assert row["phase"] == "integration"
 
 
+def test_the_latest_mood_is_the_newest_check_in_not_the_days_mean(
+    as_user, therapist, world, frozen
+):
+    factories.checkin(world.patient, recorded_at=local(0, 10), mood=3, shared=True)
+    (row,) = _rows(as_user(therapist))
+    assert row["last_checkin_mood"] == 3
+    assert row["mood_trend"][-1] == 5  # (7 + 3) / 2
+
+
 def test_a_new_patient_has_an_empty_row(as_user, clinic, therapist, frozen):
     factories.user(clinic, "patient", therapist=therapist, display_name="Ben")
     (row,) = _rows(as_user(therapist))
     assert row["mood_trend"] == [None] * 14
     assert row["last_checkin_at"] is None and row["unread_shared_count"] == 0
+    assert row["last_checkin_mood"] is None
     assert row["next_ketamine_session"] is None and row["next_integration_session"] is None
     assert row["phase"] == "preparation"
 
@@ -136,6 +147,7 @@ def test_unsharing_takes_effect_on_the_next_request(as_user, therapist, patient,
     assert after["unread_shared_count"] == before["unread_shared_count"] - 2
     assert after["mood_trend"][-1] is None
     assert _at(after["last_checkin_at"]) == world.checkins["d2b"].recorded_at
+    assert after["last_checkin_mood"] == 6
 
 
 def test_the_window_restarts_at_each_integration_session(as_user, therapist, world, frozen):

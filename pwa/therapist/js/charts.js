@@ -6,8 +6,9 @@
 import { h, s, uid } from "/js/dom.js";
 import { formatShortDate } from "./format.js";
 
-/** A 14-day mood sparkline (0–10, null on days without a check-in). */
-export function sparkline(values, name) {
+/** A 14-day mood sparkline (0–10, null on days without a check-in); `latest` is the newest
+ * check-in's mood as recorded (a day's point is its mean). */
+export function sparkline(values, name, latest = null) {
   const days = values.length;
   const known = values.map((value, index) => [index, value]).filter(([, value]) => value != null);
   if (!known.length) return h("span", { class: "muted" }, "No check-ins");
@@ -15,11 +16,11 @@ export function sparkline(values, name) {
   const H = 28;
   const x = (index) => 3 + (index / Math.max(1, days - 1)) * (W - 6);
   const y = (value) => H - 3 - (value / 10) * (H - 6);
-  const latest = known.at(-1)[1];
   const average = known.reduce((sum, [, value]) => sum + value, 0) / known.length;
   const label =
     `${name}: mood on ${known.length} of the last ${days} days, ` +
-    `average ${average.toFixed(1)}, latest ${Math.round(latest * 10) / 10} of 10`;
+    `average ${average.toFixed(1)}` +
+    (latest == null ? "" : `, latest check-in ${latest} of 10`);
   const svg = s(
     "svg",
     { class: "spark", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": label },

@@ -152,7 +152,7 @@ function rowFor(row) {
         ? h("time", { datetime: row.last_checkin_at, title: formatWhen(row.last_checkin_at) }, ago(row.last_checkin_at))
         : h("span", { class: "muted" }, "None shared"),
     ),
-    h("td", { class: "spark-cell" }, sparkline(row.mood_trend || [], `${row.display_name}'s mood`)),
+    h("td", { class: "spark-cell" }, sparkline(row.mood_trend || [], `${row.display_name}'s mood`, row.last_checkin_mood)),
     sessionCell(row.next_ketamine_session, row.checklist_open),
     sessionCell(row.next_integration_session),
     scoresCell(row),
