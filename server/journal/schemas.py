@@ -86,7 +86,19 @@ def _version():
 # --- check-ins ----------------------------------------------------------------
 
 
-class CheckInCreateSchema(Schema):
+class _CheckInAnswers(Schema):
+    """What a check-in says, alike when it is made and when it is edited."""
+
+    anxiety = _scale("0 = none, 10 = the most intense.", allow_none=True)
+    energy = _scale("0 = none, 10 = plenty.", allow_none=True)
+    sleep_quality = _scale("0 = the worst sleep, 10 = the best.", allow_none=True)
+    emotions = _emotions()
+    tags = _tags()
+    note = _note()
+    discuss_next_session = fields.Boolean()
+
+
+class CheckInCreateSchema(_CheckInAnswers):
     id = fields.UUID(
         required=True, metadata={"description": "Made by the client; makes a retry safe."}
     )
@@ -95,14 +107,7 @@ class CheckInCreateSchema(Schema):
         metadata={"description": "When it was felt, with the device's UTC offset."},
     )
     mood = _scale("0 = the lowest mood, 10 = the best.", required=True)
-    anxiety = _scale("0 = none, 10 = the most intense.", allow_none=True)
-    energy = _scale("0 = none, 10 = plenty.", allow_none=True)
-    sleep_quality = _scale("0 = the worst sleep, 10 = the best.", allow_none=True)
-    emotions = _emotions()
-    tags = _tags()
-    note = _note()
     shared = fields.Boolean(metadata={"description": "Default: my `share_by_default` setting."})
-    discuss_next_session = fields.Boolean()
     unsafe = fields.Boolean(
         metadata={
             "description": "I don't feel safe: raises an urgent flag even when private (content"
@@ -111,22 +116,15 @@ class CheckInCreateSchema(Schema):
     )
 
 
-class CheckInUpdateSchema(Schema):
+class CheckInUpdateSchema(_CheckInAnswers):
     version = _version()
     recorded_at = DeviceTime()
     mood = _scale("0 = the lowest mood, 10 = the best.")
-    anxiety = _scale("0 = none, 10 = the most intense.", allow_none=True)
-    energy = _scale("0 = none, 10 = plenty.", allow_none=True)
-    sleep_quality = _scale("0 = the worst sleep, 10 = the best.", allow_none=True)
-    emotions = _emotions()
-    tags = _tags()
-    note = _note()
     shared = fields.Boolean()
-    discuss_next_session = fields.Boolean()
 
 
-class CheckInSchema(Schema):
-    """A check-in as its patient sees it."""
+class SharedCheckInSchema(Schema):
+    """A check-in as the care team sees it: only ever a shared one, so no `shared`."""
 
     id = fields.UUID()
     recorded_at = AwareDateTime(attribute="recorded_at_local")
@@ -135,10 +133,15 @@ class CheckInSchema(Schema):
     energy = fields.Integer(allow_none=True)
     sleep_quality = fields.Integer(allow_none=True)
     emotions = fields.List(fields.String())
-    tags = fields.List(fields.String())
     note = fields.String(allow_none=True)
-    shared = fields.Boolean()
     discuss_next_session = fields.Boolean()
+
+
+class CheckInSchema(SharedCheckInSchema):
+    """A check-in as its patient sees it: what the care team may see, and what is theirs."""
+
+    tags = fields.List(fields.String())
+    shared = fields.Boolean()
     unsafe = fields.Boolean()
     version = fields.Integer()
 
@@ -176,20 +179,6 @@ def checkin_json(checkin) -> dict:
         "unsafe": bool(checkin.unsafe),
         "version": _int(checkin.version),
     }
-
-
-class SharedCheckInSchema(Schema):
-    """A check-in as the care team sees it: only ever a shared one, so no `shared`."""
-
-    id = fields.UUID()
-    recorded_at = AwareDateTime(attribute="recorded_at_local")
-    mood = fields.Integer()
-    anxiety = fields.Integer(allow_none=True)
-    energy = fields.Integer(allow_none=True)
-    sleep_quality = fields.Integer(allow_none=True)
-    emotions = fields.List(fields.String())
-    note = fields.String(allow_none=True)
-    discuss_next_session = fields.Boolean()
 
 
 class ListArgs(Cursor):
@@ -244,19 +233,6 @@ class EntryUpdateSchema(Schema):
     discuss_next_session = fields.Boolean()
 
 
-class EntrySchema(Schema):
-    """A journal entry as its patient sees it."""
-
-    id = fields.UUID()
-    written_at = AwareDateTime(attribute="written_at_local")
-    body = fields.String()
-    prompt_id = fields.UUID(allow_none=True)
-    ketamine_session_id = fields.UUID(allow_none=True)
-    shared = fields.Boolean()
-    discuss_next_session = fields.Boolean()
-    version = fields.Integer()
-
-
 class SharedEntrySchema(Schema):
     """A journal entry as the care team sees it: only ever a shared one."""
 
@@ -266,6 +242,13 @@ class SharedEntrySchema(Schema):
     prompt_id = fields.UUID(allow_none=True)
     ketamine_session_id = fields.UUID(allow_none=True)
     discuss_next_session = fields.Boolean()
+
+
+class EntrySchema(SharedEntrySchema):
+    """A journal entry as its patient sees it."""
+
+    shared = fields.Boolean()
+    version = fields.Integer()
 
 
 class EntryPageSchema(Schema):

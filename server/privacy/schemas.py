@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 
 from marshmallow import fields, validate
 
+from server.care.schemas import DosingSessionSchema
 from server.companion.schemas import CompanionExportSchema
 from server.fields import AwareDateTime, Schema
 from server.journal.assignment_schemas import hours_of, relative_of
+from server.journal.schemas import CheckInSchema
 from server.safetyplan.schemas import SafetyPlanSchema
 
 FORMATS = ("json", "fhir")
@@ -73,20 +75,10 @@ class ExportMeasurePlanSchema(Schema):
     pcl5 = fields.Boolean()
 
 
-class ExportCheckInSchema(Schema):
-    id = fields.UUID()
-    recorded_at = AwareDateTime(attribute="recorded_at_local")
-    mood = fields.Integer()
-    anxiety = fields.Integer(allow_none=True)
-    energy = fields.Integer(allow_none=True)
-    sleep_quality = fields.Integer(allow_none=True)
-    emotions = fields.List(fields.String())
-    tags = fields.List(fields.String(), metadata={"description": "Decrypted."})
-    note = fields.String(allow_none=True, metadata={"description": "Decrypted."})
-    shared = fields.Boolean()
-    discuss_next_session = fields.Boolean()
-    unsafe = fields.Boolean()
-    version = fields.Integer()
+class ExportCheckInSchema(CheckInSchema):
+    """A check-in as `GET /checkins` answers it (tags and note decrypted), and when it was
+    stored and last changed."""
+
     created_at = AwareDateTime()
     updated_at = AwareDateTime()
 
@@ -124,16 +116,13 @@ class ExportMeasureResponseSchema(Schema):
     created_at = AwareDateTime()
 
 
-class ExportDosingSessionSchema(Schema):
-    id = fields.UUID()
-    scheduled_at = AwareDateTime()
-    route = fields.String()
-    dose_mg = fields.Float(allow_none=True)
-    setting = fields.String()
-    status = fields.String()
-    version = fields.Integer()
+class ExportDosingSessionSchema(DosingSessionSchema):
+    """A dosing session as the patient sees it, and when it was booked."""
+
+    class Meta(DosingSessionSchema.Meta):
+        exclude = ("patient_id",)  # the export is all one patient's
+
     created_at = AwareDateTime()
-    updated_at = AwareDateTime()
 
 
 class ExportIntegrationSessionSchema(Schema):
