@@ -26,7 +26,7 @@ def _who_and_where(actor, clinic_id: uuid.UUID | None) -> dict:
     }
 
 
-def record(
+def _event(
     action: str,
     *,
     patient_id: uuid.UUID | None = None,
@@ -35,7 +35,6 @@ def record(
     actor=None,
     clinic_id: uuid.UUID | None = None,
 ) -> AuditEvent:
-    """Add an audit event for `action` by `actor` (default: the current user)."""
     event = AuditEvent(
         action=known(action),
         patient_id=patient_id,
@@ -47,29 +46,22 @@ def record(
     return event
 
 
-def record_refusal(
-    action: str,
-    *,
-    patient_id: uuid.UUID | None = None,
-    object_type: str | None = None,
-    object_id: uuid.UUID | None = None,
-    actor=None,
-    clinic_id: uuid.UUID | None = None,
-) -> None:
+def record(action: str, **about) -> AuditEvent:
+    """Add an audit event for `action` by `actor` (default: the current user).
+
+    `about`: `patient_id`, `object_type`, `object_id`, `actor`, `clinic_id`.
+    """
+    return _event(action, **about)
+
+
+def record_refusal(action: str, **about) -> None:
     """An event kept although the request fails (a refused sign-in, a refused read).
 
     Committed at once, since the failed request rolls back: call it only
     where the request has written nothing of its own yet (credential checks
-    and access decisions come first in a view).
+    and access decisions come first in a view). `about` as for `record`.
     """
-    event = AuditEvent(
-        action=known(action),
-        patient_id=patient_id,
-        object_type=object_type,
-        object_id=object_id,
-        **_who_and_where(actor, clinic_id),
-    )
-    db.session.add(event)
+    _event(action, **about)
     db.session.commit()
 
 

@@ -57,7 +57,20 @@ class ChecklistTick(db.Model):
     ticked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Intention(PatientItem, db.Model):
+class WrittenText:
+    """A text the patient wrote, at a local time; stored only encrypted."""
+
+    written_at: Mapped[datetime]
+    written_offset_minutes: Mapped[int] = mapped_column(SmallInteger, default=0)
+    body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    body = EncryptedText("body_ciphertext")
+
+    @property
+    def written_at_local(self) -> datetime:
+        return self.as_local(self.written_at, self.written_offset_minutes)
+
+
+class Intention(WrittenText, PatientItem, db.Model):
     """What the patient hopes to bring to one dosing session; one per session."""
 
     __tablename__ = "intentions"
@@ -67,17 +80,9 @@ class Intention(PatientItem, db.Model):
     ketamine_session_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("ketamine_sessions.id", ondelete="CASCADE"), unique=True
     )
-    written_at: Mapped[datetime]
-    written_offset_minutes: Mapped[int] = mapped_column(SmallInteger, default=0)
-    body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    body = EncryptedText("body_ciphertext")
-
-    @property
-    def written_at_local(self) -> datetime:
-        return self.as_local(self.written_at, self.written_offset_minutes)
 
 
-class IntentionReflection(PatientItem, db.Model):
+class IntentionReflection(WrittenText, PatientItem, db.Model):
     """What the patient wrote back, in the days after the dose, about an intention."""
 
     __tablename__ = "intention_reflections"
@@ -85,14 +90,6 @@ class IntentionReflection(PatientItem, db.Model):
     kind = "intention_reflection"
 
     intention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intentions.id", ondelete="CASCADE"))
-    written_at: Mapped[datetime]
-    written_offset_minutes: Mapped[int] = mapped_column(SmallInteger, default=0)
-    body_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    body = EncryptedText("body_ciphertext")
-
-    @property
-    def written_at_local(self) -> datetime:
-        return self.as_local(self.written_at, self.written_offset_minutes)
 
 
 class AfterDoseCheck(PatientItem, db.Model):

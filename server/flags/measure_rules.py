@@ -39,13 +39,7 @@ def check_response(response, patient) -> list:
     raised = flag_services.check_measure_response(response, patient)
     if not response.shared:
         return raised
-    common = {
-        "patient_id": patient.id,
-        "clinic_id": patient.clinic_id,
-        "source_type": "measure_response",
-        "source_id": response.id,
-        "source_at": response.completed_at,
-    }
+    common = flag_services.response_cause(response, patient)
     context = trend.context_of(response, shared_only=True)
     points = criteria(response.instrument).worsening_points
     if response.instrument == "phq9" and series.rises_above_nadir(context, response.total, points):

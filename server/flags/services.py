@@ -150,6 +150,17 @@ def item9_level(instrument: str, answers: list[int]) -> int:
     return int(answers[ITEM9_INDEX])
 
 
+def response_cause(response, patient: User) -> dict:
+    """Whose flag a questionnaire response raises, and from what."""
+    return {
+        "patient_id": patient.id,
+        "clinic_id": patient.clinic_id,
+        "source_type": "measure_response",
+        "source_id": response.id,
+        "source_at": response.completed_at,
+    }
+
+
 def check_measure_response(response, patient: User) -> list:
     """Run the safety and severity rules on a stored response; returns the flags raised.
 
@@ -165,13 +176,7 @@ def check_measure_response(response, patient: User) -> list:
     counted once.
     """
     raised = []
-    common = {
-        "patient_id": patient.id,
-        "clinic_id": patient.clinic_id,
-        "source_type": "measure_response",
-        "source_id": response.id,
-        "source_at": response.completed_at,
-    }
+    common = response_cause(response, patient)
     if scoring.safety_answer(response.instrument, response.answers):
         raised.append(
             raise_or_repeat(
