@@ -36,14 +36,23 @@ def test_no_greeting_by_name_once_the_session_has_ended(page, live_server, patie
     expect(page.get_by_text("Hello")).to_have_count(0)
 
 
+KEPT_KEY = "import('/js/db.js').then(({getValue}) => getValue('device-key')).then(v => !!v?.key)"
+
+
 def test_the_greeting_on_screen_loses_the_name_when_a_401_arrives(page, live_server, patient):
     sign_in_via_api(page, live_server, patient)
     open_app(page, live_server)
     name = f"Hello, {patient.display_name}."
     expect(page.get_by_text(name)).to_be_visible()
+    for _ in range(50):  # the device key is fetched once the app knows who is signed in
+        if page.evaluate(KEPT_KEY):
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate(KEPT_KEY)
     end_sessions_on_the_server(patient)
     # Any API call of the app that meets the ended session (here: going online again).
     page.evaluate("import('/js/api.js').then(({api}) => api('/me/settings').catch(() => null))")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_text("Hello")).to_have_count(0)
     expect(page.locator("#nav")).to_be_hidden()
+    assert not page.evaluate(KEPT_KEY)  # the device key went with the session
