@@ -139,17 +139,12 @@ function entryCard(entry, prompts) {
     checked: Boolean(entry.discuss_next_session),
     "aria-label": `Talk about this next session: ${which}`,
   });
+  // A change or the deletion goes through the outbox, as every write does.
+  const send = (op, method, more) => submit({ kind: "entry", op, id: entry.id, method, path: `/entries/${entry.id}`, ...more });
   const change = async (fields) => {
     status.textContent = "Saving…";
-    const result = await submit({
-      kind: "entry",
-      op: "update",
-      id: entry.id,
-      method: "PATCH",
-      path: `/entries/${entry.id}`,
-      body: { version: entry.version, ...fields },
-      label: "Change to a journal entry",
-    });
+    const body = { version: entry.version, ...fields };
+    const result = await send("update", "PATCH", { body, label: "Change to a journal entry" });
     if (result.state === "sent" && result.response) Object.assign(entry, result.response);
     status.textContent = {
       sent: "Saved.",
@@ -173,14 +168,7 @@ function entryCard(entry, prompts) {
       { class: "actions" },
       h("a", { href: `#/journal/${entry.id}/edit`, class: "button" }, "Edit"),
       confirmButton("Delete", "Delete this entry for good?", async () => {
-        const result = await submit({
-          kind: "entry",
-          op: "delete",
-          id: entry.id,
-          method: "DELETE",
-          path: `/entries/${entry.id}`,
-          label: "Deleting a journal entry",
-        });
+        const result = await send("delete", "DELETE", { label: "Deleting a journal entry" });
         if (result.state === "held") status.textContent = result.problem?.detail || "Not deleted.";
         else card.closest("li")?.remove();
       }),
