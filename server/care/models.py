@@ -7,8 +7,18 @@ status. Notes about a session belong to the journal, encrypted.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import CreatedMixin, IdMixin, utcnow
 from server.extensions import db
@@ -64,8 +74,33 @@ class DosingSession(IdMixin, CreatedMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
+# Which dosing sessions an integration session follows (talks about): the
+# therapist's link, since a session may follow one dose, several, or none.
+integration_session_doses = Table(
+    "integration_session_doses",
+    db.metadata,
+    Column(
+        "integration_session_id",
+        Uuid,
+        ForeignKey("integration_sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "ketamine_session_id",
+        Uuid,
+        ForeignKey("ketamine_sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
 class IntegrationSession(IdMixin, CreatedMixin, db.Model):
-    """A therapy appointment; "since the last integration session" starts at one."""
+    """A therapy appointment; "since the last integration session" starts at one.
+
+    `follows` are the dosing sessions it follows, oldest first; lists load
+    them with `selectinload` (one more statement), a single session lazily.
+    """
 
     __tablename__ = "integration_sessions"
     __table_args__ = (
@@ -87,5 +122,10 @@ class IntegrationSession(IdMixin, CreatedMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    follows: Mapped[list[DosingSession]] = relationship(
+        secondary=integration_session_doses,
+        order_by=lambda: (DosingSession.scheduled_at, DosingSession.id),
+        passive_deletes=True,
+    )
 
     __mapper_args__ = {"version_id_col": version}

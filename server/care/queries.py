@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from server import paging
 from server.care.models import DosingSession, IntegrationSession
@@ -55,6 +55,9 @@ def sessions_page(
                 and_(model.scheduled_at == after_at, model.id > after_id),
             )
         )
+    if model is IntegrationSession:
+        # The dosing sessions each one follows, for the whole page in one more statement.
+        query = query.options(selectinload(IntegrationSession.follows))
     rows = list(db.session.scalars(query.order_by(model.scheduled_at, model.id).limit(limit + 1)))
     if len(rows) <= limit:
         return Page(rows, None)

@@ -120,6 +120,23 @@ class TherapistDosingSessionSchema(DosingSessionSchema):
     created_at = AwareDateTime()
 
 
+def _follows(**kwargs):
+    return fields.List(
+        fields.UUID(),
+        validate=[validate.Length(max=10), _unique],
+        metadata={
+            "description": "The patient's dosing sessions this integration session follows "
+            "(not cancelled, at or before it)."
+        },
+        **kwargs,
+    )
+
+
+def _unique(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise ValidationError("List each dosing session once.")
+
+
 # -- integration sessions ----------------------------------------------------
 
 
@@ -141,6 +158,7 @@ class IntegrationSessionCreateSchema(Schema):
     scheduled_at = SessionTime(required=True)
     duration_minutes = Duration(load_default=DEFAULT_INTEGRATION_MINUTES)
     status = fields.String(load_default="scheduled", validate=validate.OneOf(STATUSES[:2]))
+    follows_ketamine_session_ids = _follows(load_default=list)
     confirm_overlap = ConfirmOverlap()
 
 
@@ -149,6 +167,7 @@ class IntegrationSessionChangeSchema(Schema):
     scheduled_at = SessionTime()
     duration_minutes = Duration()
     status = fields.String(validate=validate.OneOf(STATUSES))
+    follows_ketamine_session_ids = _follows()
     confirm_overlap = ConfirmOverlap()
 
 
@@ -161,6 +180,14 @@ class IntegrationSessionSchema(Schema):
     scheduled_at = AwareDateTime()
     duration_minutes = fields.Integer()
     status = fields.String()
+    follows_ketamine_session_ids = fields.Function(
+        lambda session: [str(dose.id) for dose in session.follows],
+        metadata={
+            "type": "array",
+            "items": {"type": "string", "format": "uuid"},
+            "description": "The dosing sessions it follows, oldest first.",
+        },
+    )
     version = fields.Integer()
     updated_at = AwareDateTime()
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from server.auth.models import User
-from server.care import conflicts
+from server.care import conflicts, follows
 from server.care.models import DosingSession, IntegrationSession
 from server.db import utcnow, versioned_edit
 from server.errors import abort
@@ -85,10 +85,15 @@ def complete_dosing_session(session: DosingSession, version: int) -> DosingSessi
 def create_integration_session(
     patient: User, therapist: User, data: dict[str, Any]
 ) -> tuple[IntegrationSession, bool]:
-    """Book an integration session of `therapist` with `patient`; idempotent like dosing ones."""
+    """Book an integration session of `therapist` with `patient`; idempotent like dosing ones.
+
+    `follows_ketamine_session_ids` links the dosing sessions it follows
+    (`server.care.follows`); a replay must name the same ones.
+    """
     values = {name: data[name] for name in INTEGRATION_FIELDS}
     _check_completion(values["status"], values["scheduled_at"], "status")
-    return _create_once(
+    followed = data.get(follows.FIELD) or []
+    session, created = _create_once(
         IntegrationSession,
         data.get("id"),
         patient,
@@ -96,13 +101,35 @@ def create_integration_session(
         confirmed=data.get("confirm_overlap", False),
         therapist_id=therapist.id,
     )
+    if created:
+        session.follows = follows.doses_followed(patient, followed, session.scheduled_at)
+        db.session.flush()
+    elif set(follows.follows_ids(session)) != set(followed):
+        _id_reused()
+    return session, created
 
 
 def change_integration_session(
     session: IntegrationSession, changes: dict[str, Any], patient: User | None = None
 ) -> tuple[IntegrationSession, bool]:
-    """Move, resize, cancel or complete an integration session (versioned like dosing ones)."""
-    return session, _change(session, changes, INTEGRATION_FIELDS, patient)
+    """Move, resize, cancel or complete an integration session (versioned like dosing ones).
+
+    Given `follows_ketamine_session_ids`, the links are replaced (checked
+    against the session's new time); a move before a linked dose is 422.
+    """
+    changed = _change(session, changes, INTEGRATION_FIELDS, patient)
+    if follows.FIELD in changes and patient is not None:
+        doses = follows.doses_followed(patient, changes[follows.FIELD], session.scheduled_at)
+        if {dose.id for dose in doses} != set(follows.follows_ids(session)):
+            session.follows = doses
+            if not changed:
+                # The links live in their own table: touch the row so the version moves on.
+                session.updated_at = utcnow()
+            db.session.flush()
+            changed = True
+    elif changed:
+        follows.check_still_before(session, session.scheduled_at)
+    return session, changed
 
 
 def cancel_integration_session(session: IntegrationSession, version: int) -> IntegrationSession:
@@ -164,12 +191,16 @@ def _replayed(stored: Session, patient: User, values: dict) -> Session:
     if stored.patient_id != patient.id or any(
         getattr(stored, name) != value for name, value in values.items()
     ):
-        abort(
-            409,
-            "This id belongs to a different session.",
-            errors={"id": ["Already used with other values."]},
-        )
+        _id_reused()
     return stored
+
+
+def _id_reused():
+    abort(
+        409,
+        "This id belongs to a different session.",
+        errors={"id": ["Already used with other values."]},
+    )
 
 
 def _change(

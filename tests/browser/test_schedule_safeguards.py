@@ -3,6 +3,7 @@ shown in plain words and booked only when confirmed, the form starts clean after
 each booking, and the page reads the patient's summary rather than the caseload."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -177,3 +178,54 @@ def test_prompts_before_a_dose_are_listed_with_answered_and_withdrawn(
     expect(assigned.get_by_role("status")).to_be_focused()
     expect(assigned.get_by_text("No prompts assigned.")).to_be_visible()
     assert fresh_rows(PromptAssignment, patient_id=practice.robin) == []
+
+
+def test_an_integration_session_is_booked_following_the_last_dose(
+    desk, live_server, practice, staff_sign_in
+):
+    from server.care.models import DosingSession, IntegrationSession
+
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_schedule(desk, live_server, practice.robin, "Robin Ash")
+    doses = sorted(
+        fresh_rows(DosingSession, patient_id=practice.robin), key=lambda row: row.scheduled_at
+    )
+    last_dose = [row for row in doses if row.status == "completed"][-1]
+    integration = desk.get_by_role("region", name="Integration sessions")
+    form = integration.get_by_role("form", name="Book an integration session")
+    follows = form.get_by_role("group", name="Follows the dosing sessions (optional)")
+    # The doses of the last eight weeks, oldest first: 40 and 12 days ago, and the one ahead.
+    expect(follows.get_by_role("checkbox")).to_have_count(3)
+    follows.get_by_role("checkbox").nth(1).check()
+    when = last_dose.scheduled_at + timedelta(days=9)
+    form.get_by_label("Date and time").fill(as_local_input(desk, when.isoformat()))
+    form.get_by_role("button", name="Book the integration session").click()
+    expect(integration.get_by_role("status").first).to_contain_text("Booked: integration session")
+    expect(follows.get_by_role("checkbox").nth(1)).not_to_be_checked()
+    [booked] = [
+        row
+        for row in fresh_rows(IntegrationSession, patient_id=practice.robin)
+        if row.scheduled_at == when.replace(second=0, microsecond=0)
+    ]
+    assert linked_doses(booked.id) == [last_dose.id]
+    noted = integration.locator("li.session", has_text="Follows the dosing session on")
+    expect(noted).to_have_count(1)
+
+
+def linked_doses(session_id):
+    from sqlalchemy import select
+
+    from server.care.models import integration_session_doses as links
+    from server.extensions import db
+
+    db.session.remove()
+    try:
+        return list(
+            db.session.scalars(
+                select(links.c.ketamine_session_id).where(
+                    links.c.integration_session_id == session_id
+                )
+            )
+        )
+    finally:
+        db.session.rollback()

@@ -65,7 +65,10 @@ export async function render(main, { params, announce }) {
   const prompts = promptsPanel(patientId, announce, dosing, assigned);
   layout.append(dosing.element, integration.element);
   main.append(prompts.element, assigned.element);
-  await Promise.all([dosing.load(), integration.load(), prompts.load(), assigned.load()]);
+  dosing.listeners.push((sessions) => integration.setDoses(sessions));
+  // The dosing sessions first: integration sessions name the ones they follow.
+  await dosing.load();
+  await Promise.all([integration.load(), prompts.load(), assigned.load()]);
 }
 
 /** The preparation checklist of upcoming dosing sessions: id → {open, items}. */
@@ -103,7 +106,39 @@ function sessionsPanel(kind, patientId, name, announce) {
   const panel = {
     sessions: [],
     element: null,
-    onChange: null,
+    // Told the sessions after each load (the integration panel and the prompts listen to dosing).
+    listeners: [],
+  };
+
+  // --- which dosing sessions an integration session follows ---
+  let doses = [];
+  const followsBox = h("fieldset", { class: "follows" }, h("legend", {}, "Follows the dosing sessions (optional)"));
+  const dosesById = () => new Map(doses.map((dose) => [dose.id, dose]));
+  function followsNote(session) {
+    const known = dosesById();
+    const followed = (session.follows_ketamine_session_ids || []).map((id) => known.get(id)).filter(Boolean);
+    if (!followed.length) return null;
+    return h("span", { class: "follows-note" }, ` · Follows the dosing session${followed.length > 1 ? "s" : ""} on ${followed.map((dose) => formatWhen(dose.scheduled_at)).join(" and ")}`);
+  }
+  /** The choices: dosing sessions of the last eight weeks and ahead, not cancelled. */
+  panel.setDoses = (sessions) => {
+    doses = sessions;
+    const since = Date.now() - 56 * 86400000;
+    const choices = sessions.filter((dose) => dose.status !== "cancelled" && Date.parse(dose.scheduled_at) > since);
+    const ticked = new Set([...followsBox.querySelectorAll("input:checked")].map((box) => box.value));
+    followsBox.replaceChildren(
+      followsBox.querySelector("legend"),
+      ...choices.map((dose) => {
+        const id = `follows-${dose.id}`;
+        return h(
+          "div",
+          { class: "choice" },
+          h("input", { type: "checkbox", id, value: dose.id, checked: ticked.has(dose.id) }),
+          h("label", { for: id }, `${formatWhen(dose.scheduled_at)} · ${dosingSummary(dose)}`),
+        );
+      }),
+    );
+    if (!choices.length) followsBox.append(h("p", { class: "muted" }, "No dosing session in the last eight weeks."));
   };
 
   // --- the booking form ---
@@ -120,7 +155,7 @@ function sessionsPanel(kind, patientId, name, announce) {
     formFields.push(field("Route", route), field("Dose in mg (optional)", dose), field("Setting", setting));
   } else {
     duration = h("input", { type: "number", id: "integration-duration", min: "5", max: "480", step: "5", value: "50", inputmode: "numeric" });
-    formFields.push(field("Length in minutes", duration));
+    formFields.push(field("Length in minutes", duration), followsBox);
   }
   const formMessage = h("div", { class: "form-message", role: "alert" });
   const book = h("button", { type: "submit", class: "primary" }, `Book the ${info.one}`);
@@ -135,6 +170,7 @@ function sessionsPanel(kind, patientId, name, announce) {
       setting.value = "clinic";
     } else {
       duration.value = "50";
+      for (const box of followsBox.querySelectorAll("input")) box.checked = false;
     }
   }
   clearForm();
@@ -188,6 +224,7 @@ function sessionsPanel(kind, patientId, name, announce) {
       if (dose.value !== "") body.dose_mg = Number(dose.value);
     } else {
       body.duration_minutes = Number(duration.value);
+      body.follows_ketamine_session_ids = [...followsBox.querySelectorAll("input:checked")].map((box) => box.value);
     }
     await send(body);
   });
@@ -212,6 +249,7 @@ function sessionsPanel(kind, patientId, name, announce) {
       { class: "session-line" },
       h("time", { datetime: session.scheduled_at }, formatWhen(session.scheduled_at)),
       ` · ${info.describe(session)}`,
+      followsNote(session),
       session.status !== "scheduled" ? h("span", { class: "badge" }, capitalise(session.status)) : null,
       checklistNote(checklists.get(session.id), session),
     );
@@ -322,7 +360,7 @@ function sessionsPanel(kind, patientId, name, announce) {
     pastList.replaceChildren(...past.map(sessionRow));
     pastBox.hidden = !past.length;
     pastBox.querySelector("summary").textContent = `Past and cancelled ${info.one}s (${past.length})`;
-    panel.onChange?.(panel.sessions.filter((session) => session.status !== "cancelled" && Date.parse(session.scheduled_at) > now - 14 * 86400000));
+    for (const listener of panel.listeners) listener(panel.sessions, now);
   };
   return panel;
 }
@@ -364,7 +402,8 @@ function promptsPanel(patientId, announce, dosing, assigned) {
   relative.addEventListener("change", () => {
     offsetField.hidden = !relative.value;
   });
-  dosing.onChange = (sessions) => {
+  dosing.listeners.push((all, now) => {
+    const sessions = all.filter((session) => session.status !== "cancelled" && Date.parse(session.scheduled_at) > now - 14 * 86400000);
     const chosen = relative.value;
     relative.replaceChildren(
       h("option", { value: "" }, "Due now"),
@@ -373,7 +412,7 @@ function promptsPanel(patientId, announce, dosing, assigned) {
     );
     if (sessions.some((session) => session.id === chosen)) relative.value = chosen;
     offsetField.hidden = !relative.value;
-  };
+  });
   themeFilter.addEventListener("change", () => {
     for (const item of list.querySelectorAll(".choice")) item.hidden = Boolean(themeFilter.value) && item.dataset.theme !== themeFilter.value;
   });
