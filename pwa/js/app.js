@@ -8,7 +8,7 @@ import { sealOldDrafts } from "./drafts.js";
 import { events as outboxEvents, flush, queued, sealOld, sentSinceStart } from "./outbox.js";
 import { watchInstallOffer } from "./install.js";
 import { createRouter, markCurrentLink } from "./router.js";
-import { deviceKey, dropKey, hasKey } from "./sealed.js";
+import { deviceKey, dropKey, hasKey, onKeyDropped } from "./sealed.js";
 import { cachedMe, refreshMe, session, setMe } from "./session.js";
 
 const ROUTES = [
@@ -166,15 +166,16 @@ async function boot() {
       }
     }
   }
-  const ended = async () => {
+  const ended = async ({ elsewhere = false } = {}) => {
     if (session.me && !session.ended) {
-      await sessionEnded();
+      await sessionEnded({ elsewhere });
       router.route();
     }
   };
-  onSignedOut(ended);
+  onSignedOut(() => ended());
+  onKeyDropped(() => ended({ elsewhere: true }));
   outboxEvents.addEventListener("change", updateStatus);
-  outboxEvents.addEventListener("signin-needed", ended);
+  outboxEvents.addEventListener("signin-needed", () => ended());
   outboxEvents.addEventListener("signed-in", () => {
     signInNeeded = false;
     updateStatus();
@@ -208,13 +209,14 @@ async function keyUp() {
 }
 
 /** The server ended the session: the device key goes and nobody is greeted or let in. */
-async function sessionEnded() {
+async function sessionEnded({ elsewhere = false } = {}) {
   // Only a session that was open ends (a refused sign-in on the sign-in screen is no news).
   if (!session.me || session.ended) return;
   session.verified = false;
   session.ended = true;
   signInNeeded = true;
-  await dropKey();
+  // Told by another tab, which dropped the key already (and may have signed in again since).
+  if (!elsewhere) await dropKey();
   updateStatus();
 }
 

@@ -74,11 +74,32 @@ export async function hasKey(userId) {
   return Boolean(kept?.key && kept.user_id === userId);
 }
 
-/** The server ended the session: nothing kept here opens until the same person signs in again. */
-export async function dropKey() {
+// Every open tab of the app drops the key together: one tab hearing the
+// session ended tells the others, which forget the key they hold in memory.
+const tabs = "BroadcastChannel" in self ? new BroadcastChannel("between-device-key") : null;
+const dropped = new Set();
+
+function forget() {
   generation += 1;
   held = null;
+}
+
+/** Call `listener` when another tab dropped the key (the session ended there). */
+export function onKeyDropped(listener) {
+  dropped.add(listener);
+}
+
+tabs?.addEventListener("message", (event) => {
+  if (event.data !== "dropped") return;
+  forget();
+  for (const listener of dropped) listener();
+});
+
+/** The server ended the session: nothing kept here opens until the same person signs in again. */
+export async function dropKey() {
+  forget();
   await remove("kv", KEY_NAME).catch(() => {});
+  tabs?.postMessage("dropped");
 }
 
 function context(name) {

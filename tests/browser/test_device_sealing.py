@@ -279,3 +279,23 @@ def test_what_an_earlier_version_kept_in_clear_is_sealed_once_the_key_is_here(
     expect(page.get_by_label("What's on your mind?")).to_have_value("SEALTEST left in clear")
     page.goto(f"{live_server}/#/waiting")
     expect(page.get_by_text("An entry")).to_be_visible()
+
+
+def test_every_open_tab_drops_the_key_when_one_hears_the_session_ended(
+    page, context, live_server, patient
+):
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    other_tab = context.new_page()
+    open_app(other_tab, live_server)
+    expect(other_tab.get_by_text(f"Hello, {patient.display_name}.")).to_be_visible()
+    holds_key = "import('/js/sealed.js').then(m => m.deviceKey()).then(key => key !== null)"
+    assert other_tab.evaluate(holds_key)
+
+    end_session_on_the_server(page, live_server)
+    page.evaluate("import('/js/api.js').then(({api}) => api('/me/settings').catch(() => null))")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    # The other tab made no call since, and still lets nobody in or use the key.
+    expect(other_tab.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(other_tab.get_by_text("Hello")).to_have_count(0)
+    assert not other_tab.evaluate(holds_key)
