@@ -66,7 +66,6 @@ LOADED = (
     "journal_entries",
     "measure_responses",
     "ketamine_sessions",
-    "push_session_anchors",
     "integration_sessions",
     "flags",
     "login_sessions",
@@ -187,14 +186,6 @@ GENERATE_SQL = [
         SELECT gen_random_uuid(), p.id, CAST(:now AS timestamptz) + ahead * interval '1 day',
             'iv', 'clinic', 'scheduled', 1, p.therapist_id, :start, :start
         FROM gen_patients p CROSS JOIN (VALUES (3), (10)) AS a(ahead)
-        """,
-    ),
-    (
-        "push_session_anchors",
-        """
-        INSERT INTO push_session_anchors (session_id, patient_id, scheduled_at, status,
-            updated_at)
-        SELECT id, patient_id, scheduled_at, status, created_at FROM ketamine_sessions
         """,
     ),
     (

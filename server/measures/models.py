@@ -29,6 +29,8 @@ class MeasureResponse(CreatedMixin, db.Model):
     __tablename__ = "measure_responses"
     __table_args__ = (
         Index("ix_measure_responses_patient_completed", "patient_id", "completed_at"),
+        # One questionnaire's history of one patient, from either end (the outcomes report).
+        Index("ix_measure_responses_course", "patient_id", "instrument", "completed_at"),
     )
 
     #: What a tombstone of a deleted response records (`server.items.bury`).

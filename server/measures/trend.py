@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from server.care.models import DosingSession
 from server.extensions import db
@@ -30,9 +30,14 @@ class PatientTrend:
 
 
 def sessions_by_patient(patient_ids) -> dict[uuid.UUID, list]:
-    """Non-cancelled dosing sessions per patient, `(id, scheduled_at, marked)`, by time."""
-    found: dict[uuid.UUID, list] = {patient_id: [] for patient_id in patient_ids}
-    if not patient_ids:
+    """Non-cancelled dosing sessions per patient, `(id, scheduled_at, marked)`, by time.
+
+    `patient_ids` is a list, or a statement selecting them (a whole clinic's,
+    without binding thousands of ids); then a patient with none is no key.
+    """
+    chosen = patient_ids if isinstance(patient_ids, Select) else list(patient_ids)
+    found: dict[uuid.UUID, list] = {} if isinstance(chosen, Select) else {p: [] for p in chosen}
+    if not isinstance(chosen, Select) and not chosen:
         return found
     statement = (
         select(
@@ -42,11 +47,11 @@ def sessions_by_patient(patient_ids) -> dict[uuid.UUID, list]:
             SeriesStart.ketamine_session_id,
         )
         .outerjoin(SeriesStart, SeriesStart.ketamine_session_id == DosingSession.id)
-        .where(DosingSession.patient_id.in_(patient_ids), DosingSession.status != "cancelled")
+        .where(DosingSession.patient_id.in_(chosen), DosingSession.status != "cancelled")
         .order_by(DosingSession.patient_id, DosingSession.scheduled_at, DosingSession.id)
     )
     for patient_id, session_id, at, mark in db.session.execute(statement):
-        found[patient_id].append((session_id, at, mark is not None))
+        found.setdefault(patient_id, []).append((session_id, at, mark is not None))
     return found
 
 

@@ -126,4 +126,4 @@ def test_the_report_costs_the_same_statements_for_one_or_many_patients(
         _course(clinic, therapist, phq=[(35, 20), (5, 8)], gad=[(34, 14), (5, 6)])
     with count_statements() as statements:
         outcomes(clinic.id)
-    assert len(statements) == one == 4
+    assert len(statements) == one == 3
