@@ -18,6 +18,7 @@ export const ACTION_WORDS = {
   patient_access_refused: "Asked for a patient outside their care team and was refused",
   companion_read: "Read the patient's intentions, checklists and checks after doses",
   safety_plan_read: "Read the patient's safety plan",
+  prompt_assignments_read: "Read which prompts the patient was asked to answer",
   // Care: sessions, flags, plans
   ketamine_session_created: "Booked a dosing session",
   ketamine_session_changed: "Moved or changed a dosing session",
@@ -33,6 +34,7 @@ export const ACTION_WORDS = {
   clinic_settings_changed: "Changed the clinic's name, country, phone or opening hours",
   push_schedule_changed: "Changed when patients are prompted around dosing sessions",
   clinic_checklist_changed: "Changed the clinic's preparation checklist",
+  prompt_assignment_withdrawn: "Withdrew a prompt the patient was asked to answer",
   // The patient's own choices
   sharing_changed: "Shared an item or made it private",
   sharing_default_changed: "Changed whether new items are shared",
