@@ -4,7 +4,7 @@
 
 import { unavailable } from "./api.js";
 import { companion, sessionDetails, sessionTitle, whenInMyZone } from "./companion.js";
-import { h } from "./dom.js";
+import { h, titledCard } from "./dom.js";
 
 /** A section to put on Today; it fills itself in. Returns {element, refresh}. */
 export function companionCards() {
@@ -20,10 +20,9 @@ export function companionCards() {
 function cards(summary, error) {
   if (!summary) {
     return [
-      h(
-        "section",
-        { class: "card", "aria-labelledby": "ahead-title" },
-        h("h2", { id: "ahead-title" }, "Sessions ahead"),
+      titledCard(
+        "ahead-title",
+        "Sessions ahead",
         h("p", { class: "muted" }, unavailable(error, "your sessions ahead")),
       ),
     ];
@@ -43,10 +42,9 @@ function cards(summary, error) {
   if (summary.after_dose_check) {
     const due = summary.after_dose_check;
     out.push(
-      h(
-        "section",
-        { class: "card", "aria-labelledby": "after-title" },
-        h("h2", { id: "after-title" }, "How are you after the dose?"),
+      titledCard(
+        "after-title",
+        "How are you after the dose?",
         h("p", {}, `A short check about your session on ${whenInMyZone(due.scheduled_at)}.`),
         h("p", {}, h("a", { href: `#/after-dose/${due.ketamine_session_id}`, class: "button primary" }, "Answer the check")),
       ),
@@ -55,10 +53,9 @@ function cards(summary, error) {
   if (summary.intention_back && !summary.dosing_day) {
     const back = summary.intention_back;
     out.push(
-      h(
-        "section",
-        { class: "card", "aria-labelledby": "back-title" },
-        h("h2", { id: "back-title" }, "Your intention"),
+      titledCard(
+        "back-title",
+        "Your intention",
         h("p", { class: "prompt" }, `You came in wanting “${back.intention.body}”: did it show up?`),
         h("p", { class: "muted" }, "Skip this if it is too much today; it will wait."),
         h("p", {}, h("a", { href: `#/intention/${back.ketamine_session_id}`, class: "button" }, "Write back")),

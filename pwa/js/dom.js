@@ -116,6 +116,11 @@ export function timeEl(iso) {
   return h("time", { datetime: iso }, formatWhen(iso));
 }
 
+/** A card: a <section> named by its own <h2> (`id` is the heading's). */
+export function titledCard(id, title, ...children) {
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+}
+
 /** An item of a list as a card: when it was written and a badge ("Shared", "Waiting to send"), then the rest. */
 export function listCard(label, when, badge, ...children) {
   const header = h("p", { class: "meta" }, timeEl(when), " ", badge);

@@ -1,5 +1,5 @@
 import { ApiError, api } from "../api.js";
-import { field, h } from "../dom.js";
+import { field, h, titledCard } from "../dom.js";
 import { NOT_WATCHED, freshResources, resourceList, showResources } from "../crisis-data.js";
 import { session } from "../session.js";
 
@@ -16,10 +16,9 @@ export async function render(main) {
     h("p", { class: "notice" }, NOT_WATCHED),
     list,
     where,
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "steady-title" },
-      h("h2", { id: "steady-title" }, "While you reach out"),
+    titledCard(
+      "steady-title",
+      "While you reach out",
       h(
         "ul",
         {},

@@ -1,6 +1,6 @@
 import { api } from "../api.js";
 import { companion, whenInMyZone } from "../companion.js";
-import { h } from "../dom.js";
+import { h, titledCard } from "../dom.js";
 
 export async function render(main) {
   main.append(h("h1", {}, "Your dosing day"));
@@ -8,10 +8,9 @@ export async function render(main) {
   const day = summary?.dosing_day;
   if (day) main.append(h("p", {}, "Session at ", h("time", { datetime: day.scheduled_at }, whenInMyZone(day.scheduled_at)), "."));
   main.append(
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "rest-title" },
-      h("h2", { id: "rest-title" }, "Today"),
+    titledCard(
+      "rest-title",
+      "Today",
       h(
         "ul",
         {},
@@ -26,10 +25,9 @@ export async function render(main) {
   const intention = await todaysIntention(summary);
   if (intention) {
     main.append(
-      h(
-        "section",
-        { class: "card", "aria-labelledby": "today-intention-title" },
-        h("h2", { id: "today-intention-title" }, "Your intention"),
+      titledCard(
+        "today-intention-title",
+        "Your intention",
         h("p", { class: "prompt" }, intention.body),
         h("p", { class: "muted" }, "Hold it lightly. Whatever comes is welcome, and so is nothing at all."),
       ),

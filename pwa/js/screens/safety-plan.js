@@ -1,6 +1,6 @@
 import { safetyPlan } from "../companion.js";
 import { cachedResources, resourceList } from "../crisis-data.js";
-import { field, h, problemMessages } from "../dom.js";
+import { field, h, problemMessages, titledCard } from "../dom.js";
 import { pending, submit } from "../outbox.js";
 import { session } from "../session.js";
 
@@ -46,10 +46,9 @@ export async function render(main) {
     text.value = (plan.sections?.[name] || []).join("\n");
     fields.set(name, text);
     form.append(
-      h(
-        "section",
-        { class: "card", "aria-labelledby": `${id}-title` },
-        h("h2", { id: `${id}-title` }, title),
+      titledCard(
+        `${id}-title`,
+        title,
         field(`${title}: one per line`, text, hint),
         name === "professionals" ? resourceList(crisis, h, "h3") : null,
       ),

@@ -1,7 +1,7 @@
 // Settings: my name, my password, and installing the app.
 
 import { ApiError, OfflineError, api } from "../api.js";
-import { field, h, problemMessages } from "../dom.js";
+import { field, h, problemMessages, titledCard } from "../dom.js";
 import { canInstall, install, onInstallOffer } from "../install.js";
 import { patchMe, session } from "../session.js";
 
@@ -51,7 +51,7 @@ export function myName() {
       say(message, failure(error));
     }
   });
-  return h("section", { class: "card", "aria-labelledby": "me-title" }, h("h2", { id: "me-title" }, "About me"), form);
+  return titledCard("me-title", "About me", form);
 }
 
 /** A new password, given the current one; this phone stays signed in. */
@@ -87,17 +87,16 @@ export function myPassword() {
       say(message, failure(error));
     }
   });
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "password-title" },
-    h("h2", { id: "password-title" }, "Password"),
+  return titledCard(
+    "password-title",
+    "Password",
     form,
   );
 }
 
 /** "Install Between" where the browser offers it; on iPhone and iPad, the steps. */
 export function installApp({ ios, installed }) {
-  const box = h("section", { class: "card", "aria-labelledby": "install-title" }, h("h2", { id: "install-title" }, "Install Between"));
+  const box = titledCard("install-title", "Install Between");
   const status = h("p", { role: "status" });
   const button = h("button", { type: "button" }, "Install Between on this phone");
   button.addEventListener("click", async () => {

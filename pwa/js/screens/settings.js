@@ -1,5 +1,5 @@
 import { ApiError, OfflineError, api, unavailable } from "../api.js";
-import { field, h, problemMessages } from "../dom.js";
+import { field, h, problemMessages, titledCard } from "../dom.js";
 import { patchMe } from "../session.js";
 import { installApp, myName, myPassword } from "./settings-account.js";
 
@@ -39,7 +39,7 @@ export async function render(main) {
     .catch(() => {});
   main.append(h("h1", {}, "Settings"), myName());
 
-  const formBox = h("section", { "aria-labelledby": "reminders-title", class: "card" }, h("h2", { id: "reminders-title" }, "Reminders and time"));
+  const formBox = titledCard("reminders-title", "Reminders and time");
   main.append(formBox);
   let settings;
   try {
@@ -120,10 +120,9 @@ export async function render(main) {
   const pushStatus = h("p", { role: "status" });
   const pushButton = h("button", { type: "button", class: "primary" }, "Turn on reminders on this phone");
   const offButton = h("button", { type: "button", class: "quiet" }, "Turn reminders off on this phone");
-  const pushBox = h(
-    "section",
-    { class: "card", "aria-labelledby": "notifications-title" },
-    h("h2", { id: "notifications-title" }, "Notifications"),
+  const pushBox = titledCard(
+    "notifications-title",
+    "Notifications",
     h("p", {}, "Gentle reminders to check in and reflect. They never show anything you wrote."),
   );
   const iosSteps = h(
@@ -186,10 +185,9 @@ export async function render(main) {
   main.append(pushBox);
 
   main.append(
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "my-data-title" },
-      h("h2", { id: "my-data-title" }, "My data"),
+    titledCard(
+      "my-data-title",
+      "My data",
       h("p", {}, "A copy of everything you have written and answered here, as a file for you to keep."),
       h(
         "div",
@@ -202,10 +200,9 @@ export async function render(main) {
         ),
       ),
     ),
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "account-title" },
-      h("h2", { id: "account-title" }, "Signing out"),
+    titledCard(
+      "account-title",
+      "Signing out",
       h("p", {}, "Signing out removes your journal from this phone. Anything waiting is sent first."),
       h("div", { class: "actions" }, h("a", { class: "button", href: "#/signout" }, "Sign out")),
     ),
@@ -295,10 +292,9 @@ function deleteAccount() {
     const { forgetDeletedAccount } = await import("../signout-core.js");
     await forgetDeletedAccount();
   });
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "delete-title" },
-    h("h2", { id: "delete-title" }, "Delete my account"),
+  return titledCard(
+    "delete-title",
+    "Delete my account",
     h(
       "p",
       {},

@@ -1,5 +1,5 @@
 import { OfflineError, api, unavailable } from "../api.js";
-import { formatWhen, h, timeEl } from "../dom.js";
+import { formatWhen, h, timeEl, titledCard } from "../dom.js";
 import { SHARE_NOTE } from "../crisis-data.js";
 import { submit } from "../outbox.js";
 import { pagedList, pagePath } from "../paged-list.js";
@@ -107,10 +107,9 @@ export async function render(main) {
     }
   });
   main.append(
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "default-title" },
-      h("h2", { id: "default-title" }, "For new items"),
+    titledCard(
+      "default-title",
+      "For new items",
       h("label", { class: "switch" }, h("span", {}, "Share new check-ins, entries and check-ups"), byDefault),
       defaultStatus,
     ),

@@ -1,7 +1,7 @@
 import { OfflineError, api, onSignedOut, unavailable } from "../api.js";
 import { companionCards } from "../companion-cards.js";
 import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-data.js";
-import { askFor, field, formatDay, h, isoLocal } from "../dom.js";
+import { askFor, field, formatDay, h, isoLocal, titledCard } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { events, queued, submit } from "../outbox.js";
 import { INSTRUMENTS, SKIP_LINE, cachedPrompts, dueWithReasons, duePrompts, promptText } from "../prompts.js";
@@ -50,10 +50,9 @@ export async function render(main) {
     h("h2", { id: "prompt-title" }, "A prompt for today"),
     h("p", { class: "muted" }, "Looking for today's prompt…"),
   );
-  const dueCard = h(
-    "section",
-    { class: "card", "aria-labelledby": "due-title" },
-    h("h2", { id: "due-title" }, "Check-ups"),
+  const dueCard = titledCard(
+    "due-title",
+    "Check-ups",
     h("p", { class: "muted" }, "Looking for what's due…"),
   );
   // What could not be read from the server (offline) is filled in again when
