@@ -149,6 +149,7 @@ def test_the_summary_marks_dose_days_and_folds_the_entries(
     desk.emulate_media(media="print")
     expect(desk.get_by_role("button", name="Print the brief")).to_be_hidden()
     expect(desk.get_by_role("region", name="Safety", exact=True)).to_be_visible()
+    expect(asked.get_by_text("My chest felt open, like a window left ajar.")).to_be_visible()
     expect(fold.locator("summary")).to_be_visible()
     expect(fold.get_by_text("A long walk; I called my sister.").last).to_be_hidden()
     expect(desk.get_by_text("Confidential health information.")).to_be_visible()
@@ -175,5 +176,4 @@ def test_the_summary_marks_dose_days_and_folds_the_entries(
     expect(desk.locator("details.entry-fold[open]")).to_have_count(0)
     desk.evaluate("window.scrollTo(0, 0)")
     _both_schemes(desk, "one-screen brief")
-    screenshot(desk, "therapist-brief-one-screen")
     assert console_errors == []
