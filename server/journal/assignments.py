@@ -68,6 +68,47 @@ def assigned_prompts(patient_id: uuid.UUID) -> list[AssignedPrompt]:
     ]
 
 
+def still_open(
+    patient_id: uuid.UUID,
+    prompt_ids: list[uuid.UUID],
+    ketamine_session_id: uuid.UUID | None,
+    offset_hours: int | None,
+) -> dict[uuid.UUID, PromptAssignment]:
+    """The patient's assignments of these prompts for the same time with no shared
+    answer yet, by prompt; one statement.
+
+    Assigning such a prompt again, or replaying the request, finds it
+    instead of asking twice. "No shared answer", as in the list: had a
+    private answer made a second assignment, the list would show two and
+    so betray the private one.
+    """
+    answered = (
+        select(JournalEntry.id)
+        .where(
+            JournalEntry.patient_id == PromptAssignment.patient_id,
+            JournalEntry.prompt_id == PromptAssignment.prompt_id,
+            JournalEntry.created_at >= PromptAssignment.created_at,
+            visible_to_care_team(JournalEntry),
+        )
+        .exists()
+    )
+    rows = db.session.scalars(
+        select(PromptAssignment)
+        .where(
+            PromptAssignment.patient_id == patient_id,
+            PromptAssignment.prompt_id.in_(prompt_ids),
+            PromptAssignment.ketamine_session_id == ketamine_session_id,
+            PromptAssignment.offset_hours == offset_hours,
+            ~answered,
+        )
+        .order_by(PromptAssignment.created_at, PromptAssignment.id)
+    )
+    waiting: dict[uuid.UUID, PromptAssignment] = {}
+    for row in rows:
+        waiting.setdefault(row.prompt_id, row)
+    return waiting
+
+
 def withdraw(patient: User, assignment_id: uuid.UUID) -> uuid.UUID:
     """Stop asking `patient` a prompt; one that is missing or another patient's is 404.
 

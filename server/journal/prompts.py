@@ -17,6 +17,7 @@ from server.auth.models import User
 from server.db import utcnow, versioned_edit
 from server.errors import abort
 from server.extensions import db
+from server.journal.assignments import still_open
 from server.journal.models import Prompt, PromptAssignment
 from server.signals import dosing_session_changed
 
@@ -162,6 +163,8 @@ def assign_prompts(
 
     The prompts must be active ones of the clinic's library and the session
     one of the patient's, not cancelled; otherwise a 422 naming the field.
+    A prompt still waiting for an answer at the same time is returned as it
+    is rather than assigned twice.
     """
     ensure_clinic_library(patient.clinic_id)
     found = {
@@ -190,21 +193,25 @@ def assign_prompts(
         abort(422, "Some prompts cannot be assigned; see errors.", errors=errors)
     offset = offset_hours or 0
     due_at = session.scheduled_at + timedelta(hours=offset) if session else utcnow()
-    assignments = [
-        PromptAssignment(
+    session_id, offset = (session.id, offset) if session else (None, None)
+    # A prompt already waiting for the same time is not asked twice (a replay finds it).
+    waiting = still_open(patient.id, prompt_ids, session_id, offset)
+    made = [
+        waiting.get(prompt_id)
+        or PromptAssignment(
             id=uuid.uuid4(),
             patient_id=patient.id,
             prompt_id=prompt_id,
             assigned_by_id=therapist.id,
-            ketamine_session_id=session.id if session else None,
-            offset_hours=offset if session else None,
+            ketamine_session_id=session_id,
+            offset_hours=offset,
             due_at=due_at,
         )
         for prompt_id in prompt_ids
     ]
-    db.session.add_all(assignments)
+    db.session.add_all(made)
     db.session.flush()
-    return assignments
+    return made
 
 
 def init_app(app) -> None:

@@ -171,3 +171,31 @@ def test_withdrawing_an_assignment_stops_asking_and_is_audited(
     # Withdrawn already: nothing left to withdraw.
     again = client.delete(url(patient, made["id"]))
     assert again.status_code == 404 and again.mimetype == "application/problem+json"
+
+
+def test_assigning_a_prompt_with_no_shared_answer_again_or_replaying_does_not_ask_twice(
+    as_user, clinic, therapist, patient
+):
+    client = as_user(therapist)
+    prompt = factories.prompt(clinic)
+    session = factories.ketamine_session(patient, scheduled_at=utcnow() + timedelta(days=2))
+    body = {
+        "prompt_ids": [str(prompt.id)],
+        "ketamine_session_id": str(session.id),
+        "relative": "after",
+        "offset_hours": 24,
+    }
+    first = client.post(url(patient), json=body).get_json()["items"]
+    replay = client.post(url(patient), json=body).get_json()["items"]
+    assert [item["id"] for item in replay] == [item["id"] for item in first]
+    # Another time is another assignment; so is the same one once answered.
+    other_time = client.post(url(patient), json=body | {"offset_hours": 48})
+    assert other_time.get_json()["items"][0]["id"] != first[0]["id"]
+    # A private answer changes nothing the care team can see, not even this.
+    factories.entry(patient, "Answered, and kept private.", prompt_id=prompt.id, shared=False)
+    after_private = client.post(url(patient), json=body).get_json()["items"]
+    assert after_private[0]["id"] == first[0]["id"]
+    factories.entry(patient, "Answered, and shared.", prompt_id=prompt.id, shared=True)
+    after_shared = client.post(url(patient), json=body).get_json()["items"]
+    assert after_shared[0]["id"] != first[0]["id"]
+    assert db.session.scalar(select(func.count()).select_from(PromptAssignment)) == 3
