@@ -10,6 +10,7 @@ after them.
 import contextlib
 import logging
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -180,8 +181,6 @@ def therapist(clinic):
 def patient(clinic, therapist):
     """A patient who joined a year ago: what they write may be dated back to then
     (a time before the account existed is refused, server.fields.device_time_error)."""
-    from datetime import timedelta
-
     from server.db import utcnow
 
     return factories.user(
@@ -191,6 +190,43 @@ def patient(clinic, therapist):
         therapist=therapist,
         created_at=utcnow() - timedelta(days=400),
     )
+
+
+#: Where the `clock` fixture starts: an ordinary Wednesday, noon in New York
+#: (the factories' time zone), ten days clear of a daylight-saving change.
+CLOCK_START = datetime(2026, 3, 18, 16, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The server's time, standing still until a test moves it."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def move(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """`server.db.utcnow()` stopped at CLOCK_START: rows' default times and every
+    `now` the code takes for itself follow `clock.now`, so an assertion about a
+    day or an hour holds whenever the suite runs. Ask for it before the rows it
+    should date. (Sign-in cookies and TOTP codes keep the real time.)"""
+    from server import db as server_db
+
+    clock = Clock(CLOCK_START)
+
+    class StoppedDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock.now.astimezone(tz) if tz else clock.now.astimezone().replace(tzinfo=None)
+
+    monkeypatch.setattr(server_db, "datetime", StoppedDatetime)
+    return clock
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from server.care.models import (
     STATUSES,
 )
 from server.care.phase import PHASES
+from server.db import utcnow
 from server.fields import AwareDateTime, Cursor, Schema
 
 # A session more than this far ahead is a typo in the year, not a plan.
@@ -21,7 +22,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def validate_session_time(value: datetime) -> None:
-    if value < EARLIEST or value > datetime.now(UTC) + MAX_LEAD:
+    if value < EARLIEST or value > utcnow() + MAX_LEAD:
         raise ValidationError("Must be after 2000 and at most two years ahead.")
 
 

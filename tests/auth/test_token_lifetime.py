@@ -2,37 +2,18 @@
 
 Both are configuration per role, staff shorter than patients; the answer
 that issues a token says when it expires; each use moves the idle limit on;
-the owner lists and revokes their tokens. The clock is moved, not waited on.
+the owner lists and revokes their tokens. The clock (conftest) is moved, not
+waited on.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from server.auth import sessions, tokens
 from tests import factories
 
 TOKENS = "/api/v1/auth/tokens"
 ME = "/api/v1/auth/me"
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime.now(UTC)
-
-    def __call__(self):
-        return self.now
-
-    def move(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(sessions, "utcnow", clock)
-    monkeypatch.setattr(tokens, "utcnow", clock)
-    return clock
 
 
 def issue(app, user, name="phone"):
