@@ -9,7 +9,7 @@ returns rows the export schemas dump as they are.
 import uuid
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from server.audit.models import AuditEvent
 from server.auth.models import ApiToken, LoginSession, User
@@ -89,6 +89,8 @@ def integration_sessions(patient_id: uuid.UUID) -> list[dict]:
         .outerjoin(therapist, therapist.id == IntegrationSession.therapist_id)
         .where(IntegrationSession.patient_id == patient_id)
         .order_by(IntegrationSession.scheduled_at, IntegrationSession.id)
+        # The dosing sessions each follows, in one more statement.
+        .options(selectinload(IntegrationSession.follows))
     )
     return [{"session": session, "therapist_name": name} for session, name in rows]
 

@@ -132,6 +132,9 @@ class ExportIntegrationSessionSchema(Schema):
     scheduled_at = AwareDateTime(attribute="session.scheduled_at")
     duration_minutes = fields.Integer(attribute="session.duration_minutes")
     status = fields.String(attribute="session.status")
+    follows_ketamine_session_ids = fields.Function(
+        lambda row: [str(dose.id) for dose in row["session"].follows]
+    )
     version = fields.Integer(attribute="session.version")
     created_at = AwareDateTime(attribute="session.created_at")
     updated_at = AwareDateTime(attribute="session.updated_at")

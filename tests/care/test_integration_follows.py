@@ -49,6 +49,8 @@ def test_an_integration_session_follows_the_doses_it_names(as_user, therapist, p
     assert listed["follows_ketamine_session_ids"] == oldest_first
     mine = as_user(patient).get("/api/v1/integration-sessions").get_json()["items"]
     assert mine[0]["follows_ketamine_session_ids"] == oldest_first
+    exported = as_user(patient).get("/api/v1/me/export").get_json()["integration_sessions"]
+    assert exported[0]["follows_ketamine_session_ids"] == oldest_first
 
 
 def test_another_patients_dose_reads_like_an_unknown_one(as_user, clinic, therapist, patient):
