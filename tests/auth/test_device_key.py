@@ -3,9 +3,13 @@
 import base64
 import logging
 
+import pytest
+
 from server.auth import device
 from server.auth.models import User
+from server.crypto import Keyring
 from server.extensions import db
+from server.secrets import new_encryption_key
 from tests import factories
 
 ROUTE = "/api/v1/me/device-key"
@@ -52,3 +56,32 @@ def test_two_first_requests_at_once_agree_on_one_secret(app, as_user, patient):
     # Another request made the secret after this one had read the row.
     first = secret_of(as_user(patient))
     assert device.device_secret(stale) == first
+
+
+@pytest.fixture
+def new_key_only(app):
+    """`new_key_only(key)` makes `key` the only configured key; the old ring comes back after."""
+    ring, encoded = app.extensions["between.keyring"], app.config["ENCRYPTION_KEYS"]
+
+    def use(value):
+        app.config["ENCRYPTION_KEYS"] = value
+        app.extensions["between.keyring"] = Keyring(value)
+
+    yield use
+    app.config["ENCRYPTION_KEYS"] = encoded
+    app.extensions["between.keyring"] = ring
+
+
+def test_a_key_rotation_keeps_the_secret_so_the_phone_still_opens_what_it_sealed(
+    app, runner, as_user, patient, new_key_only
+):
+    client = as_user(patient)
+    before = secret_of(client)
+    new_key = new_encryption_key()
+    new_key_only(f"{new_key},{app.config['ENCRYPTION_KEYS']}")
+    result = runner.invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0 and "users.device_secret: 1 re-encrypted" in result.output
+    assert before not in result.output
+    new_key_only(new_key)  # the old key is gone
+    db.session.expire_all()
+    assert secret_of(client) == before
