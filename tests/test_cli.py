@@ -80,24 +80,20 @@ def test_user_create_refuses_a_weak_password(runner, clinic):
     assert db.session.scalar(select(User).where(User.email == "t@clinic.test")) is None
 
 
-def test_demo_seed_is_idempotent_and_prints_logins(runner):
+def test_demo_seed_is_idempotent_and_its_printed_logins_work(runner, client):
+    import pyotp
+
+    from server.demo.seed import DEMO_TOTP_SECRET
+
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
     assert "therapist@demo.between.test" in first.output
+    assert DEMO_TOTP_SECRET in first.output  # printed with the logins
     users = db.session.scalar(select(func.count(User.id)))
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0 and "already present" in second.output
     assert db.session.scalar(select(func.count(User.id))) == users
     assert db.session.scalar(select(func.count(Clinic.id))) == 1
-
-
-def test_demo_logins_work_through_the_api(runner, client):
-    import pyotp
-
-    from server.demo.seed import DEMO_TOTP_SECRET
-
-    output = runner.invoke(args=["demo", "seed"]).output
-    assert DEMO_TOTP_SECRET in output  # printed with the logins
     for email, password, code in (
         ("therapist@demo.between.test", "steady-river-demo", pyotp.TOTP(DEMO_TOTP_SECRET).now()),
         ("alex@demo.between.test", "gentle-morning-demo", None),
