@@ -1,7 +1,7 @@
 """measure_responses: an index on (patient_id, instrument, completed_at)
 
-Revision ID: 0016_h20a_response_course
-Revises: 0015_h15_device_secret
+Revision ID: 0017_h20a_response_course
+Revises: 0016_h20s_integration_follows
 Create Date: 2026-12-07 17:00:00
 
 The clinic outcomes report reads, per patient and questionnaire, only the
@@ -12,8 +12,8 @@ to every questionnaire.
 
 from alembic import op
 
-revision = "0016_h20a_response_course"
-down_revision = "0015_h15_device_secret"
+revision = "0017_h20a_response_course"
+down_revision = "0016_h20s_integration_follows"
 branch_labels = None
 depends_on = None
 
