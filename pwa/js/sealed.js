@@ -43,8 +43,8 @@ async function derive(userId) {
 async function load(userId, since) {
   const kept = await getValue(KEY_NAME).catch(() => null);
   if (kept?.user_id === userId && kept.key) return kept.key;
-  // Only a session the server vouches for gets the secret (not a device offline).
-  if (!session.verified) return null;
+  // Only a patient's session the server vouches for gets the secret (not a device offline).
+  if (!session.verified || session.me?.role !== "patient") return null;
   const key = await derive(userId);
   if (since !== generation || session.me?.id !== userId) return null;
   await setValue(KEY_NAME, { user_id: userId, key });
