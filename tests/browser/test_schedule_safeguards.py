@@ -229,3 +229,32 @@ def linked_doses(session_id):
         )
     finally:
         db.session.rollback()
+
+
+def test_moving_a_dose_onto_another_days_dose_asks_first(
+    desk, live_server, practice, staff_sign_in
+):
+    from server.care.models import DosingSession
+
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_schedule(desk, live_server, practice.robin, "Robin Ash")
+    doses = sorted(
+        fresh_rows(DosingSession, patient_id=practice.robin), key=lambda row: row.scheduled_at
+    )
+    upcoming, earlier = doses[-1], doses[-2]
+    dosing = desk.get_by_role("region", name="Dosing sessions")
+    row = dosing.locator("li.session").first
+    row.get_by_role("button", name=re.compile("^Move the dosing session")).click()
+    onto = earlier.scheduled_at + timedelta(hours=3)
+    row.get_by_label("New date and time").fill(as_local_input(desk, onto.isoformat()))
+    row.get_by_role("button", name="Save the new time").click()
+    question = row.get_by_role("group", name="Robin Ash already has:")
+    expect(question.get_by_role("listitem")).to_have_text(
+        [re.compile(r"^a dosing session on .+, the same day$")]
+    )
+    [unmoved] = fresh_rows(DosingSession, id=upcoming.id)
+    assert unmoved.scheduled_at == upcoming.scheduled_at and unmoved.version == 1
+    question.get_by_role("button", name="Move it anyway").click()
+    expect(dosing.get_by_role("status").first).to_contain_text("Moved to")
+    [moved] = fresh_rows(DosingSession, id=upcoming.id)
+    assert moved.scheduled_at == onto.replace(second=0, microsecond=0) and moved.version == 2
