@@ -195,6 +195,9 @@ def assign_prompts(
     due_at = session.scheduled_at + timedelta(hours=offset) if session else utcnow()
     session_id, offset = (session.id, offset) if session else (None, None)
     # A prompt already waiting for the same time is not asked twice (a replay finds it).
+    # The patient's row is locked first (PostgreSQL), so two identical requests
+    # at once are answered one after the other and the second finds the first.
+    db.session.execute(select(User.id).where(User.id == patient.id).with_for_update())
     waiting = still_open(patient.id, prompt_ids, session_id, offset)
     made = [
         waiting.get(prompt_id)
