@@ -100,6 +100,14 @@ def _robin_with_a_dose_since_last_time(practice):
         dose_mg=56.0,
         setting="home",
     )
+    # Three older things to discuss: five in all, more than the summary lists.
+    for hours in (96, 97, 98):
+        factories.entry(
+            robin,
+            f"Something from {hours} hours ago.",
+            written_at=utcnow() - timedelta(hours=hours),
+            discuss_next_session=True,
+        )
     db.session.remove()
 
 
@@ -127,7 +135,10 @@ def test_the_summary_marks_dose_days_and_folds_the_entries(
     expect(checkins.get_by_role("row", name=re.compile("^Sleep"))).to_contain_text("not given")
     expect(checkins).to_contain_text("Dose day:")
     asked = desk.get_by_role("region", name="Asked to discuss")
-    expect(asked.get_by_role("button")).to_have_count(2)
+    # The newest four; the fifth is folded below with the others.
+    expect(asked.get_by_role("button")).to_have_count(4)
+    expect(asked).to_contain_text("1 more under “To discuss” below.")
+    expect(desk.locator("#brief-discuss").locator("..").locator("details")).to_have_count(5)
 
     # Folded: one line each; the words are in the fold's line, the rest waits.
     entries = desk.get_by_role("region", name="Journal entries")

@@ -267,7 +267,12 @@ function showEntry(id) {
 
 const KINDS = { checkin: "Check-in", entry: "Entry", measure_response: "Questionnaire" };
 
+// The summary lists this many things to discuss, so it stays on one screen; the rest are below.
+const ASKED_SHOWN = 4;
+
 function discussCard(items) {
+  const shown = items.slice(0, ASKED_SHOWN);
+  const more = items.length - shown.length;
   return card(
     "brief-asked",
     "Asked to discuss",
@@ -275,7 +280,7 @@ function discussCard(items) {
       ? h(
           "ul",
           { class: "asked" },
-          items.map((item) =>
+          shown.map((item) =>
             h(
               "li",
               {},
@@ -285,6 +290,7 @@ function discussCard(items) {
           ),
         )
       : h("p", { class: "empty" }, "Nothing marked to discuss."),
+    more ? h("p", { class: "muted small" }, `${more} more under “To discuss” below.`) : null,
   );
 }
 
