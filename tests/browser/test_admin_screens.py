@@ -60,7 +60,7 @@ def test_the_admin_signs_a_therapist_out_and_resets_their_two_step_sign_in(
     expect(mine).to_contain_text("(you)")
     expect(mine.get_by_role("button")).to_have_count(0)
     both_schemes(desk, "staff")
-    screenshot(desk, "admin-staff")
+    screenshot(desk, "therapist-staff")
 
     # Asked first; "No" changes nothing.
     lee.get_by_role("button", name=re.compile("^Sign out everywhere.*Dr Morgan Lee$")).click()
@@ -121,7 +121,7 @@ def test_the_admin_changes_the_clinic_and_errors_show_beside_their_fields(
     name = clinic_form.get_by_label("Name")
     expect(name).to_have_value("Riverside KAP")
     both_schemes(desk, "clinic settings")
-    screenshot(desk, "admin-clinic-settings")
+    screenshot(desk, "therapist-clinic-settings")
 
     # Refused: each error under its own field, the first field focused; nothing written.
     name.fill("   ")
@@ -222,7 +222,7 @@ def test_the_admin_reads_the_outcomes_and_downloads_them(
     expect(rows.nth(1)).to_have_text(re.compile(r"GAD-7\s*0\s*0\s*—\s*—"))
     expect(rows.nth(2)).to_contain_text("Not defined")
     both_schemes(desk, "outcomes")
-    screenshot(desk, "admin-outcomes")
+    screenshot(desk, "therapist-outcomes")
 
     with desk.expect_download() as download:
         desk.get_by_role("link", name="Download as CSV").click()
