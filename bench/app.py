@@ -83,8 +83,7 @@ def bare_caseload():
     then a fortnight of their shared moods; two SELECTs, no auth, no audit."""
     from sqlalchemy import func
 
-    from server.auth.models import User
-    from server.clinics.models import CareTeamMember
+    from server.auth.models import CareTeamMember, User
     from server.db import utcnow
     from server.journal.models import CheckIn
 

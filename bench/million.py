@@ -401,8 +401,8 @@ def defer_indexes(connection) -> list[str]:
 
 def generate(db, patients: int, days: int, now: datetime) -> dict:
     """Fill the database; returns row counts per table."""
-    from server.auth.models import User
-    from server.clinics.models import CareTeamMember, Clinic
+    from server.auth.models import CareTeamMember, User
+    from server.clinics.models import Clinic
     from server.crypto import keyring, row_context
     from server.journal.prompts import ensure_clinic_library
     from tests import factories

@@ -38,9 +38,9 @@ THERAPIST_EMAIL = "bench.therapist@example.test"
 
 def seed(db, now: datetime) -> tuple:
     """One clinic, one therapist, PATIENTS patients with DAYS days of data; bulk inserts."""
-    from server.auth.models import User
+    from server.auth.models import CareTeamMember, User
     from server.care.models import DosingSession, IntegrationSession
-    from server.clinics.models import CareTeamMember, Clinic
+    from server.clinics.models import Clinic
     from server.crypto import keyring, row_context
     from server.flags.models import Flag
     from server.journal.models import CheckIn, JournalEntry, Prompt

@@ -5,40 +5,27 @@ therapist's, another clinic's) is answered 404, never 403, so the API does
 not confirm that the patient exists. A wrong role for a route is 403.
 """
 
-import functools
 import uuid
 
 from flask_login import current_user
 from sqlalchemy import select
 
+from server.audit.services import record_refusal
+from server.auth import roles
 from server.auth.models import User
+from server.clinics.models import Clinic
 from server.clinics.queries import on_care_team
 from server.errors import abort
 from server.extensions import db
 
-
-def roles_required(*roles: str):
-    """Decorate a view: the caller must be signed in with one of `roles`."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
-                abort(401, "Sign in to continue.")
-            if current_user.role not in roles:
-                abort(403, "This is not available to your role.")
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-patient_only = roles_required("patient")
-therapist_only = roles_required("therapist")
-admin_only = roles_required("admin")
-staff_only = roles_required("therapist", "admin")
-signed_in = roles_required("patient", "therapist", "admin")
+# The role checks are auth's (who is signed in, in which role); every route
+# names them here, beside the decisions about data.
+roles_required = roles.roles_required
+patient_only = roles.patient_only
+therapist_only = roles.therapist_only
+admin_only = roles.admin_only
+staff_only = roles.staff_only
+signed_in = roles.signed_in
 
 
 def patient_in_care(patient_id: uuid.UUID) -> User:
@@ -53,8 +40,6 @@ def patient_in_care(patient_id: uuid.UUID) -> User:
         # A failed access decision on patient data (ASVS 7.2.2), in the caller's
         # clinic's log. The id asked for is the object, not `patient_id`: it may
         # name no one, or someone of another clinic the log must not point to.
-        from server.audit.services import record_refusal
-
         record_refusal("patient_access_refused", object_type="patient", object_id=patient_id)
         abort(404, "No such patient.")
     return patient
@@ -82,8 +67,6 @@ def own_item(model, item_id: uuid.UUID):
 
 def own_clinic(clinic_id: uuid.UUID):
     """The caller's own clinic by id; any other clinic is 404."""
-    from server.clinics.models import Clinic
-
     clinic = db.session.get(Clinic, clinic_id) if clinic_id == current_user.clinic_id else None
     if clinic is None:
         abort(404, "No such clinic.")

@@ -2,6 +2,7 @@
 
 FEATURES = (
     "auth",
+    "accounts",
     "clinics",
     "audit",
     "care",
@@ -27,15 +28,17 @@ def import_models():
 
     for name in ("items", "keycheck"):
         importlib.import_module(f"server.{name}")
-    for name in FEATURES:
+    for name in MODELS:
         importlib.import_module(f"server.{name}.models")
 
 
 #: Features with API routes (`routes.py`, a Blueprint `blp`), with commands
 #: (`cli.py`, a `cli_groups` list), and with signal receivers (`init_app(app)`
 #: connects them); tests/test_app.py holds these lists to the files.
-ROUTES = tuple(name for name in FEATURES if name != "clinics")
-COMMANDS = ("clinics", "journal", "flags", "push", "demo")
+#: Features with tables (`models.py`): all but `accounts`, which works on auth's.
+MODELS = tuple(name for name in FEATURES if name != "accounts")
+ROUTES = tuple(name for name in FEATURES if name not in ("auth", "clinics"))
+COMMANDS = ("accounts", "journal", "flags", "push", "demo")
 RECEIVERS = ("journal.prompts", "push.receivers", "flags.receivers")
 
 

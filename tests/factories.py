@@ -9,9 +9,9 @@ import functools
 import itertools
 import uuid
 
-from server.auth.models import User
+from server.auth.models import CareTeamMember, User
 from server.auth.passwords import hash_password
-from server.clinics.models import CareTeamMember, Clinic
+from server.clinics.models import Clinic
 from server.extensions import db
 
 PASSWORD = "a long test passphrase"

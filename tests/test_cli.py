@@ -4,9 +4,9 @@ import uuid
 
 from sqlalchemy import func, select
 
-from server.auth.models import User
+from server.auth.models import CareTeamMember, User
 from server.auth.passwords import verify_password
-from server.clinics.models import CareTeamMember, Clinic
+from server.clinics.models import Clinic
 from server.extensions import db
 
 

@@ -36,10 +36,16 @@ LAYERS = (
         "downgrade_guard",
         "keycheck",
     ),
+    # users, sessions and roles; the care team is a relation between users
     ("auth",),
+    # clinics, and the care-team rule other features compose
     ("clinics",),
-    ("access",),
+    # the audit log, written by every layer above; read by a clinic's admins
     ("audit",),
+    # whose data a caller may see: reads users and care teams, logs refusals
+    ("access",),
+    # accounts over HTTP and the shell: sign-in, settings, invitations, staff
+    ("accounts",),
     ("care",),
     ("journal",),
     ("measures",),
@@ -61,16 +67,10 @@ RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
 #: Cycles there today, each to be removed (strict: a cycle gone must leave this list).
 KNOWN_MODULE_CYCLES: set[frozenset[str]] = set()
-#: The same between feature packages (and the core, as one package). One knot
-#: is left: `auth` holds both the users every feature reads (below clinics,
-#: audit and access) and the account routes and sign-in flow that record
-#: audit events, add care-team rows and use access's decorators (above them).
-#: Untying it means moving those routes and flows into a package of their own.
-KNOWN_PACKAGE_CYCLES: set[frozenset[str]] = {
-    frozenset({"access", "audit", "auth", "clinics"}),
-}
+#: The same between feature packages (and the core, as one package).
+KNOWN_PACKAGE_CYCLES: set[frozenset[str]] = set()
 #: Imports from a lower layer to a higher one today; lower it as they go.
-UPWARD_CEILING = 7
+UPWARD_CEILING = 0
 
 
 def _name(path: pathlib.Path) -> str:

@@ -10,7 +10,7 @@ the caseload, the flags list and its counts, marking an item read.
 
 from sqlalchemy import select
 
-from server.clinics.models import CareTeamMember
+from server.auth.models import CareTeamMember
 from server.clinics.queries import on_care_team
 from server.extensions import db
 from server.flags.models import Flag

@@ -3,17 +3,17 @@
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from server import access
 from server.audit import queries
 from server.audit.actions import ACTIONS
 from server.audit.schemas import AuditActionListSchema, AuditPageSchema, AuditQuerySchema
 from server.audit.services import record
+from server.auth import roles
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit log")
 
 
 @blp.route("/audit")
-@access.admin_only
+@roles.admin_only
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
 def audit_log(args):
@@ -28,7 +28,7 @@ def audit_log(args):
 
 
 @blp.route("/audit/actions")
-@access.admin_only
+@roles.admin_only
 @blp.response(200, AuditActionListSchema)
 def audit_actions():
     """Every action the log records, with what it means: the filter's choices."""

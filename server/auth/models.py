@@ -3,10 +3,10 @@ from datetime import datetime, time
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, LargeBinary, String, Time
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.crypto import EncryptedText
-from server.db import CreatedMixin, IdMixin
+from server.db import CreatedMixin, IdMixin, utcnow
 from server.extensions import db
 
 ROLES = ("patient", "therapist", "admin")
@@ -156,3 +156,22 @@ class RecoveryCode(IdMixin, CreatedMixin, db.Model):
     )
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None]
+
+
+class CareTeamMember(db.Model):
+    """A therapist caring for a patient; a therapist sees only these patients."""
+
+    __tablename__ = "care_team_members"
+
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    therapist_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Never loaded here; they tell the unit of work that a new patient's or
+    # therapist's row goes in before a membership naming it, in one flush.
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])

@@ -11,9 +11,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from server.auth.models import ApiToken, Invite, LoginSession, User
+from server.auth.models import ApiToken, CareTeamMember, Invite, LoginSession, User
 from server.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
-from server.clinics.models import CareTeamMember
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
@@ -277,24 +276,3 @@ def _check_quiet_hours(start, end) -> None:
             "Quiet hours cannot start and end at the same time.",
             errors={"quiet_hours_end": ["Must differ from the start."]},
         )
-
-
-def reset_second_factor(user: User, *, clinic_id: uuid.UUID | None = None) -> None:
-    """Forget `user`'s authenticator and recovery codes, end every session and
-    token of theirs, and record it: for someone who lost both.
-
-    Called by an admin's request, or by the operator's `flask user reset-totp`
-    (no current user: `clinic_id` names the clinic for the audit log).
-    """
-    from server.audit.services import record
-    from server.auth import totp
-
-    totp.disable(user)
-    end_all_sessions(user)
-    record(
-        "totp_reset",
-        patient_id=user.id if user.is_patient else None,
-        object_type="user",
-        object_id=user.id,
-        clinic_id=clinic_id,
-    )

@@ -9,8 +9,7 @@ from sqlalchemy import exists
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from server.auth.models import User
-from server.clinics.models import CareTeamMember
+from server.auth.models import CareTeamMember, User
 
 _patient = aliased(User, name="care_team_patient")
 

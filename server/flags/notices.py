@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from server.auth.models import User
-from server.clinics.models import CareTeamMember
+from server.auth.models import CareTeamMember, User
 from server.db import utcnow
 from server.extensions import db
 from server.flags.models import NOTICE_DAYS, DeletionNotice

@@ -12,9 +12,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from server.audit.models import AuditEvent
-from server.auth.models import ApiToken, LoginSession, User
+from server.auth.models import ApiToken, CareTeamMember, LoginSession, User
 from server.care.models import DosingSession, IntegrationSession
-from server.clinics.models import CareTeamMember, Clinic
+from server.clinics.models import Clinic
 from server.extensions import db
 from server.flags.models import Flag
 from server.items import DeletedItem

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
-from server.auth import signin
+from server.accounts import signin
 from server.auth.passwords import verify_password
 from server.auth.sessions import end_session
 from server.db import utcnow

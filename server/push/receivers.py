@@ -13,9 +13,8 @@ from functools import cache
 from sqlalchemy import bindparam, select, update
 
 from server import signals
-from server.auth.models import User
+from server.auth.models import CareTeamMember, User
 from server.care.models import DosingSession
-from server.clinics.models import CareTeamMember
 from server.db import utcnow
 from server.extensions import db
 from server.fields import zone

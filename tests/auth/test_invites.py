@@ -4,8 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from server.auth.models import Invite, User
-from server.clinics.models import CareTeamMember
+from server.auth.models import CareTeamMember, Invite, User
 from server.db import utcnow
 from server.extensions import db
 from tests import factories

@@ -452,8 +452,7 @@ def test_two_hundred_patients_render_sort_and_filter_quickly(desk, live_server, 
     import uuid
     from datetime import timedelta
 
-    from server.auth.models import User
-    from server.clinics.models import CareTeamMember
+    from server.auth.models import CareTeamMember, User
     from server.db import utcnow
     from server.extensions import db
     from server.journal.models import CheckIn

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from server.audit.models import AuditEvent
-from server.clinics.models import CareTeamMember
+from server.auth.models import CareTeamMember
 from server.db import utcnow
 from server.extensions import db
 from server.flags.models import OUTCOMES, Flag

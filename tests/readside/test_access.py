@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.audit.models import AuditEvent
-from server.clinics.models import CareTeamMember
+from server.auth.models import CareTeamMember
 from server.extensions import db
 from server.readside.models import ReadMark
 from tests import factories

@@ -121,7 +121,7 @@ def test_unread_count_drops_as_i_mark_items_read(as_user, therapist, world, froz
 
 def test_read_marks_are_my_own(as_user, clinic, therapist, world, frozen):
     colleague = factories.user(clinic, "therapist")
-    from server.clinics.models import CareTeamMember
+    from server.auth.models import CareTeamMember
     from server.extensions import db
 
     db.session.add(CareTeamMember(patient_id=world.patient.id, therapist_id=colleague.id))

@@ -5,8 +5,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
+from server.accounts import services as account_changes
+from server.accounts import signin
 from server.audit.services import record
-from server.auth import device, invites, services, signin, staff, tokens, totp
+from server.auth import device, invites, services, staff, tokens, totp
 from server.auth.passwords import verify_password
 from server.auth.schemas import (
     DeviceKeySchema,
@@ -212,7 +214,7 @@ def reset_user_totp(user_id):
         abort(403, "Turn your own two-step sign-in off in your settings, with a code.")
     if not user.totp_enrolled:
         abort(409, "Two-step sign-in is not set up for this person; nothing to reset.")
-    services.reset_second_factor(user)
+    account_changes.reset_second_factor(user)
 
 
 @blp.route("/auth/tokens", methods=["POST"])

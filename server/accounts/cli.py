@@ -7,6 +7,7 @@ import click
 import segno
 from flask.cli import AppGroup
 
+from server.accounts.services import reset_second_factor
 from server.auth import services as accounts
 from server.auth import totp
 from server.auth.models import ROLES
@@ -129,7 +130,7 @@ def user_reset_totp(email):
     user = accounts.user_by_email(email)
     if user is None:
         raise click.UsageError("no account with that email")
-    accounts.reset_second_factor(user, clinic_id=user.clinic_id)
+    reset_second_factor(user, clinic_id=user.clinic_id)
     enrolment = _enrol_if_required(user)
     db.session.commit()
     if enrolment is not None:

@@ -1,0 +1,1 @@
+"""Accounts over HTTP and the shell: sign-in, settings, invitations, staff, the second factor."""
