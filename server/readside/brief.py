@@ -40,9 +40,10 @@ BRIEF_CHECKIN_NOTES = 50
 
 
 def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dict:
-    """Everything for the next integration session on one page; twenty-one statements.
+    """Everything for the next integration session on one page; twenty-four statements.
 
-    (Eighteen when the patient has shared no questionnaire.)
+    (Fewer when the patient has shared no questionnaire; never more with a
+    longer history: tests/readside/test_brief.py counts them.)
 
     - `patient`: id, name, time zone and phase now.
     - `window`: `since` the last integration session (or DEFAULT_WINDOW),
