@@ -13,6 +13,8 @@ The prompt library and assignments are in `prompts.py`.
 
 import uuid
 
+from sqlalchemy import inspect as sa_inspect
+
 from server.audit.services import record
 from server.auth.models import User
 from server.care.services import own_dosing_session
@@ -99,6 +101,11 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
     # check-in, the common case, is one statement. Only a row this session
     # already holds is looked at, since the session refuses a second one.
     stored = db.session.identity_map.get(db.session.identity_key(CheckIn, data["id"]))
+    if stored is not None and sa_inspect(stored).expired:
+        # A rollback expired it: its commit may never have landed (a database
+        # restart), so it is no evidence of a stored row. Ask the database.
+        db.session.expunge(stored)
+        stored = None
     if stored is not None:
         return _replayed(stored, patient, data, _same_checkin), False
     recorded_at, device_time = clamp_device_time(data["recorded_at"])

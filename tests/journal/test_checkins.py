@@ -344,3 +344,22 @@ def test_a_replay_of_a_check_in_made_elsewhere_is_recognised(patient_client, pat
     )
     assert patient_client.post(URL, json=body).status_code == 200
     assert patient_client.post(URL, json={**body, "mood": 1}).status_code == 409
+
+
+def test_a_check_in_whose_commit_never_landed_is_stored_when_sent_again(patient):
+    """A database restart cut the first commit off: the session rolled back, and the
+    check-in it still remembers is no proof of a stored row. The outbox sends the
+    same request again; it is stored once, not answered with a 500."""
+    from server.journal import services
+    from server.journal.schemas import CheckInCreateSchema
+
+    data = CheckInCreateSchema().load(checkin_body(mood=4))
+    _, created = services.create_checkin(patient, data)
+    assert created
+    db.session.rollback()  # what a failed COMMIT leaves behind
+
+    _, created = services.create_checkin(patient, dict(data))
+    assert created
+    db.session.commit()
+    stored = db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id)).all()
+    assert [(row.id, row.mood) for row in stored] == [(data["id"], 4)]
