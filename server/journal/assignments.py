@@ -33,9 +33,9 @@ class AssignedPrompt:
     answered: bool
 
 
-def assigned_prompts(patient_id: uuid.UUID) -> list[AssignedPrompt]:
-    """The patient's prompt assignments, newest first, each with `answered`; one statement."""
-    answered = (
+def _answered():
+    """EXISTS: a shared entry answers the assignment's prompt since it was assigned."""
+    return (
         select(JournalEntry.id)
         .where(
             JournalEntry.patient_id == PromptAssignment.patient_id,
@@ -45,8 +45,12 @@ def assigned_prompts(patient_id: uuid.UUID) -> list[AssignedPrompt]:
         )
         .exists()
     )
+
+
+def assigned_prompts(patient_id: uuid.UUID) -> list[AssignedPrompt]:
+    """The patient's prompt assignments, newest first, each with `answered`; one statement."""
     rows = db.session.execute(
-        select(PromptAssignment, Prompt.text, Prompt.theme, answered)
+        select(PromptAssignment, Prompt.text, Prompt.theme, _answered())
         .join(Prompt, Prompt.id == PromptAssignment.prompt_id)
         .where(PromptAssignment.patient_id == patient_id)
         .order_by(PromptAssignment.created_at.desc(), PromptAssignment.id.desc())
@@ -82,16 +86,6 @@ def still_open(
     private answer made a second assignment, the list would show two and
     so betray the private one.
     """
-    answered = (
-        select(JournalEntry.id)
-        .where(
-            JournalEntry.patient_id == PromptAssignment.patient_id,
-            JournalEntry.prompt_id == PromptAssignment.prompt_id,
-            JournalEntry.created_at >= PromptAssignment.created_at,
-            visible_to_care_team(JournalEntry),
-        )
-        .exists()
-    )
     rows = db.session.scalars(
         select(PromptAssignment)
         .where(
@@ -99,7 +93,7 @@ def still_open(
             PromptAssignment.prompt_id.in_(prompt_ids),
             PromptAssignment.ketamine_session_id == ketamine_session_id,
             PromptAssignment.offset_hours == offset_hours,
-            ~answered,
+            ~_answered(),
         )
         .order_by(PromptAssignment.created_at, PromptAssignment.id)
     )
