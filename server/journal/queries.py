@@ -109,28 +109,6 @@ def _page(model, at_column, patient_id, since, until, cursor, limit) -> Page:
     return Page(rows[:limit], paging.seal([getattr(last, at_column.key), last.id], bound_to))
 
 
-def own_checkins(patient_id: uuid.UUID) -> list[CheckIn]:
-    """All of a patient's check-ins, oldest first (their export), in one statement."""
-    return list(
-        db.session.scalars(
-            select(CheckIn)
-            .where(CheckIn.patient_id == patient_id)
-            .order_by(CheckIn.recorded_at, CheckIn.id)
-        )
-    )
-
-
-def own_entries(patient_id: uuid.UUID) -> list[JournalEntry]:
-    """All of a patient's journal entries, oldest first (their export), in one statement."""
-    return list(
-        db.session.scalars(
-            select(JournalEntry)
-            .where(JournalEntry.patient_id == patient_id)
-            .order_by(JournalEntry.written_at, JournalEntry.id)
-        )
-    )
-
-
 # --- the care team's view -------------------------------------------------------
 
 

@@ -104,11 +104,3 @@ def test_unread_counts_subtract_what_was_read(clinic, therapist):
         a.id: 2,
         b.id: 1,
     }
-
-
-def test_a_patients_own_export_has_everything_oldest_first(patient):
-    first = factories.checkin(patient, recorded_at=utcnow() - timedelta(days=2), shared=False)
-    second = factories.checkin(patient)
-    entry = factories.entry(patient, shared=False)
-    assert [c.id for c in queries.own_checkins(patient.id)] == [first.id, second.id]
-    assert [e.id for e in queries.own_entries(patient.id)] == [entry.id]

@@ -2,9 +2,13 @@
 
 import json
 import uuid
+from datetime import timedelta
 
 from server.audit.models import AuditEvent
+from server.db import utcnow
 from server.extensions import db
+from server.privacy import queries
+from tests import factories
 from tests.privacy.conftest import build_world
 
 EXPORT = "/api/v1/me/export"
@@ -142,3 +146,11 @@ def test_an_unknown_format_is_a_problem_naming_it(world):
 def test_the_export_is_parseable_json_with_uuids(world):
     data = json.loads(_download(world.client).get_data(as_text=True))
     assert uuid.UUID(data["profile"]["id"]) == world.patient.id
+
+
+def test_the_export_reads_my_items_oldest_first_shared_or_not(patient):
+    first = factories.checkin(patient, recorded_at=utcnow() - timedelta(days=2), shared=False)
+    second = factories.checkin(patient)
+    entry = factories.entry(patient, shared=False)
+    assert [c.id for c in queries.checkins(patient.id)] == [first.id, second.id]
+    assert [e["entry"].id for e in queries.entries(patient.id)] == [entry.id]
