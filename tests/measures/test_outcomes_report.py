@@ -127,3 +127,41 @@ def test_the_report_costs_the_same_statements_for_one_or_many_patients(
     with count_statements() as statements:
         outcomes(clinic.id)
     assert len(statements) == one == 3
+
+
+def test_the_demo_clinics_report_matches_its_story_counted_by_hand(runner, client):
+    """The demo's PHQ-9 courses (server/demo/history.py COURSES), counted by hand:
+    every patient answers first five days before their first dose (a baseline),
+    then weekly to the end. Alex 18 -> 5: a response (5 <= 9), no remission (5 is
+    not below 5). Sam 15 -> 10: neither. Jordan 19 -> 18 with a safety answer:
+    neither. GAD-7 follows PHQ-9 for all three; only Sam answers PCL-5 (every
+    fourth week, from the baseline), which defines no response or remission."""
+    from sqlalchemy import select
+
+    from server.auth.models import User
+    from server.extensions import db
+    from tests.conftest import Auth
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.between.test"))
+    Auth(client).login(admin, "harbour-lights-demo")
+    response = client.get(URL)
+    assert response.status_code == 200
+    rows = {row.pop("instrument"): row for row in response.get_json()["items"]}
+    assert rows["phq9"] == {
+        "started": 3,
+        "followed_up": 3,
+        "responded": 1,
+        "remitted": 0,
+        "response_rate": 0.333,
+        "remission_rate": 0.0,
+    }
+    assert (rows["gad7"]["started"], rows["gad7"]["followed_up"]) == (3, 3)
+    assert rows["pcl5"] == {
+        "started": 1,
+        "followed_up": 1,
+        "responded": None,
+        "remitted": None,
+        "response_rate": None,
+        "remission_rate": None,
+    }
