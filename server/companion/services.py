@@ -46,6 +46,33 @@ def _offset(at) -> int:
     return int(at.utcoffset().total_seconds() // 60)
 
 
+def _written(model, patient: User, data: dict, **link):
+    """A new intention or reflection: the words, when, and sharing as the patient chose."""
+    written_at = data.get("written_at") or utcnow()
+    item = model(
+        id=data["id"],
+        patient_id=patient.id,
+        written_at=written_at,
+        written_offset_minutes=_offset(written_at),
+        shared=data.get("shared", patient.share_by_default),
+        discuss_next_session=data.get("discuss_next_session", False),
+        version=1,
+        **link,
+    )
+    # After `id`: the body's ciphertext is bound to the row id.
+    item.body = data["body"]
+    return item
+
+
+def _same_writing(stored, data: dict, link_field: str) -> bool:
+    """A replay: the same link and words, and the same sharing if it says one."""
+    return (
+        getattr(stored, link_field) == data[link_field]
+        and stored.body == data["body"]
+        and ("shared" not in data or stored.shared == data["shared"])
+    )
+
+
 # -- intentions --------------------------------------------------------------------------------
 
 
@@ -55,18 +82,7 @@ def create_intention(patient: User, data: dict) -> tuple[Intention, bool]:
     if stored is not None:
         return replayed(stored, patient, lambda row: _same_intention(row, data)), False
     session = own_dosing_session(patient, data["ketamine_session_id"])
-    written_at = data.get("written_at") or utcnow()
-    intention = Intention(
-        id=data["id"],
-        patient_id=patient.id,
-        ketamine_session_id=session.id,
-        written_at=written_at,
-        written_offset_minutes=_offset(written_at),
-        shared=data.get("shared", patient.share_by_default),
-        discuss_next_session=data.get("discuss_next_session", False),
-        version=1,
-    )
-    intention.body = data["body"]
+    intention = _written(Intention, patient, data, ketamine_session_id=session.id)
     return _store_once(
         Intention,
         intention,
@@ -77,11 +93,7 @@ def create_intention(patient: User, data: dict) -> tuple[Intention, bool]:
 
 
 def _same_intention(stored: Intention, data: dict) -> bool:
-    return (
-        stored.ketamine_session_id == data["ketamine_session_id"]
-        and stored.body == data["body"]
-        and ("shared" not in data or stored.shared == data["shared"])
-    )
+    return _same_writing(stored, data, "ketamine_session_id")
 
 
 def update_intention(intention: Intention, data: dict) -> Intention:
@@ -109,29 +121,14 @@ def create_reflection(patient: User, data: dict) -> tuple[IntentionReflection, b
     intention = db.session.get(Intention, data["intention_id"])
     if intention is None or intention.patient_id != patient.id:
         abort(422, "No such intention.", errors={"intention_id": ["Not one of your intentions."]})
-    written_at = data.get("written_at") or utcnow()
-    reflection = IntentionReflection(
-        id=data["id"],
-        patient_id=patient.id,
-        intention_id=intention.id,
-        written_at=written_at,
-        written_offset_minutes=_offset(written_at),
-        shared=data.get("shared", patient.share_by_default),
-        discuss_next_session=data.get("discuss_next_session", False),
-        version=1,
-    )
-    reflection.body = data["body"]
+    reflection = _written(IntentionReflection, patient, data, intention_id=intention.id)
     return _store_once(
         IntentionReflection, reflection, patient, lambda row: _same_reflection(row, data), None
     )
 
 
 def _same_reflection(stored: IntentionReflection, data: dict) -> bool:
-    return (
-        stored.intention_id == data["intention_id"]
-        and stored.body == data["body"]
-        and ("shared" not in data or stored.shared == data["shared"])
-    )
+    return _same_writing(stored, data, "intention_id")
 
 
 # -- the check after a dose ----------------------------------------------------------------------
