@@ -66,24 +66,23 @@ class ClinicChecklistSchema(Schema):
 # -- intentions ----------------------------------------------------------------------------------
 
 
-class ReflectionSchema(Schema):
+class _WritingSchema(Schema):
+    """What an intention and a reflection share: the patient's words and their sharing."""
+
     id = fields.UUID()
+    body = fields.String()
+    written_at = AwareDateTime(attribute="written_at_local")
+    shared = fields.Boolean()
+    discuss_next_session = fields.Boolean()
+    version = fields.Integer()
+
+
+class ReflectionSchema(_WritingSchema):
     intention_id = fields.UUID()
-    body = fields.String()
-    written_at = AwareDateTime(attribute="written_at_local")
-    shared = fields.Boolean()
-    discuss_next_session = fields.Boolean()
-    version = fields.Integer()
 
 
-class IntentionSchema(Schema):
-    id = fields.UUID()
+class IntentionSchema(_WritingSchema):
     ketamine_session_id = fields.UUID()
-    body = fields.String()
-    written_at = AwareDateTime(attribute="written_at_local")
-    shared = fields.Boolean()
-    discuss_next_session = fields.Boolean()
-    version = fields.Integer()
 
 
 class IntentionWithReflectionsSchema(IntentionSchema):
