@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from server import paging
@@ -170,8 +170,13 @@ def _one_each(model, patient_ids, candidates: Select, pick) -> dict[uuid.UUID, S
     return found
 
 
+def took_place(model: type[Session], at) -> ColumnElement[bool]:
+    """A session of `model` that took place by `at`: not cancelled, scheduled at or before."""
+    return and_(model.status != "cancelled", model.scheduled_at <= at)
+
+
 def _happened(model: type[Session], at: datetime) -> Select:
-    return select(model).where(model.status != "cancelled", model.scheduled_at <= at)
+    return select(model).where(took_place(model, at))
 
 
 def _upcoming(model: type[Session], at: datetime) -> Select:

@@ -81,8 +81,7 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
             select(IntegrationSession)
             .where(
                 IntegrationSession.patient_id == patient.id,
-                IntegrationSession.status != "cancelled",
-                IntegrationSession.scheduled_at <= now,
+                care_queries.took_place(IntegrationSession, now),
             )
             .order_by(IntegrationSession.scheduled_at.desc(), IntegrationSession.id.desc())
             .limit(2)

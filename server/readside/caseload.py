@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 
 from server.auth.models import User
 from server.care import phase
+from server.care import queries as care_queries
 from server.care.models import DosingSession, IntegrationSession
 from server.clinics.queries import on_care_team
 from server.companion import queries as companion_queries
@@ -237,8 +238,7 @@ def _last_dose(now):
         select(func.max(DosingSession.scheduled_at))
         .where(
             DosingSession.patient_id == User.id,
-            DosingSession.status != "cancelled",
-            DosingSession.scheduled_at <= now,
+            care_queries.took_place(DosingSession, now),
         )
         .correlate(User)
         .scalar_subquery()

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, case, func, select
 
 from server.auth.models import User
 from server.care import phase
+from server.care import queries as care_queries
 from server.care.models import IntegrationSession
 from server.db import utcnow
 from server.fields import zone
@@ -66,8 +67,7 @@ def _summary():
             select(column)
             .where(
                 IntegrationSession.patient_id == User.id,
-                IntegrationSession.status != "cancelled",
-                IntegrationSession.scheduled_at <= NOW,
+                care_queries.took_place(IntegrationSession, NOW),
             )
             .order_by(IntegrationSession.scheduled_at.desc(), IntegrationSession.id.desc())
             .limit(1)

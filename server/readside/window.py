@@ -34,8 +34,7 @@ def care_team_windows():
         select(func.max(IntegrationSession.scheduled_at))
         .where(
             IntegrationSession.patient_id == User.id,
-            IntegrationSession.status != "cancelled",
-            IntegrationSession.scheduled_at <= NOW,
+            care_queries.took_place(IntegrationSession, NOW),
         )
         .correlate(User)
         .scalar_subquery()
