@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from server.auth.models import User
 from server.care.models import DosingSession, IntegrationSession
+from server.care.queries import took_place
 from server.clinics.models import Clinic
 from server.companion import checklist
 from server.companion.models import (
@@ -67,34 +68,30 @@ def _session_view(session, kind: str, clinic_name: str) -> dict:
     return view
 
 
+def _booked_between(model, patient_id, start: datetime, end: datetime) -> list:
+    """The patient's sessions of `model` not cancelled, from `start` to before `end`, in order."""
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(
+                model.patient_id == patient_id,
+                model.status != "cancelled",
+                model.scheduled_at >= start,
+                model.scheduled_at < end,
+            )
+            .order_by(model.scheduled_at, model.id)
+        )
+    )
+
+
 def summary(patient: User, now: datetime) -> Summary:
     """The companion's part of the patient's Today screen at `now` (seven statements)."""
     clinic = db.session.get(Clinic, patient.clinic_id)
     result = Summary(clinic_name=clinic.name, clinic_phone=clinic.phone)
-    dosing = list(
-        db.session.scalars(
-            select(DosingSession)
-            .where(
-                DosingSession.patient_id == patient.id,
-                DosingSession.status != "cancelled",
-                DosingSession.scheduled_at >= now - max(INTENTION_RETURNS_FOR, NEXT_DAY_CHECK_OPEN),
-                DosingSession.scheduled_at < now + UPCOMING_WINDOW,
-            )
-            .order_by(DosingSession.scheduled_at, DosingSession.id)
-        )
-    )
-    integration = list(
-        db.session.scalars(
-            select(IntegrationSession)
-            .where(
-                IntegrationSession.patient_id == patient.id,
-                IntegrationSession.status != "cancelled",
-                IntegrationSession.scheduled_at >= now - STILL_AHEAD,
-                IntegrationSession.scheduled_at < now + UPCOMING_WINDOW,
-            )
-            .order_by(IntegrationSession.scheduled_at, IntegrationSession.id)
-        )
-    )
+    looking_back = max(INTENTION_RETURNS_FOR, NEXT_DAY_CHECK_OPEN)
+    end = now + UPCOMING_WINDOW
+    dosing = _booked_between(DosingSession, patient.id, now - looking_back, end)
+    integration = _booked_between(IntegrationSession, patient.id, now - STILL_AHEAD, end)
     ahead_dosing = [s for s in dosing if s.scheduled_at >= now - STILL_AHEAD]
     past_dosing = [s for s in dosing if s.scheduled_at <= now]
     views = [_session_view(s, "dosing", clinic.name) for s in ahead_dosing]
@@ -217,8 +214,7 @@ def care_team_view(patient: User, now: datetime) -> list[dict]:
             select(DosingSession)
             .where(
                 DosingSession.patient_id == patient.id,
-                DosingSession.status != "cancelled",
-                DosingSession.scheduled_at <= now,
+                took_place(DosingSession, now),
             )
             .order_by(DosingSession.scheduled_at.desc(), DosingSession.id)
             .limit(CARE_TEAM_DOSES - 1)
