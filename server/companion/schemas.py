@@ -94,13 +94,18 @@ class IntentionListSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class IntentionCreateSchema(Schema):
+class _WritingCreateSchema(Schema):
+    """What a new intention and a new reflection both send, beside their link and words."""
+
     id = fields.UUID(required=True)
-    ketamine_session_id = fields.UUID(required=True)
-    body = fields.String(**_TEXT)
     written_at = AwareDateTime()
     shared = fields.Boolean()
     discuss_next_session = fields.Boolean()
+
+
+class IntentionCreateSchema(_WritingCreateSchema):
+    ketamine_session_id = fields.UUID(required=True)
+    body = fields.String(**_TEXT)
 
 
 class IntentionChangeSchema(Schema):
@@ -110,13 +115,9 @@ class IntentionChangeSchema(Schema):
     discuss_next_session = fields.Boolean()
 
 
-class ReflectionCreateSchema(Schema):
-    id = fields.UUID(required=True)
+class ReflectionCreateSchema(_WritingCreateSchema):
     intention_id = fields.UUID(required=True)
     body = fields.String(required=True, validate=validate.Length(min=1, max=REFLECTION_MAX))
-    written_at = AwareDateTime()
-    shared = fields.Boolean()
-    discuss_next_session = fields.Boolean()
 
 
 # -- the check after a dose ----------------------------------------------------------------------
