@@ -32,18 +32,23 @@ FORMAT_VERSION = 1
 # --- export ----------------------------------------------------------------------
 
 
+def _record_export(patient: User, object_type: str) -> None:
+    """Audit the patient's download of their own data, in one of its formats."""
+    record(
+        "data_exported",
+        actor=patient,
+        patient_id=patient.id,
+        object_type=object_type,
+        object_id=patient.id,
+    )
+
+
 def export_data(patient: User) -> dict:
     """Everything stored about `patient`, for `ExportSchema`; audited as `data_exported`.
 
     The event is recorded first, so the export's own audit trail shows it.
     """
-    record(
-        "data_exported",
-        actor=patient,
-        patient_id=patient.id,
-        object_type="export",
-        object_id=patient.id,
-    )
+    _record_export(patient, "export")
     db.session.flush()
     pid = patient.id
     return {
@@ -75,13 +80,7 @@ def export_data(patient: User) -> dict:
 
 def export_fhir(patient: User) -> dict:
     """The patient and their measures as a FHIR R4 Bundle; audited as `data_exported`."""
-    record(
-        "data_exported",
-        actor=patient,
-        patient_id=patient.id,
-        object_type="fhir_export",
-        object_id=patient.id,
-    )
+    _record_export(patient, "fhir_export")
     return fhir_bundle.bundle(
         patient, queries.clinic(patient), queries.measure_responses(patient.id)
     )
