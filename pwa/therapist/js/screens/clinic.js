@@ -20,7 +20,9 @@ function dayLabel(days) {
 
 /**
  * A form's outcome line and its field errors: `refused(error)` puts each
- * field's error under it and focuses the first; `saved(text)` says so.
+ * field's error under it and focuses the first; `saved(text)` says so;
+ * `saving(buttons, work)` holds the buttons while `work` runs and shows what
+ * it answers (the text to say) or why it was refused.
  */
 function outcome(lookup, what) {
   const errors = fieldErrors(lookup);
@@ -43,7 +45,37 @@ function outcome(lookup, what) {
     message.replaceChildren(h("p", { class: "notice", role: "status" }, text));
     message.focus();
   }
-  return { message, clear, refused, saved };
+  async function saving(buttons, work) {
+    clear();
+    for (const button of buttons) button.disabled = true;
+    try {
+      saved(await work());
+    } catch (error) {
+      refused(error);
+    } finally {
+      for (const button of buttons) button.disabled = false;
+    }
+  }
+  return { message, refused, saving };
+}
+
+/** A form of plain fields that saves with one button; `work` saves and answers what to say. */
+function fieldsForm({ id, title, what, lookup, fields, saveLabel, work }) {
+  const result = outcome(lookup, what);
+  const save = h("button", { type: "submit", class: "primary" }, saveLabel);
+  const form = h(
+    "form",
+    { novalidate: true, "aria-labelledby": `${id}-heading` },
+    h("h2", { id: `${id}-heading` }, title),
+    fields,
+    h("div", { class: "actions" }, save),
+    result.message,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    result.saving([save], work);
+  });
+  return form;
 }
 
 function clinicForm(current, countries) {
@@ -56,35 +88,25 @@ function clinicForm(current, countries) {
   const phone = h("input", { id: "clinic-phone", type: "tel", value: current.phone || "", maxlength: "40", autocomplete: "off" });
   const hours = h("input", { id: "clinic-hours", type: "text", value: current.phone_hours || "", maxlength: "120", autocomplete: "off" });
   const controls = { name, country, phone, phone_hours: hours };
-  const result = outcome((key) => controls[key], "Saving the clinic");
-  const save = h("button", { type: "submit", class: "primary" }, "Save the clinic");
-  const form = h(
-    "form",
-    { novalidate: true, "aria-labelledby": "clinic-heading" },
-    h("h2", { id: "clinic-heading" }, "The clinic"),
-    field("Name", name, "As patients and staff see it."),
-    field("Country", country, "Chooses the crisis lines of patients whose own country is not known."),
-    field("Phone", phone, "Shown to patients with the crisis lines. Leave empty for none."),
-    field("Opening hours", hours, "When the phone is answered, shown beside it, e.g. Mon-Fri 9:00-17:00."),
-    h("div", { class: "actions" }, save),
-    result.message,
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    result.clear();
-    save.disabled = true;
-    try {
+  return fieldsForm({
+    id: "clinic",
+    title: "The clinic",
+    what: "Saving the clinic",
+    lookup: (key) => controls[key],
+    fields: [
+      field("Name", name, "As patients and staff see it."),
+      field("Country", country, "Chooses the crisis lines of patients whose own country is not known."),
+      field("Phone", phone, "Shown to patients with the crisis lines. Leave empty for none."),
+      field("Opening hours", hours, "When the phone is answered, shown beside it, e.g. Mon-Fri 9:00-17:00."),
+    ],
+    saveLabel: "Save the clinic",
+    work: async () => {
       const body = { name: name.value, country: country.value, phone: phone.value.trim() || null, phone_hours: hours.value.trim() || null };
       const answer = await call("/clinic", { method: "PUT", body });
       name.value = answer.name;
-      result.saved(`Saved: ${answer.name}, ${answer.country_name}.`);
-    } catch (error) {
-      result.refused(error);
-    } finally {
-      save.disabled = false;
-    }
+      return `Saved: ${answer.name}, ${answer.country_name}.`;
+    },
   });
-  return form;
 }
 
 function promptRow(slot, number, remove) {
@@ -166,19 +188,11 @@ function promptForm(current) {
     h("div", { class: "actions" }, save, defaults),
     result.message,
   );
-  async function put(sessionPrompts, said) {
-    result.clear();
-    save.disabled = defaults.disabled = true;
-    try {
-      const answer = await call("/clinic/push-schedule", { method: "PUT", body: { session_prompts: sessionPrompts } });
-      draw(answer);
-      result.saved(said);
-    } catch (error) {
-      result.refused(error);
-    } finally {
-      save.disabled = defaults.disabled = false;
-    }
-  }
+  const put = (sessionPrompts, said) =>
+    result.saving([save, defaults], async () => {
+      draw(await call("/clinic/push-schedule", { method: "PUT", body: { session_prompts: sessionPrompts } }));
+      return said;
+    });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const list = [...rows.children];
@@ -194,32 +208,20 @@ function promptForm(current) {
 
 function flagForm(current) {
   const hours = h("input", { id: "escalate-hours", type: "number", min: "1", max: "168", step: "1", inputmode: "numeric", value: String(current.escalate_after_hours), required: true });
-  const result = outcome((key) => (key === "escalate_after_hours" ? hours : null), "Saving the escalation time");
-  const save = h("button", { type: "submit", class: "primary" }, "Save the escalation time");
-  const form = h(
-    "form",
-    { novalidate: true, "aria-labelledby": "flags-heading" },
-    h("h2", { id: "flags-heading" }, "Urgent flags"),
-    field("Hours before an open urgent flag is escalated", hours, "From 1 to 168 (a week). Escalated flags show to the clinic's admins as well."),
-    h("div", { class: "actions" }, save),
-    result.message,
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    result.clear();
-    save.disabled = true;
-    try {
+  return fieldsForm({
+    id: "flags",
+    title: "Urgent flags",
+    what: "Saving the escalation time",
+    lookup: (key) => (key === "escalate_after_hours" ? hours : null),
+    fields: field("Hours before an open urgent flag is escalated", hours, "From 1 to 168 (a week). Escalated flags show to the clinic's admins as well."),
+    saveLabel: "Save the escalation time",
+    work: async () => {
       const value = hours.value.trim();
       const answer = await call("/clinic/flag-settings", { method: "PUT", body: { escalate_after_hours: /^\d+$/.test(value) ? Number(value) : value } });
       hours.value = String(answer.escalate_after_hours);
-      result.saved(`Saved: urgent flags are escalated after ${answer.escalate_after_hours} hours open.`);
-    } catch (error) {
-      result.refused(error);
-    } finally {
-      save.disabled = false;
-    }
+      return `Saved: urgent flags are escalated after ${answer.escalate_after_hours} hours open.`;
+    },
   });
-  return form;
 }
 
 export async function render(main) {
