@@ -98,3 +98,29 @@ export function fieldErrors(lookup) {
   }
   return { show, clear, first };
 }
+
+/**
+ * Asks in place, inside `edit`: the question, yes and no. No clears it and
+ * gives focus back to `opener`; yes is held while `onYes(message)` runs,
+ * `message` being the line under the buttons for what went wrong.
+ */
+export function askInPlace(edit, opener, { question, yes: yesLabel, no: noLabel, onYes }) {
+  const yes = h("button", { type: "button", class: "danger small" }, yesLabel);
+  const no = h("button", { type: "button", class: "small" }, noLabel);
+  const message = h("p", { class: "form-message", role: "alert" });
+  const text = h("p", { id: uid("q") }, question);
+  edit.replaceChildren(h("div", { class: "confirm", role: "group", "aria-labelledby": text.id }, text, h("div", { class: "actions" }, yes, no), message));
+  no.addEventListener("click", () => {
+    edit.replaceChildren();
+    opener.focus();
+  });
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
+    try {
+      await onYes(message);
+    } finally {
+      yes.disabled = false;
+    }
+  });
+  yes.focus();
+}

@@ -5,7 +5,7 @@ import { h, isoLocal, uid } from "/js/dom.js";
 import { call, failure, listAll } from "../client.js";
 import { assignedPanel } from "../assigned-prompts.js";
 import { confirmClash, isConflict } from "../conflicts.js";
-import { field } from "../forms.js";
+import { askInPlace, field } from "../forms.js";
 import { ROUTES, THEMES, capitalise, dosingSummary, formatWhen, plural, toLocalInput } from "../format.js";
 
 const KINDS = {
@@ -290,23 +290,14 @@ function sessionsPanel(kind, patientId, name, announce) {
       input.focus();
     });
 
-    cancel.addEventListener("click", () => {
-      const yes = h("button", { type: "button", class: "danger small" }, `Yes, cancel it`);
-      const no = h("button", { type: "button", class: "small" }, "Keep it");
-      const message = h("p", { class: "form-message", role: "alert" });
-      const question = h("p", { id: uid("q") }, `Cancel the ${label}? The patient's reminders for it stop.`);
-      edit.replaceChildren(h("div", { class: "confirm", role: "group", "aria-labelledby": question.id }, question, h("div", { class: "actions" }, yes, no), message));
-      no.addEventListener("click", () => {
-        edit.replaceChildren();
-        cancel.focus();
-      });
-      yes.addEventListener("click", async () => {
-        yes.disabled = true;
-        await change(session, { status: "cancelled" }, `Cancelled the ${label}.`, message);
-        yes.disabled = false;
-      });
-      yes.focus();
-    });
+    cancel.addEventListener("click", () =>
+      askInPlace(edit, cancel, {
+        question: `Cancel the ${label}? The patient's reminders for it stop.`,
+        yes: "Yes, cancel it",
+        no: "Keep it",
+        onYes: (message) => change(session, { status: "cancelled" }, `Cancelled the ${label}.`, message),
+      }),
+    );
 
     done?.addEventListener("click", async () => {
       done.disabled = true;

@@ -3,9 +3,10 @@
 // lost a device: sign them out everywhere, reset their two-step sign-in. Each
 // asks first, says what happened, and the server records it in the audit log.
 
-import { h, uid } from "/js/dom.js";
+import { h } from "/js/dom.js";
 import { call, failure } from "../client.js";
 import { formatWhen, plural } from "../format.js";
+import { askInPlace } from "../forms.js";
 import { dataTable } from "../tables.js";
 
 const ROLE = { therapist: "Therapist", admin: "Admin" };
@@ -93,29 +94,22 @@ export async function render(main, { me }) {
 
   /** Ask in place; on yes, do it, say what happened, and reload the list. */
   function confirm(edit, opener, question, yesLabel, act) {
-    const yes = h("button", { type: "button", class: "danger small" }, yesLabel);
-    const no = h("button", { type: "button", class: "small" }, "No, leave it");
-    const message = h("p", { class: "form-message", role: "alert" });
-    const text = h("p", { id: uid("q") }, question);
-    edit.replaceChildren(h("div", { class: "confirm", role: "group", "aria-labelledby": text.id }, text, h("div", { class: "actions" }, yes, no), message));
-    no.addEventListener("click", () => {
-      edit.replaceChildren();
-      opener.focus();
+    askInPlace(edit, opener, {
+      question,
+      yes: yesLabel,
+      no: "No, leave it",
+      onYes: async (message) => {
+        try {
+          const said = await act();
+          await load();
+          // The status line is a live region and takes focus: said once, where the list is.
+          status.textContent = said;
+          status.focus();
+        } catch (error) {
+          message.textContent = failure(error, "That");
+        }
+      },
     });
-    yes.addEventListener("click", async () => {
-      yes.disabled = true;
-      try {
-        const said = await act();
-        await load();
-        // The status line is a live region and takes focus: said once, where the list is.
-        status.textContent = said;
-        status.focus();
-      } catch (error) {
-        message.textContent = failure(error, "That");
-        yes.disabled = false;
-      }
-    });
-    yes.focus();
   }
 
   await load();
