@@ -5,8 +5,12 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates_s
 from server.countries import validate_country
 from server.fields import Schema
 
-#: Digits with the usual separators and an optional leading +; at least one digit.
-PHONE = validate.Regexp(r"^\+?[\d ()\-.]*\d[\d ()\-.]*$", error="Digits, spaces and + only.")
+#: A phone number: digits with the usual separators and an optional leading +,
+#: at least one digit, 40 characters at most. The clinic's and crisis lines' alike.
+PHONE = (
+    validate.Length(min=1, max=40),
+    validate.Regexp(r"^\+?[\d ()\-.]*\d[\d ()\-.]*$", error="Digits, spaces and + only."),
+)
 
 
 class ClinicSettingsSchema(Schema):
@@ -24,7 +28,7 @@ class ClinicSettingsSchema(Schema):
     phone = fields.String(
         required=True,
         allow_none=True,
-        validate=[validate.Length(min=1, max=40), PHONE],
+        validate=PHONE,
         metadata={"description": "Shown with the crisis resources; null for none."},
     )
     phone_hours = fields.String(

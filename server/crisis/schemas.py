@@ -3,6 +3,7 @@
 from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
+from server.clinics.schemas import PHONE
 from server.countries import validate_country
 from server.fields import Schema
 
@@ -11,17 +12,11 @@ class CrisisResourceSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     phone = fields.String(
         load_default=None,
-        validate=[
-            validate.Length(min=1, max=40),
-            validate.Regexp(r"^\+?[\d ()\-.]*\d[\d ()\-.]*$", error="Digits, spaces and + only."),
-        ],
+        validate=PHONE,
     )
     sms = fields.String(
         load_default=None,
-        validate=[
-            validate.Length(min=1, max=40),
-            validate.Regexp(r"^\+?[\d ()\-.]*\d[\d ()\-.]*$", error="Digits, spaces and + only."),
-        ],
+        validate=PHONE,
     )
     sms_body = fields.String(
         load_default=None,
@@ -94,10 +89,7 @@ class ClinicCrisisSettingsSchema(Schema):
     phone = fields.String(
         required=True,
         allow_none=True,
-        validate=[
-            validate.Length(min=1, max=40),
-            validate.Regexp(r"^\+?[\d ()\-.]*\d[\d ()\-.]*$", error="Digits, spaces and + only."),
-        ],
+        validate=PHONE,
     )
     phone_hours = fields.String(
         load_default=None,
