@@ -99,25 +99,25 @@ class InviteRequestSchema(Schema):
     )
 
 
-class InviteSchema(Schema):
+class _InvitationSchema(Schema):
+    """Who is invited, as what, until when: what every view of an invitation shows."""
+
     id = fields.UUID()
     email = fields.String()
     role = fields.String()
     display_name = fields.String(allow_none=True)
     expires_at = AwareDateTime()
+
+
+class InviteSchema(_InvitationSchema):
     token = fields.String(metadata={"description": "Shown once, only to the inviter."})
     accept_url = fields.String()
 
 
-class PendingInviteSchema(Schema):
+class PendingInviteSchema(_InvitationSchema):
     """A pending invitation as listed: never its token."""
 
-    id = fields.UUID()
-    email = fields.String()
-    role = fields.String()
-    display_name = fields.String(allow_none=True)
     created_at = AwareDateTime()
-    expires_at = AwareDateTime()
 
 
 class InviteListSchema(Schema):
