@@ -13,27 +13,25 @@ class AuditQuerySchema(Cursor):
     until = AwareDateTime(load_default=None, metadata={"description": "Exclusive."})
 
 
+def _name_of(whom: str) -> fields.String:
+    return fields.String(
+        allow_none=True,
+        metadata={
+            "description": f"The {whom}'s display name (their email if they have none); "
+            f"null when the account is deleted or there is no {whom}."
+        },
+    )
+
+
 class AuditEventSchema(Schema):
     id = fields.UUID()
     at = AwareDateTime()
     actor_id = fields.UUID(allow_none=True)
-    actor_name = fields.String(
-        allow_none=True,
-        metadata={
-            "description": "The actor's display name (their email if they have none); "
-            "null when the account is deleted or there is no actor."
-        },
-    )
+    actor_name = _name_of("actor")
     actor_role = fields.String(allow_none=True)
     action = fields.String()
     patient_id = fields.UUID(allow_none=True)
-    patient_name = fields.String(
-        allow_none=True,
-        metadata={
-            "description": "The patient's display name (their email if they have none); "
-            "null when the account is deleted or there is no patient."
-        },
-    )
+    patient_name = _name_of("patient")
     object_type = fields.String(allow_none=True)
     object_id = fields.UUID(allow_none=True)
     ip_address = fields.String(allow_none=True)
