@@ -4,7 +4,7 @@
 // and a 403 for missing two-step sign-in sends the person to enrol.
 
 import { ApiError, api, listAll as listAllPages, setCsrfToken } from "/js/api.js";
-import { problemMessages } from "/js/dom.js";
+import { h, problemMessages } from "/js/dom.js";
 import { sawServer } from "./idle.js";
 
 export { ApiError, OfflineError } from "/js/api.js";
@@ -117,6 +117,24 @@ export function failure(error, what = "That") {
     return problemMessages(error.problem).join(" ") || `${what} did not work.`;
   }
   return "The server could not be reached. Check the connection and try again.";
+}
+
+/**
+ * A screen's first load under a live "Loading…" line (`text`): answers what
+ * `request()` answered, or null once the line says why it failed (`what`).
+ */
+export async function loadUnder(main, request, what, text = "Loading…") {
+  const status = h("p", { class: "muted loading", role: "status" }, text);
+  main.append(status);
+  try {
+    const answer = await request();
+    status.remove();
+    return answer;
+  } catch (error) {
+    status.classList.remove("loading");
+    status.textContent = failure(error, what);
+    return null;
+  }
 }
 
 /** `?a=1&b=2` from an object, leaving out empty values. */

@@ -4,7 +4,7 @@
 // escalated. A refused field says why under the field itself.
 
 import { h, uid } from "/js/dom.js";
-import { ApiError, call, failure } from "../client.js";
+import { ApiError, call, failure, loadUnder } from "../client.js";
 import { field, fieldErrors } from "../forms.js";
 
 const DAYS_BEFORE = 7;
@@ -226,17 +226,12 @@ function flagForm(current) {
 
 export async function render(main) {
   main.append(h("h1", {}, "Clinic settings"));
-  const status = h("p", { class: "muted loading", role: "status" }, "Loading…");
-  main.append(status);
-  let answers;
-  try {
-    answers = await Promise.all([call("/clinic"), call("/crisis-resources/countries"), call("/clinic/push-schedule"), call("/clinic/flag-settings")]);
-  } catch (error) {
-    status.classList.remove("loading");
-    status.textContent = failure(error, "The clinic's settings");
-    return;
-  }
-  status.remove();
+  const answers = await loadUnder(
+    main,
+    () => Promise.all([call("/clinic"), call("/crisis-resources/countries"), call("/clinic/push-schedule"), call("/clinic/flag-settings")]),
+    "The clinic's settings",
+  );
+  if (!answers) return;
   const [clinic, { items: countries }, prompts, flags] = answers;
   main.append(h("div", { class: "settings-forms" }, clinicForm(clinic, countries), promptForm(prompts), flagForm(flags)));
 }

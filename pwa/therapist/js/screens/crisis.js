@@ -5,7 +5,7 @@
 
 import { h, uid } from "/js/dom.js";
 import BUILT_IN from "/js/crisis-defaults.js";
-import { call, failure, state } from "../client.js";
+import { call, loadUnder, state } from "../client.js";
 import { feedback, field, refusal } from "../forms.js";
 
 const LINE_FIELDS = [
@@ -57,22 +57,16 @@ export async function render(main) {
       "What your clinic's patients see under Need help now and on every crisis card. Between is not watched in real time, so these are the lines patients call when they need help at once.",
     ),
   );
-  const status = h("p", { class: "muted loading", role: "status" }, "Loading…");
-  main.append(status);
   const clinicId = state.me?.clinic_id;
-  let current;
-  let countries;
-  try {
-    [current, { items: countries }] = await Promise.all([
-      call(`/clinics/${clinicId}/crisis-resources`),
-      call("/crisis-resources/countries"),
-    ]);
-  } catch (error) {
-    status.classList.remove("loading");
-    status.textContent = failure(error, "The crisis resources");
-    return;
-  }
-  status.remove();
+  const answers = await loadUnder(
+    main,
+    () => Promise.all([call(`/clinics/${clinicId}/crisis-resources`), call("/crisis-resources/countries")]),
+    "The crisis resources",
+  );
+  if (!answers) return;
+  const countries = answers[1].items;
+  // What the server last answered: a save replaces it.
+  let current = answers[0];
 
   const country = h(
     "select",

@@ -4,7 +4,7 @@
 // it. Counts only: no patient is named. The same numbers download as CSV.
 
 import { h } from "/js/dom.js";
-import { call, failure } from "../client.js";
+import { call, loadUnder } from "../client.js";
 import { INSTRUMENTS } from "../format.js";
 import { dataTable } from "../tables.js";
 
@@ -26,17 +26,9 @@ export async function render(main) {
       "Your clinic's outcomes by questionnaire, counted from shared answers only. Started: patients with an answer before the first dose of a treatment series. Followed up: of those, patients with an answer after it. Responded and remitted: judged on each patient's latest follow-up, the same way the caseload marks them. No patient is named.",
     ),
   );
-  const status = h("p", { class: "muted loading", role: "status" }, "Counting…");
-  main.append(status);
-  let items;
-  try {
-    ({ items } = await call("/reports/outcomes"));
-  } catch (error) {
-    status.classList.remove("loading");
-    status.textContent = failure(error, "The outcomes report");
-    return;
-  }
-  status.remove();
+  const report = await loadUnder(main, () => call("/reports/outcomes"), "The outcomes report", "Counting…");
+  if (!report) return;
+  const { items } = report;
   const headings = ["Questionnaire", "Started", "Followed up", "Responded", "Remitted"];
   main.append(
     dataTable({
