@@ -152,3 +152,12 @@ class Cursor(Schema):
 
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+
+class Page(Schema):
+    """What every paged list answers: its `items` (each list declares them) and where next."""
+
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "Pass as `cursor` for the next page; null on the last one."},
+    )

@@ -14,7 +14,7 @@ from server.care.models import (
 )
 from server.care.phase import PHASES
 from server.db import utcnow
-from server.fields import AwareDateTime, Cursor, Schema
+from server.fields import AwareDateTime, Cursor, Page, Schema
 
 # A session more than this far ahead is a typo in the year, not a plan.
 MAX_LEAD = timedelta(days=2 * 366)
@@ -226,24 +226,20 @@ class ScheduleQuerySchema(Cursor):
             raise ValidationError("Must be after since.", "until")
 
 
-class DosingSessionPageSchema(Schema):
+class DosingSessionPageSchema(Page):
     items = fields.List(fields.Nested(DosingSessionSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
-class TherapistDosingSessionPageSchema(Schema):
+class TherapistDosingSessionPageSchema(Page):
     items = fields.List(fields.Nested(TherapistDosingSessionSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
-class IntegrationSessionPageSchema(Schema):
+class IntegrationSessionPageSchema(Page):
     items = fields.List(fields.Nested(IntegrationSessionSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
-class TherapistIntegrationSessionPageSchema(Schema):
+class TherapistIntegrationSessionPageSchema(Page):
     items = fields.List(fields.Nested(TherapistIntegrationSessionSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
 class PhaseSchema(Schema):

@@ -6,7 +6,7 @@ from server.care.models import ROUTES, SETTINGS
 from server.companion import after_dose
 from server.companion.checklist import ITEM_TEXT_MAX, MAX_ITEMS
 from server.companion.models import INTENTION_MAX, REFLECTION_MAX
-from server.fields import AwareDateTime, Schema
+from server.fields import AwareDateTime, Page, Schema
 
 _TEXT = {"required": True, "validate": validate.Length(min=1, max=INTENTION_MAX)}
 
@@ -89,9 +89,8 @@ class IntentionWithReflectionsSchema(IntentionSchema):
     reflections = fields.List(fields.Nested(ReflectionSchema))
 
 
-class IntentionListSchema(Schema):
+class IntentionListSchema(Page):
     items = fields.List(fields.Nested(IntentionWithReflectionsSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
 class _WritingCreateSchema(Schema):
@@ -156,9 +155,8 @@ class AfterDoseCheckSchema(Schema):
         return [{"level": a.level, "text": a.text} for a in after_dose.advice(check.alerts)]
 
 
-class AfterDoseCheckListSchema(Schema):
+class AfterDoseCheckListSchema(Page):
     items = fields.List(fields.Nested(AfterDoseCheckSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
 class AfterDoseCheckCreateSchema(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from server.fields import AwareDateTime, Cursor, Schema
+from server.fields import AwareDateTime, Cursor, Page, Schema
 from server.flags.models import KINDS, OUTCOMES
 
 NOTE_MAX = 2000
@@ -89,9 +89,8 @@ class DeletionNoticeSchema(Schema):
     sessions = fields.List(fields.Nested(DeletionNoticeSessionSchema))
 
 
-class FlagPageSchema(Schema):
+class FlagPageSchema(Page):
     items = fields.List(fields.Nested(FlagSchema))
-    next_cursor = fields.String(allow_none=True)
     notices = fields.List(
         fields.Nested(DeletionNoticeSchema),
         metadata={"description": "Patients who deleted their account with open flags (30 days)."},

@@ -9,7 +9,7 @@ separate field sets.
 
 from marshmallow import ValidationError, fields, validate
 
-from server.fields import AwareDateTime, Cursor, DeviceTime, Schema
+from server.fields import AwareDateTime, Cursor, DeviceTime, Page, Schema
 from server.journal.models import BODY_MAX, EMOTIONS, NOTE_MAX, PHASES, TAG_MAX, TAGS_MAX, THEMES
 
 SCALE = validate.Range(min=0, max=10)
@@ -186,9 +186,8 @@ class ListArgs(Cursor):
     until = AwareDateTime(metadata={"description": "Only items before this time."})
 
 
-class CheckInPageSchema(Schema):
+class CheckInPageSchema(Page):
     items = fields.List(fields.Nested(CheckInSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
 # --- journal entries ---------------------------------------------------------
@@ -251,9 +250,8 @@ class EntrySchema(SharedEntrySchema):
     version = fields.Integer()
 
 
-class EntryPageSchema(Schema):
+class EntryPageSchema(Page):
     items = fields.List(fields.Nested(EntrySchema))
-    next_cursor = fields.String(allow_none=True)
 
 
 class EntrySearchSchema(Schema):

@@ -3,7 +3,7 @@
 from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
-from server.fields import AwareDateTime, Cursor, Schema
+from server.fields import AwareDateTime, Cursor, Page, Schema
 from server.measures.scoring import INSTRUMENTS
 
 
@@ -183,9 +183,8 @@ class HistoryQuerySchema(Cursor):
     instrument = fields.String(load_default=None, validate=validate.OneOf(INSTRUMENTS))
 
 
-class ResponsePageSchema(Schema):
+class ResponsePageSchema(Page):
     items = fields.List(fields.Nested(ResponseSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
 class DueSchema(Schema):

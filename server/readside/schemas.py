@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from server.care.schemas import validate_query_time
 from server.companion.schemas import DoseViewSchema
-from server.fields import AwareDateTime, Cursor, Schema
+from server.fields import AwareDateTime, Cursor, Page, Schema
 from server.measures.schemas import MarkersSchema, ThresholdSchema
 from server.readside.brief import BRIEF_CHECKIN_NOTES
 from server.readside.caseload import SORTS
@@ -186,12 +186,11 @@ class TimelineQuerySchema(Cursor):
             raise ValidationError("Must be after since.", "until")
 
 
-class TimelineSchema(Schema):
+class TimelineSchema(Page):
     patient_id = fields.UUID()
     since = AwareDateTime()
     until = AwareDateTime(allow_none=True)
     items = fields.List(fields.Nested(TimelineItemSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
 # --- the patient's summary --------------------------------------------------------
