@@ -36,16 +36,16 @@ from server.measures import scoring, series, trend
 from server.measures.criteria import criteria
 from server.measures.models import MeasureResponse
 
-_newest_first = (MeasureResponse.completed_at.desc(), MeasureResponse.id.desc())
+NEWEST_FIRST = (MeasureResponse.completed_at.desc(), MeasureResponse.id.desc())
 
 
-def _instruments():
+def instruments():
     """The questionnaires as a one-column table (`name`), to pair each patient with each."""
     each = [select(literal(name).label("name")) for name in scoring.INSTRUMENTS]
     return union_all(*each).subquery()
 
 
-def _shared_of(patient_id, instrument):
+def shared_of(patient_id, instrument):
     """Shared responses of one patient to one questionnaire, as a correlated statement's
     WHERE: an index probe on (patient_id, completed_at) per patient, not a scan."""
     return select(MeasureResponse.id).where(
@@ -63,19 +63,19 @@ def _courses(clinic_id: uuid.UUID) -> list:
     patient's responses to that questionnaire, so the statement costs a few
     index steps per patient, however long their history.
     """
-    names = _instruments()
+    names = instruments()
 
     def latest(column):
         return (
-            _shared_of(User.id, names.c.name)
+            shared_of(User.id, names.c.name)
             .with_only_columns(column)
-            .order_by(*_newest_first)
+            .order_by(*NEWEST_FIRST)
             .limit(1)
             .scalar_subquery()
         )
 
     earliest = (
-        _shared_of(User.id, names.c.name)
+        shared_of(User.id, names.c.name)
         .with_only_columns(MeasureResponse.completed_at)
         .order_by(MeasureResponse.completed_at)
         .limit(1)
@@ -107,12 +107,12 @@ def _baselines(session_ids) -> dict[tuple[uuid.UUID, str], int]:
     """(dosing session id, questionnaire) -> total of the latest shared response before it."""
     if not session_ids:
         return {}
-    names = _instruments()
+    names = instruments()
     before = (
-        _shared_of(DosingSession.patient_id, names.c.name)
+        shared_of(DosingSession.patient_id, names.c.name)
         .with_only_columns(MeasureResponse.total)
         .where(MeasureResponse.completed_at < DosingSession.scheduled_at)
-        .order_by(*_newest_first)
+        .order_by(*NEWEST_FIRST)
         .limit(1)
         .scalar_subquery()
     )

@@ -12,10 +12,14 @@ number of patients.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import aliased
 
+from server.auth.models import User
+from server.care.models import DosingSession
 from server.extensions import db
-from server.measures import scoring, series, trend
+from server.items import visible_to_care_team
+from server.measures import outcomes, scoring, series, trend
 from server.measures.criteria import criteria
 from server.measures.models import MeasurePlan, MeasureResponse
 
@@ -45,39 +49,126 @@ def _plans(patient_ids) -> dict[uuid.UUID, tuple[str, ...]]:
     }
 
 
+def _latest(patient_ids) -> dict[tuple[uuid.UUID, str], object]:
+    """(patient id, questionnaire) -> the latest shared response (id, time, total, answers).
+
+    Each column probes `ix_measure_responses_course` at the newest end of one
+    patient's responses to one questionnaire, however long their history.
+    """
+    names = outcomes.instruments()
+
+    def newest(column):
+        return (
+            outcomes.shared_of(User.id, names.c.name)
+            .with_only_columns(column)
+            .order_by(*outcomes.NEWEST_FIRST)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    latest = (
+        select(
+            User.id.label("patient_id"),
+            names.c.name.label("instrument"),
+            newest(MeasureResponse.id).label("id"),
+            newest(MeasureResponse.completed_at).label("completed_at"),
+            newest(MeasureResponse.total).label("total"),
+            newest(MeasureResponse.answers).label("answers"),
+        )
+        .join_from(User, names, literal(True))
+        .where(User.id.in_(patient_ids))
+        .subquery()
+    )
+    rows = db.session.execute(select(latest).where(latest.c.id.is_not(None)))
+    return {(row.patient_id, row.instrument): row for row in rows}
+
+
+def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
+    """(first dosing session of a series, questionnaire) -> (baseline total, nadir total).
+
+    The baseline is the latest shared response before the session; the nadir
+    the best total from the session on, leaving out the patient's latest
+    response, which is judged against it (every other response from the
+    session on is earlier than it and in its series).
+    """
+    names = outcomes.instruments()
+    baseline = (
+        outcomes.shared_of(DosingSession.patient_id, names.c.name)
+        .with_only_columns(MeasureResponse.total)
+        .where(MeasureResponse.completed_at < DosingSession.scheduled_at)
+        .order_by(*outcomes.NEWEST_FIRST)
+        .limit(1)
+        .scalar_subquery()
+    )
+    newer = aliased(MeasureResponse)
+    latest_id = (
+        select(newer.id)
+        .where(
+            newer.patient_id == DosingSession.patient_id,
+            newer.instrument == names.c.name,
+            visible_to_care_team(newer),
+        )
+        .order_by(newer.completed_at.desc(), newer.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        # Nested in the nadir's subquery: it belongs to each session row, not one.
+        .correlate(DosingSession, names)
+    )
+    nadir = (
+        outcomes.shared_of(DosingSession.patient_id, names.c.name)
+        .with_only_columns(func.min(MeasureResponse.total))
+        .where(MeasureResponse.completed_at >= DosingSession.scheduled_at)
+        .where(MeasureResponse.id != latest_id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(DosingSession.id, names.c.name, baseline, nadir)
+        .join_from(DosingSession, names, literal(True))
+        .where(DosingSession.id.in_(list(session_ids)))
+    )
+    return {(session_id, name): (base, low) for session_id, name, base, low in rows}
+
+
 def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
-    """patient id -> `{"scores": [...], "relapse": {...} | None}`; four statements."""
+    """patient id -> `{"scores": [...], "relapse": {...} | None}`; four statements.
+
+    Only what the cells show is read: each questionnaire's latest response,
+    its series' baseline and nadir (the series rules stay in Python), not a
+    patient's whole history.
+    """
     patient_ids = list(patient_ids)
     if not patient_ids:
         return {}
     plans = _plans(patient_ids)
-    trends = trend.load(patient_ids, shared_only=True)
-    latest = {
-        (patient_id, name): rows[-1]
-        for patient_id, patient_trend in trends.items()
-        for name, rows in patient_trend.rows.items()
-        if name in plans.get(patient_id, DEFAULT_PLAN)
+    series_of = {
+        patient_id: trend.split(sessions)
+        for patient_id, sessions in trend.sessions_by_patient(patient_ids).items()
     }
-    answers = dict(
-        db.session.execute(
-            select(MeasureResponse.id, MeasureResponse.answers).where(
-                MeasureResponse.id.in_([row.id for row in latest.values()])
-            )
-        ).all()
+    latest = {
+        key: row
+        for key, row in _latest(patient_ids).items()
+        if key[1] in plans.get(key[0], DEFAULT_PLAN)
+    }
+    current = {
+        key: series.series_at(series_of[key[0]], row.completed_at) for key, row in latest.items()
+    }
+    ends = (
+        _series_ends({one.first_session_id for one in current.values() if one is not None})
         if latest
-        else ()
+        else {}
     )
     found = {}
     for patient_id in patient_ids:
-        patient_trend = trends[patient_id]
         scores, relapse = [], None
         for name in plans.get(patient_id, DEFAULT_PLAN):
             row = latest.get((patient_id, name))
             if row is None:
                 continue
-            context = patient_trend.contexts[row.id]
-            baseline = context.baseline_total
-            markers = scoring.markers(name, answers[row.id], row.total, baseline_total=baseline)
+            one = current[(patient_id, name)]
+            baseline, nadir = (
+                ends.get((one.first_session_id, name), (None, None)) if one else (None, None)
+            )
+            markers = scoring.markers(name, row.answers, row.total, baseline_total=baseline)
             scores.append(
                 {
                     "instrument": name,
@@ -89,16 +180,21 @@ def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
                 }
             )
             points = criteria(name).reliable_change
-            if name == "phq9" and series.rises_above_nadir(context, row.total, points):
+            if (
+                name == "phq9"
+                and points is not None
+                and nadir is not None
+                and row.total - nadir >= points
+            ):
                 relapse = {
                     "total": row.total,
-                    "nadir_total": context.nadir_total,
-                    "days_since_last_dose": _days_since_last_dose(patient_trend, now),
+                    "nadir_total": nadir,
+                    "days_since_last_dose": _days_since_last_dose(series_of[patient_id], now),
                 }
         found[patient_id] = {"scores": scores, "relapse": relapse}
     return found
 
 
-def _days_since_last_dose(patient_trend, now: datetime) -> int | None:
-    doses = [at for one in patient_trend.series for at in one.session_times if at <= now]
+def _days_since_last_dose(all_series, now: datetime) -> int | None:
+    doses = [at for one in all_series for at in one.session_times if at <= now]
     return (now - max(doses)).days if doses else None

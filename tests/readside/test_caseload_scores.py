@@ -89,3 +89,31 @@ def test_item_9_shows_instead_of_remission(as_user, clinic, therapist, frozen):
     )
     (row,) = as_user(therapist).get(URL).get_json()["items"]
     assert row["scores"][0]["marker"] == "item 9 answered above 0"
+
+
+def test_the_nadir_is_the_current_series_best_shared_score_before_the_latest(clinic, therapist):
+    patient = factories.user(clinic, "patient", therapist=therapist)
+    first = NOW - timedelta(days=200)
+    factories.measure_response(patient, "phq9", phq9(17), completed_at=first - timedelta(days=1))
+    factories.ketamine_session(patient, scheduled_at=first)
+    # The first series' best: not this series' nadir.
+    factories.measure_response(patient, "phq9", phq9(2), completed_at=first + timedelta(days=10))
+    second = factories.ketamine_session(patient, scheduled_at=NOW - timedelta(days=60))
+    for day, total, shared in [(-5, 12, True), (10, 5, True), (20, 1, False), (40, 9, True)]:
+        factories.measure_response(
+            patient,
+            "phq9",
+            phq9(total),
+            completed_at=second.scheduled_at + timedelta(days=day),
+            shared=shared,
+        )
+    factories.measure_response(patient, "phq9", phq9(11), completed_at=NOW - timedelta(days=2))
+    (row,) = caseload(therapist, now=NOW)
+    (score,) = row["scores"]
+    assert (score["total"], score["baseline_total"]) == (11, 12)
+    # The private 1 and the first series' 2 do not count; the latest 11 is judged, not a nadir.
+    assert row["relapse"] == {
+        "total": 11,
+        "nadir_total": 5,
+        "days_since_last_dose": (NOW - second.scheduled_at).days,
+    }
