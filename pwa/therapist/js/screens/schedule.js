@@ -310,9 +310,10 @@ function sessionsPanel(kind, patientId, name, announce) {
   async function change(session, fields, said, message) {
     try {
       await call(`${base}/${session.id}`, { method: "PATCH", body: { version: session.version, ...fields } });
+      // Said once the list is redrawn, so nothing acted on after it is a stale row.
+      await panel.load();
       status.textContent = said;
       announce(said);
-      await panel.load();
       // The row that had focus was redrawn (or moved to the past list): land on the outcome.
       if (!panel.element.contains(document.activeElement)) status.focus();
     } catch (error) {
