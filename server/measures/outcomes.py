@@ -55,6 +55,31 @@ def shared_of(patient_id, instrument):
     )
 
 
+def newest_shared(column, instrument):
+    """`column` of the outer query's patient's (`User.id`) newest shared response to
+    `instrument`, as a correlated scalar subquery: one probe of the index's newest end."""
+    return (
+        shared_of(User.id, instrument)
+        .with_only_columns(column)
+        .order_by(*NEWEST_FIRST)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def baseline_before_dose(instrument):
+    """The total of the outer query's dosing session's (`DosingSession`) patient's
+    latest shared response to `instrument` before it: that series' baseline."""
+    return (
+        shared_of(DosingSession.patient_id, instrument)
+        .with_only_columns(MeasureResponse.total)
+        .where(MeasureResponse.completed_at < DosingSession.scheduled_at)
+        .order_by(*NEWEST_FIRST)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _courses(clinic_id: uuid.UUID) -> list:
     """Per patient of the clinic and questionnaire: the latest shared response (time,
     total, answers) and the earliest's time; None where the patient has none.
@@ -64,18 +89,10 @@ def _courses(clinic_id: uuid.UUID) -> list:
     index steps per patient, however long their history.
     """
     names = instruments()
-
-    def latest(column):
-        return (
-            shared_of(User.id, names.c.name)
-            .with_only_columns(column)
-            .order_by(*NEWEST_FIRST)
-            .limit(1)
-            .scalar_subquery()
-        )
+    instrument = names.c.name
 
     earliest = (
-        shared_of(User.id, names.c.name)
+        shared_of(User.id, instrument)
         .with_only_columns(MeasureResponse.completed_at)
         .order_by(MeasureResponse.completed_at)
         .limit(1)
@@ -84,10 +101,10 @@ def _courses(clinic_id: uuid.UUID) -> list:
     courses = (
         select(
             User.id.label("patient_id"),
-            names.c.name.label("instrument"),
-            latest(MeasureResponse.completed_at).label("completed_at"),
-            latest(MeasureResponse.total).label("total"),
-            latest(MeasureResponse.answers).label("answers"),
+            instrument.label("instrument"),
+            newest_shared(MeasureResponse.completed_at, instrument).label("completed_at"),
+            newest_shared(MeasureResponse.total, instrument).label("total"),
+            newest_shared(MeasureResponse.answers, instrument).label("answers"),
             earliest.label("first_at"),
         )
         .join_from(User, names, literal(True))
@@ -108,16 +125,8 @@ def _baselines(session_ids) -> dict[tuple[uuid.UUID, str], int]:
     if not session_ids:
         return {}
     names = instruments()
-    before = (
-        shared_of(DosingSession.patient_id, names.c.name)
-        .with_only_columns(MeasureResponse.total)
-        .where(MeasureResponse.completed_at < DosingSession.scheduled_at)
-        .order_by(*NEWEST_FIRST)
-        .limit(1)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
-        select(DosingSession.id, names.c.name, before)
+        select(DosingSession.id, names.c.name, baseline_before_dose(names.c.name))
         .join_from(DosingSession, names, literal(True))
         .where(DosingSession.id.in_(session_ids))
     )

@@ -56,24 +56,16 @@ def _latest(patient_ids) -> dict[tuple[uuid.UUID, str], object]:
     patient's responses to one questionnaire, however long their history.
     """
     names = outcomes.instruments()
-
-    def newest(column):
-        return (
-            outcomes.shared_of(User.id, names.c.name)
-            .with_only_columns(column)
-            .order_by(*outcomes.NEWEST_FIRST)
-            .limit(1)
-            .scalar_subquery()
-        )
+    instrument = names.c.name
 
     latest = (
         select(
             User.id.label("patient_id"),
-            names.c.name.label("instrument"),
-            newest(MeasureResponse.id).label("id"),
-            newest(MeasureResponse.completed_at).label("completed_at"),
-            newest(MeasureResponse.total).label("total"),
-            newest(MeasureResponse.answers).label("answers"),
+            instrument.label("instrument"),
+            outcomes.newest_shared(MeasureResponse.id, instrument).label("id"),
+            outcomes.newest_shared(MeasureResponse.completed_at, instrument).label("completed_at"),
+            outcomes.newest_shared(MeasureResponse.total, instrument).label("total"),
+            outcomes.newest_shared(MeasureResponse.answers, instrument).label("answers"),
         )
         .join_from(User, names, literal(True))
         .where(User.id.in_(patient_ids))
@@ -92,14 +84,7 @@ def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
     session on is earlier than it and in its series).
     """
     names = outcomes.instruments()
-    baseline = (
-        outcomes.shared_of(DosingSession.patient_id, names.c.name)
-        .with_only_columns(MeasureResponse.total)
-        .where(MeasureResponse.completed_at < DosingSession.scheduled_at)
-        .order_by(*outcomes.NEWEST_FIRST)
-        .limit(1)
-        .scalar_subquery()
-    )
+    baseline = outcomes.baseline_before_dose(names.c.name)
     newer = aliased(MeasureResponse)
     latest_id = (
         select(newer.id)
