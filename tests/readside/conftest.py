@@ -1,7 +1,7 @@
 import pytest
 
 from server.readside import brief, caseload, summary, timeline
-from tests.readside.world import NOW
+from tests.readside.world import NOW, build
 
 
 @pytest.fixture
@@ -10,3 +10,9 @@ def frozen(monkeypatch):
     for module in (brief, caseload, summary, timeline):
         monkeypatch.setattr(module, "utcnow", lambda: NOW)
     return NOW
+
+
+@pytest.fixture
+def world(clinic, therapist):
+    """The read side's patient with a history (tests/readside/world.py)."""
+    return build(clinic, therapist)

@@ -2,25 +2,13 @@
 
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from server.audit.models import AuditEvent
 from server.extensions import db
 from server.readside.brief import BRIEF_CHECKIN_NOTES, brief
 from tests import factories
-from tests.readside.world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build, local
-
-
-@pytest.fixture
-def world(clinic, therapist):
-    return build(clinic, therapist)
-
-
-def _brief(client, patient):
-    response = client.get(f"/api/v1/patients/{patient.id}/brief")
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from tests.readside.world import NOW, PRIVATE_BODY, PRIVATE_NOTE, local, read_brief
 
 
 def _ids(items) -> list[str]:
@@ -30,7 +18,7 @@ def _ids(items) -> list[str]:
 def test_the_brief_covers_the_time_since_the_last_integration_session(
     as_user, therapist, world, frozen
 ):
-    brief = _brief(as_user(therapist), world.patient)
+    brief = read_brief(as_user(therapist), world.patient)
     s = world.sessions
     assert brief["patient"] == {
         "id": str(world.patient.id),
@@ -47,7 +35,7 @@ def test_the_brief_covers_the_time_since_the_last_integration_session(
 
 
 def test_what_the_patient_wants_to_discuss_comes_first(as_user, therapist, world, frozen):
-    brief = _brief(as_user(therapist), world.patient)
+    brief = read_brief(as_user(therapist), world.patient)
     # Every kind the patient marked, newest first.
     assert _ids(brief["discuss_next_session"]) == [
         str(world.entries["d3_discuss"].id),
@@ -64,7 +52,7 @@ def test_what_the_patient_wants_to_discuss_comes_first(as_user, therapist, world
 
 
 def test_mood_against_the_previous_window(as_user, therapist, world, frozen):
-    mood = _brief(as_user(therapist), world.patient)["mood"]
+    mood = read_brief(as_user(therapist), world.patient)["mood"]
     # Shared check-ins since day 6: 3, 4, 6, 7 (the private 2 and 1 are left out).
     assert (mood["average"], mood["min"], mood["max"], mood["checkin_count"]) == (5.0, 3, 7, 4)
     # Between the two integration sessions before (days 18 to 6): 2, 8, 6.
@@ -92,9 +80,8 @@ def test_mood_against_the_previous_window(as_user, therapist, world, frozen):
 
 
 def test_scores_show_the_latest_shared_response_and_its_trend(as_user, therapist, world, frozen):
-    scores = {
-        score["instrument"]: score for score in _brief(as_user(therapist), world.patient)["scores"]
-    }
+    shown = read_brief(as_user(therapist), world.patient)
+    scores = {score["instrument"]: score for score in shown["scores"]}
     phq9 = scores["phq9"]
     assert phq9["response_id"] == str(world.responses["d2_phq9"].id)
     assert (phq9["total"], phq9["severity"]) == (7, "mild")
@@ -130,7 +117,7 @@ def test_shared_check_in_notes_follow_newest_first(as_user, therapist, world, fr
     client = as_user(therapist)
     assert client.post(f"/api/v1/checkins/{walk.id}/read").status_code in (200, 201, 204)
 
-    brief = _brief(client, patient)
+    brief = read_brief(client, patient)
     notes = brief["checkin_notes"]
     assert _ids(notes) == [str(walk.id), str(slept.id)]
     assert brief["checkin_notes_more"] == 0
@@ -142,7 +129,7 @@ def test_shared_check_in_notes_follow_newest_first(as_user, therapist, world, fr
 
 
 def test_a_note_to_discuss_is_listed_once(as_user, therapist, world, frozen):
-    brief = _brief(as_user(therapist), world.patient)
+    brief = read_brief(as_user(therapist), world.patient)
     # Day 5's check-in has a note and is marked to discuss: listed there only.
     assert str(world.checkins["d5"].id) in _ids(brief["discuss_next_session"])
     assert brief["checkin_notes"] == [] and brief["checkin_notes_more"] == 0
@@ -169,7 +156,7 @@ def test_the_brief_lists_the_newest_notes_and_counts_the_rest(as_user, clinic, t
         discuss_next_session=True,
         shared=True,
     )
-    brief = _brief(as_user(therapist), patient)
+    brief = read_brief(as_user(therapist), patient)
     assert _ids(brief["checkin_notes"]) == [str(checkin.id) for checkin in made[:limit]]
     assert brief["checkin_notes_more"] == 2
     assert _ids(brief["discuss_next_session"]) == [str(talk.id)]
@@ -177,7 +164,7 @@ def test_the_brief_lists_the_newest_notes_and_counts_the_rest(as_user, clinic, t
 
 
 def test_sessions_and_open_flags(as_user, therapist, world, frozen):
-    brief = _brief(as_user(therapist), world.patient)
+    brief = read_brief(as_user(therapist), world.patient)
     assert _ids(brief["sessions"]["in_window"]) == [str(world.sessions["k2"].id)]
     assert _ids(brief["sessions"]["upcoming"]) == [str(world.sessions["k3"].id)]
     flags = brief["flags"]
@@ -185,28 +172,28 @@ def test_sessions_and_open_flags(as_user, therapist, world, frozen):
     assert flags[1]["source_id"] == str(world.responses["baseline"].id)
 
 
-def test_nothing_private_reaches_the_brief(as_user, therapist, world, frozen):
-    brief = _brief(as_user(therapist), world.patient)
+def test_nothing_private_reaches_theread_brief(as_user, therapist, world, frozen):
+    brief = read_brief(as_user(therapist), world.patient)
     text = str(brief)
     assert PRIVATE_NOTE not in text and PRIVATE_BODY not in text
     for item in (world.responses["d1_private"], world.flags["private"]):
         assert str(item.id) not in text
 
 
-def test_unsharing_takes_an_item_out_of_the_brief(as_user, therapist, world, frozen):
+def test_unsharing_takes_an_item_out_of_theread_brief(as_user, therapist, world, frozen):
     client = as_user(therapist)
     owner = as_user(world.patient)
     checkin = world.checkins["d5"]
     answer = owner.patch(f"/api/v1/checkins/{checkin.id}", json={"version": 1, "shared": False})
     assert answer.status_code == 200, answer.get_json()
-    brief = _brief(client, world.patient)
+    brief = read_brief(client, world.patient)
     assert str(checkin.id) not in _ids(brief["discuss_next_session"])
     assert brief["mood"]["checkin_count"] == 3 and brief["mood"]["min"] == 4
 
 
-def test_a_new_patient_gets_an_empty_brief(as_user, clinic, therapist, frozen):
+def test_a_new_patient_gets_an_emptyread_brief(as_user, clinic, therapist, frozen):
     patient = factories.user(clinic, "patient", therapist=therapist)
-    brief = _brief(as_user(therapist), patient)
+    brief = read_brief(as_user(therapist), patient)
     assert datetime.fromisoformat(brief["window"]["since"]) == NOW - timedelta(days=30)
     assert brief["discuss_next_session"] == brief["entries"] == brief["scores"] == []
     assert brief["mood"]["average"] is None and brief["mood"]["change"] is None
@@ -215,7 +202,7 @@ def test_a_new_patient_gets_an_empty_brief(as_user, clinic, therapist, frozen):
 
 
 def test_reading_the_brief_is_audited(as_user, therapist, world):
-    _brief(as_user(therapist), world.patient)
+    read_brief(as_user(therapist), world.patient)
     (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "brief_read"))
     assert (event.actor_id, event.patient_id) == (therapist.id, world.patient.id)
 
@@ -253,7 +240,7 @@ def test_the_brief_costs_the_same_statements_for_a_short_or_long_history(
 
     def cost(patient):
         with count_statements() as statements:
-            _brief(client, patient)
+            read_brief(client, patient)
         return len(statements)
 
     assert cost(long) == cost(short)
@@ -272,4 +259,4 @@ def test_the_brief_is_dumped_as_its_schema_says(as_user, therapist, world, froze
     # The world fills every part: items of each kind, scores, sessions, flags.
     assert all(expected[part] for part in ("discuss_next_session", "entries", "scores", "flags"))
     assert expected["window"]["last_integration_session"] is not None
-    assert _brief(as_user(therapist), world.patient) == expected
+    assert read_brief(as_user(therapist), world.patient) == expected

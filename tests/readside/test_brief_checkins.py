@@ -3,26 +3,13 @@ recorded, the dose days, the days without a shared check-in, and the last dose."
 
 from datetime import date, datetime, timedelta
 
-import pytest
-
 from server.readside.scales import adherence
 from tests import factories
-from tests.readside.world import NOW, build, local
-
-
-@pytest.fixture
-def world(clinic, therapist):
-    return build(clinic, therapist)
-
-
-def _brief(client, patient):
-    response = client.get(f"/api/v1/patients/{patient.id}/brief")
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from tests.readside.world import NOW, local, read_brief
 
 
 def test_each_scale_has_its_range_from_shared_check_ins_only(as_user, therapist, world, frozen):
-    checkins = _brief(as_user(therapist), world.patient)["checkins"]
+    checkins = read_brief(as_user(therapist), world.patient)["checkins"]
     # Shared since day 6: moods 3, 4, 6, 7; only day 5's gave anxiety (7). The
     # private moods 2 and 1 are in no figure.
     assert checkins["scales"] == {
@@ -50,7 +37,7 @@ def test_each_scale_has_its_range_from_shared_check_ins_only(as_user, therapist,
 def test_the_latest_is_the_newest_shared_check_in_not_a_days_average(
     as_user, therapist, world, frozen
 ):
-    brief = _brief(as_user(therapist), world.patient)
+    brief = read_brief(as_user(therapist), world.patient)
     latest = brief["checkins"]["latest"]
     # Today: the shared 7 at 09:00; the private 1 after it is not "latest".
     assert datetime.fromisoformat(latest["recorded_at"]) == world.checkins["d0"].recorded_at
@@ -59,7 +46,7 @@ def test_the_latest_is_the_newest_shared_check_in_not_a_days_average(
     factories.checkin(
         world.patient, recorded_at=local(0, 10), mood=3, anxiety=8, energy=2, sleep_quality=4
     )
-    brief = _brief(as_user(therapist), world.patient)
+    brief = read_brief(as_user(therapist), world.patient)
     latest = brief["checkins"]["latest"]
     assert {name: latest[name] for name in ("mood", "sleep_quality", "anxiety", "energy")} == {
         "mood": 3,
@@ -73,7 +60,7 @@ def test_the_latest_is_the_newest_shared_check_in_not_a_days_average(
 
 def test_days_without_a_shared_check_in(as_user, therapist, world, frozen):
     # 9 to 15 June: shared check-ins on the 10th, 13th and 15th (today).
-    assert _brief(as_user(therapist), world.patient)["checkins"]["adherence"] == {
+    assert read_brief(as_user(therapist), world.patient)["checkins"]["adherence"] == {
         "days": 7,
         "with_checkin": 3,
         "without_checkin": 4,
@@ -103,7 +90,7 @@ def test_today_without_a_check_in_yet_is_not_missed():
 
 
 def test_the_last_dose_names_date_route_dose_and_setting(as_user, therapist, world, frozen):
-    last = _brief(as_user(therapist), world.patient)["last_dose"]
+    last = read_brief(as_user(therapist), world.patient)["last_dose"]
     k2 = world.sessions["k2"]
     assert last["ketamine_session_id"] == str(k2.id)
     assert datetime.fromisoformat(last["scheduled_at"]) == k2.scheduled_at
@@ -114,14 +101,14 @@ def test_a_cancelled_dose_is_not_the_last_dose_nor_a_dose_day(as_user, therapist
     factories.ketamine_session(
         world.patient, scheduled_at=NOW - timedelta(days=1), status="cancelled"
     )
-    brief = _brief(as_user(therapist), world.patient)
+    brief = read_brief(as_user(therapist), world.patient)
     assert brief["last_dose"]["ketamine_session_id"] == str(world.sessions["k2"].id)
     assert brief["checkins"]["dose_days"] == ["2025-06-10"]
 
 
 def test_a_new_patient_has_no_figures(as_user, clinic, therapist, frozen):
     patient = factories.user(clinic, "patient", therapist=therapist)
-    brief = _brief(as_user(therapist), patient)
+    brief = read_brief(as_user(therapist), patient)
     checkins = brief["checkins"]
     assert checkins["latest"] is None and checkins["dose_days"] == []
     assert all(scale["checkin_count"] == 0 for scale in checkins["scales"].values())

@@ -2,19 +2,12 @@
 
 from datetime import datetime, timedelta
 
-import pytest
-
 from server.db import utcnow
 from server.readside.caseload import caseload, open_flag_counts
 from tests import factories
-from tests.readside.world import NOW, WINDOW_SHARED, build, local
+from tests.readside.world import NOW, WINDOW_SHARED, local
 
 URL = "/api/v1/patients"
-
-
-@pytest.fixture
-def world(clinic, therapist):
-    return build(clinic, therapist)
 
 
 def _at(text):

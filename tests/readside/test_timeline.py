@@ -2,19 +2,13 @@
 
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from server.audit.models import AuditEvent
 from server.extensions import db
 from server.readside.timeline import timeline
 from tests import factories
-from tests.readside.world import NOW, PRIVATE_BODY, PRIVATE_NOTE, build, local
-
-
-@pytest.fixture
-def world(clinic, therapist):
-    return build(clinic, therapist)
+from tests.readside.world import NOW, PRIVATE_BODY, PRIVATE_NOTE, local
 
 
 def _url(patient) -> str:

@@ -169,3 +169,10 @@ WINDOW_SHARED = (
     ("measure_response", "d4_gad7"),
     ("measure_response", "d2_phq9"),
 )
+
+
+def read_brief(client, patient) -> dict:
+    """The brief of `patient` as `client` reads it (200, or the test fails)."""
+    response = client.get(f"/api/v1/patients/{patient.id}/brief")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
