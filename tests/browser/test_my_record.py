@@ -21,6 +21,7 @@ def test_my_check_ins_read_back_with_their_notes_feelings_and_scales(page, live_
         mood=3,
         anxiety=7,
         emotions=["tired", "tender"],
+        tags=["dog walk", "Sam"],
         note="Slept badly; the dog walk helped.",
         shared=False,
     )
@@ -34,6 +35,7 @@ def test_my_check_ins_read_back_with_their_notes_feelings_and_scales(page, live_
     newest = cards.first
     expect(newest).to_contain_text("Mood 3 of 10 · Anxiety 7 of 10")
     expect(newest).to_contain_text("Feeling: tired, tender")
+    expect(newest).to_contain_text("My tags: dog walk, Sam")
     expect(newest).to_contain_text("Slept badly; the dog walk helped.")
     expect(newest).to_contain_text("Private")
     expect(cards.nth(1)).to_contain_text("Shared")

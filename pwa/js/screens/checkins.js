@@ -1,4 +1,4 @@
-// My check-ins, newest first, with their scales, feelings and notes; or one
+// My check-ins, newest first, with their scales, feelings, tags and notes; or one
 // day's, when opened from the trend chart (#/checkins/day/2026-12-01).
 
 import { unavailable } from "../api.js";
@@ -30,6 +30,7 @@ function card(item) {
     h("span", { class: "badge" }, item.shared ? "Shared" : "Private"),
     h("p", {}, scales.join(" · ")),
     item.emotions?.length ? h("p", { class: "meta" }, `Feeling: ${item.emotions.join(", ")}`) : null,
+    item.tags?.length ? h("p", { class: "meta" }, `My tags: ${item.tags.join(", ")}`) : null,
     item.note ? h("p", { class: "entry-body" }, item.note) : null,
   );
 }
