@@ -256,3 +256,40 @@ def test_a_week_with_nothing_logged_says_so_without_guilt(page, live_server, car
     open_app(page, live_server, "/week")
     expect(page.get_by_text("A quiet week here.")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("missed")
+
+
+def test_sharing_lists_my_intentions_and_shares_one_when_asked(page, live_server, care_team):
+    import uuid
+
+    from server.companion.models import Intention
+    from server.db import utcnow
+    from server.extensions import db
+    from tests.browser.helpers import fresh_rows
+
+    _, therapist, patient = care_team
+    dose = factories.ketamine_session(
+        patient, created_by=therapist, scheduled_at=utcnow() + timedelta(days=2)
+    )
+    intention = Intention(
+        id=uuid.uuid4(),
+        patient_id=patient.id,
+        ketamine_session_id=dose.id,
+        written_at=utcnow() - timedelta(hours=2),
+        shared=False,
+    )
+    intention.body = "To stay curious about the tiredness."
+    db.session.add(intention)
+    db.session.commit()
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/sharing")
+    intentions = page.get_by_role("region", name="Intentions")
+    expect(intentions).to_contain_text("To stay curious about the tiredness.")
+    switch = intentions.get_by_role("switch")
+    expect(switch).not_to_be_checked()
+    expect(intentions.locator("label.switch")).to_have_text("Private")
+    switch.check()
+    expect(intentions.get_by_role("status")).to_have_text("Shared.")
+    expect(intentions.locator("label.switch")).to_have_text("Shared with my therapist")
+    [row] = fresh_rows(Intention, patient_id=patient.id)
+    assert row.shared is True

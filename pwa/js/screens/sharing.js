@@ -6,6 +6,9 @@ import { pagedList, pagePath } from "../paged-list.js";
 import { INSTRUMENTS } from "../prompts.js";
 import { patchMe, session } from "../session.js";
 
+/** The first 80 characters of a text, marked as cut when it is longer. */
+const firstWords = (text) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
 const KINDS = {
   checkin: {
     title: "Check-ins",
@@ -19,7 +22,14 @@ const KINDS = {
     noun: () => "journal entry",
     path: (item) => `/entries/${item.id}`,
     when: (item) => item.written_at,
-    describe: (item) => (item.body.length > 80 ? `${item.body.slice(0, 80)}…` : item.body),
+    describe: (item) => firstWords(item.body),
+  },
+  intention: {
+    title: "Intentions",
+    noun: () => "intention",
+    path: (item) => `/intentions/${item.id}`,
+    when: (item) => item.written_at,
+    describe: (item) => firstWords(item.body),
   },
   measure: {
     title: "Check-ups",
@@ -115,7 +125,7 @@ export async function render(main) {
     ),
   );
   // Every item, a page at a time: the newest first, older ones on request.
-  const sources = { checkin: "/checkins", entry: "/entries", measure: "/measures/responses" };
+  const sources = { checkin: "/checkins", entry: "/entries", intention: "/intentions", measure: "/measures/responses" };
   for (const [kind, path] of Object.entries(sources)) {
     const titleId = `sharing-${kind}`;
     const { list, note, more, load } = pagedList({
