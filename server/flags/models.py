@@ -27,8 +27,8 @@ KINDS = {
     "phq9_severe": (WARNING, "A shared PHQ-9 is in the severe range (20 or more)."),
     "reliable_worsening": (
         WARNING,
-        "A shared questionnaire worsened beyond reliable change against the baseline, "
-        "the best score or the previous one.",
+        "A shared questionnaire worsened by its reliable (PHQ-9, GAD-7) or clinically "
+        "meaningful (PCL-5) change against the baseline, the best score or the previous one.",
     ),
     "relapse_signal": (
         WARNING,

@@ -13,11 +13,14 @@ from server.measures import scoring
 from server.measures.criteria import criteria
 
 
-def _reliable_steps() -> str:
-    names = {"phq9": "PHQ-9", "gad7": "GAD-7", "pcl5": "PCL-5"}
-    return ", ".join(
-        f"{names[name]} {criteria(name).worsening_points}" for name in scoring.INSTRUMENTS
-    )
+def _worsening_steps() -> str:
+    """Each worsening step named by its own level ("PHQ-9 6 (reliable change)"), so
+    PCL-5's 10 reads as the clinically meaningful change it is, never as reliable change."""
+    steps = []
+    for name in scoring.INSTRUMENTS:
+        level = criteria(name).change_levels[0]
+        steps.append(f"{scoring.definition(name)['name']} {level.points} ({level.label})")
+    return ", ".join(steps)
 
 
 def rules() -> list[dict]:
@@ -46,9 +49,9 @@ def rules() -> list[dict]:
             "higher total, or a severe total after it was acknowledged, raises a new flag.",
         ),
         "reliable_worsening": (
-            "A shared questionnaire total worse by at least the reliable change "
-            f"({_reliable_steps()} points) than the series' baseline, the best score "
-            "since the series began or the previous shared one.",
+            "A shared questionnaire total worse by at least the instrument's largest "
+            f"marked change, in points: {_worsening_steps()}; against the series' "
+            "baseline, the best score since the series began or the previous shared one.",
             "Each worsening raises its own flag.",
         ),
         "relapse_signal": (

@@ -14,7 +14,12 @@ def test_every_kind_is_explained_with_the_numbers_the_rules_use(as_user, therapi
     assert rules["phq9_item9"]["severity"] == rules["unsafe_checkin"]["severity"] == "urgent"
     assert "20 or more" in rules["phq9_severe"]["rule"]
     steps = scoring.RELIABLE_CHANGE
-    assert f"PHQ-9 {steps['phq9']}, GAD-7 {steps['gad7']}" in rules["reliable_worsening"]["rule"]
+    worsening = rules["reliable_worsening"]["rule"]
+    assert f"PHQ-9 {steps['phq9']} (reliable change)" in worsening
+    assert f"GAD-7 {steps['gad7']} (reliable change)" in worsening
+    # PCL-5's 10 is the clinically meaningful change, never called reliable change.
+    assert "PCL-5 10 (clinically meaningful change)" in worsening
+    assert "PCL-5 10 (reliable" not in worsening
     low = rules["low_mood"]["rule"]
     assert f"{checkin_rules.LOW_MOOD_RUN} shared check-ins in a row" in low
     assert f"mood of {checkin_rules.LOW_MOOD_MAX} or below" in low
