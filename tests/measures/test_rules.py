@@ -34,6 +34,8 @@ def test_a_slow_climb_8_12_16_19_is_caught_against_the_baseline(as_user, patient
     # No step is reliable change (6), but 16 is 8 above the baseline 8.
     assert [answer(client, total, day, start) for total, day in [(8, 0), (12, 14)]] == [[], []]
     assert answer(client, 16, 28, start) == ["reliable_worsening"]
+    # Still climbing: 19 is 7 above the best since dosing began (12), a relapse signal.
+    assert answer(client, 19, 42, start) == ["relapse_signal"]
 
 
 def test_relapse_signal_rising_6_above_the_nadir_since_the_series_began(as_user, patient):
@@ -65,3 +67,31 @@ def test_gad7_worsening_against_its_baseline(as_user, patient):
     assert gad7([1, 1, 0, 0, 0, 0, 0], 0) == []  # 2
     assert gad7([1, 1, 1, 1, 0, 0, 0], 14) == []  # 4: +2
     assert gad7([1, 1, 1, 1, 1, 1, 0], 28) == ["reliable_worsening"]  # 6: +4 on the baseline
+
+
+def test_gad7_worsening_against_its_nadir_not_only_its_baseline(as_user, patient):
+    """Better than the baseline, but 4 (GAD-7's reliable change) above the best since dosing."""
+    start = utcnow() - timedelta(days=60)
+    factories.ketamine_session(patient, scheduled_at=start + timedelta(days=1))
+    client = as_user(patient)
+
+    def gad7(total, days):
+        answers = [0] * 7
+        for index in range(total):
+            answers[index % 7] += 1
+        made = client.post(
+            "/api/v1/measures/gad7/responses",
+            json={
+                "id": str(uuid.uuid4()),
+                "answers": answers,
+                "completed_at": (start + timedelta(days=days)).isoformat(),
+            },
+        )
+        assert made.status_code == 201, made.get_json()
+        return made.get_json()["flags"]
+
+    assert gad7(14, 0) == []  # the baseline, before the first dose
+    assert gad7(5, 14) == []  # the nadir
+    assert gad7(8, 28) == []  # 3 above the nadir: not yet
+    # 9 is 5 below the baseline and 1 above the previous, but 4 above the nadir.
+    assert gad7(9, 42) == ["reliable_worsening"]
