@@ -3,16 +3,16 @@
 // only to the signed-in patient (GET /me/device-key) and made non-extractable
 // at once: script can use it, never read it out, and only the CryptoKey is
 // kept (in IndexedDB, which keeps it non-extractable). Sign-out deletes it
-// with the database; a session the server ended (a 401) drops it too, so
-// nothing kept here opens until the same person signs in again and the same
-// key is derived. Each value is bound to the person and to what it is (its
+// with the database; a session the server ended (a 401) drops it too, with
+// the offline copies (what waits to be sent stays, and opens only once the
+// same person signs in again and the same key is derived). Each value is bound to the person and to what it is (its
 // name), so one person's copy never opens as another's, nor as another thing.
 //
 // Users: the drafts, the outbox, and the offline copies (recent history,
 // sessions ahead, the safety plan).
 
 import { api } from "./api.js";
-import { getValue, remove, setValue } from "./db.js";
+import { done, getValue, remove, setValue, transaction } from "./db.js";
 import { session } from "./session.js";
 
 const KEY_NAME = "device-key";
@@ -95,10 +95,20 @@ tabs?.addEventListener("message", (event) => {
   for (const listener of dropped) listener();
 });
 
-/** The server ended the session: nothing kept here opens until the same person signs in again. */
+/** Delete every offline copy (`sealed:…`: recent history, the companion summary, the safety plan). */
+async function forgetCopies() {
+  const keys = await transaction("kv", "readonly", (store) => done(store.getAllKeys()));
+  await Promise.all(keys.filter((key) => String(key).startsWith("sealed:")).map((key) => remove("kv", key)));
+}
+
+/**
+ * The server ended the session: the key and the offline copies go; what waits
+ * to be sent stays, sealed, until the same person signs in again.
+ */
 export async function dropKey() {
   forget();
   await remove("kv", KEY_NAME).catch(() => {});
+  await forgetCopies().catch(() => {});
   tabs?.postMessage("dropped");
 }
 

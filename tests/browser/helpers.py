@@ -28,6 +28,15 @@ def open_app(page: Page, base: str, route: str = "/today") -> None:
     expect(page.locator("main h1")).to_be_visible()
 
 
+def end_session_on_the_server(page: Page, base: str) -> None:
+    """The server ends the session (as after 30 idle minutes); the app does not know yet."""
+    me = page.request.get(base + "/api/v1/auth/me").json()
+    page.request.post(
+        base + "/api/v1/auth/logout",
+        headers={"Origin": base, "X-CSRF-Token": me["csrf_token"]},
+    )
+
+
 def wait_for_service_worker(page: Page) -> None:
     """Until the service worker controls the page (and so the shell is cached)."""
     # evaluate, not wait_for_function: the page's CSP forbids the eval that one uses.

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.helpers import (
+    end_session_on_the_server,
     fresh_rows,
     open_app,
     sign_in_via_api,
@@ -121,15 +122,6 @@ def queue_a_check_in_offline(page, context):
     page.get_by_label("A note", exact=True).fill(NOTE)
     page.get_by_role("button", name="Save check-in").click()
     expect(page.locator("#sync-status")).to_contain_text("1 thing waiting to send.")
-
-
-def end_session_on_the_server(page, base):
-    """The server ends the session (as after 30 idle minutes); the app does not know yet."""
-    me = page.request.get(base + "/api/v1/auth/me").json()
-    page.request.post(
-        base + "/api/v1/auth/logout",
-        headers={"Origin": base, "X-CSRF-Token": me["csrf_token"]},
-    )
 
 
 def sign_in_with_the_form(page, user):

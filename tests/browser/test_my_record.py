@@ -211,6 +211,36 @@ def test_my_recent_entries_and_check_ins_read_offline_and_only_sealed(
     assert "sealed:recent" not in json.dumps(indexeddb_contents(page), default=str)
 
 
+def test_a_session_the_server_ended_takes_the_offline_copies_with_it(page, live_server, care_team):
+    import json
+
+    from server.extensions import db
+    from tests.browser.helpers import (
+        end_session_on_the_server,
+        indexeddb_contents,
+        wait_for_service_worker,
+    )
+
+    patient = care_team[2]
+    factories.entry(patient, body="Kept for the train.")
+    factories.checkin(patient, mood=6, note="Fine today.")
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal")
+    wait_for_service_worker(page)
+    expect(page.get_by_text("Kept for the train.")).to_be_visible()
+    open_app(page, live_server, "/checkins")
+    expect(page.get_by_text("Fine today.")).to_be_visible()
+    kept = json.dumps(indexeddb_contents(page), default=str)
+    assert "sealed:recent:entries" in kept and "sealed:recent:checkins" in kept
+
+    end_session_on_the_server(page, live_server)
+    page.reload()
+    expect(page.get_by_text("Your session has ended.")).to_be_visible()
+    kept = json.dumps(indexeddb_contents(page), default=str)
+    assert "sealed:" not in kept
+
+
 def test_my_week_in_brief_is_gentle(page, live_server, care_team):
     from server.db import utcnow
     from server.extensions import db
