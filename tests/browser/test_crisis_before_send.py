@@ -321,3 +321,28 @@ def test_the_app_opens_to_help_while_the_server_never_answers(page, context, liv
         "href", "tel:911"
     )
     assert hanging, "nothing was held: the test proved nothing"
+
+
+def test_a_clinics_own_list_without_911_still_offers_it_as_a_tel_link(page, live_server, care_team):
+    from server.crisis.models import ClinicCrisisResources
+    from server.extensions import db
+
+    clinic, _, patient = care_team
+    # The clinic's admin chose one line of their own and no clinic phone: no 911 in it.
+    db.session.add(
+        ClinicCrisisResources(
+            clinic_id=clinic.id,
+            resources=[{"name": "Harbour on-call", "phone": "555 0100"}],
+            include_clinic_phone=False,
+        )
+    )
+    db.session.commit()
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    open_app(page, live_server, "/measures/phq9")
+    answer(page, [0] * 8 + [1])
+    card = card_with_lines(page, BEFORE_SEND, call="555 0100", emergency="911")
+    # The served list is the clinic's: the built-in lines are not mixed back in.
+    expect(card.get_by_role("link", name="Call 988", exact=True)).to_have_count(0)
+    page.get_by_role("button", name="Send my answers").click()
+    card_with_lines(page, AFTER, call="555 0100", emergency="911")
