@@ -3,6 +3,7 @@
 row, no word breaks in the middle, the 0-10 scale fits, nothing scrolls sideways."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import SCREENS, open_screen, screenshot, sign_in_via_api
 
@@ -35,8 +36,38 @@ SIZES = {
 }
 
 
+#: The screens added since helpers.SCREENS was drawn up, with the text that
+#: shows once each has its data (a day's heading whatever the hour).
+MORE_SCREENS = [
+    ("my check-ins", "/checkins", "Mood 7 of 10"),
+    ("a day of check-ins", "/checkins/day/{yesterday}", "Check-ins on"),
+    ("my week", "/week", "You wrote"),
+    ("sessions ahead", "/sessions", "No sessions are booked yet."),
+    ("safety plan", "/safety-plan", "My safety plan"),
+]
+
+
+def reads_well(page, name, size):
+    """No sideways scrolling, no word split across lines, a navigation of one row."""
+    setting = SIZES[size]
+    if setting["text"]:
+        # As a browser's text-size setting does: the root font grows.
+        page.evaluate(f"document.documentElement.style.fontSize = '{setting['text']}'")
+    overflow = page.evaluate(
+        "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+    )
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px ({size})"
+    assert page.evaluate(BROKEN_WORDS) == [], f"{name}: words broken mid-word ({size})"
+    nav = page.locator("#nav").bounding_box()
+    assert nav["height"] <= setting["viewport"]["height"] * 0.2, (
+        f"{name}: the navigation takes {nav['height']}px ({size})"
+    )
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_every_screen_reads_well_at_200_percent(browser, live_server, lived_in, size):
+    from datetime import date, timedelta
+
     setting = SIZES[size]
     context = browser.new_context(viewport=setting["viewport"], device_scale_factor=2)
     try:
@@ -44,23 +75,22 @@ def test_every_screen_reads_well_at_200_percent(browser, live_server, lived_in, 
         sign_in_via_api(page, live_server, lived_in)
         for name, route, ready in SCREENS:
             open_screen(page, live_server, route, ready)
-            if setting["text"]:
-                # As a browser's text-size setting does: the root font grows.
-                page.evaluate(f"document.documentElement.style.fontSize = '{setting['text']}'")
-            overflow = page.evaluate(
-                "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
-            )
-            assert overflow <= 0, f"{name} scrolls sideways by {overflow}px ({size})"
-            assert page.evaluate(BROKEN_WORDS) == [], f"{name}: words broken mid-word ({size})"
-            nav = page.locator("#nav").bounding_box()
-            assert nav["height"] <= setting["viewport"]["height"] * 0.2, (
-                f"{name}: the navigation takes {nav['height']}px ({size})"
-            )
+            reads_well(page, name, size)
             if name == "today":
                 tiles = page.locator("fieldset.scale").first.locator("label.choice")
                 boxes = [tiles.nth(n).bounding_box() for n in range(11)]
                 assert all(box["x"] + box["width"] <= setting["viewport"]["width"] for box in boxes)
                 assert all(box["width"] >= 44 and box["height"] >= 44 for box in boxes)
+        yesterday = (date.today() - timedelta(days=1)).isoformat()
+        for name, route, ready in MORE_SCREENS:
+            open_screen(page, live_server, route.format(yesterday=yesterday), ready)
+            reads_well(page, name, size)
+        # The journal with search results above its list.
+        open_screen(page, live_server, "/journal", "warmth in my hands")
+        page.get_by_label("Find in my journal").fill("warmth")
+        page.get_by_role("button", name="Find").click()
+        expect(page.get_by_text("1 entry found.")).to_be_visible()
+        reads_well(page, "journal search", size)
         open_screen(page, live_server, "/today", "Hello, Robin.")
         if setting["text"]:
             page.evaluate(f"document.documentElement.style.fontSize = '{setting['text']}'")
