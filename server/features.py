@@ -39,7 +39,7 @@ def import_models():
 MODELS = tuple(name for name in FEATURES if name != "accounts")
 ROUTES = tuple(name for name in FEATURES if name not in ("auth", "clinics"))
 COMMANDS = ("accounts", "journal", "flags", "push", "demo")
-RECEIVERS = ("journal.prompts", "push.receivers", "flags.receivers")
+RECEIVERS = ("journal.prompts", "push.receivers", "flags.receivers", "companion.receivers")
 
 
 def API_BLUEPRINTS():

@@ -50,7 +50,9 @@ function cards(summary, error) {
       ),
     );
   }
-  if (summary.intention_back && !summary.dosing_day) {
+  // Online, the intention comes back among the prompts (Today's prompt card);
+  // offline, from the sealed summary kept on this phone.
+  if (summary.intention_back && !summary.dosing_day && error) {
     const back = summary.intention_back;
     out.push(
       titledCard(

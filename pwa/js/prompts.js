@@ -17,8 +17,15 @@ export function promptText(prompt) {
 
 export async function duePrompts() {
   const prompts = list(await api("/prompts/due")).filter((prompt) => prompt?.id && promptText(prompt));
-  await setValue("prompts", prompts).catch(() => {});
+  // An intention coming back holds the patient's own words: it is not kept
+  // here in the clear (the sealed companion summary has it for offline).
+  await setValue("prompts", prompts.filter((prompt) => !isIntention(prompt))).catch(() => {});
   return prompts;
+}
+
+/** A due prompt that is the patient's intention coming back ("did it show up?"). */
+export function isIntention(prompt) {
+  return prompt?.source === "intention";
 }
 
 export async function cachedPrompts() {

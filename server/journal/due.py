@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from server.auth.models import User
@@ -15,6 +16,16 @@ from server.journal.models import JournalEntry, Prompt, PromptAssignment
 
 #: At most this many prompts are offered at once: a handful, not a backlog.
 MAX_DUE_PROMPTS = 5
+#: What other features offer among the prompts, e.g. the companion's intention
+#: coming back after a dose. The journal does not import them: they hand a
+#: function over when the app is assembled (`provide_returning`).
+_RETURNING = "between.journal.returning_prompts"
+
+
+def provide_returning(app, returning) -> None:
+    """`returning(patient, phase, now)` -> [DuePrompt] to offer after the assigned ones;
+    at most one statement."""
+    app.extensions[_RETURNING] = returning
 
 
 @dataclass
@@ -24,6 +35,10 @@ class DuePrompt:
     assignment_id: uuid.UUID | None = None
     due_at: datetime | None = None
     prompt_of_the_day: bool = False
+    # A prompt that is answered elsewhere than in an entry (source "intention":
+    # a write-back to the intention of this dosing session).
+    intention_id: uuid.UUID | None = None
+    ketamine_session_id: uuid.UUID | None = None
 
     @property
     def id(self):
@@ -63,13 +78,16 @@ def due_prompts(patient: User, now: datetime | None = None) -> DuePrompts:
       preparation prompts about intention are offered instead: the
       dosing-day prompts are about what was just lived; from the dose until
       `DOSING_DAY_WAIT` (3 h) after it, no phase prompt is offered: rest
-      comes first.
+      comes first, and prompts assigned for those hours wait until it ends.
+    - Returning: what another feature brings back (`provide_returning`), after
+      the assigned ones: the companion's "did your intention show up?".
     - At most `MAX_DUE_PROMPTS`. The first is the prompt of the day: the
       oldest due assignment, or else a pick from the phase prompts that
       stays the same all day (the patient's local day) unless answered.
 
     Five statements whatever the history (phase, library, assignments, two
-    kinds of answers); the clinic's library must exist
+    kinds of answers), and at most one more for what returns; the clinic's
+    library must exist
     (`prompts.ensure_clinic_library`).
     """
     from server.care.phase import DOSING_DAY_WAIT, phase_at
@@ -104,10 +122,13 @@ def due_prompts(patient: User, now: datetime | None = None) -> DuePrompts:
     items: list[DuePrompt] = []
     seen: set[uuid.UUID] = set()
     for assignment, prompt in assigned_rows:
-        if prompt.id in seen:
+        if prompt.id in seen or resting:
             continue
         seen.add(prompt.id)
         items.append(DuePrompt(prompt, "assigned", assignment.id, assignment.due_at))
+    returning = current_app.extensions.get(_RETURNING)
+    if returning is not None and not resting:
+        items.extend(returning(patient, phase, now))
 
     candidates = [
         prompt

@@ -330,14 +330,30 @@ class PromptPageSchema(Schema):
 
 
 class DuePromptSchema(Schema):
-    id = fields.UUID(metadata={"description": "The prompt's id; send it as an entry's prompt_id."})
+    id = fields.UUID(
+        metadata={
+            "description": "The prompt's id; send it as an entry's prompt_id "
+            "(for `intention`, the intention's id: answer it with an intention reflection)."
+        }
+    )
     text = fields.String()
     theme = fields.String()
     phases = fields.List(fields.String())
-    source = fields.String(metadata={"description": "`assigned` by the therapist, or `phase`."})
+    source = fields.String(
+        metadata={
+            "description": "`assigned` by the therapist, `phase`, or `intention`: my "
+            'intention for the last dose coming back ("did it show up?").'
+        }
+    )
     assignment_id = fields.UUID(allow_none=True)
     due_at = AwareDateTime(allow_none=True)
     prompt_of_the_day = fields.Boolean()
+    intention_id = fields.UUID(
+        allow_none=True, metadata={"description": "`intention` only: write back to this one."}
+    )
+    ketamine_session_id = fields.UUID(
+        allow_none=True, metadata={"description": "`intention` only: the dose it was for."}
+    )
 
 
 class DuePromptsSchema(Schema):

@@ -182,18 +182,28 @@ def test_a_week_with_a_dosing_session(
     [flag] = fresh_rows(Flag, patient_id=patient.id)
     assert (flag.kind, flag.severity) == ("after_dose_red", "urgent")
 
-    # The intention comes back: "did it show up?"
+    # The intention comes back among the day's prompts: "did it show up?"
     open_app(page, live_server)
-    back = page.get_by_role("region", name="Your intention")
+    prompts = page.get_by_role("region", name="A prompt for today")
+    back = prompts.get_by_role("region", name="Your intention")
     expect(back).to_contain_text(
         "You came in wanting “To meet the tiredness with curiosity”: did it show up?"
     )
+    # Offered once, in the prompt card, not again as a card of its own.
+    expect(page.get_by_role("region", name="Your intention")).to_have_count(1)
     back.get_by_role("link", name="Write back").click()
     page.get_by_label("did it show up?").fill("Some of it, as patience with my body.")
+    _both_schemes(page, "write back")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Saved. Thank you.")).to_be_visible()
     [reflection] = fresh_rows(IntentionReflection, patient_id=patient.id)
     assert reflection.intention_id == intention.id
+    # Written back: the prompt card moves on to the day's prompt.
+    open_app(page, live_server)
+    expect(prompts.get_by_role("link", name="Write about this")).to_be_visible()
+    expect(page.get_by_role("region", name="Your intention")).to_have_count(0)
+    # The patient's words are not kept in the clear with the prompts on the phone.
+    assert "tiredness" not in json.dumps(indexeddb_contents(page), default=str)
     assert console_errors == []
 
     # The therapist's brief: the intention, what came back, the checklist, the check.
@@ -221,8 +231,12 @@ def test_the_safety_plan_opens_offline_from_the_crisis_card(
     sign_in_via_api(page, live_server, patient)
     open_app(page, live_server, "/crisis")
     wait_for_service_worker(page)
+    first_line = page.locator("li.resource h2").first.inner_text()
     page.get_by_role("link", name="Open my safety plan").click()
     expect(page.get_by_role("heading", name="My safety plan")).to_be_visible()
+    # The crisis list is part of the plan's professionals section.
+    professionals = page.get_by_role("region", name="Professionals and crisis lines")
+    expect(professionals.get_by_role("heading", name=first_line)).to_be_visible()
     page.get_by_label("My warning signs: one per line").fill("Skipping meals\nNot answering Sam")
     page.get_by_label("People I can ask for help: one per line").fill("Sam, 555 0100")
     page.get_by_label("Making my surroundings safer: one per line").fill(
@@ -326,3 +340,23 @@ def test_the_sessions_ahead_show_offline_from_the_phones_sealed_copy(
     expect(ahead).to_contain_text(local.strftime("%-I:%M %p"))
     expect(ahead).to_contain_text("Next integration session")
     context.set_offline(False)
+
+
+def test_the_sessions_ahead_are_listed_from_the_journal(page, live_server, week, console_errors):
+    _clinic, _therapist, patient, dose = week
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal")
+    page.get_by_role("link", name="Sessions ahead").click()
+    expect(page.get_by_role("heading", name="Sessions ahead", level=1)).to_be_visible()
+    listed = page.get_by_role("list", name="Sessions ahead").get_by_role("article")
+    expect(listed).to_have_count(2)
+    dosing = listed.nth(0)
+    expect(dosing).to_contain_text("Dosing session")
+    expect(dosing).to_contain_text("At home · Nasal spray")
+    local = dose.scheduled_at.astimezone(ZoneInfo(patient.time_zone))
+    expect(dosing).to_contain_text(local.strftime("%-I:%M %p"))
+    expect(listed.nth(1)).to_contain_text("Integration session")
+    _both_schemes(page, "sessions ahead")
+    dosing.get_by_role("link", name="Checklist").click()
+    expect(page.get_by_role("heading", name="Getting ready")).to_be_visible()
+    assert console_errors == []

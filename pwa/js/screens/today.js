@@ -4,7 +4,7 @@ import { NOT_WATCHED, SHARE_NOTE, resourceList, showResources } from "../crisis-
 import { askFor, field, formatDay, h, isoLocal, titledCard } from "../dom.js";
 import { keeper } from "../drafts.js";
 import { events, queued, submit } from "../outbox.js";
-import { INSTRUMENTS, SKIP_LINE, cachedPrompts, dueWithReasons, duePrompts, promptText } from "../prompts.js";
+import { INSTRUMENTS, SKIP_LINE, cachedPrompts, dueWithReasons, duePrompts, isIntention, promptText } from "../prompts.js";
 import { feelingsPicker, tagPicker } from "../feelings.js";
 import { checkedValues, radioValue, scale } from "../scale.js";
 import { session } from "../session.js";
@@ -286,12 +286,16 @@ async function fillPrompt(card) {
         h("p", {}, h("a", { href: "#/journal/new" }, "Write freely")),
       );
     } else {
+      const back = prompts.find(isIntention);
+      if (back) children.push(intentionBack(back));
       const prompt = prompts.find((each) => each.prompt_of_the_day) || prompts[0];
-      children.push(
-        h("p", { class: "prompt" }, promptText(prompt)),
-        h("p", { class: "muted" }, SKIP_LINE),
-        h("p", {}, h("a", { href: `#/journal/new/${prompt.id}`, class: "button" }, "Write about this")),
-      );
+      if (!isIntention(prompt)) {
+        children.push(
+          h("p", { class: "prompt" }, promptText(prompt)),
+          h("p", { class: "muted" }, SKIP_LINE),
+          h("p", {}, h("a", { href: `#/journal/new/${prompt.id}`, class: "button" }, "Write about this")),
+        );
+      }
     }
     card.replaceChildren(...children);
   };
@@ -302,6 +306,18 @@ async function fillPrompt(card) {
     show(error instanceof OfflineError ? await cachedPrompts() : [], error);
     return false;
   }
+}
+
+/** The intention of the last dose, among the prompts: answered by writing back to it. */
+function intentionBack(prompt) {
+  return h(
+    "section",
+    { class: "intention-back", "aria-labelledby": "back-title" },
+    h("h3", { id: "back-title" }, "Your intention"),
+    h("p", { class: "prompt" }, promptText(prompt)),
+    h("p", { class: "muted" }, "Skip this if it is too much today; it will wait."),
+    h("p", {}, h("a", { href: `#/intention/${prompt.ketamine_session_id}`, class: "button" }, "Write back")),
+  );
 }
 
 async function fillDue(card) {
