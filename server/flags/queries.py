@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from server import paging
 from server.auth.models import User
+from server.care.models import DosingSession
 from server.clinics.queries import on_care_team
 from server.extensions import db
 from server.flags.models import URGENT, Flag
@@ -120,7 +121,27 @@ def _with_details(statement, source_shown):
         or_(schedule_source, latest_shown).label("latest_shown"),
         MeasureResponse.instrument.label("instrument"),
         MeasureResponse.answers.label("answers"),
+        _last_dose_before_source().label("last_dose_at"),
     )
+
+
+#: Kinds that say how long after the last dose they came: a booster question.
+DOSE_TIMED = ("relapse_signal",)
+
+
+def _last_dose_before_source():
+    """SQL: for a relapse flag, the patient's last dosing session (not cancelled)
+    at or before the raising response; one index probe per such flag, NULL otherwise."""
+    last = (
+        select(func.max(DosingSession.scheduled_at))
+        .where(
+            DosingSession.patient_id == Flag.patient_id,
+            DosingSession.status != "cancelled",
+            DosingSession.scheduled_at <= Flag.source_at,
+        )
+        .scalar_subquery()
+    )
+    return case((Flag.kind.in_(DOSE_TIMED), last))
 
 
 def item9_words(level: int | None) -> str | None:
@@ -137,6 +158,9 @@ def _row(row, *, with_note: bool = False) -> dict:
     level = None
     if shown and row.instrument == "phq9" and row.answers:
         level = int(row.answers[ITEM9_INDEX])
+    days_since_dose = None
+    if shown and row.last_dose_at is not None:
+        days_since_dose = (flag.source_at - row.last_dose_at).days
     return {
         "id": flag.id,
         "patient_id": flag.patient_id,
@@ -149,6 +173,7 @@ def _row(row, *, with_note: bool = False) -> dict:
         "source_at": flag.source_at if shown else None,
         "item9_level": level,
         "item9_words": item9_words(level),
+        "days_since_last_dose": days_since_dose,
         "occurrences": flag.occurrences,
         "latest_source_id": flag.latest_source_id if latest_shown else None,
         "last_seen_at": flag.last_seen_at if latest_shown else None,

@@ -29,6 +29,13 @@ class FlagSchema(Schema):
     item9_words = fields.String(
         allow_none=True, metadata={"description": "The item-9 level in the PHQ-9's words."}
     )
+    days_since_last_dose = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "A relapse signal: whole days from the last dosing session to the "
+            "response that raised it; null for other kinds or a hidden source."
+        },
+    )
     occurrences = fields.Integer(
         metadata={"description": "Causes this flag stands for: repeats while open update it."}
     )

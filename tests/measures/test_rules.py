@@ -38,15 +38,42 @@ def test_a_slow_climb_8_12_16_19_is_caught_against_the_baseline(as_user, patient
     assert answer(client, 19, 42, start) == ["relapse_signal"]
 
 
-def test_relapse_signal_rising_6_above_the_nadir_since_the_series_began(as_user, patient):
+def test_relapse_signal_rising_6_above_the_nadir_since_the_series_began(
+    as_user, therapist, patient
+):
     start = utcnow() - timedelta(days=80)
     factories.ketamine_session(patient, scheduled_at=start + timedelta(days=1))
+    last = factories.ketamine_session(patient, scheduled_at=start + timedelta(days=20))
+    # Cancelled, and after the response: neither is the dose it is counted from.
+    factories.ketamine_session(patient, scheduled_at=start + timedelta(days=50), status="cancelled")
+    factories.ketamine_session(patient, scheduled_at=start + timedelta(days=60))
     client = as_user(patient)
     assert answer(client, 18, 0, start) == []  # baseline
     assert answer(client, 7, 14, start) == []
     assert answer(client, 4, 28, start) == []  # the nadir
     assert answer(client, 9, 42, start) == []  # 5 above: not yet
     assert answer(client, 10, 56, start) == ["relapse_signal"]  # 6 above the nadir
+    (flag,) = as_user(therapist).get("/api/v1/flags").get_json()["items"]
+    assert (flag["kind"], flag["severity"]) == ("relapse_signal", "warning")
+    # Answered on day 56, the last dose on day 20: 36 days after it.
+    assert (
+        flag["days_since_last_dose"]
+        == 56 - 20
+        == (start + timedelta(days=56) - last.scheduled_at).days
+    )
+
+
+def test_only_the_relapse_flag_counts_days_since_the_last_dose(as_user, therapist, patient):
+    start = utcnow() - timedelta(days=60)
+    factories.ketamine_session(patient, scheduled_at=start + timedelta(days=1))
+    client = as_user(patient)
+    assert answer(client, 8, 0, start) == []
+    assert answer(client, 20, 14, start) == ["phq9_severe", "reliable_worsening"]
+    flags = as_user(therapist).get("/api/v1/flags").get_json()["items"]
+    assert {f["kind"]: f["days_since_last_dose"] for f in flags} == {
+        "phq9_severe": None,
+        "reliable_worsening": None,
+    }
 
 
 def test_gad7_worsening_against_its_baseline(as_user, patient):

@@ -12,7 +12,6 @@ export const KIND_TITLES = {
   unsafe_checkin: "Check-in: \"I don't feel safe\"",
   phq9_severe: "Severe PHQ-9",
   reliable_worsening: "Questionnaire worsened",
-  relapse_signal: "PHQ-9 rising from its best",
   relapse_signal: "PHQ-9 rising above its best (possible relapse)",
   mood_drop: "Drop in mood",
   low_mood: "Sustained low mood",
@@ -38,6 +37,10 @@ export function flagFacts(flag, patientId = flag.patient_id) {
   if (flag.source_at) {
     const verb = flag.source_type === "checkin" ? "Checked in " : flag.source_type === "ketamine_session" ? "Dosing session " : "Answered ";
     facts.push(h("p", {}, verb, h("time", { datetime: flag.source_at }, formatWhen(flag.source_at)), link ? [" · ", link] : ""));
+  }
+  // A relapse signal: how long after the last dose, for the booster question.
+  if (flag.days_since_last_dose != null) {
+    facts.push(h("p", { class: "since-dose" }, `${plural(flag.days_since_last_dose, "day")} after the last dosing session`));
   }
   if (flag.occurrences > 1) {
     facts.push(
