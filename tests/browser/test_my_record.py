@@ -253,9 +253,16 @@ def test_my_week_in_brief_is_gentle(page, live_server, care_team):
         (9, 1, ["sad"]),
     ):
         factories.checkin(
-            patient, recorded_at=now - timedelta(days=days_ago), mood=mood, emotions=feelings
+            patient,
+            recorded_at=now - timedelta(days=days_ago),
+            mood=mood,
+            emotions=feelings,
+            tags=["river walk"] if days_ago == 3 else [],
         )
     factories.entry(patient, body="A page this week.", written_at=now - timedelta(days=2))
+    for days_ago, body in ((3, "The sea, again."), (4, "My sister's call."), (5, "Rain.")):
+        factories.entry(patient, body=body, written_at=now - timedelta(days=days_ago))
+    factories.entry(patient, body="An earlier worry.", written_at=now - timedelta(days=9))
     factories.measure_response(patient, "gad7", answers=[1, 1, 1, 1, 1, 1, 1], completed_at=now)
     db.session.rollback()
     sign_in_via_api(page, live_server, patient)
@@ -267,7 +274,13 @@ def test_my_week_in_brief_is_gentle(page, live_server, care_team):
         "between 4 and 7 of 10"
     )  # the check-in 9 days ago is not this week
     expect(summary).to_contain_text("tender, tired")
-    expect(summary).to_contain_text("1 journal entry")
+    expect(summary).to_contain_text("4 journal entries")
+    # What I wrote about, in my own first words, newest first; an earlier page is not this week's.
+    expect(summary.get_by_role("listitem")).to_have_text(
+        ["A page this week.", "The sea, again.", "My sister's call.", "and 1 more"]
+    )
+    expect(summary).to_contain_text("Your tags")
+    expect(summary).to_contain_text("river walk")
     expect(summary).to_contain_text("GAD-7")
     main = page.locator("main")
     for pressure in ("streak", "missed", "in a row"):

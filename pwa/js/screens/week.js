@@ -1,5 +1,5 @@
 // My week in brief: the range my mood moved in, the feelings and tags I
-// noted most, what I wrote and which questionnaires I answered. Gentle by
+// noted most, what I wrote about and which questionnaires I answered. Gentle by
 // design: no streaks, no counts of days missed, nothing to catch up on.
 
 import { listAll, unavailable } from "../api.js";
@@ -7,6 +7,15 @@ import { formatDay, h } from "../dom.js";
 import { INSTRUMENTS } from "../prompts.js";
 
 const DAY = 86400000;
+const SHOWN = 3; // entries whose opening words the week shows
+
+/** The first line of a text, cut after about 60 characters at a space. */
+function opening(text) {
+  const first = (text || "").trim().split("\n")[0];
+  if (first.length <= 60) return first;
+  const cut = first.slice(0, 60);
+  return `${cut.slice(0, cut.lastIndexOf(" ") > 30 ? cut.lastIndexOf(" ") : 60)}…`;
+}
 
 /** The `top` most frequent words of `lists`, most frequent first. */
 function mostNoted(lists, top = 3) {
@@ -56,7 +65,12 @@ export async function render(main) {
   const tags = mostNoted(checkins.map((item) => item.tags));
   if (tags.length) lines.push(line("Your tags", tags.join(", ")));
   if (entries.length) {
-    lines.push(line("You wrote", entries.length === 1 ? "1 journal entry" : `${entries.length} journal entries`));
+    const count = entries.length === 1 ? "1 journal entry" : `${entries.length} journal entries`;
+    // What they were about, in the patient's own first words (newest first).
+    const about = entries.slice(0, SHOWN).map((entry) => h("li", {}, opening(entry.body)));
+    const rest = entries.length - SHOWN;
+    if (rest > 0) about.push(h("li", { class: "muted" }, rest === 1 ? "and 1 more" : `and ${rest} more`));
+    lines.push(line("You wrote", [count, h("ul", { class: "openings" }, about)]));
   }
   if (answered.length) {
     const names = [...new Set(answered.map((item) => INSTRUMENTS[item.instrument]?.name || item.instrument))];
