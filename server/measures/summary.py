@@ -30,7 +30,9 @@ DEFAULT_PLAN = ("phq9", "gad7")
 def marker_label(markers: dict) -> str | None:
     """The one marker a caseload cell has room for, most telling first."""
     if markers["withheld"] == "safety_item":
-        return "item 9 answered above 0"
+        # The answer itself, in the PHQ-9's words, instead of response or remission.
+        options = scoring.definition("phq9")["options"]
+        return f"item 9: {options[markers['safety_item_answer']]['label'].lower()}"
     if markers["remission"]:
         return "remission"
     if markers["response"]:

@@ -87,7 +87,7 @@ def test_the_caseload_shows_scores_and_the_relapse_signal_and_sorts_by_change(
 
 def pcl5_and_difficulty(practice) -> None:
     """Robin: PCL-5 on, a baseline meeting the DSM-5 rule and a later one that does not,
-    and a GAD-7 whose difficulty item was answered."""
+    a GAD-7 whose difficulty item was answered, and a PHQ-9 with item 9 above 0."""
     from server.db import utcnow
     from server.extensions import db
     from server.measures.models import MeasurePlan
@@ -108,6 +108,10 @@ def pcl5_and_difficulty(practice) -> None:
         [2, 2, 1, 1, 1, 1, 1],
         completed_at=now - timedelta(days=30),
         difficulty=2,
+    )
+    # Remission-level (3 from a baseline of 18), but item 9 answered "several days".
+    factories.measure_response(
+        robin, "phq9", [0, 1, 1, 0, 0, 0, 0, 0, 1], completed_at=now - timedelta(days=1)
     )
     db.session.remove()
 
@@ -141,6 +145,13 @@ def test_the_item_tables_show_cluster_sums_the_dsm5_rule_and_difficulty(
     # Cells: items 1-7, then the difficulty item; answered on the middle response only.
     difficulty = [row.locator("td").nth(7).inner_text() for row in gad7.locator("tbody tr").all()]
     assert difficulty == ["—", "Very difficult", "—"]
+    phq9_rows = desk.get_by_role("table", name="PHQ-9: every shared answer, item by item").locator(
+        "tbody tr"
+    )
+    expect(phq9_rows).to_have_count(4)
+    expect(phq9_rows.nth(3).locator("td").last).to_have_text(
+        "item 9: several days (response and remission not shown); reliable change, improved"
+    )
     check_accessibility(desk, "item tables with PCL-5 clusters and difficulty")
 
     desk.emulate_media(media="print")

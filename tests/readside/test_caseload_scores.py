@@ -88,7 +88,13 @@ def test_item_9_shows_instead_of_remission(as_user, clinic, therapist, frozen):
         patient, "phq9", phq9(3, item9=1), completed_at=NOW - timedelta(days=2), id=uuid.uuid4()
     )
     (row,) = as_user(therapist).get(URL).get_json()["items"]
-    assert row["scores"][0]["marker"] == "item 9 answered above 0"
+    # A remission-level total (3 from 15), but item 9 is answered: its answer shows instead.
+    assert row["scores"][0]["marker"] == "item 9: several days"
+    factories.measure_response(
+        patient, "phq9", phq9(4, item9=3), completed_at=NOW - timedelta(days=1), id=uuid.uuid4()
+    )
+    (row,) = as_user(therapist).get(URL).get_json()["items"]
+    assert row["scores"][0]["marker"] == "item 9: nearly every day"
 
 
 def test_the_nadir_is_the_current_series_best_shared_score_before_the_latest(clinic, therapist):

@@ -12,11 +12,12 @@ function signed(value) {
   return value > 0 ? `+${value}` : String(value);
 }
 
-function markerWords(row) {
+function markerWords(row, option) {
   const markers = row.markers || {};
   const words = [];
   if (row.baseline_of_series) words.push(`baseline of series ${row.baseline_of_series}`);
-  if (markers.withheld === "safety_item") words.push(`item 9 answered ${markers.safety_item_answer}: response and remission not shown`);
+  // The item-9 answer in the questionnaire's words, instead of response or remission.
+  if (markers.withheld === "safety_item") words.push(`item 9: ${option(markers.safety_item_answer).toLowerCase()} (response and remission not shown)`);
   if (markers.remission) words.push("remission");
   if (markers.response) words.push("response");
   if (markers.change) words.push(`${markers.change.label}, ${markers.change.direction}`);
@@ -59,7 +60,7 @@ export function itemTable(table) {
       ...clusters.map((name) => h("td", {}, String(row.subscores?.[name] ?? "—"))),
       h("td", {}, `${row.total}${row.severity ? ` (${row.severity})` : ""}`),
       h("td", {}, row.change_from_baseline == null ? "—" : signed(row.change_from_baseline)),
-      h("td", {}, markerWords(row) || "—"),
+      h("td", {}, markerWords(row, option) || "—"),
     ),
   );
   return h(
