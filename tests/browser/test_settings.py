@@ -1,6 +1,7 @@
 """Settings people expect: my name, my password, more than one reminder a day, and
 turning reminders on never hangs where the browser has no push service."""
 
+import re
 import socket
 import threading
 
@@ -78,6 +79,65 @@ def test_install_says_how_where_the_browser_makes_no_offer(page, live_server, ca
     box = page.get_by_role("region", name="Install Between")
     expect(box).to_contain_text("Install app")
     expect(box.get_by_role("button", name="Install Between on this phone")).to_be_hidden()
+
+
+def test_install_is_a_button_where_the_browser_offers_it(browser, live_server, care_team, tmp_path):
+    patient = care_team[2]
+    # Chromium offers installation (beforeinstallprompt) once the app meets its
+    # criteria; this flag skips only the wait for the user's engagement.
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_FLAGS, "--bypass-app-banner-engagement-checks"],
+        viewport={"width": 390, "height": 844},
+    )
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        sign_in_via_api(page, live_server, patient)
+        open_app(page, live_server, "/settings")
+        wait_for_service_worker(page)
+        page.reload()  # now under the service worker, which installability asks for
+        box = page.get_by_role("region", name="Install Between")
+        button = box.get_by_role("button", name="Install Between on this phone")
+        expect(button).to_be_visible(timeout=15000)
+        button.click()
+        # The browser's own dialog answers (headless Chromium dismisses it): never a hang.
+        expect(box.get_by_role("status")).to_have_text(
+            re.compile(r"^(Between is installed\.|Not installed\.)"), timeout=15000
+        )
+    finally:
+        context.close()
+
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_on_an_iphone_settings_say_how_to_add_to_the_home_screen(browser, live_server, care_team):
+    patient = care_team[2]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=IPHONE)
+    try:
+        page = context.new_page()
+        sign_in_via_api(page, live_server, patient)
+        open_app(page, live_server, "/settings")
+        install = page.get_by_role("region", name="Install Between")
+        expect(install).to_contain_text("tap Share in Safari, then “Add to Home Screen”")
+        expect(install.get_by_role("button", name="Install Between on this phone")).to_be_hidden()
+        # Reminders on iOS need the Home Screen app: the steps show beside the switch.
+        notifications = page.get_by_role("region", name="Notifications")
+        steps = notifications.get_by_role("listitem")
+        expect(steps).to_have_text(
+            [
+                "Tap the Share button in Safari.",
+                "Choose “Add to Home Screen”.",
+                "Open Between from the Home Screen and come back here.",
+            ]
+        )
+        check_accessibility(page, "settings on an iPhone")
+    finally:
+        context.close()
 
 
 class SilentService:
