@@ -131,6 +131,13 @@ def test_the_therapist_sees_the_level_follows_the_flag_and_acknowledges_with_an_
         desk.emulate_media(color_scheme=scheme)
         check_accessibility(desk, f"brief ({scheme})")
     desk.emulate_media(color_scheme="light")
+    # Every answer of the brief's latest PHQ-9, on demand: its date leads to the response.
+    desk.get_by_role("link", name=re.compile(r"^PHQ-9 of .+: all answers$")).click()
+    expect(desk).to_have_url(re.compile(rf"#/patients/{loop.patient}/items/{loop.response}$"))
+    target = desk.locator(f'article[data-item-id="{loop.response}"]')
+    expect(target).to_be_focused()
+    target.get_by_text("All answers").click()
+    expect(target.locator(".all-answers li")).to_have_count(9)
 
     # Acknowledging says what was done, with a note for the care team.
     desk.goto(f"{live_server}{WORKSPACE}#/flags")
@@ -145,3 +152,4 @@ def test_the_therapist_sees_the_level_follows_the_flag_and_acknowledges_with_an_
     assert flag.outcome == "safety_plan_reviewed"
     assert flag.note == "Called her; she is staying with her sister."
     assert console_errors == []
+

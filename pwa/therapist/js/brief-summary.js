@@ -111,7 +111,18 @@ function scoreMarks(score) {
   return marks.join(", ") || "—";
 }
 
-function scoresCard(scores) {
+/** The score's date, leading to its response on the timeline, where every answer opens on demand. */
+function responseLink(score, patientId) {
+  const name = INSTRUMENTS[score.instrument] || score.instrument;
+  if (!score.response_id) return day(score.completed_at);
+  return h(
+    "a",
+    { href: `#/patients/${patientId}/items/${score.response_id}`, "aria-label": `${name} of ${formatShortDate(score.completed_at)}: all answers` },
+    day(score.completed_at),
+  );
+}
+
+function scoresCard(scores, patientId) {
   if (!scores.length) return card("brief-scores", "Scores", h("p", { class: "empty" }, "No shared questionnaires yet."));
   return card(
     "brief-scores",
@@ -137,7 +148,7 @@ function scoresCard(scores) {
                 "span",
                 { class: "muted small block" },
                 score.previous_total == null ? "" : `previous ${score.previous_total} · `,
-                day(score.completed_at),
+                responseLink(score, patientId),
               ),
             ),
             h(
@@ -295,12 +306,12 @@ function discussCard(items) {
 }
 
 /** The summary under the safety block: scores, check-ins, the last dose and what to discuss. */
-export function summaryBlock(brief) {
+export function summaryBlock(brief, patientId) {
   return h(
     "section",
     { class: "brief-summary", "aria-labelledby": "brief-summary" },
     h("h2", { id: "brief-summary", class: "visually-hidden" }, "Summary"),
-    scoresCard(brief.scores),
+    scoresCard(brief.scores, patientId),
     checkinsCard(brief.checkins),
     h("div", { class: "brief-side" }, lastDoseCard(brief), discussCard(brief.discuss_next_session)),
   );

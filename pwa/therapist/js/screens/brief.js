@@ -172,7 +172,7 @@ export async function render(main, { params }) {
       `. Phase: ${PHASES[patient.phase] || patient.phase}.`,
     ),
     safetyBlock(brief, patientId),
-    summaryBlock(brief),
+    summaryBlock(brief, patientId),
     h("p", { class: "muted no-print fold-hint" }, "Below, each entry is folded to its first words: open one, or all of them. The brief prints as shown, folded or open."),
     full,
     h("p", { class: "muted print-only" }, `Printed ${formatWhen(new Date().toISOString())}. Confidential health information.`),
