@@ -153,3 +153,101 @@ def test_the_therapist_sees_the_level_follows_the_flag_and_acknowledges_with_an_
     assert flag.note == "Called her; she is staying with her sister."
     assert console_errors == []
 
+
+@pytest.fixture
+def unsafe_checkin():
+    """A shared check-in that said "I don't feel safe" an hour ago, flagged by the real rule."""
+    from types import SimpleNamespace
+
+    from server.db import utcnow
+    from server.extensions import db
+    from server.flags import checkin_rules
+    from tests import factories
+
+    clinic = factories.clinic("Harbour KAP")
+    therapist = factories.user(clinic, "therapist", display_name="Dr Kim Adeyemi")
+    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Ada Lovell")
+    checkin = factories.checkin(
+        patient, recorded_at=utcnow() - timedelta(hours=1), mood=2, shared=True, unsafe=True
+    )
+    (flag,) = checkin_rules.check_checkin(checkin)
+    db.session.commit()
+    values = SimpleNamespace(
+        therapist_email=therapist.email,
+        secret=factories.STAFF_TOTP_SECRET,
+        patient=patient.id,
+        checkin=checkin.id,
+        flag=flag.id,
+    )
+    db.session.remove()
+    return values
+
+
+def test_a_check_in_flag_names_its_time_and_leads_to_the_check_in(
+    desk, live_server, unsafe_checkin, staff_sign_in, console_errors
+):
+    staff_sign_in(desk, unsafe_checkin.therapist_email, unsafe_checkin.secret)
+    desk.goto(f"{live_server}{WORKSPACE}#/flags")
+    card = desk.locator(".flag-card").first
+    expect(card).to_contain_text('Ada Lovell: Check-in: "I don\'t feel safe"')
+    expect(card.locator(".badge.urgent")).to_contain_text("Urgent")
+    checked_in = card.get_by_text("Checked in").locator("time")
+    expect(checked_in).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+    card.get_by_role("link", name="Open the check-in").click()
+    expect(desk).to_have_url(
+        re.compile(rf"#/patients/{unsafe_checkin.patient}/items/{unsafe_checkin.checkin}$")
+    )
+    target = desk.locator(f'article[data-item-id="{unsafe_checkin.checkin}"]')
+    expect(target).to_be_focused()
+    expect(target).to_contain_text("Said: “I don't feel safe.”")
+    assert console_errors == []
+
+
+@pytest.fixture
+def departed():
+    """A patient who deleted their account with an open safety flag and a dose booked."""
+    from types import SimpleNamespace
+
+    from server.db import utcnow
+    from server.extensions import db
+    from server.flags import services as flags
+    from server.privacy.services import delete_account
+    from tests import factories
+
+    clinic = factories.clinic("Harbour KAP")
+    therapist = factories.user(clinic, "therapist", display_name="Dr Kim Adeyemi")
+    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Ada Lovell")
+    response = factories.measure_response(
+        patient, "phq9", answers=[1, 1, 1, 1, 1, 1, 1, 1, 2], shared=True
+    )
+    flags.check_measure_response(response, patient)
+    factories.ketamine_session(
+        patient, created_by=therapist, scheduled_at=utcnow() + timedelta(days=3)
+    )
+    db.session.commit()
+    delete_account(patient, factories.PASSWORD)
+    db.session.commit()
+    values = SimpleNamespace(therapist_email=therapist.email, secret=factories.STAFF_TOTP_SECRET)
+    db.session.remove()
+    return values
+
+
+def test_a_patient_who_deleted_their_account_leaves_a_notice_on_the_flags_screen(
+    desk, live_server, departed, staff_sign_in, console_errors
+):
+    staff_sign_in(desk, departed.therapist_email, departed.secret)
+    desk.goto(f"{live_server}{WORKSPACE}#/flags")
+    notices = desk.get_by_role("region", name="Accounts deleted with open flags")
+    expect(notices).to_be_visible()
+    (notice,) = notices.locator("li").all()
+    expect(notice).to_contain_text("Ada Lovell deleted their account")
+    expect(notice).to_contain_text("Open then: 1 \u00d7 Safety answer on the PHQ-9.")
+    expect(notice).to_contain_text("Booked sessions that went with it: Dosing session on")
+    # Nothing of the answers: the notice holds no health data.
+    expect(notice).not_to_contain_text("Item 9")
+    # The flag itself went with the account.
+    expect(desk.get_by_text("No open flags. Everything raised has been seen.")).to_be_visible()
+    for scheme in ("light", "dark"):
+        desk.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+        check_accessibility(desk, f"flags with a deletion notice ({scheme})")
+    assert console_errors == []
