@@ -13,6 +13,7 @@ URL comes from the stand-in; nothing is ever pushed through it (delivery to
 the device is tested with DevTools in test_push_worker.py).
 """
 
+import re
 import secrets
 import struct
 import threading
@@ -350,3 +351,47 @@ def test_an_urgent_flag_push_shows_generic_words_and_its_click_opens_flags(
     # simulated headless): the open workspace goes to Flags.
     worker.evaluate(f"openApp({shown[0]['data']['url']!r})")
     expect(page.get_by_role("heading", name="Flags", level=1)).to_be_visible()
+
+
+def test_an_admin_sees_an_escalated_flag_and_turns_on_its_notifications(
+    push_profile, live_server, practice, staff_sign_in
+):
+    """Escalation reaches the clinic's admins: the flag on their flags screen, marked
+    escalated and without an acknowledge form (that is the care team's), and the
+    same notification control as the therapists'."""
+    from datetime import timedelta
+
+    from server.auth.models import User
+    from server.db import utcnow
+    from server.flags.escalation import escalate_overdue
+    from tests.browser.helpers import check_accessibility
+
+    [escalated] = escalate_overdue(utcnow() + timedelta(hours=24))
+    assert escalated.id == practice.urgent_flag  # the warning flag is never escalated
+    db.session.commit()
+    [admin] = fresh_rows(User, email=practice.admin_email)
+    context = push_profile(1280, 800)
+    page = first_page(context)
+    staff_sign_in(page, practice.admin_email, practice.secret)
+    page.get_by_role("link", name=re.compile(r"^Flags")).click()
+    expect(page.get_by_role("heading", name="Flags", level=1)).to_be_visible()
+    expect(page.get_by_text("1 escalated flag.")).to_be_visible()
+    card = page.locator(".flag-card")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Robin Ash: Safety answer on the PHQ-9")
+    expect(card.locator(".badge.escalated")).to_have_text("Escalated")
+    expect(card.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+        check_accessibility(page, f"admin's escalated flags ({scheme})")
+    page.emulate_media(color_scheme="light")
+
+    status = page.locator("#urgent-push-status")
+    expect(status).to_have_text("Off: urgent flags show here, but this device is not notified.")
+    context.grant_permissions(["notifications"], origin=live_server)
+    page.get_by_role("button", name="Notify me of urgent flags on this device").click()
+    expect(status).to_have_text(
+        "On: an urgent flag notifies you on this device, even with Between closed."
+    )
+    endpoint = browser_endpoint(page)
+    assert endpoint and endpoints_on_server(admin.id) == [endpoint]
