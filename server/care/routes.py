@@ -4,6 +4,9 @@ A therapist's read of a patient's schedule, and every change to it, is
 audited (identifiers only).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -38,142 +41,156 @@ CLASH = (
 )
 STALE = "The `version` sent is not the stored one; nothing was changed."
 
-KETAMINE = "/patients/<uuid:patient_id>/ketamine-sessions"
-INTEGRATION = "/patients/<uuid:patient_id>/integration-sessions"
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of session: its names, model, service calls, schemas, words and audit."""
+
+    name: str
+    path: str
+    model: type
+    create: Callable
+    change: Callable
+    create_schema: type
+    change_schema: type
+    schema: type
+    page_schema: type
+    own_page_schema: type
+    object_type: str
+    #: The audit actions, written whole so that a search for one finds where it is recorded.
+    created: str
+    changed: str
+    cancelled: str
+    create_doc: str
+    change_doc: str
+    list_doc: str
+    own_doc: str
 
 
-def _audit_change(kind: str, session, data) -> None:
-    action = "cancelled" if data.get("status") == "cancelled" else "changed"
-    record(
-        f"{kind}_{action}", patient_id=session.patient_id, object_type=kind, object_id=session.id
-    )
-
-
-# -- therapist: dosing sessions ----------------------------------------------------
-
-
-@blp.route(KETAMINE, methods=["POST"])
-@access.therapist_only
-@blp.arguments(DosingSessionCreateSchema)
-@blp.response(201, TherapistDosingSessionSchema)
-@blp.alt_response(200, schema=TherapistDosingSessionSchema, description="A replay.")
-@blp.alt_response(404, description=NOT_IN_CARE)
-@blp.alt_response(409, description=f"{ID_REUSED} {CLASH}")
-def create_dosing_session(data, patient_id):
-    """Book a dosing session for a patient on my care team."""
-    patient = access.patient_in_care(patient_id)
-    session, created = services.create_dosing_session(patient, current_user, data)
-    if not created:
-        return session, 200
-    record(
-        "ketamine_session_created",
-        patient_id=patient.id,
+# The API paths and audit names say ketamine where screens say dosing session:
+# they predate the name, and clients and the audit log already hold them.
+KINDS = (
+    Kind(
+        name="dosing_session",
+        path="ketamine-sessions",
+        model=DosingSession,
+        create=services.create_dosing_session,
+        change=services.change_dosing_session,
+        create_schema=DosingSessionCreateSchema,
+        change_schema=DosingSessionChangeSchema,
+        schema=TherapistDosingSessionSchema,
+        page_schema=TherapistDosingSessionPageSchema,
+        own_page_schema=DosingSessionPageSchema,
         object_type="ketamine_session",
-        object_id=session.id,
-    )
-    return session
-
-
-@blp.route(f"{KETAMINE}/<uuid:session_id>", methods=["PATCH"])
-@access.therapist_only
-@blp.arguments(DosingSessionChangeSchema)
-@blp.response(200, TherapistDosingSessionSchema)
-@blp.alt_response(404, description=NOT_IN_CARE + " Or the session is not this patient's.")
-@blp.alt_response(409, description=f"{STALE} {CLASH}")
-def change_dosing_session(data, patient_id, session_id):
-    """Move, edit, complete or cancel a dosing session; send the `version` you read."""
-    patient = access.patient_in_care(patient_id)
-    session = services.session_of(DosingSession, patient, session_id)
-    session, changed = services.change_dosing_session(session, data, patient)
-    if changed:
-        _audit_change("ketamine_session", session, data)
-    return session
-
-
-@blp.route(KETAMINE)
-@access.therapist_only
-@blp.arguments(ScheduleQuerySchema, location="query")
-@blp.response(200, TherapistDosingSessionPageSchema)
-@blp.alt_response(404, description=NOT_IN_CARE)
-def list_patient_dosing_sessions(query, patient_id):
-    """A patient's dosing sessions, oldest first, cancelled ones included."""
-    patient = access.patient_in_care(patient_id)
-    record("schedule_read", patient_id=patient.id, object_type="ketamine_session")
-    return queries.sessions_page(DosingSession, patient.id, **query)
-
-
-# -- therapist: integration sessions -------------------------------------------------
-
-
-@blp.route(INTEGRATION, methods=["POST"])
-@access.therapist_only
-@blp.arguments(IntegrationSessionCreateSchema)
-@blp.response(201, TherapistIntegrationSessionSchema)
-@blp.alt_response(200, schema=TherapistIntegrationSessionSchema, description="A replay.")
-@blp.alt_response(404, description=NOT_IN_CARE)
-@blp.alt_response(409, description=f"{ID_REUSED} {CLASH}")
-def create_integration_session(data, patient_id):
-    """Book an integration session with a patient on my care team."""
-    patient = access.patient_in_care(patient_id)
-    session, created = services.create_integration_session(patient, current_user, data)
-    if not created:
-        return session, 200
-    record(
-        "integration_session_created",
-        patient_id=patient.id,
+        created="ketamine_session_created",
+        changed="ketamine_session_changed",
+        cancelled="ketamine_session_cancelled",
+        create_doc="Book a dosing session for a patient on my care team.",
+        change_doc="Move, edit, complete or cancel a dosing session; send the `version` you read.",
+        list_doc="A patient's dosing sessions, oldest first, cancelled ones included.",
+        own_doc="My dosing sessions, oldest first; pass `since` for the upcoming ones.",
+    ),
+    Kind(
+        name="integration_session",
+        path="integration-sessions",
+        model=IntegrationSession,
+        create=services.create_integration_session,
+        change=services.change_integration_session,
+        create_schema=IntegrationSessionCreateSchema,
+        change_schema=IntegrationSessionChangeSchema,
+        schema=TherapistIntegrationSessionSchema,
+        page_schema=TherapistIntegrationSessionPageSchema,
+        own_page_schema=IntegrationSessionPageSchema,
         object_type="integration_session",
-        object_id=session.id,
+        created="integration_session_created",
+        changed="integration_session_changed",
+        cancelled="integration_session_cancelled",
+        create_doc="Book an integration session with a patient on my care team.",
+        change_doc=(
+            "Move, resize, complete or cancel an integration session; send the `version` you read."
+        ),
+        list_doc="A patient's integration sessions, oldest first, cancelled ones included.",
+        own_doc="My integration sessions, oldest first; pass `since` for the upcoming ones.",
+    ),
+)
+
+
+def _documented(doc: str):
+    # Below `blp.route`, which reads the summary from the view's docstring.
+    def decorate(view):
+        view.__doc__ = doc
+        return view
+
+    return decorate
+
+
+def _audit(action: str, kind: Kind, session) -> None:
+    record(
+        action, patient_id=session.patient_id, object_type=kind.object_type, object_id=session.id
     )
-    return session
 
 
-@blp.route(f"{INTEGRATION}/<uuid:session_id>", methods=["PATCH"])
-@access.therapist_only
-@blp.arguments(IntegrationSessionChangeSchema)
-@blp.response(200, TherapistIntegrationSessionSchema)
-@blp.alt_response(404, description=NOT_IN_CARE + " Or the session is not this patient's.")
-@blp.alt_response(409, description=f"{STALE} {CLASH}")
-def change_integration_session(data, patient_id, session_id):
-    """Move, resize, complete or cancel an integration session; send the `version` you read."""
-    patient = access.patient_in_care(patient_id)
-    session = services.session_of(IntegrationSession, patient, session_id)
-    session, changed = services.change_integration_session(session, data, patient)
-    if changed:
-        _audit_change("integration_session", session, data)
-    return session
+def _register(kind: Kind) -> None:
+    """One kind's routes: the therapist's create, change and list, and the patient's list."""
+    patients = f"/patients/<uuid:patient_id>/{kind.path}"
+
+    @blp.route(patients, methods=["POST"], endpoint=f"create_{kind.name}")
+    @_documented(kind.create_doc)
+    @access.therapist_only
+    @blp.arguments(kind.create_schema)
+    @blp.response(201, kind.schema)
+    @blp.alt_response(200, schema=kind.schema, description="A replay.")
+    @blp.alt_response(404, description=NOT_IN_CARE)
+    @blp.alt_response(409, description=f"{ID_REUSED} {CLASH}")
+    def create(data, patient_id):
+        patient = access.patient_in_care(patient_id)
+        session, created = kind.create(patient, current_user, data)
+        if not created:
+            return session, 200
+        _audit(kind.created, kind, session)
+        return session
+
+    @blp.route(f"{patients}/<uuid:session_id>", methods=["PATCH"], endpoint=f"change_{kind.name}")
+    @_documented(kind.change_doc)
+    @access.therapist_only
+    @blp.arguments(kind.change_schema)
+    @blp.response(200, kind.schema)
+    @blp.alt_response(404, description=NOT_IN_CARE + " Or the session is not this patient's.")
+    @blp.alt_response(409, description=f"{STALE} {CLASH}")
+    def change(data, patient_id, session_id):
+        patient = access.patient_in_care(patient_id)
+        session = services.session_of(kind.model, patient, session_id)
+        session, changed = kind.change(session, data, patient)
+        if changed:
+            cancelled = data.get("status") == "cancelled"
+            _audit(kind.cancelled if cancelled else kind.changed, kind, session)
+        return session
+
+    @blp.route(patients, endpoint=f"list_patient_{kind.name}s")
+    @_documented(kind.list_doc)
+    @access.therapist_only
+    @blp.arguments(ScheduleQuerySchema, location="query")
+    @blp.response(200, kind.page_schema)
+    @blp.alt_response(404, description=NOT_IN_CARE)
+    def patient_list(query, patient_id):
+        patient = access.patient_in_care(patient_id)
+        record("schedule_read", patient_id=patient.id, object_type=kind.object_type)
+        return queries.sessions_page(kind.model, patient.id, **query)
+
+    @blp.route(f"/{kind.path}", endpoint=f"my_{kind.name}s")
+    @_documented(kind.own_doc)
+    @access.patient_only
+    @blp.arguments(ScheduleQuerySchema, location="query")
+    @blp.response(200, kind.own_page_schema)
+    def own_list(query):
+        return queries.sessions_page(kind.model, current_user.id, **query)
 
 
-@blp.route(INTEGRATION)
-@access.therapist_only
-@blp.arguments(ScheduleQuerySchema, location="query")
-@blp.response(200, TherapistIntegrationSessionPageSchema)
-@blp.alt_response(404, description=NOT_IN_CARE)
-def list_patient_integration_sessions(query, patient_id):
-    """A patient's integration sessions, oldest first, cancelled ones included."""
-    patient = access.patient_in_care(patient_id)
-    record("schedule_read", patient_id=patient.id, object_type="integration_session")
-    return queries.sessions_page(IntegrationSession, patient.id, **query)
+for _kind in KINDS:
+    _register(_kind)
 
 
-# -- patient: my schedule and phase --------------------------------------------------
-
-
-@blp.route("/ketamine-sessions")
-@access.patient_only
-@blp.arguments(ScheduleQuerySchema, location="query")
-@blp.response(200, DosingSessionPageSchema)
-def my_dosing_sessions(query):
-    """My dosing sessions, oldest first; pass `since` for the upcoming ones."""
-    return queries.sessions_page(DosingSession, current_user.id, **query)
-
-
-@blp.route("/integration-sessions")
-@access.patient_only
-@blp.arguments(ScheduleQuerySchema, location="query")
-@blp.response(200, IntegrationSessionPageSchema)
-def my_integration_sessions(query):
-    """My integration sessions, oldest first; pass `since` for the upcoming ones."""
-    return queries.sessions_page(IntegrationSession, current_user.id, **query)
+# -- patient: my phase --------------------------------------------------------------
 
 
 @blp.route("/me/phase")

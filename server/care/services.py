@@ -43,15 +43,7 @@ def create_dosing_session(
     (`server.care.conflicts`).
     """
     values = _normalised({name: data[name] for name in KETAMINE_FIELDS})
-    _check_completion(values["status"], values["scheduled_at"], "status")
-    session, created = _create_once(
-        DosingSession,
-        data.get("id"),
-        patient,
-        values,
-        confirmed=data.get("confirm_overlap", False),
-        created_by_id=by.id,
-    )
+    session, created = _create_once(DosingSession, patient, values, data, created_by_id=by.id)
     if created:
         dosing_session_changed.send(session)
     return session, created
@@ -91,15 +83,9 @@ def create_integration_session(
     (`server.care.follows`); a replay must name the same ones.
     """
     values = {name: data[name] for name in INTEGRATION_FIELDS}
-    _check_completion(values["status"], values["scheduled_at"], "status")
     followed = data.get(follows.FIELD) or []
     session, created = _create_once(
-        IntegrationSession,
-        data.get("id"),
-        patient,
-        values,
-        confirmed=data.get("confirm_overlap", False),
-        therapist_id=therapist.id,
+        IntegrationSession, patient, values, data, therapist_id=therapist.id
     )
     if created:
         session.follows = follows.doses_followed(patient, followed, session.scheduled_at)
@@ -163,7 +149,10 @@ def _check_completion(status: str, scheduled_at, field: str) -> None:
         )
 
 
-def _create_once(model, item_id, patient: User, values: dict, *, confirmed: bool, **extra):
+def _create_once(model, patient: User, values: dict, data: dict[str, Any], **extra):
+    # A booking's `id` (optional) and `confirm_overlap` are the request's; `values` its columns.
+    _check_completion(values["status"], values["scheduled_at"], "status")
+    item_id = data.get("id")
     # Held first, so a replay racing its original finds the original stored.
     conflicts.hold_schedule(patient)
     if item_id is not None:
@@ -172,7 +161,7 @@ def _create_once(model, item_id, patient: User, values: dict, *, confirmed: bool
             # Before the clash check: the stored session would clash with its own replay.
             return _replayed(stored, patient, values), False
     booking = conflicts.span(model, values["scheduled_at"], values.get("duration_minutes"))
-    conflicts.check(patient, booking, confirmed=confirmed)
+    conflicts.check(patient, booking, confirmed=data.get("confirm_overlap", False))
     item = model(id=item_id or uuid.uuid4(), patient_id=patient.id, **values, **extra)
     try:
         # A savepoint, so that losing a race against an identical request
