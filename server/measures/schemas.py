@@ -169,7 +169,9 @@ class ResponseSchema(Schema):
     baseline_of_series = fields.Integer(
         allow_none=True, metadata={"description": "The series this response is the baseline of."}
     )
-    baseline_total = fields.Integer(allow_none=True)
+    baseline_total = fields.Integer(
+        allow_none=True, metadata={"description": "The baseline of its treatment series."}
+    )
     previous_total = fields.Integer(allow_none=True)
     nadir_total = fields.Integer(
         allow_none=True,

@@ -5,16 +5,22 @@ therapist's read mark; the timeline and the brief add their conditions.
 """
 
 from datetime import datetime
+from operator import attrgetter
 
+from marshmallow import Schema
+from marshmallow.fields import Field
 from sqlalchemy import and_, exists, select
 
 from server.auth.models import User
 from server.care.models import DosingSession, IntegrationSession
+from server.care.schemas import DosingSessionSchema, IntegrationSessionSchema
 from server.extensions import db
 from server.items import visible_to_care_team
 from server.journal.models import CheckIn, JournalEntry, Prompt
+from server.journal.schemas import SharedCheckInSchema, SharedEntrySchema
 from server.measures import scoring, trend
 from server.measures.models import MeasureResponse
+from server.measures.schemas import ResponseSchema
 from server.readside.models import ReadMark
 
 #: Shared item kinds: (model, the time the item was felt, written or answered).
@@ -51,85 +57,86 @@ def read_mark(therapist: User, item_type: str, model):
     )
 
 
+def owned(schema: type[Schema], *names: str) -> dict[str, Field]:
+    """`schema`'s declared fields of these names; without names, all but the envelope's."""
+    declared = schema._declared_fields
+    return {name: declared[name] for name in names or declared if name not in ENVELOPE}
+
+
+#: What every item carries, whatever its kind (sessions have no `discuss_next_session`).
+ENVELOPE = ("type", "id", "at", "read", "discuss_next_session")
+#: What each kind carries besides, read from its model as its owner's schema declares it.
+KIND_FIELDS = {
+    "checkin": owned(SharedCheckInSchema),
+    "entry": owned(SharedEntrySchema),
+    "measure_response": owned(
+        ResponseSchema, "completed_at", "instrument", "answers", "total", "severity"
+    ),
+    "ketamine_session": owned(
+        DosingSessionSchema, "scheduled_at", "route", "dose_mg", "setting", "status"
+    ),
+    "integration_session": owned(
+        IntegrationSessionSchema, "scheduled_at", "duration_minutes", "status", "therapist_id"
+    ),
+}
+#: What a questionnaire item carries that the loaders work out, as the measures declare it.
+WORKED_OUT = owned(
+    ResponseSchema,
+    "threshold",
+    "baseline_total",
+    "baseline_of_series",
+    "change_from_baseline",
+    "markers",
+)
+_READERS = {
+    kind: (
+        tuple(declared),
+        attrgetter(*(field.attribute or name for name, field in declared.items())),
+    )
+    for kind, declared in KIND_FIELDS.items()
+}
+
+
+def _item(kind: str, obj, at: datetime, read: bool | None) -> dict:
+    names, read_values = _READERS[kind]
+    item = {"type": kind, "id": obj.id, "at": at, "read": read}
+    # Every kind reads several fields, so the getter gives a tuple.
+    item.update(zip(names, read_values(obj), strict=True))
+    return item
+
+
 def checkin_item(checkin: CheckIn, read_at: datetime | None) -> dict:
     """A shared check-in, with the time as the patient lived it."""
-    return {
-        "type": "checkin",
-        "id": checkin.id,
-        "at": checkin.recorded_at_local,
-        "read": read_at is not None,
-        "discuss_next_session": checkin.discuss_next_session,
-        "recorded_at": checkin.recorded_at_local,
-        "mood": checkin.mood,
-        "anxiety": checkin.anxiety,
-        "energy": checkin.energy,
-        "sleep_quality": checkin.sleep_quality,
-        "emotions": list(checkin.emotions or []),
-        "note": checkin.note,
-        "unsafe": checkin.unsafe,
-    }
+    item = _item("checkin", checkin, checkin.recorded_at_local, read_at is not None)
+    item["discuss_next_session"] = checkin.discuss_next_session
+    item["unsafe"] = checkin.unsafe
+    return item
 
 
 def entry_item(entry: JournalEntry, prompt_text: str | None, read_at: datetime | None) -> dict:
     """A shared journal entry with the text of the prompt it answers."""
-    return {
-        "type": "entry",
-        "id": entry.id,
-        "at": entry.written_at_local,
-        "read": read_at is not None,
-        "discuss_next_session": entry.discuss_next_session,
-        "written_at": entry.written_at_local,
-        "body": entry.body,
-        "prompt_id": entry.prompt_id,
-        "prompt_text": prompt_text,
-        "ketamine_session_id": entry.ketamine_session_id,
-    }
+    item = _item("entry", entry, entry.written_at_local, read_at is not None)
+    item["discuss_next_session"] = entry.discuss_next_session
+    item["prompt_text"] = prompt_text
+    return item
 
 
 def response_item(response: MeasureResponse, read_at: datetime | None) -> dict:
     """A shared questionnaire: answers, total and band as scored by the server."""
-    return {
-        "type": "measure_response",
-        "id": response.id,
-        "at": response.completed_at,
-        "read": read_at is not None,
-        "discuss_next_session": response.discuss_next_session,
-        "completed_at": response.completed_at,
-        "instrument": response.instrument,
-        "answers": list(response.answers),
-        "total": response.total,
-        "severity": response.severity,
-        "threshold": scoring.threshold(response.instrument, response.total),
-    }
+    item = _item("measure_response", response, response.completed_at, read_at is not None)
+    item["discuss_next_session"] = response.discuss_next_session
+    item["threshold"] = scoring.threshold(response.instrument, response.total)
+    return item
 
 
 def ketamine_item(session: DosingSession) -> dict:
     """A dosing session on the timeline; sessions have nothing to mark read (`read` None)."""
-    return {
-        "type": "ketamine_session",
-        "id": session.id,
-        "at": session.scheduled_at,
-        "read": None,
-        "scheduled_at": session.scheduled_at,
-        "route": session.route,
-        "dose_mg": session.dose_mg,
-        "setting": session.setting,
-        "status": session.status,
-    }
+    return _item("ketamine_session", session, session.scheduled_at, None)
 
 
 def integration_item(session: IntegrationSession) -> dict:
     """An integration session on the timeline (`read` None)."""
-    return {
-        "type": "integration_session",
-        "id": session.id,
-        "at": session.scheduled_at,
-        "read": None,
-        "scheduled_at": session.scheduled_at,
-        "duration_minutes": session.duration_minutes,
-        "status": session.status,
-        "therapist_id": session.therapist_id,
-    }
+    return _item("integration_session", session, session.scheduled_at, None)
 
 
 def checkins(therapist, patient_id, conditions, limit=None):

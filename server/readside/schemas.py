@@ -4,6 +4,8 @@ These are the care team's views: items appear here only while shared, so
 no item carries `shared`.
 """
 
+import copy
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from server.care.schemas import validate_query_time
@@ -12,7 +14,7 @@ from server.fields import AwareDateTime, Cursor, Page, Schema
 from server.measures.schemas import MarkersSchema, ThresholdSchema
 from server.readside.brief import BRIEF_CHECKIN_NOTES
 from server.readside.caseload import SORTS
-from server.readside.items import TIMELINE_TYPES
+from server.readside.items import KIND_FIELDS, TIMELINE_TYPES, WORKED_OUT
 
 # --- the caseload ------------------------------------------------------------------
 
@@ -115,57 +117,41 @@ class CaseloadSchema(Schema):
 # --- timeline items -------------------------------------------------------------------
 
 
-class TimelineItemSchema(Schema):
-    """One item; the fields after `discuss_next_session` are those of its `type`."""
+def _from_keys(declared: dict) -> dict:
+    """Copies of the owners' fields, reading an item's keys (items are dicts by field name)."""
+    copies = {}
+    for name, field in declared.items():
+        copies[name] = copy.deepcopy(field)
+        copies[name].attribute = None
+    return copies
 
-    type = fields.String(metadata={"enum": list(TIMELINE_TYPES)})
-    id = fields.UUID()
-    at = AwareDateTime(
-        metadata={"description": "When it was felt, written, answered or scheduled."}
+
+class TimelineItemSchema(
+    Schema.from_dict(
+        {
+            "type": fields.String(metadata={"enum": list(TIMELINE_TYPES)}),
+            "id": fields.UUID(),
+            "at": AwareDateTime(
+                metadata={"description": "When it was felt, written, answered or scheduled."}
+            ),
+            "read": fields.Boolean(
+                allow_none=True,
+                metadata={"description": "Whether I marked it read; null for sessions."},
+            ),
+            "discuss_next_session": fields.Boolean(),
+            # Each kind's fields, as the journal, the measures and the schedule declare them,
+            # then what only the read side adds.
+            **_from_keys({name: f for kind in KIND_FIELDS.values() for name, f in kind.items()}),
+            **_from_keys(WORKED_OUT),
+            "unsafe": fields.Boolean(
+                metadata={"description": "The check-in said I don't feel safe."}
+            ),
+            "prompt_text": fields.String(allow_none=True),
+        },
+        name="TimelineItemBase",
     )
-    read = fields.Boolean(
-        allow_none=True,
-        metadata={"description": "Whether I marked it read; null for sessions."},
-    )
-    discuss_next_session = fields.Boolean()
-    # check-in
-    recorded_at = AwareDateTime()
-    mood = fields.Integer()
-    anxiety = fields.Integer(allow_none=True)
-    energy = fields.Integer(allow_none=True)
-    sleep_quality = fields.Integer(allow_none=True)
-    emotions = fields.List(fields.String())
-    note = fields.String(allow_none=True)
-    unsafe = fields.Boolean(metadata={"description": "The check-in said I don't feel safe."})
-    # journal entry
-    written_at = AwareDateTime()
-    body = fields.String()
-    prompt_id = fields.UUID(allow_none=True)
-    prompt_text = fields.String(allow_none=True)
-    ketamine_session_id = fields.UUID(allow_none=True)
-    # measure response
-    completed_at = AwareDateTime()
-    instrument = fields.String()
-    answers = fields.List(fields.Integer())
-    total = fields.Integer()
-    severity = fields.String(allow_none=True)
-    threshold = fields.Nested(ThresholdSchema, allow_none=True)
-    baseline_total = fields.Integer(
-        allow_none=True, metadata={"description": "The baseline of its treatment series."}
-    )
-    baseline_of_series = fields.Integer(
-        allow_none=True, metadata={"description": "The series this response is the baseline of."}
-    )
-    change_from_baseline = fields.Integer(allow_none=True)
-    markers = fields.Nested(MarkersSchema)
-    # sessions
-    scheduled_at = AwareDateTime()
-    status = fields.String()
-    route = fields.String()
-    dose_mg = fields.Float(allow_none=True)
-    setting = fields.String()
-    duration_minutes = fields.Integer()
-    therapist_id = fields.UUID(allow_none=True)
+):
+    """One item; the fields after `discuss_next_session` are those of its `type`."""
 
 
 class TimelineQuerySchema(Cursor):
