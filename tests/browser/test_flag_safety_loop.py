@@ -251,3 +251,64 @@ def test_a_patient_who_deleted_their_account_leaves_a_notice_on_the_flags_screen
         desk.emulate_media(color_scheme=scheme, reduced_motion="reduce")
         check_accessibility(desk, f"flags with a deletion notice ({scheme})")
     assert console_errors == []
+
+
+@pytest.fixture
+def repeated():
+    """Item 9 answered "more than half the days", then "several days" a day later:
+    one urgent flag (the real rule), repeated once."""
+    from types import SimpleNamespace
+
+    from server.db import utcnow
+    from server.extensions import db
+    from server.flags import services as flags
+    from tests import factories
+
+    now = utcnow()
+    clinic = factories.clinic("Harbour KAP")
+    therapist = factories.user(clinic, "therapist", display_name="Dr Kim Adeyemi")
+    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Ada Lovell")
+    responses = []
+    for days_ago, item9 in ((2, 2), (1, 1)):
+        response = factories.measure_response(
+            patient,
+            "phq9",
+            answers=[1, 1, 1, 1, 1, 1, 1, 1, item9],
+            shared=True,
+            completed_at=now - timedelta(days=days_ago),
+        )
+        flags.check_measure_response(response, patient)
+        responses.append(response.id)
+    db.session.commit()
+    values = SimpleNamespace(
+        therapist_email=therapist.email,
+        secret=factories.STAFF_TOTP_SECRET,
+        patient=patient.id,
+        first=responses[0],
+        latest=responses[1],
+    )
+    db.session.remove()
+    return values
+
+
+def test_a_repeat_updates_the_open_flag_and_leads_to_the_latest_response(
+    desk, live_server, repeated, staff_sign_in, console_errors
+):
+    staff_sign_in(desk, repeated.therapist_email, repeated.secret)
+    desk.goto(f"{live_server}{WORKSPACE}#/flags")
+    card = desk.locator(".flag-card")
+    expect(card).to_have_count(1)  # one flag, not one per answer
+    expect(card.locator(".item9")).to_have_text("Item 9: more than half the days")
+    expect(card).to_contain_text("Repeated: 2 times in all, last")
+    expect(card.get_by_role("link", name="Open the response")).to_have_attribute(
+        "href", f"#/patients/{repeated.patient}/items/{repeated.first}"
+    )
+    check_accessibility(desk, "flags, a repeated flag")
+    card.get_by_role("link", name="Open the latest response").click()
+    expect(desk).to_have_url(re.compile(rf"#/patients/{repeated.patient}/items/{repeated.latest}$"))
+    target = desk.locator(f'article[data-item-id="{repeated.latest}"]')
+    expect(target).to_be_focused()
+    expect(target.locator(".item9")).to_have_text(
+        "Item 9 (thoughts of death or of self-harm): several days"
+    )
+    assert console_errors == []

@@ -27,6 +27,16 @@ export function sourceLink(flag, patientId = flag.patient_id) {
   return h("a", { href: `#/patients/${patientId}/items/${flag.source_id}` }, what);
 }
 
+/** Kinds raised by a check-in; the others with an item source by a questionnaire response. */
+const CHECKIN_KINDS = new Set(["unsafe_checkin", "mood_drop", "low_mood"]);
+
+/** The latest repeat, if it is shared and not the first cause: a link to it on the timeline. */
+function latestLink(flag, patientId) {
+  if (!flag.latest_source_id || flag.latest_source_id === flag.source_id || flag.source_type === "ketamine_session") return null;
+  const what = CHECKIN_KINDS.has(flag.kind) ? "Open the latest check-in" : "Open the latest response";
+  return h("a", { href: `#/patients/${patientId}/items/${flag.latest_source_id}` }, what);
+}
+
 /** What raised it and when, the item-9 level in words, and any repeats. */
 export function flagFacts(flag, patientId = flag.patient_id) {
   const facts = [];
@@ -43,6 +53,7 @@ export function flagFacts(flag, patientId = flag.patient_id) {
     facts.push(h("p", { class: "since-dose" }, `${plural(flag.days_since_last_dose, "day")} after the last dosing session`));
   }
   if (flag.occurrences > 1) {
+    const latest = latestLink(flag, patientId);
     facts.push(
       h(
         "p",
@@ -50,6 +61,7 @@ export function flagFacts(flag, patientId = flag.patient_id) {
         `Repeated: ${plural(flag.occurrences, "time")} in all`,
         flag.last_seen_at ? [", last ", h("time", { datetime: flag.last_seen_at }, formatWhen(flag.last_seen_at))] : "",
         ". A repeat at the same or a lower level updates this flag.",
+        latest ? [" ", latest] : "",
       ),
     );
   }
