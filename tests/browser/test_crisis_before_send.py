@@ -192,6 +192,7 @@ def test_i_dont_feel_safe_shows_the_card_at_once_and_tells_the_care_team(
     expect(card.get_by_text("Your care team has been told you may need support.")).to_be_visible()
     expect(card.get_by_text("They are told only this, not your check-in.")).to_be_visible()
     expect(page.get_by_role("heading", name=AFTER)).to_be_focused()
+    both_schemes_pass_axe(page, "check-in sent, I don't feel safe")
     [row] = fresh_rows(CheckIn, patient_id=patient.id)
     assert row.unsafe is True and row.shared is False
     [flag] = fresh_rows(Flag, patient_id=patient.id)
