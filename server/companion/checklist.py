@@ -7,6 +7,7 @@ added, so no clinic setting can drop it.
 """
 
 import json
+import re
 import uuid
 from functools import cache
 from pathlib import Path
@@ -106,12 +107,32 @@ def clinic_items_of(session: DosingSession) -> list[dict]:
     return clinic_items(patient.clinic_id)
 
 
-def set_clinic_items(clinic_id: uuid.UUID, items: list[dict], by_id: uuid.UUID) -> list[dict]:
-    """Replace the clinic's checklist (keys made from the order when not given)."""
-    keys = [item["key"] for item in items]
-    if len(set(keys)) != len(keys):
-        abort(422, "Each item needs its own key.", errors={"items": ["Two items share a key."]})
+def set_clinic_items(
+    clinic_id: uuid.UUID, items: list[dict] | None, by_id: uuid.UUID
+) -> list[dict]:
+    """Replace the clinic's checklist, or with None go back to the built-in one.
+
+    An item sent without a key gets one made from its words (ticks are kept
+    by key, so an item keeps its key when its words change).
+    """
     stored = db.session.get(ClinicChecklist, clinic_id)
+    if items is None:
+        if stored is not None:
+            db.session.delete(stored)
+            db.session.flush()
+        return clinic_items(clinic_id)
+    given = [item["key"] for item in items if item.get("key")]
+    if len(set(given)) != len(given):
+        abort(422, "Each item needs its own key.", errors={"items": ["Two items share a key."]})
+    taken = set(given)
+    items = [
+        {
+            "key": item.get("key") or _new_key(item["text"], taken),
+            "text": item["text"],
+            "home_only": item.get("home_only", False),
+        }
+        for item in items
+    ]
     if stored is None:
         stored = ClinicChecklist(clinic_id=clinic_id, items=items, updated_by_id=by_id)
         db.session.add(stored)
@@ -120,3 +141,18 @@ def set_clinic_items(clinic_id: uuid.UUID, items: list[dict], by_id: uuid.UUID) 
         stored.updated_by_id = by_id
     db.session.flush()
     return clinic_items(clinic_id)
+
+
+def is_customised(clinic_id: uuid.UUID) -> bool:
+    return db.session.get(ClinicChecklist, clinic_id) is not None
+
+
+def _new_key(text: str, taken: set[str]) -> str:
+    """A key from the first words of `text`, e.g. "bring-a-blanket", not in `taken`."""
+    words = re.findall(r"[a-z0-9]+", text.lower())[:4]
+    base = "-".join(words)[:40].strip("-") or "item"
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}-{number}", number + 1
+    taken.add(key)
+    return key

@@ -175,7 +175,7 @@ def create_after_dose_check(data):
 @blp.response(200, ClinicChecklistSchema)
 def clinic_checklist():
     """My clinic's preparation checklist (the built-in one until the clinic sets its own)."""
-    return {"items": checklist.clinic_items(current_user.clinic_id)}
+    return _clinic_checklist(current_user.clinic_id)
 
 
 @blp.route("/clinic/checklist", methods=["PUT"])
@@ -183,10 +183,18 @@ def clinic_checklist():
 @blp.arguments(ClinicChecklistSchema)
 @blp.response(200, ClinicChecklistSchema)
 def set_clinic_checklist(data):
-    """Set my clinic's preparation checklist; home sessions always ask for a support person."""
-    items = checklist.set_clinic_items(current_user.clinic_id, data["items"], current_user.id)
+    """Set my clinic's preparation checklist (null: the built-in one); home sessions
+    always ask for a support person."""
+    checklist.set_clinic_items(current_user.clinic_id, data["items"], current_user.id)
     record("clinic_checklist_changed", object_type="clinic_checklist")
-    return {"items": items}
+    return _clinic_checklist(current_user.clinic_id)
+
+
+def _clinic_checklist(clinic_id) -> dict:
+    return {
+        "items": checklist.clinic_items(clinic_id),
+        "customised": checklist.is_customised(clinic_id),
+    }
 
 
 @blp.route("/patients/<uuid:patient_id>/companion")

@@ -46,10 +46,13 @@ class ChecklistSchema(Schema):
 
 class ClinicChecklistItemSchema(Schema):
     key = fields.String(
-        required=True,
         validate=validate.Regexp(
             r"^[a-z0-9][a-z0-9-]{0,63}$", error="Lower-case letters, digits, -."
         ),
+        metadata={
+            "description": "Keep an item's key when changing its words; a new item "
+            "may leave it out and gets one."
+        },
     )
     text = fields.String(required=True, validate=validate.Length(min=1, max=ITEM_TEXT_MAX))
     home_only = fields.Boolean(load_default=False)
@@ -59,7 +62,12 @@ class ClinicChecklistSchema(Schema):
     items = fields.List(
         fields.Nested(ClinicChecklistItemSchema),
         required=True,
+        allow_none=True,
         validate=validate.Length(min=1, max=MAX_ITEMS),
+        metadata={"description": "In the order shown; null goes back to the built-in list."},
+    )
+    customised = fields.Boolean(
+        dump_only=True, metadata={"description": "False while the clinic uses the built-in list."}
     )
 
 

@@ -81,3 +81,61 @@ def test_a_clinic_checklist_with_repeated_keys_is_refused(as_user, therapist):
         json={"items": [{"key": "a", "text": "One"}, {"key": "a", "text": "Two"}]},
     )
     assert response.status_code == 422 and "items" in response.get_json()["errors"]
+
+
+def test_a_clinic_edits_its_list_keeping_ticks_and_can_go_back_to_the_built_in_one(
+    as_user, patient, therapist
+):
+    from sqlalchemy import func, select
+
+    from server.audit.models import AuditEvent
+    from server.extensions import db
+
+    staff = as_user(therapist)
+    built_in = staff.get("/api/v1/clinic/checklist").get_json()
+    assert built_in["customised"] is False and len(built_in["items"]) == 6
+    session = factories.ketamine_session(patient, scheduled_at=at(2), setting="clinic")
+    client = as_user(patient)
+    path = f"/api/v1/ketamine-sessions/{session.id}/checklist"
+    client.put(path, json={"item": "ride-home", "done": True})
+
+    # The ride home reworded (same key), a new item without a key, twice the same words.
+    sent = [
+        {"key": "ride-home", "text": "A friend drives me home; I drive again tomorrow."},
+        {"text": "Bring a blanket!"},
+        {"text": "Bring a blanket!", "home_only": True},
+    ]
+    saved = staff.put("/api/v1/clinic/checklist", json={"items": sent})
+    assert saved.status_code == 200 and saved.get_json()["customised"] is True
+    assert [(i["key"], i["home_only"]) for i in saved.get_json()["items"]] == [
+        ("ride-home", False),
+        ("bring-a-blanket", False),
+        ("bring-a-blanket-2", True),
+    ]
+    mine = client.get(path).get_json()["items"]
+    assert [(i["text"], i["done"]) for i in mine] == [
+        ("A friend drives me home; I drive again tomorrow.", True),
+        ("Bring a blanket!", False),
+    ]
+
+    back = staff.put("/api/v1/clinic/checklist", json={"items": None})
+    assert back.status_code == 200 and back.get_json() == built_in
+    assert staff.get("/api/v1/clinic/checklist").get_json() == built_in
+    changes = db.session.scalar(
+        select(func.count()).where(AuditEvent.action == "clinic_checklist_changed")
+    )
+    assert changes == 2
+
+
+def test_a_clinic_checklist_item_without_words_names_the_field(as_user, therapist):
+    staff = as_user(therapist)
+    before = staff.get("/api/v1/clinic/checklist").get_json()
+    for items, field in (
+        ([{"key": "ok", "text": "Fine."}, {"text": ""}], "items.1.text"),
+        ([], "items"),
+        ([{"key": "Not A Key", "text": "Fine."}], "items.0.key"),
+    ):
+        refused = staff.put("/api/v1/clinic/checklist", json={"items": items})
+        assert refused.status_code == 422
+        assert field in refused.get_json()["errors"]
+    assert staff.get("/api/v1/clinic/checklist").get_json() == before
