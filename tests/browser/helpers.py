@@ -132,6 +132,16 @@ def check_accessibility(page: Page, name: str) -> None:
     assert result == [], f"axe violations on {name}:\n" + json.dumps(result, indent=2)
 
 
+def check_both_schemes(page: Page, name: str) -> None:
+    """`check_accessibility` in the light and the dark scheme, with reduced motion
+    (buttons fade their colours otherwise, and axe would judge mid-fade)."""
+    page.emulate_media(reduced_motion="reduce")
+    check_accessibility(page, name)
+    page.emulate_media(color_scheme="dark")
+    check_accessibility(page, f"{name} (dark)")
+    page.emulate_media(color_scheme="light")
+
+
 def screenshot(page: Page, name: str) -> None:
     """What the phone shows, saved into docs/screenshots/ when SCREENSHOTS=1 (the committed set)."""
     if os.environ.get("SCREENSHOTS") == "1":

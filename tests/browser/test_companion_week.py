@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from server.db import utcnow
 from tests.browser.helpers import (
-    check_accessibility,
+    check_both_schemes,
     fresh_rows,
     indexeddb_contents,
     open_app,
@@ -66,15 +66,6 @@ def _move(dose, to):
         )
 
 
-def _both_schemes(page, name):
-    # Reduced motion: buttons fade their colours otherwise, and axe would judge mid-fade.
-    page.emulate_media(reduced_motion="reduce")
-    check_accessibility(page, name)
-    page.emulate_media(color_scheme="dark")
-    check_accessibility(page, f"{name} (dark)")
-    page.emulate_media(color_scheme="light")
-
-
 def test_a_week_with_a_dosing_session(
     page, context, live_server, week, console_errors, desk, staff_sign_in
 ):
@@ -106,7 +97,7 @@ def test_a_week_with_a_dosing_session(
     page.get_by_label("A person I trust will be with me").check()
     page.get_by_label("Someone will take me home").check()
     expect(page.get_by_role("status").filter(has_text="2 of 6 done")).to_be_visible()
-    _both_schemes(page, "checklist")
+    check_both_schemes(page, "checklist")
     screenshot(page, "checklist")
     # Both ticks reach the server (each is its own request; poll, with a deadline).
     for _ in range(100):
@@ -120,7 +111,7 @@ def test_a_week_with_a_dosing_session(
     page.get_by_label("What would you like to bring to this session?").fill(
         "To meet the tiredness with curiosity"
     )
-    _both_schemes(page, "intention")
+    check_both_schemes(page, "intention")
     screenshot(page, "intention")
     page.get_by_role("button", name="Save my intention").click()
     expect(page.get_by_text("Saved. It will be shown back to you on the day.")).to_be_visible()
@@ -138,7 +129,7 @@ def test_a_week_with_a_dosing_session(
         "To meet the tiredness with curiosity"
     )
     expect(page.get_by_role("region", name="Who to call")).to_contain_text("+1 555 0199")
-    _both_schemes(page, "dosing day")
+    check_both_schemes(page, "dosing day")
     screenshot(page, "dosing-day")
 
     # The morning after: the check, with a red answer, says what to do at once.
@@ -146,7 +137,7 @@ def test_a_week_with_a_dosing_session(
     open_app(page, live_server)
     page.get_by_role("link", name="Answer the check").click()
     expect(page.get_by_role("heading", name="After the dose")).to_be_visible()
-    _both_schemes(page, "after-dose")
+    check_both_schemes(page, "after-dose")
     screenshot(page, "after-dose")
     calm = {
         "How long did any feeling of unreality": "Less than an hour",
@@ -176,7 +167,7 @@ def test_a_week_with_a_dosing_session(
     expect(page.get_by_role("heading", name="What to do now")).to_be_visible()
     expect(page.get_by_role("heading", name="Get help now")).to_be_visible()
     expect(page.get_by_text("Chest pain needs help now.")).to_be_visible()
-    _both_schemes(page, "after-dose advice")
+    check_both_schemes(page, "after-dose advice")
     [check] = fresh_rows(AfterDoseCheck, patient_id=patient.id)
     assert check.red and check.answers["chest_pain"] is True
     [flag] = fresh_rows(Flag, patient_id=patient.id)
@@ -193,7 +184,7 @@ def test_a_week_with_a_dosing_session(
     expect(page.get_by_role("region", name="Your intention")).to_have_count(1)
     back.get_by_role("link", name="Write back").click()
     page.get_by_label("did it show up?").fill("Some of it, as patience with my body.")
-    _both_schemes(page, "write back")
+    check_both_schemes(page, "write back")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Saved. Thank you.")).to_be_visible()
     [reflection] = fresh_rows(IntentionReflection, patient_id=patient.id)
@@ -217,7 +208,7 @@ def test_a_week_with_a_dosing_session(
     row = after.get_by_role("row").filter(has_text="(red)")
     expect(row).to_contain_text("chest pain")
     expect(row).to_contain_text("on and off")
-    _both_schemes(desk, "brief with doses")
+    check_both_schemes(desk, "brief with doses")
     doses.get_by_role("heading", name="Around each dose").scroll_into_view_if_needed()
     screenshot(desk, "therapist-brief-doses")
 
@@ -244,7 +235,7 @@ def test_the_safety_plan_opens_offline_from_the_crisis_card(
     )
     page.get_by_role("button", name="Save my plan").click()
     expect(page.get_by_text("Saved. It opens from Need help now, even offline.")).to_be_visible()
-    _both_schemes(page, "safety plan")
+    check_both_schemes(page, "safety plan")
     screenshot(page, "safety-plan")
     from server.extensions import db
 
@@ -289,7 +280,7 @@ def test_the_day_before_the_therapist_sees_what_is_not_ticked(
     desk.goto(f"{live_server}/therapist/index.html#/patients/{patient.id}/schedule")
     note = desk.locator(".checklist-note")
     expect(note).to_contain_text("Not ticked yet: I have checked my other medicines")
-    _both_schemes(desk, "schedule with the checklist")
+    check_both_schemes(desk, "schedule with the checklist")
     assert console_errors == []
 
 
@@ -314,7 +305,7 @@ def test_the_therapist_reads_a_shared_safety_plan(
     expect(desk.get_by_role("heading", name="Safety plan", level=1)).to_be_visible()
     section = desk.get_by_role("region", name="Things they can do on their own")
     expect(section).to_contain_text("Cold water on my face")
-    _both_schemes(desk, "therapist safety plan")
+    check_both_schemes(desk, "therapist safety plan")
     assert console_errors == []
 
 
@@ -356,7 +347,7 @@ def test_the_sessions_ahead_are_listed_from_the_journal(page, live_server, week,
     local = dose.scheduled_at.astimezone(ZoneInfo(patient.time_zone))
     expect(dosing).to_contain_text(local.strftime("%-I:%M %p"))
     expect(listed.nth(1)).to_contain_text("Integration session")
-    _both_schemes(page, "sessions ahead")
+    check_both_schemes(page, "sessions ahead")
     dosing.get_by_role("link", name="Checklist").click()
     expect(page.get_by_role("heading", name="Getting ready")).to_be_visible()
     assert console_errors == []

@@ -395,6 +395,7 @@ def test_an_admin_invites_therapists_and_reads_the_audit_log(
     expect(nav.get_by_role("link")).to_have_text(
         [
             re.compile(r"^Flags"),
+            "Preparation checklist",
             "Invites",
             "Audit log",
             "Crisis resources",

@@ -29,6 +29,7 @@ const ROUTES = [
   [/^\/patients\/([\w-]+)\/measures$/, "measures", { keys: ["patientId"], roles: THERAPIST }],
   [/^\/flags$/, "flags", { roles: STAFF }],
   [/^\/prompts$/, "prompts", { roles: THERAPIST }],
+  [/^\/checklist$/, "checklist", { roles: STAFF }],
   [/^\/invites$/, "invites", { roles: STAFF }],
   [/^\/account$/, "account", { roles: STAFF }],
   [/^\/audit$/, "audit", { roles: ADMIN }],

@@ -2,7 +2,7 @@
 // labelled field of both apps (dom.js), for the screens that import it here.
 
 import { h, uid } from "/js/dom.js";
-import { ApiError, failure } from "./client.js";
+import { ApiError, call, failure } from "./client.js";
 
 export { field } from "/js/dom.js";
 
@@ -123,4 +123,80 @@ export function askInPlace(edit, opener, { question, yes: yesLabel, no: noLabel,
     }
   });
   yes.focus();
+}
+
+/**
+ * A form's outcome line and its field errors: `refused(error)` puts each
+ * field's error under it and focuses the first; `saved(text)` says so;
+ * `saving(buttons, work)` holds the buttons while `work` runs and shows what
+ * it answers (the text to say) or why it was refused.
+ */
+export function outcome(lookup, what) {
+  const errors = fieldErrors(lookup);
+  const message = h("div", { class: "form-message", tabindex: "-1" });
+  function clear() {
+    errors.clear();
+    message.replaceChildren();
+  }
+  function refused(error) {
+    const problem = error instanceof ApiError ? error.problem || {} : {};
+    const unplaced = errors.show(problem.errors);
+    const lines = unplaced.flatMap((key) => problem.errors[key].map((text) => text));
+    const placed = Object.keys(problem.errors || {}).length - unplaced.length;
+    const intro = placed ? `Not saved: ${placed === 1 ? "a field needs" : `${placed} fields need`} a change, marked below ${placed === 1 ? "it" : "each"}.` : failure(error, what);
+    message.replaceChildren(h("div", { class: "attention", role: "alert" }, h("p", {}, intro), lines.length ? h("ul", {}, lines.map((line) => h("li", {}, line))) : null));
+    (errors.first() || message).focus();
+  }
+  function saved(text) {
+    clear();
+    message.replaceChildren(h("p", { class: "notice", role: "status" }, text));
+    message.focus();
+  }
+  async function saving(buttons, work) {
+    clear();
+    for (const button of buttons) button.disabled = true;
+    try {
+      saved(await work());
+    } catch (error) {
+      refused(error);
+    } finally {
+      for (const button of buttons) button.disabled = false;
+    }
+  }
+  return { message, refused, saving };
+}
+
+/** Where a list's field error goes, e.g. "items.2.text": {row: rows' third child, name: "text"}, or null. */
+export function rowOf(rows, list, key) {
+  const found = new RegExp(`^${list}\\.(\\d+)\\.(\\w+)$`).exec(key);
+  const row = found ? rows.children[Number(found[1])] : null;
+  return row ? { row, name: found[2] } : null;
+}
+
+/**
+ * The frame of a form that edits a list of rows: heading, what it is for, a
+ * line saying whose list it is (`state`, with an id), the rows, Add, then
+ * Save and the way back to the defaults, and the outcome message.
+ */
+export function listForm({ id, title, about, state, rows, add, save, reset, message }) {
+  return h(
+    "form",
+    { novalidate: true, "aria-labelledby": `${id}-heading`, "aria-describedby": `${id}-about ${state.id}` },
+    h("h2", { id: `${id}-heading` }, title),
+    h("p", { id: `${id}-about` }, about),
+    state,
+    rows,
+    h("div", { class: "actions" }, add),
+    h("div", { class: "actions" }, save, reset),
+    message,
+  );
+}
+
+/** `put(value, said)`: PUT `{[name]: value}` to `path` while `buttons` wait, redraw with the answer, say `said`. */
+export function listSaver(result, buttons, path, name, draw) {
+  return (value, said) =>
+    result.saving(buttons, async () => {
+      draw(await call(path, { method: "PUT", body: { [name]: value } }));
+      return said;
+    });
 }

@@ -4,8 +4,8 @@
 // escalated. A refused field says why under the field itself.
 
 import { h, uid } from "/js/dom.js";
-import { ApiError, call, failure, loadUnder } from "../client.js";
-import { field, fieldErrors } from "../forms.js";
+import { call, loadUnder } from "../client.js";
+import { field, listForm, listSaver, outcome, rowOf } from "../forms.js";
 
 const DAYS_BEFORE = 7;
 const DAYS_AFTER = 30;
@@ -16,47 +16,6 @@ function dayLabel(days) {
   if (days === -1) return "The day before";
   if (days === 1) return "The day after";
   return days < 0 ? `${-days} days before` : `${days} days after`;
-}
-
-/**
- * A form's outcome line and its field errors: `refused(error)` puts each
- * field's error under it and focuses the first; `saved(text)` says so;
- * `saving(buttons, work)` holds the buttons while `work` runs and shows what
- * it answers (the text to say) or why it was refused.
- */
-function outcome(lookup, what) {
-  const errors = fieldErrors(lookup);
-  const message = h("div", { class: "form-message", tabindex: "-1" });
-  function clear() {
-    errors.clear();
-    message.replaceChildren();
-  }
-  function refused(error) {
-    const problem = error instanceof ApiError ? error.problem || {} : {};
-    const unplaced = errors.show(problem.errors);
-    const lines = unplaced.flatMap((key) => problem.errors[key].map((text) => text));
-    const placed = Object.keys(problem.errors || {}).length - unplaced.length;
-    const intro = placed ? `Not saved: ${placed === 1 ? "a field needs" : `${placed} fields need`} a change, marked below ${placed === 1 ? "it" : "each"}.` : failure(error, what);
-    message.replaceChildren(h("div", { class: "attention", role: "alert" }, h("p", {}, intro), lines.length ? h("ul", {}, lines.map((line) => h("li", {}, line))) : null));
-    (errors.first() || message).focus();
-  }
-  function saved(text) {
-    clear();
-    message.replaceChildren(h("p", { class: "notice", role: "status" }, text));
-    message.focus();
-  }
-  async function saving(buttons, work) {
-    clear();
-    for (const button of buttons) button.disabled = true;
-    try {
-      saved(await work());
-    } catch (error) {
-      refused(error);
-    } finally {
-      for (const button of buttons) button.disabled = false;
-    }
-  }
-  return { message, refused, saving };
 }
 
 /** A form of plain fields that saves with one button; `work` saves and answers what to say. */
@@ -146,10 +105,9 @@ function promptForm(current) {
   const add = h("button", { type: "button" }, "Add a prompt");
   const state = h("p", { class: "hint", id: "prompt-state" });
   const lookup = (key) => {
-    const found = /^session_prompts\.(\d+)\.(\w+)$/.exec(key);
-    const row = found ? rows.children[Number(found[1])] : null;
-    if (!row) return null;
-    return found[2] === "at" ? row.prompt.at : row.prompt.days;
+    const at = rowOf(rows, "session_prompts", key);
+    if (!at) return null;
+    return at.name === "at" ? at.row.prompt.at : at.row.prompt.days;
   };
   const result = outcome(lookup, "Saving the prompt times");
   const renumber = () => {
@@ -177,22 +135,10 @@ function promptForm(current) {
   });
   const save = h("button", { type: "submit", class: "primary" }, "Save the prompt times");
   const defaults = h("button", { type: "button" }, "Back to the default times");
-  const form = h(
-    "form",
-    { novalidate: true, "aria-labelledby": "prompts-heading", "aria-describedby": "prompts-about prompt-state" },
-    h("h2", { id: "prompts-heading" }, "Prompt times around each dosing session"),
-    h("p", { id: "prompts-about" }, `When patients are asked to check in around each dosing session, at their own local time (at most ${MAX_PROMPTS}). Prompts already queued move to the new times; ones already sent stay sent.`),
-    state,
-    rows,
-    h("div", { class: "actions" }, add),
-    h("div", { class: "actions" }, save, defaults),
-    result.message,
-  );
-  const put = (sessionPrompts, said) =>
-    result.saving([save, defaults], async () => {
-      draw(await call("/clinic/push-schedule", { method: "PUT", body: { session_prompts: sessionPrompts } }));
-      return said;
-    });
+  const about =
+    `When patients are asked to check in around each dosing session, at their own local time (at most ${MAX_PROMPTS}). Prompts already queued move to the new times; ones already sent stay sent.`;
+  const form = listForm({ id: "prompts", title: "Prompt times around each dosing session", about, state, rows, add, save, reset: defaults, message: result.message });
+  const put = listSaver(result, [save, defaults], "/clinic/push-schedule", "session_prompts", draw);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const list = [...rows.children];
