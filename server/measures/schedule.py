@@ -1,7 +1,9 @@
 """When a questionnaire is due: pure rules over the series and past answers.
 
 PHQ-9 and GAD-7 ask about the last two weeks, so they are never due less
-than `MINIMUM_GAP` (14 days) after the last response, with three exceptions
+than `MINIMUM_GAP` (14 days, counted on the patient's own clock: 09:00 two
+weeks on, across a change of summer time too) after the last response, with
+three exceptions
 that each answer a clinical question. Per instrument in the patient's plan,
 the first rule that applies wins:
 
@@ -82,7 +84,7 @@ def due(
         if item is None and last_dose is not None:
             item = _end_of_series(instrument, all_series, last_dose, answered, now, tz)
         if item is None:
-            item = _regular(instrument, all_series, last_dose, answered, now, owed_since)
+            item = _regular(instrument, all_series, last_dose, answered, now, tz, owed_since)
         if item is not None:
             items.append(item)
     return items
@@ -134,15 +136,21 @@ def _end_of_series(instrument, all_series, last_dose, answered, now, tz) -> dict
     return _item(instrument, "end_of_series", opens, session_id)
 
 
-def _regular(instrument, all_series, last_dose, answered, now, owed_since) -> dict | None:
+def _later(at: datetime, tz, gap: timedelta) -> datetime:
+    """`gap` after `at` on the patient's clock: 14 days after 09:00 is 09:00, across a
+    change to or from summer time too (Python adds to an aware time's wall clock)."""
+    return at.astimezone(tz) + gap
+
+
+def _regular(instrument, all_series, last_dose, answered, now, tz, owed_since) -> dict | None:
     in_series = last_dose is not None and now - last_dose[1] < MAINTENANCE_AFTER
     if instrument in TWO_WEEK_RECALL and in_series:
         current = next(s for s in all_series if s.first_at <= last_dose[1] <= s.last_at)
-        since = current.first_at + MINIMUM_GAP
+        since = _later(current.first_at, tz, MINIMUM_GAP)
         if answered is not None:
-            since = max(since, answered + MINIMUM_GAP)
+            since = max(since, _later(answered, tz, MINIMUM_GAP))
         return _item(instrument, "every_two_weeks", since) if now >= since else None
     if answered is None:
         return _item(instrument, "monthly", owed_since or now)
-    since = answered + MONTH
+    since = _later(answered, tz, MONTH)
     return _item(instrument, "monthly", since) if now >= since else None

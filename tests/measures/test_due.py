@@ -91,14 +91,20 @@ def test_every_two_weeks_in_a_series_and_monthly_in_maintenance(patient, now):
     for instrument in ("phq9", "gad7"):
         factories.measure_response(patient, instrument, completed_at=answered)
     assert due(patient, now) == {}
-    items = due(patient, answered + timedelta(days=14))
+    # Answered 11:00 on 5 March; summer time began on the 8th. Two weeks on the
+    # patient's clock is 11:00 on the 19th, not 12:00 (14 times 24 hours).
+    two_weeks = datetime(2026, 3, 19, 11, 0, tzinfo=NEW_YORK)
+    assert answered.astimezone(NEW_YORK) == datetime(2026, 3, 5, 11, 0, tzinfo=NEW_YORK)
+    assert due(patient, two_weeks - timedelta(minutes=1)) == {}
+    items = due(patient, two_weeks)
     assert {item["reason"] for item in items.values()} == {"every_two_weeks"}
+    assert items["gad7"]["due_since"] == two_weeks
     # 4 weeks after the last dose: maintenance, monthly from the last answer.
     later = first + timedelta(days=21, weeks=4)
     assert due(patient, later) == {}
     items = due(patient, answered + timedelta(days=30))
     assert {item["reason"] for item in items.values()} == {"monthly"}
-    assert items["phq9"]["due_since"] == answered + timedelta(days=30)
+    assert items["phq9"]["due_since"] == datetime(2026, 4, 4, 11, 0, tzinfo=NEW_YORK)
 
 
 def test_ask_now_makes_it_due_until_answered(as_user, therapist, patient, now):
@@ -145,7 +151,8 @@ def test_pcl5_monthly_after_the_last_one(patient, now):
         "instrument": "pcl5",
         "reason": "monthly",
         "reason_text": "monthly check",
-        "due_since": last + timedelta(days=30),
+        # 30 days on the patient's clock: 11:00 on 15 February, 11:00 on 17 March.
+        "due_since": datetime(2026, 3, 17, 11, 0, tzinfo=NEW_YORK),
         "ketamine_session_id": None,
     }
     assert due(patient, last + timedelta(days=29)) == {}

@@ -1,8 +1,10 @@
-"""The schedule over 12 weeks of three real series, and the series rules, as pure functions.
+"""The schedule over 12 weeks of three real series, and the series rules.
 
 A patient joins two weeks before the first dose (Monday 4 January 2027,
 10:00 New York), opens the app at 09:00 every day and answers whatever is
-due at once. The due dates below are the whole schedule each series makes.
+due at once. The due dates below are the whole schedule each series makes:
+first from the pure rules, then through the app (booked sessions, stored
+answers, `GET /measures/due`), which must ask on the same days.
 """
 
 import itertools
@@ -12,7 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from server.extensions import db
 from server.measures import schedule, series
+from server.measures.models import MeasurePlan
+from tests import factories
 
 NEW_YORK = ZoneInfo("America/New_York")
 FIRST_DOSE = datetime(2027, 1, 4, 10, 0, tzinfo=NEW_YORK)
@@ -121,6 +126,35 @@ def test_the_schedule_of_each_series_over_12_weeks(name):
     assert answered["phq9"] == phq9
     assert answered["gad7"] == phq9
     assert answered["pcl5"] == pcl5
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_app_asks_on_the_same_days(name, as_user, clock, clinic, therapist):
+    days, phq9, pcl5 = EXPECTED[name]
+    patient = factories.user(
+        clinic, "patient", therapist=therapist, created_at=JOINED, time_zone="America/New_York"
+    )
+    db.session.add(
+        MeasurePlan(patient_id=patient.id, phq9=True, gad7=True, pcl5=True, updated_at=JOINED)
+    )
+    for _, at in doses(days):
+        factories.ketamine_session(patient, created_by=therapist, scheduled_at=at)
+    client = as_user(patient)
+    answered: dict[str, list[tuple[date, str]]] = {"phq9": [], "gad7": [], "pcl5": []}
+    day = JOINED.date()
+    while day < TWELVE_WEEKS.date():
+        clock.now = datetime.combine(day, time(9, 0), tzinfo=NEW_YORK)
+        for item in client.get("/api/v1/measures/due").get_json()["items"]:
+            name_ = item["instrument"]
+            count = len(client.get(f"/api/v1/measures/{name_}").get_json()["items"])
+            made = client.post(
+                f"/api/v1/measures/{name_}/responses",
+                json={"id": str(uuid.uuid4()), "answers": [0] * count},
+            )
+            assert made.status_code == 201, made.get_json()
+            answered[name_].append((day, item["reason"]))
+        day += timedelta(days=1)
+    assert answered == {"phq9": phq9, "gad7": phq9, "pcl5": pcl5}
 
 
 @pytest.mark.parametrize("days", [THREE_TIMES_WEEKLY, TWICE_WEEKLY, WEEKLY])
