@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from server.auth.models import User
 from server.care.models import DosingSession
+from server.care.phase import DOSING_DAY_WAIT
 from server.db import utcnow
 from server.extensions import db
 from server.fields import zone
@@ -58,8 +59,10 @@ DEFAULT_SESSION_PROMPTS = (
     PromptSlot("day_7", 7, time(19, 0)),
 )
 #: On the dosing day, wait at least this long after the session starts: the
-#: acute effects (and the ride home) come first.
-EVENING_OF_MIN_GAP = timedelta(hours=3)
+#: acute effects (and the ride home) come first. The same wait as the
+#: dosing-day prompts' (`server.care.phase.DOSING_DAY_WAIT`), so a reminder
+#: never points at prompts that are not offered yet.
+EVENING_OF_MIN_GAP = DOSING_DAY_WAIT
 #: The check after a dose (server/companion) is due the next local morning
 #: at this time, after quiet hours.
 NEXT_DAY_CHECK_AT = time(9, 0)
