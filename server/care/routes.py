@@ -115,15 +115,6 @@ KINDS = (
 )
 
 
-def _documented(doc: str):
-    # Below `blp.route`, which reads the summary from the view's docstring.
-    def decorate(view):
-        view.__doc__ = doc
-        return view
-
-    return decorate
-
-
 def _audit(action: str, kind: Kind, session) -> None:
     record(
         action, patient_id=session.patient_id, object_type=kind.object_type, object_id=session.id
@@ -135,7 +126,7 @@ def _register(kind: Kind) -> None:
     patients = f"/patients/<uuid:patient_id>/{kind.path}"
 
     @blp.route(patients, methods=["POST"], endpoint=f"create_{kind.name}")
-    @_documented(kind.create_doc)
+    @blp.doc(summary=kind.create_doc)
     @access.therapist_only
     @blp.arguments(kind.create_schema)
     @blp.response(201, kind.schema)
@@ -151,7 +142,7 @@ def _register(kind: Kind) -> None:
         return session
 
     @blp.route(f"{patients}/<uuid:session_id>", methods=["PATCH"], endpoint=f"change_{kind.name}")
-    @_documented(kind.change_doc)
+    @blp.doc(summary=kind.change_doc)
     @access.therapist_only
     @blp.arguments(kind.change_schema)
     @blp.response(200, kind.schema)
@@ -167,7 +158,7 @@ def _register(kind: Kind) -> None:
         return session
 
     @blp.route(patients, endpoint=f"list_patient_{kind.name}s")
-    @_documented(kind.list_doc)
+    @blp.doc(summary=kind.list_doc)
     @access.therapist_only
     @blp.arguments(ScheduleQuerySchema, location="query")
     @blp.response(200, kind.page_schema)
@@ -178,7 +169,7 @@ def _register(kind: Kind) -> None:
         return queries.sessions_page(kind.model, patient.id, **query)
 
     @blp.route(f"/{kind.path}", endpoint=f"my_{kind.name}s")
-    @_documented(kind.own_doc)
+    @blp.doc(summary=kind.own_doc)
     @access.patient_only
     @blp.arguments(ScheduleQuerySchema, location="query")
     @blp.response(200, kind.own_page_schema)

@@ -107,28 +107,29 @@ def _mark_read(item_type: str, item_id: uuid.UUID):
     return None
 
 
-@blp.route("/checkins/<uuid:checkin_id>/read", methods=["POST"])
-@access.therapist_only
-@blp.response(204)
-@blp.alt_response(404, description=NO_ITEM)
-def mark_checkin_read(checkin_id):
-    """Mark a shared check-in read; marking again changes nothing."""
-    return _mark_read("checkin", checkin_id)
+#: What a therapist marks read: (item type, route, the route's id, endpoint, its words).
+MARKABLE = (
+    ("checkin", "/checkins/<uuid:checkin_id>/read", "checkin_id", "mark_checkin_read", "check-in"),
+    ("entry", "/entries/<uuid:entry_id>/read", "entry_id", "mark_entry_read", "journal entry"),
+    (
+        "measure_response",
+        "/measures/responses/<uuid:response_id>/read",
+        "response_id",
+        "mark_response_read",
+        "questionnaire response",
+    ),
+)
 
 
-@blp.route("/entries/<uuid:entry_id>/read", methods=["POST"])
-@access.therapist_only
-@blp.response(204)
-@blp.alt_response(404, description=NO_ITEM)
-def mark_entry_read(entry_id):
-    """Mark a shared journal entry read; marking again changes nothing."""
-    return _mark_read("entry", entry_id)
+def _mark_route(item_type: str, rule: str, id_name: str, endpoint: str, words: str) -> None:
+    @blp.route(rule, methods=["POST"], endpoint=endpoint)
+    @blp.doc(summary=f"Mark a shared {words} read; marking again changes nothing.")
+    @access.therapist_only
+    @blp.response(204)
+    @blp.alt_response(404, description=NO_ITEM)
+    def mark(**ids):
+        return _mark_read(item_type, ids[id_name])
 
 
-@blp.route("/measures/responses/<uuid:response_id>/read", methods=["POST"])
-@access.therapist_only
-@blp.response(204)
-@blp.alt_response(404, description=NO_ITEM)
-def mark_response_read(response_id):
-    """Mark a shared questionnaire response read; marking again changes nothing."""
-    return _mark_read("measure_response", response_id)
+for _markable in MARKABLE:
+    _mark_route(*_markable)
