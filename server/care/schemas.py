@@ -208,22 +208,25 @@ def validate_query_time(value: datetime) -> None:
         raise ValidationError("Out of range.") from None
 
 
-class ScheduleQuerySchema(Cursor):
-    since = AwareDateTime(
-        load_default=None,
-        validate=validate_query_time,
-        metadata={"description": "From this time on."},
+def query_time(description: str) -> AwareDateTime:
+    """An optional bound of a listed time window."""
+    return AwareDateTime(
+        load_default=None, validate=validate_query_time, metadata={"description": description}
     )
-    until = AwareDateTime(
-        load_default=None,
-        validate=validate_query_time,
-        metadata={"description": "Before this time."},
-    )
+
+
+class TimeWindowQuery(Cursor):
+    """A paged list's window, `since` (inclusive) to `until`; subclasses word the two."""
 
     @validates_schema
     def _ordered(self, data, **_kwargs):
         if data.get("since") and data.get("until") and data["until"] <= data["since"]:
             raise ValidationError("Must be after since.", "until")
+
+
+class ScheduleQuerySchema(TimeWindowQuery):
+    since = query_time("From this time on.")
+    until = query_time("Before this time.")
 
 
 class DosingSessionPageSchema(Page):

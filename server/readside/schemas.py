@@ -6,11 +6,11 @@ no item carries `shared`.
 
 import copy
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
-from server.care.schemas import validate_query_time
+from server.care.schemas import TimeWindowQuery, query_time
 from server.companion.schemas import DoseViewSchema
-from server.fields import AwareDateTime, Cursor, Page, Schema
+from server.fields import AwareDateTime, Page, Schema
 from server.measures.schemas import MarkersSchema, ThresholdSchema
 from server.readside.brief import BRIEF_CHECKIN_NOTES
 from server.readside.caseload import SORTS
@@ -154,22 +154,9 @@ class TimelineItemSchema(
     """One item; the fields after `discuss_next_session` are those of its `type`."""
 
 
-class TimelineQuerySchema(Cursor):
-    since = AwareDateTime(
-        load_default=None,
-        validate=validate_query_time,
-        metadata={"description": "Default: the last integration session, or 30 days ago."},
-    )
-    until = AwareDateTime(
-        load_default=None,
-        validate=validate_query_time,
-        metadata={"description": "Before this time; default: no end (booked sessions first)."},
-    )
-
-    @validates_schema
-    def _ordered(self, data, **_kwargs):
-        if data.get("since") and data.get("until") and data["until"] <= data["since"]:
-            raise ValidationError("Must be after since.", "until")
+class TimelineQuerySchema(TimeWindowQuery):
+    since = query_time("Default: the last integration session, or 30 days ago.")
+    until = query_time("Before this time; default: no end (booked sessions first).")
 
 
 class TimelineSchema(Page):
