@@ -89,22 +89,12 @@ def last_integration_session_before(
     patient_id: uuid.UUID, at: datetime
 ) -> IntegrationSession | None:
     """The latest integration session that has happened by `at`: where "since" starts."""
-    return db.session.scalar(
-        _happened(IntegrationSession, at)
-        .where(IntegrationSession.patient_id == patient_id)
-        .order_by(IntegrationSession.scheduled_at.desc(), IntegrationSession.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(latest_first(IntegrationSession, patient_id, at).limit(1))
 
 
 def latest_dosing_session_before(patient_id: uuid.UUID, at: datetime) -> DosingSession | None:
     """The dosing session that a journal entry written at `at` follows, if any."""
-    return db.session.scalar(
-        _happened(DosingSession, at)
-        .where(DosingSession.patient_id == patient_id)
-        .order_by(DosingSession.scheduled_at.desc(), DosingSession.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(latest_first(DosingSession, patient_id, at).limit(1))
 
 
 def next_ketamine_session(patient_id: uuid.UUID, at: datetime) -> DosingSession | None:
@@ -173,6 +163,24 @@ def _one_each(model, patient_ids, candidates: Select, pick) -> dict[uuid.UUID, S
 def took_place(model: type[Session], at) -> ColumnElement[bool]:
     """A session of `model` that took place by `at`: not cancelled, scheduled at or before."""
     return and_(model.status != "cancelled", model.scheduled_at <= at)
+
+
+def latest_first(model: type[Session], patient_id, at, *columns) -> Select:
+    """A patient's sessions of `model` that took place by `at` (or these columns of them),
+    the latest first; `patient_id` may be a column, for a correlated subquery."""
+    return (
+        select(*columns or [model])
+        .where(model.patient_id == patient_id, took_place(model, at))
+        .order_by(model.scheduled_at.desc(), model.id.desc())
+    )
+
+
+def last_taken_place(model: type[Session], patient_id, at) -> Select:
+    """When the patient's latest session of `model` by `at` took place (a max; `patient_id`
+    may be a column, for a correlated subquery)."""
+    return select(func.max(model.scheduled_at)).where(
+        model.patient_id == patient_id, took_place(model, at)
+    )
 
 
 def _happened(model: type[Session], at: datetime) -> Select:

@@ -77,15 +77,7 @@ def brief(therapist: User, patient: User, *, now: datetime | None = None) -> dic
     """
     now = now or utcnow()
     last_two = list(
-        db.session.scalars(
-            select(IntegrationSession)
-            .where(
-                IntegrationSession.patient_id == patient.id,
-                care_queries.took_place(IntegrationSession, now),
-            )
-            .order_by(IntegrationSession.scheduled_at.desc(), IntegrationSession.id.desc())
-            .limit(2)
-        )
+        db.session.scalars(care_queries.latest_first(IntegrationSession, patient.id, now).limit(2))
     )
     last = last_two[0] if last_two else None
     since = last.scheduled_at if last else now - DEFAULT_WINDOW

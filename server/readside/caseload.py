@@ -235,13 +235,7 @@ _SORT_KEYS = {
 def _last_dose(now):
     """When the latest non-cancelled dosing session at or before `now` took place, per patient."""
     return (
-        select(func.max(DosingSession.scheduled_at))
-        .where(
-            DosingSession.patient_id == User.id,
-            care_queries.took_place(DosingSession, now),
-        )
-        .correlate(User)
-        .scalar_subquery()
+        care_queries.last_taken_place(DosingSession, User.id, now).correlate(User).scalar_subquery()
     )
 
 

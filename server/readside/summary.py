@@ -64,12 +64,7 @@ def _summary():
     # with the last integration session and the visible open flags beside it.
     def last_talk(column):
         return (
-            select(column)
-            .where(
-                IntegrationSession.patient_id == User.id,
-                care_queries.took_place(IntegrationSession, NOW),
-            )
-            .order_by(IntegrationSession.scheduled_at.desc(), IntegrationSession.id.desc())
+            care_queries.latest_first(IntegrationSession, User.id, NOW, column)
             .limit(1)
             .correlate(User)
             .scalar_subquery()

@@ -7,7 +7,7 @@ patient's window (`windows`); the timeline opens on it (`window_start`).
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func
 
 from server.auth.models import User
 from server.care import queries as care_queries
@@ -31,11 +31,7 @@ def care_team_windows():
     crosses the JIT threshold, and compiling it costs ten times the query.
     """
     last = (
-        select(func.max(IntegrationSession.scheduled_at))
-        .where(
-            IntegrationSession.patient_id == User.id,
-            care_queries.took_place(IntegrationSession, NOW),
-        )
+        care_queries.last_taken_place(IntegrationSession, User.id, NOW)
         .correlate(User)
         .scalar_subquery()
     )
