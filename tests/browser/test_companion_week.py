@@ -123,6 +123,7 @@ def test_a_week_with_a_dosing_session(
     open_app(page, live_server)
     expect(page.get_by_role("heading", name="Today is a dosing day")).to_be_visible()
     expect(page.get_by_role("region", name="A prompt for today")).to_contain_text("No prompt today")
+    check_both_schemes(page, "today on a dosing day")
     page.get_by_role("link", name="Open my dosing day").click()
     expect(page.get_by_text("Do not drive, cycle or use machinery until tomorrow.")).to_be_visible()
     expect(page.get_by_role("region", name="Your intention")).to_contain_text(
@@ -182,6 +183,7 @@ def test_a_week_with_a_dosing_session(
     )
     # Offered once, in the prompt card, not again as a card of its own.
     expect(page.get_by_role("region", name="Your intention")).to_have_count(1)
+    check_both_schemes(page, "today with the intention back")
     back.get_by_role("link", name="Write back").click()
     page.get_by_label("did it show up?").fill("Some of it, as patience with my body.")
     check_both_schemes(page, "write back")
@@ -277,6 +279,7 @@ def test_the_day_before_the_therapist_sees_what_is_not_ticked(
     staff_sign_in(desk, therapist.email, STAFF_TOTP_SECRET)
     row = desk.locator("table.caseload tbody tr").filter(has_text="Kit")
     expect(row).to_contain_text("3 items not ready")
+    check_both_schemes(desk, "caseload with the checklist")
     desk.goto(f"{live_server}/therapist/index.html#/patients/{patient.id}/schedule")
     note = desk.locator(".checklist-note")
     expect(note).to_contain_text("Not ticked yet: I have checked my other medicines")

@@ -71,12 +71,15 @@ def test_the_library_covers_safety_and_the_spiritual_nature_and_identity_domains
     assert by_theme["safety"] >= 8
     assert min(by_theme["spiritual"], by_theme["nature"], by_theme["identity"]) >= 5
     keys = {p["key"] for p in journal_prompts.default_prompts()}
-    # lingering dissociation, the ride home, telling a support person, cravings, a relapse plan
+    # lingering dissociation, the ride home, telling a support person, cravings, a relapse
+    # plan, practical safety on the dosing day, warning signs of a relapse
     assert {
         "early-lingering-unreal",
         "prep-ride-plan",
         "early-tell-support",
         "int-cravings",
+        "dose-no-driving",
+        "int-warning-signs",
     } <= keys
     assert "int-relapse-plan" in keys
 
