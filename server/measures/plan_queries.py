@@ -58,6 +58,10 @@ def plan_view(patient, now: datetime) -> dict:
                 "first_at": one.first_at,
                 "last_at": one.last_at,
                 "dosing_sessions": len(one.session_times),
+                "sessions": [
+                    {"id": session_id, "scheduled_at": at}
+                    for session_id, at in zip(one.session_ids, one.session_times, strict=True)
+                ],
                 "marked": one.marked,
                 "baselines": _baselines(one, patient_trend),
             }

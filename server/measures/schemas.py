@@ -238,12 +238,24 @@ class SeriesBaselineSchema(Schema):
     total = fields.Integer()
 
 
+class SeriesSessionSchema(Schema):
+    id = fields.UUID()
+    scheduled_at = AwareDateTime()
+
+
 class SeriesSchema(Schema):
     number = fields.Integer()
     first_ketamine_session_id = fields.UUID()
     first_at = AwareDateTime()
     last_at = AwareDateTime()
     dosing_sessions = fields.Integer()
+    sessions = fields.List(
+        fields.Nested(SeriesSessionSchema),
+        metadata={
+            "description": "Its dosing sessions (not cancelled), by time; any but the first "
+            "may be marked as the start of a new series (`PUT .../series-start`)."
+        },
+    )
     marked = fields.Boolean(metadata={"description": "Started by the therapist's mark."})
     baselines = fields.List(fields.Nested(SeriesBaselineSchema))
 

@@ -38,6 +38,8 @@ class Series:
     last_at: datetime
     marked: bool
     session_times: tuple[datetime, ...]
+    #: The dosing sessions' ids, in the order of `session_times`.
+    session_ids: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def split(sessions: Sequence[tuple[uuid.UUID, datetime]], marked: Iterable[uuid.
             last_at=run[-1][1],
             marked=run[0][0] in marked and number > 1,
             session_times=tuple(at for _, at in run),
+            session_ids=tuple(session_id for session_id, _ in run),
         )
         for number, run in enumerate(runs, start=1)
     ]

@@ -178,3 +178,34 @@ def test_the_pcl5_names_the_event_the_therapist_named(page, live_server, care_te
     expect(page.get_by_text("Question 2 of 20")).to_be_visible()
     expect(page.get_by_text("here means: the car accident in 2019")).to_be_visible()
     check_accessibility(page, "PCL-5 with the index event")
+
+
+def test_a_dosing_session_is_marked_as_a_new_series_and_unmarked(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    desk.goto(f"{live_server}{WORKSPACE}#/patients/{practice.robin}/measures")
+    expect(desk.locator(".loading")).to_have_count(0)
+    series = desk.get_by_role("table", name="Treatment series and their baselines")
+    expect(series.locator("tbody tr")).to_have_count(1)
+    # Robin's sessions 40 and 12 days ago and in 5 days: one series; the two later
+    # ones may start a new series. The one in 5 days is a booster, say.
+    choice = desk.get_by_label("Dosing session that starts a new series")
+    expect(choice.locator("option")).to_have_count(2)
+    choice.select_option(index=1)
+    desk.get_by_role("button", name="Start a new series there").click()
+    expect(desk.locator("main p[role=status]")).to_have_text("New series marked.")
+    expect(series.locator("tbody tr")).to_have_count(2)
+    second = series.locator("tbody tr").nth(1)
+    expect(second).to_contain_text("2 (marked new)")
+    # Its baselines: the latest answers before it (PHQ-9 4 and GAD-7 5, 3 days ago).
+    expect(second).to_contain_text("PHQ-9 4")
+    expect(second).to_contain_text("GAD-7 5")
+    phq9 = desk.get_by_role("table", name="PHQ-9: every shared answer, item by item")
+    expect(phq9.locator("tbody tr").last).to_contain_text("baseline of series 2")
+    check_accessibility(desk, "questionnaires with a marked series")
+
+    desk.get_by_role("button", name="Undo the mark on series 2").click()
+    expect(desk.locator("main p[role=status]")).to_have_text("Series 2 is no longer marked as new.")
+    expect(series.locator("tbody tr")).to_have_count(1)
+    expect(phq9.locator("tbody tr").last).not_to_contain_text("baseline of series")

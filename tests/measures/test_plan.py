@@ -49,11 +49,18 @@ def test_marking_a_new_series_moves_the_baseline(as_user, therapist, patient):
     client = as_user(therapist)
     view = client.get(plan_url(patient)).get_json()
     assert [len(one["baselines"]) for one in view["series"]] == [1]
+    # Each series lists its sessions, so a screen can offer any of them to mark.
+    (only,) = view["series"]
+    assert [each["id"] for each in only["sessions"]][1] == str(second.id)
+    assert len(only["sessions"]) == only["dosing_sessions"] == 2
     marked = client.put(
         f"/api/v1/patients/{patient.id}/ketamine-sessions/{second.id}/series-start",
         json={"new_series": True},
     ).get_json()
     assert [(one["number"], one["marked"]) for one in marked["series"]] == [(1, False), (2, True)]
+    assert [[each["id"] for each in one["sessions"]] for one in marked["series"]][1] == [
+        str(second.id)
+    ]
     assert [one["baselines"][0]["total"] for one in marked["series"]] == [18, 9]
     assert marked["days_since_last_dose"] == 30
     unmarked = client.put(

@@ -163,6 +163,47 @@ function seriesTable(plan) {
   );
 }
 
+/** Mark a dosing session as the start of a new series (a booster, say), or undo a mark. */
+function seriesMarks(plan, mark) {
+  // Any session but the first of a series may start a new one.
+  const later = plan.series.flatMap((one) => one.sessions.slice(1));
+  const parts = [];
+  if (later.length) {
+    const select = h(
+      "select",
+      { id: "series-start" },
+      later.map((session) => h("option", { value: session.id }, formatWhen(session.scheduled_at))),
+    );
+    const form = h(
+      "form",
+      { class: "series-mark" },
+      h("label", { for: "series-start" }, "Dosing session that starts a new series"),
+      select,
+      h("p", { class: "hint" }, "Its baselines become the latest answers before it."),
+      h("div", { class: "actions" }, h("button", { type: "submit" }, "Start a new series there")),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      mark(select.value, true, "New series marked.");
+    });
+    parts.push(form);
+  }
+  for (const one of plan.series.filter((each) => each.marked)) {
+    parts.push(
+      h(
+        "p",
+        { class: "actions" },
+        h(
+          "button",
+          { type: "button", onclick: () => mark(one.first_ketamine_session_id, false, `Series ${one.number} is no longer marked as new.`) },
+          `Undo the mark on series ${one.number}`,
+        ),
+      ),
+    );
+  }
+  return parts;
+}
+
 export async function render(main, { params }) {
   const { patientId } = params;
   const heading = h("h1", {}, "Questionnaires");
@@ -195,22 +236,33 @@ export async function render(main, { params }) {
         "section",
         { "aria-labelledby": "series-title" },
         h("h2", { id: "series-title" }, "Treatment series"),
-        h("p", { class: "hint" }, "A new series starts after more than 8 weeks without dosing; its baseline is the latest answer before its first dose."),
+        h("p", { class: "hint" }, "A new series starts after more than 8 weeks without dosing, or where you mark one; its baseline is the latest answer before its first dose."),
         seriesTable(plan),
+        h("div", { class: "no-print" }, seriesMarks(plan, mark)),
       ),
     );
   };
 
-  async function save(body, done) {
+  // Every change answers with the whole plan: drawn again, then the tables
+  // (a moved baseline changes their markers).
+  async function change(path, method, body, done) {
     status.textContent = "Saving…";
     try {
-      const plan = await call(`/patients/${patientId}/measure-plan`, { method: "PATCH", body });
+      const plan = await call(path, { method, body });
       draw(plan);
       status.textContent = done;
       await drawTables(plan);
     } catch (error) {
       status.textContent = failure(error, "The plan");
     }
+  }
+
+  function save(body, done) {
+    return change(`/patients/${patientId}/measure-plan`, "PATCH", body, done);
+  }
+
+  function mark(sessionId, newSeries, done) {
+    return change(`/patients/${patientId}/ketamine-sessions/${sessionId}/series-start`, "PUT", { new_series: newSeries }, done);
   }
 
   async function drawTables(plan) {
