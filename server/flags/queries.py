@@ -151,10 +151,16 @@ def item9_words(level: int | None) -> str | None:
     return scoring.definition("phq9")["options"][level]["label"].lower()
 
 
-def _row(row, *, with_note: bool = False) -> dict:
-    """A flag as the API shows it: no health data, and nothing of a private source."""
+def _row(row, *, with_note: bool = False, care_team: bool = True) -> dict:
+    """A flag as the API shows it: no health data, and nothing of a private source.
+
+    Outside the care team (`care_team=False`: an admin reading escalated
+    flags) nothing of the sources either, shared or not: which response or
+    check-in, when, and the item-9 answer are for the clinicians.
+    """
     flag, display_name = row[0], row[1]
-    shown, latest_shown = bool(row.source_shown), bool(row.latest_shown)
+    shown = care_team and bool(row.source_shown)
+    latest_shown = care_team and bool(row.latest_shown)
     level = None
     if shown and row.instrument == "phq9" and row.answers:
         level = int(row.answers[ITEM9_INDEX])
@@ -231,7 +237,8 @@ def open_flags(
         )
     statement = statement.order_by(rank, Flag.raised_at.desc(), Flag.id).limit(limit + 1)
     rows = db.session.execute(statement).all()
-    items = [_row(row) for row in rows[:limit]]
+    care_team = therapist.role != "admin"
+    items = [_row(row, care_team=care_team) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last_flag, last_rank = rows[limit - 1][0], rows[limit - 1].rank

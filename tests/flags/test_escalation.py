@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from server.db import utcnow
 from server.extensions import db
+from server.flags import services as flag_services
 from server.flags.escalation import escalate_overdue
 from server.flags.models import Flag
 from tests import factories
@@ -74,3 +75,36 @@ def test_the_flags_scan_escalates(runner, patient):
     result = runner.invoke(args=["flags", "scan"])
     assert result.exit_code == 0, result.output
     assert "1 escalated" in result.output and str(patient.id) not in result.output
+
+
+def test_an_admin_is_told_what_needs_follow_up_and_nothing_of_the_answers(
+    as_user, clinic, therapist, patient
+):
+    """An admin is on no care team: an escalated flag names the patient and what needs
+    follow-up, never the response behind it, its time or the item-9 answer."""
+    admin = factories.user(clinic, "admin")
+    response = factories.measure_response(patient, answers=[1] * 8 + [2], shared=True)
+    flag_services.check_measure_response(response, patient)
+    again = factories.measure_response(patient, answers=[1] * 8 + [1], shared=True)
+    flag_services.check_measure_response(again, patient)
+    db.session.commit()
+    escalate_overdue(utcnow() + timedelta(days=2))
+    db.session.commit()
+    # The care team sees where it came from and the level.
+    (mine,) = as_user(therapist).get(FLAGS).get_json()["items"]
+    assert mine["source_id"] == str(response.id) and mine["item9_level"] == 2
+    assert mine["latest_source_id"] == str(again.id) and mine["escalated_at"] is not None
+    (seen,) = as_user(admin).get(FLAGS).get_json()["items"]
+    assert (seen["kind"], seen["severity"]) == ("phq9_item9", "urgent")
+    assert seen["patient_display_name"] == patient.display_name
+    assert seen["escalated_at"] is not None and seen["occurrences"] == 2
+    for hidden in (
+        "source_type",
+        "source_id",
+        "source_at",
+        "item9_level",
+        "item9_words",
+        "latest_source_id",
+        "last_seen_at",
+    ):
+        assert seen[hidden] is None, hidden
