@@ -5,7 +5,8 @@ reference implementation of RFC 8188 that pywebpush builds on; the VAPID
 header (RFC 8292) comes from `server.push.vapid`, signed by PyJWT once per
 push-service origin and reused until it nears expiry. Messages go
 out through aiohttp's pooled keep-alive connections, at most `concurrency`
-requests in flight, with a timeout on every request.
+messages sent and not yet taken back by the caller, with a timeout on
+every request.
 
 Nothing here touches the database or logs a URL: a push endpoint is a
 capability (anyone holding it can push to the device), so it stays out of
@@ -228,6 +229,13 @@ class PushSender:
         """Send every message; yield the (message, outcome) pairs that have
         completed, as they complete, a list at a time.
 
+        At most `concurrency` messages are out and not yet taken back by the
+        caller: a message's slot is freed when the caller asks for the next
+        list, so after it has recorded the ones it was given. Closing the
+        iterator early (the caller failed to record, say the database went
+        away) cancels the rest: nothing more is sent, so what was sent but
+        never recorded, and will be sent again, is at most that window.
+
         With `wait`, an empty list comes after `wait` seconds without an
         outcome, so the caller can do other work (renew a lease) while
         messages are in flight. The caller's thread never runs the event loop.
@@ -236,38 +244,51 @@ class PushSender:
         if not messages:
             return
         done: queue.SimpleQueue = queue.SimpleQueue()
+        window = asyncio.Semaphore(self._concurrency)
 
         async def send_all():
             await self._start()
-            in_flight = asyncio.Semaphore(self._concurrency)
 
             async def one(message: Message):
                 origin = origin_of(message.endpoint)
                 slots = self._origin_slots.setdefault(origin, asyncio.Semaphore(self._per_origin))
-                async with slots, in_flight:
-                    outcome = await self._send_one(message, origin)
-                done.put((message, outcome))
+                async with slots:
+                    await window.acquire()
+                    try:
+                        outcome = await self._send_one(message, origin)
+                    except BaseException:
+                        window.release()
+                        raise
+                done.put((message, outcome))  # its window slot: freed by the caller
 
             await asyncio.gather(*(one(m) for m in messages))
 
+        def taken_back(count: int) -> None:
+            for _ in range(count):
+                window.release()
+
         batch = asyncio.run_coroutine_threadsafe(send_all(), self._loop)
         left = len(messages)
-        while left:
-            try:
-                arrived = [done.get(timeout=wait)]
-            except queue.Empty:
-                if batch.done():
-                    batch.result()  # raises what went wrong outside any one message
-                yield []
-                continue
-            while True:
+        try:
+            while left:
                 try:
-                    arrived.append(done.get_nowait())
+                    arrived = [done.get(timeout=wait)]
                 except queue.Empty:
-                    break
-            left -= len(arrived)
-            yield arrived
-        batch.result()
+                    if batch.done():
+                        batch.result()  # raises what went wrong outside any one message
+                    yield []
+                    continue
+                while True:
+                    try:
+                        arrived.append(done.get_nowait())
+                    except queue.Empty:
+                        break
+                left -= len(arrived)
+                yield arrived
+                self._loop.call_soon_threadsafe(taken_back, len(arrived))
+            batch.result()
+        finally:
+            batch.cancel()  # closed early: what has not gone out yet never does
 
     async def _start(self) -> None:
         if self._session is not None:

@@ -10,11 +10,14 @@ transaction stays open while messages are in flight.
 Each outcome is recorded (and committed) as it comes back, not after the
 whole batch, and the lease is short and renewed while the batch is in
 flight: a worker that dies mid-batch leaves only the messages it had in
-flight to be sent again (delivery is at least once; the Topic each message
-keeps lets a push service replace a duplicate on the device), and its
-other rows are taken by another worker within `LEASE`.
+flight to be sent again: the sender keeps at most its `concurrency`
+messages sent and not yet recorded, and stops sending when recording
+fails (delivery is at least once; the Topic each message keeps lets a
+push service replace a duplicate on the device). Its other rows are taken
+by another worker within `LEASE`.
 """
 
+import contextlib
 import random
 import time
 from dataclasses import dataclass
@@ -163,24 +166,30 @@ def _send_and_record(sender, messages: list[Message], by_id: dict, now, report: 
     lease_end = now + LEASE
     in_flight = {m.key for m in messages}
     renewed_at = started
-    for arrived in sender.send_as_completed(messages, wait=RENEW_EVERY_SECONDS):
-        if arrived:
-            keys = [outcome.key for _, outcome in arrived]
-            in_flight.difference_update(keys)
-            ours = _still_ours(keys, lease_end=lease_end)
-            gone_subscriptions = set()
-            for _, outcome in arrived:
-                if outcome.key not in ours:
-                    report.lost += 1
-                    continue
-                row = by_id[outcome.key]
-                _record(row, outcome, max(clock(), utcnow()), report, gone_subscriptions)
-            db.session.flush()
-            remove_subscriptions(gone_subscriptions, reason="subscription gone")
-            db.session.commit()
-        if in_flight and time.monotonic() - renewed_at >= RENEW_EVERY_SECONDS:
-            renewed_at = time.monotonic()
-            lease_end, in_flight = _renew(in_flight, lease_end, clock() + LEASE)
+    # Closed on any error (the database gone mid-batch): the sender stops
+    # sending, so only the window of sent-but-unrecorded messages goes again.
+    with contextlib.closing(sender.send_as_completed(messages, wait=RENEW_EVERY_SECONDS)) as sent:
+        for arrived in sent:
+            if arrived:
+                in_flight.difference_update(outcome.key for _, outcome in arrived)
+                _record_arrived(arrived, by_id, lease_end, max(clock(), utcnow()), report)
+            if in_flight and time.monotonic() - renewed_at >= RENEW_EVERY_SECONDS:
+                renewed_at = time.monotonic()
+                lease_end, in_flight = _renew(in_flight, lease_end, clock() + LEASE)
+
+
+def _record_arrived(arrived, by_id: dict, lease_end: datetime, now: datetime, report: Report):
+    """Record the outcomes that came back, of the rows still ours. Commits."""
+    ours = _still_ours([outcome.key for _, outcome in arrived], lease_end=lease_end)
+    gone_subscriptions = set()
+    for _, outcome in arrived:
+        if outcome.key not in ours:
+            report.lost += 1
+            continue
+        _record(by_id[outcome.key], outcome, now, report, gone_subscriptions)
+    db.session.flush()
+    remove_subscriptions(gone_subscriptions, reason="subscription gone")
+    db.session.commit()
 
 
 def _renew(ids: set, lease_end: datetime, new_end: datetime) -> tuple[datetime, set]:

@@ -4,6 +4,7 @@ Real push services: the loopback one (which decrypts) for healthy devices,
 and a listener that reads each request and never answers for the hung one.
 """
 
+import contextlib
 import threading
 
 import pytest
@@ -44,6 +45,23 @@ def _states(patient) -> list[str]:
         )
 
 
+@contextlib.contextmanager
+def _delivering(app, sender, hung):
+    """One `deliver_due` running in a thread; the hung service let go after."""
+
+    def deliver():
+        with app.app_context():
+            dispatch.deliver_due(sender)
+
+    batch = threading.Thread(target=deliver)
+    batch.start()
+    try:
+        yield
+    finally:
+        hung.release()
+        batch.join(timeout=90)
+
+
 @pytest.mark.committed
 def test_healthy_devices_are_delivered_and_recorded_while_another_service_hangs(app, push_service):
     hanging_patient, healthy_patient = _patient(), _patient()
@@ -60,30 +78,19 @@ def test_healthy_devices_are_delivered_and_recorded_while_another_service_hangs(
         db.session.commit()
 
         # A long request timeout: nothing below can be explained by a timeout firing.
-        with _sender(app, concurrency=4, timeout=60) as sender:
-
-            def deliver():
-                with app.app_context():
-                    dispatch.deliver_due(sender)
-
-            batch = threading.Thread(target=deliver)
-            batch.start()
-            try:
-                recorded = threading.Event()
-                for _ in range(600):  # a generous cap, not a timing assertion
-                    if _states(healthy_patient).count("sent") == len(healthy):
-                        recorded.set()
-                        break
-                    recorded.wait(0.1)
-                # Every healthy device got its message, and its row says so,
-                # while the hung service still holds its requests unanswered.
-                assert recorded.is_set(), _states(healthy_patient)
-                assert all(len(push_service.received_by(d)) == 1 for d in healthy)
-                assert hung.hits["hang"] >= 1
-                assert set(_states(hanging_patient)) == {"sending"}
-            finally:
-                hung.release()
-                batch.join(timeout=90)
+        with _sender(app, concurrency=4, timeout=60) as sender, _delivering(app, sender, hung):
+            recorded = threading.Event()
+            for _ in range(600):  # a generous cap, not a timing assertion
+                if _states(healthy_patient).count("sent") == len(healthy):
+                    recorded.set()
+                    break
+                recorded.wait(0.1)
+            # Every healthy device got its message, and its row says so,
+            # while the hung service still holds its requests unanswered.
+            assert recorded.is_set(), _states(healthy_patient)
+            assert all(len(push_service.received_by(d)) == 1 for d in healthy)
+            assert hung.hits["hang"] >= 1
+            assert set(_states(hanging_patient)) == {"sending"}
 
 
 @pytest.mark.committed
@@ -117,3 +124,39 @@ def test_a_service_that_timed_out_is_left_alone_and_its_messages_back_off(app, p
     }
     assert len({r.next_attempt_at for r in rows}) == 6  # jittered, each its own
     assert len(push_service.received_by(device)) == 1
+
+
+def _lease_end(patient):
+    with db.engine.connect() as connection:
+        return connection.execute(
+            select(Notification.state, Notification.next_attempt_at).where(
+                Notification.user_id == patient.id, Notification.kind == "test"
+            )
+        ).one()
+
+
+@pytest.mark.committed
+def test_the_lease_is_renewed_while_a_message_is_in_flight(app, push_service, monkeypatch):
+    """So a live worker keeps its rows past the lease, and a dead one's move on after it."""
+    monkeypatch.setattr(dispatch, "RENEW_EVERY_SECONDS", 0.2)
+    patient = _patient()
+    with HostileEndpoints() as hung:
+        factories.push_subscription(
+            patient, push_service.new_device(), endpoint=hung.url("hang", "0")
+        )
+        queue_test(patient)
+        db.session.commit()
+        with _sender(app, timeout=60) as sender, _delivering(app, sender, hung):
+            leases, waited = [], threading.Event()
+            for _ in range(600):  # a generous cap, not a timing assertion
+                state, lease_end = _lease_end(patient)
+                if state == "sending" and lease_end not in leases:
+                    leases.append(lease_end)
+                if len(leases) >= 3:
+                    break
+                waited.wait(0.1)
+            assert len(leases) >= 3, leases  # claimed, then renewed twice
+            assert leases == sorted(leases)
+            assert hung.hits["hang"] == 1  # one request, still unanswered
+    assert _lease_end(patient).state == "sent"
+    assert dispatch.LEASE.total_seconds() < 60
