@@ -107,6 +107,27 @@ def test_a_row_lock_held_too_long_is_a_503_not_a_wait(postgres):
         assert client.patch(f"{URL}/{created['id']}", json=edit).get_json()["mood"] == 2
 
 
+def test_a_statement_past_the_statement_limit_is_a_503(postgres, caplog):
+    # The lock limit is set longer, so it is the server's statement_timeout
+    # (SQLSTATE 57014, QueryCanceled) that ends the wait, before the app's
+    # own deadline (a second later) would.
+    limits = {"DATABASE_STATEMENT_TIMEOUT": 1.0, "DATABASE_LOCK_TIMEOUT": 60.0}
+    with app_on(postgres.url, **limits) as app:
+        _, client = signed_in_patient(app)
+        created = client.post(URL, json=checkin_body()).get_json()
+        edit = {"version": created["version"], "mood": 3}
+        with db.engine.connect() as other:
+            other.execute(
+                text("SELECT id FROM checkins WHERE id = :id FOR UPDATE"),
+                {"id": uuid.UUID(created["id"])},
+            )
+            with caplog.at_level("WARNING", logger="server.dbsetup"):
+                assert_unavailable(client.patch(f"{URL}/{created['id']}", json=edit))
+            other.rollback()
+        assert "database unavailable: QueryCanceled" in caplog.messages
+        assert client.patch(f"{URL}/{created['id']}", json=edit).get_json()["mood"] == 3
+
+
 def test_a_write_answered_503_that_did_commit_is_recognised_on_replay(postgres):
     proxy = CommitCuttingProxy(postgres.port)
     try:
