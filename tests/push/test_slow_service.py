@@ -5,6 +5,7 @@ and a listener that reads each request and never answers for the hung one.
 """
 
 import contextlib
+import socket
 import threading
 
 import pytest
@@ -13,12 +14,14 @@ from sqlalchemy import select
 from server.extensions import db
 from server.measures.models import MeasurePlan
 from server.push import dispatch
-from server.push.delivery import PushSender
+from server.push.delivery import Message, PushSender, encode_payload
 from server.push.egress import LOOPBACK
 from server.push.models import Notification
 from server.push.outbox import queue_test
 from tests import factories
 from tests.push.hostile import HostileEndpoints
+
+PAYLOAD = {"title": "Between", "body": "hi", "url": "/", "tag": "t"}
 
 
 def _sender(app, **options) -> PushSender:
@@ -160,3 +163,35 @@ def test_the_lease_is_renewed_while_a_message_is_in_flight(app, push_service, mo
             assert hung.hits["hang"] == 1  # one request, still unanswered
     assert _lease_end(patient).state == "sent"
     assert dispatch.LEASE.total_seconds() < 60
+
+
+def test_a_service_that_never_completes_the_handshake_gives_up_at_the_connect_timeout(
+    app, push_service
+):
+    # A listener whose accept queue is full: the kernel drops further SYNs,
+    # so a connection attempt hangs, as to a host that drops packets.
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        port = full.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            blocked, healthy = push_service.new_device(), push_service.new_device()
+            endpoint = f"http://127.0.0.1:{port}/push/{blocked.token}"
+            messages = [
+                Message(n, url, device.p256dh, device.auth, encode_payload(PAYLOAD), 60)
+                for n, (url, device) in enumerate(
+                    [(endpoint, blocked), (healthy.endpoint, healthy)]
+                )
+            ]
+            outcomes = {}
+            # A request timeout far longer than the bound below: only the
+            # connect timeout can end the attempt in time.
+            with _sender(app, timeout=120, connect_timeout=1) as sender:
+                sending = threading.Thread(
+                    target=lambda: outcomes.update(enumerate(sender.send(messages))), daemon=True
+                )
+                sending.start()
+                sending.join(60)
+    assert outcomes, "the connection attempt was not given up on"
+    assert outcomes[0].error == "timed out" and outcomes[0].retryable
+    assert outcomes[1].accepted
