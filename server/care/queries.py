@@ -99,22 +99,12 @@ def latest_dosing_session_before(patient_id: uuid.UUID, at: datetime) -> DosingS
 
 def next_ketamine_session(patient_id: uuid.UUID, at: datetime) -> DosingSession | None:
     """The first dosing session still scheduled after `at`."""
-    return db.session.scalar(
-        _upcoming(DosingSession, at)
-        .where(DosingSession.patient_id == patient_id)
-        .order_by(DosingSession.scheduled_at, DosingSession.id)
-        .limit(1)
-    )
+    return _next(DosingSession, patient_id, at)
 
 
 def next_integration_session(patient_id: uuid.UUID, at: datetime) -> IntegrationSession | None:
     """The first integration session still scheduled after `at`."""
-    return db.session.scalar(
-        _upcoming(IntegrationSession, at)
-        .where(IntegrationSession.patient_id == patient_id)
-        .order_by(IntegrationSession.scheduled_at, IntegrationSession.id)
-        .limit(1)
-    )
+    return _next(IntegrationSession, patient_id, at)
 
 
 def next_sessions_for(
@@ -185,6 +175,15 @@ def last_taken_place(model: type[Session], patient_id, at) -> Select:
 
 def _happened(model: type[Session], at: datetime) -> Select:
     return select(model).where(took_place(model, at))
+
+
+def _next(model: type[Session], patient_id: uuid.UUID, at: datetime) -> Session | None:
+    return db.session.scalar(
+        _upcoming(model, at)
+        .where(model.patient_id == patient_id)
+        .order_by(model.scheduled_at, model.id)
+        .limit(1)
+    )
 
 
 def _upcoming(model: type[Session], at: datetime) -> Select:
