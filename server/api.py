@@ -1,5 +1,6 @@
 """flask-smorest's Api, answering errors as problem+json, and API-wide rules."""
 
+import functools
 import http
 import json
 import math
@@ -49,6 +50,25 @@ class Api(flask_smorest.Api):
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_MEDIA_TYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def creates(blp: flask_smorest.Blueprint, schema, *, replay: str = "A replay.", conflict=None):
+    """A create with a client-made `id`: the view returns `(item, created)`, answered 201
+    when new and 200 when a replay (the stored item); `conflict` documents the 409 of an
+    `id` used again with other values."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def answered(*args, **kwargs):
+            item, created = view(*args, **kwargs)
+            return item, 201 if created else 200
+
+        if conflict is not None:
+            answered = blp.alt_response(409, description=conflict)(answered)
+        answered = blp.alt_response(200, schema=schema, description=replay)(answered)
+        return blp.response(201, schema)(answered)
+
+    return decorate
 
 
 def require_json_body():

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
+from server.api import creates
 from server.audit.services import record
 from server.care import queries, services
 from server.care.models import DosingSession, IntegrationSession
@@ -129,17 +130,14 @@ def _register(kind: Kind) -> None:
     @blp.doc(summary=kind.create_doc)
     @access.therapist_only
     @blp.arguments(kind.create_schema)
-    @blp.response(201, kind.schema)
-    @blp.alt_response(200, schema=kind.schema, description="A replay.")
+    @creates(blp, kind.schema, conflict=f"{ID_REUSED} {CLASH}")
     @blp.alt_response(404, description=NOT_IN_CARE)
-    @blp.alt_response(409, description=f"{ID_REUSED} {CLASH}")
     def create(data, patient_id):
         patient = access.patient_in_care(patient_id)
         session, created = kind.create(patient, current_user, data)
-        if not created:
-            return session, 200
-        _audit(kind.created, kind, session)
-        return session
+        if created:
+            _audit(kind.created, kind, session)
+        return session, created
 
     @blp.route(f"{patients}/<uuid:session_id>", methods=["PATCH"], endpoint=f"change_{kind.name}")
     @blp.doc(summary=kind.change_doc)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
+from server.api import creates
 from server.audit.services import record
 from server.care.models import DosingSession
 from server.companion import checklist, queries, services
@@ -108,13 +109,10 @@ def _with_reflections(intention: Intention, reflections) -> dict:
 @blp.route("/intentions", methods=["POST"])
 @access.patient_only
 @blp.arguments(IntentionCreateSchema)
-@blp.response(201, IntentionSchema)
-@blp.alt_response(200, schema=IntentionSchema, description="A replay.")
-@blp.alt_response(409, description=ID_REUSED)
+@creates(blp, IntentionSchema, conflict=ID_REUSED)
 def create_intention(data):
     """Write my intention for one of my dosing sessions (one per session)."""
-    intention, created = services.create_intention(current_user, data)
-    return intention, 201 if created else 200
+    return services.create_intention(current_user, data)
 
 
 @blp.route("/intentions/<uuid:intention_id>", methods=["PATCH"])
@@ -141,13 +139,10 @@ def change_intention(data, intention_id):
 @blp.route("/intention-reflections", methods=["POST"])
 @access.patient_only
 @blp.arguments(ReflectionCreateSchema)
-@blp.response(201, ReflectionSchema)
-@blp.alt_response(200, schema=ReflectionSchema, description="A replay.")
-@blp.alt_response(409, description=ID_REUSED)
+@creates(blp, ReflectionSchema, conflict=ID_REUSED)
 def create_reflection(data):
     """Write back about one of my intentions after the dose: did it show up?"""
-    reflection, created = services.create_reflection(current_user, data)
-    return reflection, 201 if created else 200
+    return services.create_reflection(current_user, data)
 
 
 @blp.route("/after-dose-checks")
@@ -161,13 +156,10 @@ def my_after_dose_checks():
 @blp.route("/after-dose-checks", methods=["POST"])
 @access.patient_only
 @blp.arguments(AfterDoseCheckCreateSchema)
-@blp.response(201, AfterDoseCheckSchema)
-@blp.alt_response(200, schema=AfterDoseCheckSchema, description="A replay.")
-@blp.alt_response(409, description=ID_REUSED)
+@creates(blp, AfterDoseCheckSchema, conflict=ID_REUSED)
 def create_after_dose_check(data):
     """Answer the check the morning after a dose; the answer says what to do about red answers."""
-    check, created = services.create_after_dose_check(current_user, data)
-    return check, 201 if created else 200
+    return services.create_after_dose_check(current_user, data)
 
 
 @blp.route("/clinic/checklist")

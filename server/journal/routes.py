@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access, items
+from server.api import creates
 from server.audit.services import record
 from server.errors import abort
 from server.extensions import db
@@ -80,8 +81,7 @@ def _json(document):
 @blp.route("/checkins", methods=["POST"])
 @access.patient_only
 @blp.arguments(CheckInCreateSchema)
-@blp.response(201, CheckInSchema)
-@blp.alt_response(200, schema=CheckInSchema, description="A replay: the stored check-in.")
+@creates(blp, CheckInSchema, replay="A replay: the stored check-in.")
 def create_checkin(data):
     """Check in: mood alone is enough.
 
@@ -89,7 +89,7 @@ def create_checkin(data):
     `id` with different content is 409; an `id` I deleted is 410.
     """
     checkin, created = services.create_checkin(current_user, data)
-    return _json(checkin_json(checkin)), 201 if created else 200
+    return _json(checkin_json(checkin)), created
 
 
 @blp.route("/checkins")
@@ -143,16 +143,14 @@ def delete_checkin(checkin_id):
 @blp.route("/entries", methods=["POST"])
 @access.patient_only
 @blp.arguments(EntryCreateSchema)
-@blp.response(201, EntrySchema)
-@blp.alt_response(200, schema=EntrySchema, description="A replay: the stored entry.")
+@creates(blp, EntrySchema, replay="A replay: the stored entry.")
 def create_entry(data):
     """Write a journal entry, optionally answering a prompt.
 
     Idempotent like check-ins. Without `ketamine_session_id` the entry is
     linked to my latest dosing session before `written_at`.
     """
-    entry, created = services.create_entry(current_user, data)
-    return entry, 201 if created else 200
+    return services.create_entry(current_user, data)
 
 
 @blp.route("/entries")

@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
+from server.api import creates
 from server.audit.services import record
 from server.care.models import DosingSession
 from server.db import utcnow
@@ -147,8 +148,7 @@ def definition(instrument):
 @blp.route("/measures/<instrument>/responses", methods=["POST"])
 @access.patient_only
 @blp.arguments(ResponseCreateSchema)
-@blp.response(201, ResponseSchema)
-@blp.alt_response(200, schema=ResponseSchema, description="A replay: the stored response.")
+@creates(blp, ResponseSchema, replay="A replay: the stored response.")
 def answer(data, instrument):
     """Answer a questionnaire; the server scores it and raises any flags.
 
@@ -157,7 +157,7 @@ def answer(data, instrument):
     the answers call for crisis resources at once (PHQ-9 item 9 above 0).
     """
     response, created = services.create_response(current_user, _instrument(instrument), data)
-    return queries.response_detail(response), 201 if created else 200
+    return queries.response_detail(response), created
 
 
 @blp.route("/patients/<uuid:patient_id>/measure-plan")
