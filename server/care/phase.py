@@ -24,7 +24,7 @@ completed, and a patient should not fall back into preparation for that.
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,6 +69,9 @@ class Phase:
     name: str
     ketamine_session_id: uuid.UUID | None = None
     ketamine_session_at: datetime | None = None
+    #: In integration: whether another dosing session is booked after `at`
+    #: (False: the series has ended as far as it is booked).
+    another_booked: bool = field(default=False, compare=False)
 
 
 def phase_at(patient: User, at: datetime) -> Phase:
@@ -172,7 +175,7 @@ def decide(sessions: Sequence[tuple[uuid.UUID, datetime]], tz: ZoneInfo, at: dat
             return Phase(PREPARATION, *upcoming)
 
     if past:
-        return Phase(INTEGRATION, *past[-1])
+        return Phase(INTEGRATION, *past[-1], another_booked=bool(future))
     return Phase(PREPARATION)
 
 

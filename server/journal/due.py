@@ -16,6 +16,9 @@ from server.journal.models import JournalEntry, Prompt, PromptAssignment
 
 #: At most this many prompts are offered at once: a handful, not a backlog.
 MAX_DUE_PROMPTS = 5
+#: Built-in prompts about the end of a series: offered in integration only
+#: once no further dosing session is booked.
+END_OF_SERIES_KEYS = frozenset({"int-relapse-plan", "int-after-series"})
 #: What other features offer among the prompts, e.g. the companion's intention
 #: coming back after a dose. The journal does not import them: they hand a
 #: function over when the app is assembled (`provide_returning`).
@@ -74,8 +77,10 @@ def due_prompts(patient: User, now: datetime | None = None) -> DuePrompts:
       (`server.care.phase.phase_at`), without those the patient answered
       within the current phase window (see `phase_window_start`), so an
       intention prompt comes back before the next dosing session but not
-      twice before the same one. On a dosing day before the dose, the
-      preparation prompts about intention are offered instead: the
+      twice before the same one. The prompts about the end of a series
+      (`END_OF_SERIES_KEYS`) wait until no further dose is booked. On a
+      dosing day before the dose, the preparation prompts about intention
+      are offered instead: the
       dosing-day prompts are about what was just lived; from the dose until
       `DOSING_DAY_WAIT` (3 h) after it, no phase prompt is offered: rest
       comes first, and prompts assigned for those hours wait until it ends.
@@ -134,6 +139,7 @@ def due_prompts(patient: User, now: datetime | None = None) -> DuePrompts:
         prompt
         for prompt in ([] if resting else _phase_prompts(patient.clinic_id, phase_name, theme))
         if prompt.id not in seen
+        and not (phase.another_booked and prompt.default_key in END_OF_SERIES_KEYS)
     ]
     window_start = phase_window_start(phase, patient, now)
     answered_query = select(JournalEntry.prompt_id).where(
@@ -157,11 +163,11 @@ def due_prompts(patient: User, now: datetime | None = None) -> DuePrompts:
 
 
 def _phase_prompts(clinic_id: uuid.UUID, phase: str, theme: str | None) -> list:
-    """The clinic's active prompts for `phase` (and `theme`): the four columns a due
-    prompt shows, as rows; one statement. Like `clinic_library`, the phase is
+    """The clinic's active prompts for `phase` (and `theme`): the columns a due
+    prompt shows, and its built-in key, as rows; one statement. Like `clinic_library`, the phase is
     matched here, not in SQL, so the query reads alike on both databases; the
     rows skip the ORM's loading of every column of ~60 prompts per request."""
-    query = select(Prompt.id, Prompt.text, Prompt.theme, Prompt.phases).where(
+    query = select(Prompt.id, Prompt.text, Prompt.theme, Prompt.phases, Prompt.default_key).where(
         Prompt.clinic_id == clinic_id, Prompt.active.is_(True)
     )
     if theme is not None:

@@ -449,3 +449,30 @@ def test_dosing_day_prompts_wait_three_hours_after_the_dose(patient):
     assert resting.phase == "dosing_day" and resting.items == []
     later = journal_due.due_prompts(patient, one)
     assert later.items and all("dosing_day" in item.phases for item in later.items)
+
+
+def test_the_end_of_series_prompts_wait_until_no_further_dose_is_booked(patient):
+    """ "As your series comes toward its end…" is not asked while more doses are booked."""
+    from sqlalchemy import update
+
+    journal_prompts.ensure_clinic_library(patient.clinic_id)
+    kept = {"int-relapse-plan", "int-after-series", "int-warning-signs"}
+    db.session.execute(
+        update(Prompt)
+        .where(Prompt.clinic_id == patient.clinic_id, Prompt.default_key.not_in(kept))
+        .values(active=False)
+    )
+    (noon,) = _local_times(patient, time(12, 0))
+    factories.ketamine_session(patient, scheduled_at=noon - timedelta(days=10))
+    following = factories.ketamine_session(patient, scheduled_at=noon + timedelta(days=10))
+
+    def offered_keys():
+        found = journal_due.due_prompts(patient, noon)
+        assert found.phase == "integration"
+        ids = [item.id for item in found.items]
+        return set(db.session.scalars(select(Prompt.default_key).where(Prompt.id.in_(ids))))
+
+    assert offered_keys() == {"int-warning-signs"}
+    following.status = "cancelled"
+    db.session.flush()
+    assert offered_keys() == kept
