@@ -237,6 +237,7 @@ MATRIX = {
     ("PATCH", "/intentions/<uuid:intention_id>"): OWN_ITEM,
     ("POST", "/intention-reflections"): ANY_PATIENT
     | {"another patient": Because(422, "P's intention is not theirs")},
+    ("PATCH", "/intention-reflections/<uuid:reflection_id>"): OWN_ITEM,
     ("GET", "/after-dose-checks"): ANY_PATIENT,
     ("POST", "/after-dose-checks"): ANY_PATIENT
     | {"another patient": Because(422, "P's dosing session is not theirs")},
@@ -309,6 +310,7 @@ class World:
     endpoint: str
     intention: Thing | None = None
     intention_session_id: uuid.UUID | None = None
+    reflection: Thing | None = None
     invite: Thing | None = None
     assignment: Thing | None = None
 
@@ -373,7 +375,7 @@ def _assignment(clinic, patient, therapist) -> Thing:
 
 
 def _companion_things(patient) -> dict:
-    """P's intention for a past dose (read by its id) and a shared safety plan."""
+    """P's intention for a past dose (read by its id), its reflection, a shared safety plan."""
     from server.companion import services as companion
     from server.safetyplan import services as safetyplan
 
@@ -382,10 +384,18 @@ def _companion_things(patient) -> dict:
         patient,
         {"id": uuid.uuid4(), "ketamine_session_id": dose.id, "body": SHARED_CANARY},
     )
+    reflection, _ = companion.create_reflection(
+        patient,
+        {"id": uuid.uuid4(), "intention_id": intention.id, "body": SHARED_CANARY, "shared": True},
+    )
     sections = {"warning_signs": [SHARED_CANARY]}
     safetyplan.save(patient, {"sections": sections, "shared": True, "version": 0})
     db.session.commit()
-    return {"intention": _thing(intention), "intention_session_id": dose.id}
+    return {
+        "intention": _thing(intention),
+        "intention_session_id": dose.id,
+        "reflection": _thing(reflection),
+    }
 
 
 def _version_if_kept(model, item_id) -> int:
@@ -421,6 +431,7 @@ def fill(rule: str, world: World, **override) -> str:
         "<uuid:prompt_id>": world.prompt.id,
         "<uuid:token_id>": world.token_id,
         "<uuid:intention_id>": world.intention.id,
+        "<uuid:reflection_id>": world.reflection.id,
         "<instrument>": "phq9",
         "<uuid:clinic_id>": world.people["admin"].clinic_id,
         "<uuid:invite_id>": world.invite.id,
@@ -454,7 +465,7 @@ def _version(model, item_id) -> int:
 
 def body(method: str, rule: str, world: World, principal: str = "anonymous"):
     """A valid-looking body, so that authorization (not validation) decides."""
-    from server.companion.models import Intention
+    from server.companion.models import Intention, IntentionReflection
     from server.journal.models import Prompt
 
     soon = (utcnow() + timedelta(days=3)).isoformat()
@@ -555,6 +566,10 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
         ("PATCH", "/intentions/<uuid:intention_id>"): {
             "version": _version_if_kept(Intention, world.intention.id),
             "discuss_next_session": True,
+        },
+        ("PATCH", "/intention-reflections/<uuid:reflection_id>"): {
+            "version": _version_if_kept(IntentionReflection, world.reflection.id),
+            "shared": False,
         },
         ("POST", "/intention-reflections"): {
             "id": str(uuid.uuid4()),

@@ -9,12 +9,22 @@ import { keepRecent, recent } from "./recent.js";
  * path(cursor): the page's API path; card(item): its <li>.
  * empty: the note when there is nothing; older: the button's words.
  * unavailable(error): the note when the server cannot be read.
+ * itemsOf(page): the page's items (default: page.items).
  * offline: {name, when, note} keeps the first page on this phone (recent.js)
  *   and shows it, with that note, when the phone is offline.
  * Returns the list, its note and its button row (a screen may show other items
  * in them, e.g. search results) and load(): the first page again.
  */
-export function pagedList({ path, card, empty, older, unavailable, offline = null, label = null }) {
+export function pagedList({
+  path,
+  card,
+  empty,
+  older,
+  unavailable,
+  offline = null,
+  label = null,
+  itemsOf = (page) => page?.items || [],
+}) {
   const list = h("ul", { class: "list", "aria-label": label });
   const note = h("p", { class: "muted" });
   const more = h("div", { class: "actions" });
@@ -29,7 +39,7 @@ export function pagedList({ path, card, empty, older, unavailable, offline = nul
       note.textContent = kept.length ? offline.note : unavailable(error);
       return;
     }
-    const items = page?.items || [];
+    const items = itemsOf(page);
     if (!cursor && offline) keepRecent(offline.name, items, offline.when);
     note.textContent = !cursor && !items.length ? empty : "";
     list.append(...items.map(card));

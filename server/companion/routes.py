@@ -12,7 +12,7 @@ from server.api import creates
 from server.audit.services import record
 from server.care.models import DosingSession
 from server.companion import checklist, queries, services
-from server.companion.models import Intention
+from server.companion.models import Intention, IntentionReflection
 from server.companion.schemas import (
     AfterDoseCheckCreateSchema,
     AfterDoseCheckListSchema,
@@ -28,6 +28,7 @@ from server.companion.schemas import (
     IntentionSchema,
     ReflectionCreateSchema,
     ReflectionSchema,
+    SharingChangeSchema,
 )
 from server.db import utcnow
 from server.errors import abort
@@ -115,25 +116,46 @@ def create_intention(data):
     return services.create_intention(current_user, data)
 
 
-@blp.route("/intentions/<uuid:intention_id>", methods=["PATCH"])
-@access.patient_only
-@blp.arguments(IntentionChangeSchema)
-@blp.response(200, IntentionSchema)
-@blp.alt_response(404, description="Not one of my intentions.")
-@blp.alt_response(409, description="A stale `version`; nothing was changed.")
-def change_intention(data, intention_id):
-    """Change my intention's words or who sees it; send the `version` you read."""
-    intention = access.own_item(Intention, intention_id)
-    was_shared = intention.shared
-    intention = services.update_intention(intention, data)
-    if intention.shared != was_shared:
+def _own_item_patch(rule: str, arguments, response, noun: str):
+    """A PATCH of one of my items with the `version` I read: 404 for anyone else's, 409 if stale."""
+    decorators = (
+        blp.route(rule, methods=["PATCH"]),
+        access.patient_only,
+        blp.arguments(arguments),
+        blp.response(200, response),
+        blp.alt_response(404, description=f"Not one of my {noun}."),
+        blp.alt_response(409, description="A stale `version`; nothing was changed."),
+    )
+
+    def wrap(view):
+        for decorate in reversed(decorators):
+            view = decorate(view)
+        return view
+
+    return wrap
+
+
+def _changed(model, item_id, change, data: dict):
+    """My item `item_id` changed by `change(item, data)`; a change of who sees it is audited."""
+    item = access.own_item(model, item_id)
+    was_shared = item.shared
+    item = change(item, data)
+    if item.shared != was_shared:
         record(
             "sharing_changed",
             patient_id=current_user.id,
-            object_type="intention",
-            object_id=intention.id,
+            object_type=item.kind,
+            object_id=item.id,
         )
-    return intention
+    return item
+
+
+@_own_item_patch(
+    "/intentions/<uuid:intention_id>", IntentionChangeSchema, IntentionSchema, "intentions"
+)
+def change_intention(data, intention_id):
+    """Change my intention's words or who sees it; send the `version` you read."""
+    return _changed(Intention, intention_id, services.update_intention, data)
 
 
 @blp.route("/intention-reflections", methods=["POST"])
@@ -143,6 +165,17 @@ def change_intention(data, intention_id):
 def create_reflection(data):
     """Write back about one of my intentions after the dose: did it show up?"""
     return services.create_reflection(current_user, data)
+
+
+@_own_item_patch(
+    "/intention-reflections/<uuid:reflection_id>",
+    SharingChangeSchema,
+    ReflectionSchema,
+    "reflections",
+)
+def change_reflection(data, reflection_id):
+    """Share what I wrote back about an intention, or make it private; send its `version`."""
+    return _changed(IntentionReflection, reflection_id, services.share_reflection, data)
 
 
 @blp.route("/after-dose-checks")

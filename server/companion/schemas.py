@@ -122,6 +122,13 @@ class IntentionChangeSchema(Schema):
     discuss_next_session = fields.Boolean()
 
 
+class SharingChangeSchema(Schema):
+    """Who sees one of my items: shared with my care team or private."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    shared = fields.Boolean(required=True)
+
+
 class ReflectionCreateSchema(_WritingCreateSchema):
     intention_id = fields.UUID(required=True)
     body = fields.String(required=True, validate=validate.Length(min=1, max=REFLECTION_MAX))

@@ -16,7 +16,7 @@ from server.care.models import DosingSession
 from server.care.services import own_dosing_session
 from server.companion import after_dose
 from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
-from server.db import utcnow
+from server.db import utcnow, versioned_edit
 from server.errors import abort, stale
 from server.extensions import db
 from server.items import replayed
@@ -111,6 +111,14 @@ def update_intention(intention: Intention, data: dict) -> Intention:
 
 
 # -- reflections -------------------------------------------------------------------------------
+
+
+def share_reflection(reflection: IntentionReflection, data: dict) -> IntentionReflection:
+    """Share a reflection or make it private; a stale `version` changes nothing."""
+    with versioned_edit(reflection, data["version"], "This reflection"):
+        reflection.shared = data["shared"]
+        reflection.updated_at = utcnow()
+    return reflection
 
 
 def create_reflection(patient: User, data: dict) -> tuple[IntentionReflection, bool]:

@@ -164,6 +164,23 @@ def test_a_richer_check_in_stays_quick(page, live_server, care_team):
     expect(again.get_by_role("checkbox", name="walk by the river")).not_to_be_checked()
 
 
+def read_online_once(page, live_server, patient, entry_words, checkin_words) -> str:
+    """Sign in, read my journal and my check-ins online; what the phone then keeps (as JSON)."""
+    import json
+
+    from tests.browser.helpers import indexeddb_contents, wait_for_service_worker
+
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal")
+    wait_for_service_worker(page)
+    expect(page.get_by_text(entry_words)).to_be_visible()
+    open_app(page, live_server, "/checkins")
+    expect(page.get_by_text(checkin_words)).to_be_visible()
+    stored = json.dumps(indexeddb_contents(page), default=str)
+    assert "sealed:recent:entries" in stored and "sealed:recent:checkins" in stored
+    return stored
+
+
 def test_my_recent_entries_and_check_ins_read_offline_and_only_sealed(
     page, context, live_server, care_team
 ):
@@ -171,7 +188,7 @@ def test_my_recent_entries_and_check_ins_read_offline_and_only_sealed(
 
     from server.db import utcnow
     from server.extensions import db
-    from tests.browser.helpers import indexeddb_contents, wait_for_service_worker
+    from tests.browser.helpers import indexeddb_contents
 
     patient = care_team[2]
     now = utcnow()
@@ -183,15 +200,8 @@ def test_my_recent_entries_and_check_ins_read_offline_and_only_sealed(
         patient, recorded_at=now - timedelta(days=2), mood=7, note="Calm after the walk."
     )
     db.session.rollback()
-    sign_in_via_api(page, live_server, patient)
-    open_app(page, live_server, "/journal")
-    wait_for_service_worker(page)
-    expect(page.get_by_text("An old page from spring.")).to_be_visible()
-    open_app(page, live_server, "/checkins")
-    expect(page.get_by_text("Calm after the walk.")).to_be_visible()
+    stored = read_online_once(page, live_server, patient, "An old page", "Calm after the walk.")
     # What the phone keeps is sealed: none of the words are in its storage.
-    stored = json.dumps(indexeddb_contents(page), default=str)
-    assert "sealed:recent:entries" in stored and "sealed:recent:checkins" in stored
     for words in ("The lake at dawn", "Calm after the walk", "An old page"):
         assert words not in stored
 
@@ -218,21 +228,13 @@ def test_a_session_the_server_ended_takes_the_offline_copies_with_it(page, live_
     from tests.browser.helpers import (
         end_session_on_the_server,
         indexeddb_contents,
-        wait_for_service_worker,
     )
 
     patient = care_team[2]
     factories.entry(patient, body="Kept for the train.")
     factories.checkin(patient, mood=6, note="Fine today.")
     db.session.rollback()
-    sign_in_via_api(page, live_server, patient)
-    open_app(page, live_server, "/journal")
-    wait_for_service_worker(page)
-    expect(page.get_by_text("Kept for the train.")).to_be_visible()
-    open_app(page, live_server, "/checkins")
-    expect(page.get_by_text("Fine today.")).to_be_visible()
-    kept = json.dumps(indexeddb_contents(page), default=str)
-    assert "sealed:recent:entries" in kept and "sealed:recent:checkins" in kept
+    read_online_once(page, live_server, patient, "Kept for the train.", "Fine today.")
 
     end_session_on_the_server(page, live_server)
     page.reload()
@@ -301,10 +303,11 @@ def test_a_week_with_nothing_logged_says_so_without_guilt(page, live_server, car
     expect(page.locator("main")).not_to_contain_text("missed")
 
 
-def test_sharing_lists_my_intentions_and_shares_one_when_asked(page, live_server, care_team):
+def test_sharing_lists_my_intentions_and_what_i_wrote_back(page, live_server, care_team):
     import uuid
 
-    from server.companion.models import Intention
+    from server.companion import services as companion
+    from server.companion.models import Intention, IntentionReflection
     from server.db import utcnow
     from server.extensions import db
     from tests.browser.helpers import fresh_rows
@@ -313,20 +316,21 @@ def test_sharing_lists_my_intentions_and_shares_one_when_asked(page, live_server
     dose = factories.ketamine_session(
         patient, created_by=therapist, scheduled_at=utcnow() + timedelta(days=2)
     )
-    intention = Intention(
-        id=uuid.uuid4(),
-        patient_id=patient.id,
-        ketamine_session_id=dose.id,
-        written_at=utcnow() - timedelta(hours=2),
-        shared=False,
+    intention, _ = companion.create_intention(
+        patient,
+        {"id": uuid.uuid4(), "ketamine_session_id": dose.id}
+        | {"body": "To stay curious about the tiredness.", "shared": False},
     )
-    intention.body = "To stay curious about the tiredness."
-    db.session.add(intention)
+    companion.create_reflection(
+        patient,
+        {"id": uuid.uuid4(), "intention_id": intention.id}
+        | {"body": "It came, quietly.", "shared": True},
+    )
     db.session.commit()
     db.session.rollback()
     sign_in_via_api(page, live_server, patient)
     open_app(page, live_server, "/sharing")
-    intentions = page.get_by_role("region", name="Intentions")
+    intentions = page.get_by_role("region", name="Intentions", exact=True)
     expect(intentions).to_contain_text("To stay curious about the tiredness.")
     switch = intentions.get_by_role("switch")
     expect(switch).not_to_be_checked()
@@ -336,3 +340,11 @@ def test_sharing_lists_my_intentions_and_shares_one_when_asked(page, live_server
     expect(intentions.locator("label.switch")).to_have_text("Shared with my therapist")
     [row] = fresh_rows(Intention, patient_id=patient.id)
     assert row.shared is True
+    # What I wrote back about it has its own switch; this one I now keep to myself.
+    back = page.get_by_role("region", name="What I wrote back about my intentions")
+    expect(back).to_contain_text("It came, quietly.")
+    expect(back.locator("label.switch")).to_have_text("Shared with my therapist")
+    back.get_by_role("switch").uncheck()
+    expect(back.get_by_role("status")).to_have_text("Private now.")
+    [row] = fresh_rows(IntentionReflection, patient_id=patient.id)
+    assert row.shared is False

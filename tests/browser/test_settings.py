@@ -81,21 +81,30 @@ def test_install_says_how_where_the_browser_makes_no_offer(page, live_server, ca
     expect(box.get_by_role("button", name="Install Between on this phone")).to_be_hidden()
 
 
+def phone_at_settings(browser, live_server, patient, tmp_path, *flags):
+    """A Chromium of its own (a profile, `flags`) at 390 by 844, signed in, on Settings
+    under the service worker: (context, page). The caller closes the context."""
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_FLAGS, *flags],
+        viewport={"width": 390, "height": 844},
+    )
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/settings")
+    wait_for_service_worker(page)
+    return context, page
+
+
 def test_install_is_a_button_where_the_browser_offers_it(browser, live_server, care_team, tmp_path):
     patient = care_team[2]
     # Chromium offers installation (beforeinstallprompt) once the app meets its
     # criteria; this flag skips only the wait for the user's engagement.
-    context = browser.browser_type.launch_persistent_context(
-        str(tmp_path / "profile"),
-        executable_path=CHROMIUM,
-        args=[*CHROMIUM_FLAGS, "--bypass-app-banner-engagement-checks"],
-        viewport={"width": 390, "height": 844},
+    context, page = phone_at_settings(
+        browser, live_server, patient, tmp_path, "--bypass-app-banner-engagement-checks"
     )
     try:
-        page = context.pages[0] if context.pages else context.new_page()
-        sign_in_via_api(page, live_server, patient)
-        open_app(page, live_server, "/settings")
-        wait_for_service_worker(page)
         page.reload()  # now under the service worker, which installability asks for
         box = page.get_by_role("region", name="Install Between")
         button = box.get_by_role("button", name="Install Between on this phone")
@@ -175,22 +184,16 @@ def test_turning_reminders_on_never_hangs_without_a_push_service(
 ):
     patient = care_team[2]
     silent = SilentService()
-    context = browser.browser_type.launch_persistent_context(
-        str(tmp_path / "profile"),
-        executable_path=CHROMIUM,
-        args=[
-            *CHROMIUM_FLAGS,
-            f"--gcm-checkin-url={silent.base}/checkin",
-            f"--gcm-registration-url={silent.base}/register",
-            "--gcm-mcs-endpoint=https://127.0.0.1:9",
-        ],
-        viewport={"width": 390, "height": 844},
+    context, page = phone_at_settings(
+        browser,
+        live_server,
+        patient,
+        tmp_path,
+        f"--gcm-checkin-url={silent.base}/checkin",
+        f"--gcm-registration-url={silent.base}/register",
+        "--gcm-mcs-endpoint=https://127.0.0.1:9",
     )
     try:
-        page = context.pages[0] if context.pages else context.new_page()
-        sign_in_via_api(page, live_server, patient)
-        open_app(page, live_server, "/settings")
-        wait_for_service_worker(page)
         context.grant_permissions(["notifications"], origin=live_server)
         page.get_by_role("button", name="Turn on reminders on this phone").click()
         status = page.get_by_role("region", name="Notifications").get_by_role("status")

@@ -110,3 +110,45 @@ def test_a_reflection_on_someone_elses_intention_is_refused(as_user, clinic, the
         f"/api/v1/intentions/{theirs['id']}", json={"version": 1, "body": "x"}
     )
     assert patched.status_code == 404
+
+
+def test_a_reflection_made_private_later_leaves_the_care_teams_view(
+    as_user, clinic, patient, therapist
+):
+    from server.audit.models import AuditEvent
+
+    dose = factories.ketamine_session(patient, scheduled_at=at(-1))
+    client = as_user(patient)
+    intention = _intention(client, dose, shared=True)[0].get_json()
+    reflection = client.post(
+        "/api/v1/intention-reflections",
+        json={"id": str(uuid.uuid4()), "intention_id": intention["id"], "body": "It did"}
+        | {"shared": True},
+    ).get_json()
+    view = f"/api/v1/patients/{patient.id}/companion"
+    [dose_view] = as_user(therapist).get(view).get_json()["doses"]
+    assert [r["body"] for r in dose_view["reflections"]] == ["It did"]
+
+    path = f"/api/v1/intention-reflections/{reflection['id']}"
+    changed = client.patch(path, json={"version": reflection["version"], "shared": False})
+    assert changed.status_code == 200
+    assert (changed.get_json()["shared"], changed.get_json()["body"]) == (False, "It did")
+    [dose_view] = as_user(therapist).get(view).get_json()["doses"]
+    assert dose_view["reflections"] == []
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "sharing_changed")
+    ).all()
+    assert [(e.object_type, e.object_id) for e in events] == [
+        ("intention_reflection", uuid.UUID(reflection["id"]))
+    ]
+
+    # A stale version, a missing answer and someone else's reflection change nothing.
+    stale = client.patch(path, json={"version": reflection["version"], "shared": True})
+    assert stale.status_code == 409
+    missing = client.patch(path, json={"version": changed.get_json()["version"]})
+    assert missing.status_code == 422 and "shared" in missing.get_json()["errors"]
+    other = as_user(factories.user(clinic, "patient", therapist=therapist))
+    theirs = other.patch(path, json={"version": changed.get_json()["version"], "shared": True})
+    assert theirs.status_code == 404
+    [mine] = client.get("/api/v1/intentions").get_json()["items"]
+    assert [r["shared"] for r in mine["reflections"]] == [False]

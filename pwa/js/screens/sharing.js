@@ -31,6 +31,13 @@ const KINDS = {
     when: (item) => item.written_at,
     describe: (item) => firstWords(item.body),
   },
+  reflection: {
+    title: "What I wrote back about my intentions",
+    noun: () => "what I wrote back",
+    path: (item) => `/intention-reflections/${item.id}`,
+    when: (item) => item.written_at,
+    describe: (item) => firstWords(item.body),
+  },
   measure: {
     title: "Check-ups",
     noun: (item) => INSTRUMENTS[item.instrument]?.name || "check-up",
@@ -125,11 +132,21 @@ export async function render(main) {
     ),
   );
   // Every item, a page at a time: the newest first, older ones on request.
-  const sources = { checkin: "/checkins", entry: "/entries", intention: "/intentions", measure: "/measures/responses" };
+  const sources = {
+    checkin: "/checkins",
+    entry: "/entries",
+    intention: "/intentions",
+    reflection: "/intentions",
+    measure: "/measures/responses",
+  };
+  // What I wrote back comes inside each intention; listed on its own, newest first.
+  const reflections = (page) =>
+    (page?.items || []).flatMap((intention) => intention.reflections || []).sort((a, b) => Date.parse(b.written_at) - Date.parse(a.written_at));
   for (const [kind, path] of Object.entries(sources)) {
     const titleId = `sharing-${kind}`;
     const { list, note, more, load } = pagedList({
       path: (cursor) => pagePath(path, cursor),
+      itemsOf: kind === "reflection" ? reflections : undefined,
       card: (item) => row(kind, item),
       empty: "Nothing yet.",
       older: `Show older ${KINDS[kind].title.toLowerCase()}`,
