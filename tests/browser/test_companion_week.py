@@ -184,6 +184,18 @@ def test_a_week_with_a_dosing_session(
     # Offered once, in the prompt card, not again as a card of its own.
     expect(page.get_by_role("region", name="Your intention")).to_have_count(1)
     check_both_schemes(page, "today with the intention back")
+    # Offline, it still comes back, from the summary kept sealed on the phone.
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    page.reload()
+    kept = page.get_by_role("region", name="Your intention")
+    expect(kept).to_contain_text("“To meet the tiredness with curiosity”: did it show up?")
+    expect(kept).to_have_count(1)
+    context.set_offline(False)
+    open_app(page, live_server)
+    back = page.get_by_role("region", name="A prompt for today").get_by_role(
+        "region", name="Your intention"
+    )
     back.get_by_role("link", name="Write back").click()
     page.get_by_label("did it show up?").fill("Some of it, as patience with my body.")
     check_both_schemes(page, "write back")
