@@ -224,16 +224,17 @@ def markers(
     total: int,
     *,
     baseline_total: int | None,
-    is_baseline: bool = False,
 ) -> dict:
     """The markers a response shows, all judged against its series' baseline.
 
-    Nothing is judged on the baseline row itself or without a baseline.
+    Nothing is judged without a baseline. A baseline row is never judged
+    against itself: it lies before its series' first dose, so it belongs to
+    no series or to the one before (`server.measures.series.contexts`).
     Response and remission are judged only from a clinical baseline, and
     never while PHQ-9 item 9 is above 0: `safety_item_answer` is shown
     instead, and `withheld` says why the two are empty.
     """
-    reference = None if is_baseline else baseline_total
+    reference = baseline_total
     safety = safety_item_answer(instrument, answers)
     withheld = None
     response = remission = None

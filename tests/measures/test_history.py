@@ -94,6 +94,17 @@ def test_a_new_series_after_8_weeks_has_its_own_baseline(as_user, patient, start
         (18, None, None),
     ]
     assert [i["baseline_of_series"] for i in items] == [None, 2, None, 1]
+    # A baseline row is never judged against itself: the 14 is series 2's baseline and
+    # is judged in series 1 (18 -> 14); the 18 before any dose is judged against nothing.
+    assert [i["change_from_baseline"] for i in items] == [-8, -4, -10, None]
+    assert items[3]["markers"] == {
+        "response": None,
+        "remission": None,
+        "reliable_change": None,
+        "change": None,
+        "withheld": None,
+        "safety_item_answer": None,
+    }
     assert items[0]["markers"]["response"] is True  # 14 -> 6 from a baseline of 14
 
 

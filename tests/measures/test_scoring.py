@@ -171,15 +171,6 @@ def test_response_and_remission_only_from_a_baseline_of_10_or_more(instrument):
     assert scoring.is_response("pcl5", 60, 0) is None
 
 
-def test_markers_are_never_judged_on_the_baseline_row():
-    marked = scoring.markers("phq9", [0] * 9, 0, baseline_total=18, is_baseline=True)
-    assert (marked["response"], marked["remission"], marked["reliable_change"]) == (
-        None,
-        None,
-        None,
-    )
-
-
 def test_item_9_withholds_response_and_remission_even_at_a_remission_level_total():
     answers = [0] * 8 + [2]  # total 2: remission-level
     marked = scoring.markers("phq9", answers, 2, baseline_total=18)
