@@ -348,3 +348,43 @@ def test_sharing_lists_my_intentions_and_what_i_wrote_back(page, live_server, ca
     expect(back.get_by_role("status")).to_have_text("Private now.")
     [row] = fresh_rows(IntentionReflection, patient_id=patient.id)
     assert row.shared is False
+
+
+def test_an_earlier_intention_reads_offline_from_the_phones_sealed_copy(
+    page, context, live_server, care_team
+):
+    import json
+    import uuid
+
+    from server.companion import services as companion
+    from server.db import utcnow
+    from server.extensions import db
+    from tests.browser.helpers import indexeddb_contents, wait_for_service_worker
+
+    _, therapist, patient = care_team
+    now = utcnow()
+    earlier, later = (
+        factories.ketamine_session(
+            patient, created_by=therapist, scheduled_at=now - timedelta(days=days)
+        )
+        for days in (12, 2)
+    )
+    for dose, words, days in ((earlier, "To rest without guilt.", 13), (later, "To listen.", 3)):
+        companion.create_intention(
+            patient,
+            {"id": uuid.uuid4(), "ketamine_session_id": dose.id, "body": words}
+            | {"written_at": now - timedelta(days=days)},
+        )
+    db.session.commit()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, f"/intention/{earlier.id}")
+    wait_for_service_worker(page)
+    words = page.get_by_label("What would you like to bring to this session?")
+    expect(words).to_have_value("To rest without guilt.")
+    stored = json.dumps(indexeddb_contents(page), default=str)
+    assert "sealed:recent:intentions" in stored and "rest without guilt" not in stored
+
+    context.set_offline(True)
+    page.reload()
+    expect(words).to_have_value("To rest without guilt.")
+    context.set_offline(False)

@@ -3,6 +3,7 @@ import { companion, whenInMyZone } from "../companion.js";
 import { SHARE_NOTE } from "../crisis-data.js";
 import { askFor, field, h, isoLocal, problemMessages } from "../dom.js";
 import { submit } from "../outbox.js";
+import { keepRecent, recent } from "../recent.js";
 import { session } from "../session.js";
 
 
@@ -11,11 +12,16 @@ export async function render(main, { params }) {
   main.append(h("h1", {}, "Intention"));
   const { summary } = await companion();
   let intention = null;
+  const mine = (items) => items.find((each) => each.ketamine_session_id === id) || null;
   try {
-    intention = (await api("/intentions")).items.find((each) => each.ketamine_session_id === id) || null;
+    const { items } = await api("/intentions");
+    // The last 30 days of them stay readable offline (sealed, as entries and check-ins).
+    keepRecent("intentions", items, (each) => each.written_at);
+    intention = mine(items);
   } catch {
-    if (summary?.intention?.ketamine_session_id === id) intention = summary.intention;
-    else if (summary?.intention_back?.ketamine_session_id === id) intention = summary.intention_back.intention;
+    // Offline: the kept copy, or the summary's intentions (the next dose's, the one coming back).
+    const kept = [...(await recent("intentions")), summary?.intention, summary?.intention_back?.intention];
+    intention = mine(kept.filter(Boolean));
   }
   const ahead = summary?.upcoming?.find((each) => each.id === id);
   const past = summary?.intention_back?.ketamine_session_id === id || (ahead && new Date(ahead.scheduled_at) <= new Date());
