@@ -149,6 +149,7 @@ async function boot() {
     main.setAttribute("tabindex", "-1");
     main.focus();
   });
+  const early = helpWhileStarting();
   const loggingOut = await finishPendingLogout();
   if (!loggingOut) {
     try {
@@ -180,6 +181,7 @@ async function boot() {
     signInNeeded = false;
     updateStatus();
   });
+  const helpShown = early.stop();
   window.addEventListener("hashchange", router.route);
   outboxEvents.addEventListener("signed-in", () => {
     keyUp();
@@ -195,10 +197,47 @@ async function boot() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") sync();
   });
-  await router.route();
+  // Need help now, drawn while the checks ran, stays as it is for the same person:
+  // drawn again, it would move the patient's place (and focus) under their finger.
+  const unchanged = helpShown !== null && location.hash === "#/crisis" && helpShown === session.me?.id && !session.ended;
+  if (!unchanged) await router.route();
   updateStatus();
   sync();
   keepForOffline();
+}
+
+/**
+ * Need help now never waits on the server: while the start-up checks run (up to
+ * a request's timeout on a connection that hangs), the crisis screen opens at
+ * once, for the person last signed in on this phone, when the app starts on it
+ * or its link in the header is followed. `stop()` ends this and says for whom
+ * the screen is still showing (null when it is not).
+ */
+function helpWhileStarting() {
+  let stopped = false;
+  let shownFor = null;
+  let shownAt = null;
+  const open = async () => {
+    if (location.hash !== "#/crisis") return;
+    // Signed out with the server not yet told: nobody is signed in here.
+    if (!session.me && localStorage.getItem("between.logout-pending") !== "1") {
+      const cached = await cachedMe().catch(() => null);
+      if (cached && !session.me && !stopped) await setMe(cached, { verified: false });
+    }
+    if (stopped) return;
+    shownFor = session.me?.id ?? null;
+    router.route();
+    shownAt = router.current();
+  };
+  window.addEventListener("hashchange", open);
+  open();
+  return {
+    stop() {
+      stopped = true;
+      window.removeEventListener("hashchange", open);
+      return shownAt !== null && shownAt === router.current() ? shownFor : null;
+    },
+  };
 }
 
 /** Fetch the device key now, so what is written offline later can be sealed; seal what an earlier version left in clear. */

@@ -347,3 +347,33 @@ def test_a_clinics_own_list_without_911_still_offers_it_as_a_tel_link(page, live
     expect(card.get_by_role("link", name="Call 988", exact=True)).to_have_count(0)
     page.get_by_role("button", name="Send my answers").click()
     card_with_lines(page, AFTER, call="555 0100", emergency="911")
+
+
+def test_need_help_now_opens_while_the_start_up_check_still_waits(
+    page, context, live_server, patient
+):
+    """Help never waits on the server: with every API request held open, Need help now
+    shows its kept lines while the app's start-up check is still waiting for an answer
+    (it would give up only after its timeout), opened directly or from the header link."""
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    hanging = []
+    given_up = []
+    context.route("**/api/v1/**", lambda route: hanging.append(route))
+    page.on("requestfailed", lambda request: given_up.append(request.url))
+    for start, follow_link in (("/#/crisis", False), ("/#/today", True)):
+        page.goto("about:blank")
+        given_up.clear()
+        page.goto(f"{live_server}{start}", wait_until="commit")
+        if follow_link:
+            page.get_by_role("link", name="Need help now?").click()
+        expect(page.get_by_role("heading", name="Need help now?", level=1)).to_be_visible()
+        expect(page.get_by_role("link", name="Call 988", exact=True)).to_have_attribute(
+            "href", "tel:988"
+        )
+        expect(page.get_by_role("link", name="Call 911", exact=True)).to_have_attribute(
+            "href", "tel:911"
+        )
+        # The start-up check ("who is signed in?") is still held, not yet given up.
+        assert any(route.request.url.endswith("/api/v1/auth/me") for route in hanging)
+        assert not [url for url in given_up if url.endswith("/api/v1/auth/me")], start
