@@ -239,7 +239,7 @@ def test_a_persistent_redis_that_crashes_keeps_the_lock(tmp_path):
                 if redis.cli("ping").stdout.strip() != "PONG":
                     break
                 time.sleep(0.05)
-            redis.pidfile.unlink()
+            redis.pidfile.unlink(missing_ok=True)
             assert web.attempts(5)["statuses"] == [503] * 5
             redis.start()  # from its append-only file
             assert web.attempts(3)["statuses"] == [429] * 3

@@ -13,8 +13,9 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import exc, func, select
+from sqlalchemy import func, select
 
+from server import dbfaults
 from server.db import utcnow
 from server.extensions import db
 from server.measures.models import MeasurePlan
@@ -86,7 +87,7 @@ def test_a_database_paused_mid_batch_resends_at_most_the_window(postgres):
             try:
                 # Nothing can be recorded: the worker's bounded wait on the
                 # database ends the batch with an error, as the worker loop sees it.
-                with pytest.raises(exc.OperationalError):
+                with pytest.raises(dbfaults.UNAVAILABLE):
                     dispatch.deliver_due(sender)
             finally:
                 postgres.resume()
