@@ -13,17 +13,17 @@ from tests.factories import STAFF_TOTP_SECRET
 
 
 @pytest.fixture
-def clinic_with_a_dose():
+def home_dose(care_team):
+    """A home dosing session in two days for the care team's patient."""
     from tests import factories
     from tests.browser.conftest import detached
 
-    clinic = factories.clinic("Harbour KAP")
-    therapist = factories.user(clinic, "therapist", display_name="Dr Lane")
-    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Kit")
-    dose = factories.ketamine_session(
-        patient, created_by=therapist, scheduled_at=utcnow() + timedelta(days=2), setting="home"
+    _clinic, therapist, patient = care_team
+    when = utcnow() + timedelta(days=2)
+    made = factories.ketamine_session(
+        patient, created_by=therapist, scheduled_at=when, setting="home"
     )
-    return detached(clinic, therapist, patient, dose)
+    return detached(made)[0]
 
 
 def _items(form):
@@ -31,11 +31,12 @@ def _items(form):
 
 
 def test_a_therapist_edits_the_clinics_checklist_and_the_patient_sees_it(
-    desk, page, live_server, clinic_with_a_dose, staff_sign_in, console_errors
+    desk, page, live_server, care_team, home_dose, staff_sign_in, console_errors
 ):
     from server.companion.models import ClinicChecklist
 
-    clinic, therapist, patient, dose = clinic_with_a_dose
+    clinic, therapist, patient = care_team
+    dose = home_dose
     staff_sign_in(desk, therapist.email, STAFF_TOTP_SECRET)
     expect(desk.get_by_role("heading", name="Caseload", level=1)).to_be_visible(timeout=15000)
     nav = desk.get_by_role("navigation", name="Workspace")
