@@ -19,6 +19,7 @@ from server.extensions import db
 from server.journal.models import CheckIn
 from server.secrets import new_encryption_key
 from tests.faults.conftest import app_on, signed_in_patient
+from tests.faults.scratch import spare_port
 from tests.journal.conftest import checkin_body
 
 pytestmark = pytest.mark.committed
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 NOTE = "A quiet evening; the fear was smaller."
 
 
-def start(url: str, keys: str, instance: Path, *command: str):
+def start(url: str, keys: str, instance: Path, *command: str, **extra_env: str):
     """Run `command` (default: import the WSGI app) as a deployment would."""
     env = {
         key: value
@@ -38,6 +39,7 @@ def start(url: str, keys: str, instance: Path, *command: str):
         BETWEEN_INSTANCE_PATH=str(instance),
         DATABASE_URL=url,
         ENCRYPTION_KEYS=keys,
+        **extra_env,
     )
     argv = list(command) or [sys.executable, "-c", "import wsgi"]
     return subprocess.run(  # noqa: S603 - our own interpreter and app
@@ -88,6 +90,22 @@ def test_a_malformed_key_list_says_what_is_wrong_without_a_traceback(tmp_path, m
     assert_refused(result, "ENCRYPTION_KEYS", says)
     for part in re.split(r"[;,\s]", keys):
         assert not part or part.rstrip("=") not in result.stderr  # never the key itself
+
+
+def test_gunicorn_stops_on_a_malformed_key_list_rather_than_restarting_workers(tmp_path):
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+    result = start(
+        "sqlite:///" + str(tmp_path / "b.db"),
+        f"{new_encryption_key()};{new_encryption_key()}",
+        tmp_path,
+        *gunicorn,
+        GUNICORN_BIND=f"127.0.0.1:{spare_port()}",
+        GUNICORN_WORKERS="1",
+    )  # returns at all: the master stopped (start() gives up after 120 s)
+    assert result.returncode == 4, result.stderr[-2000:]
+    assert "Between will not start: ENCRYPTION_KEYS" in result.stderr
+    assert "App failed to load" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
