@@ -14,7 +14,12 @@ the first rule that applies wins:
    session's day); or nothing was ever answered and no dose has happened.
 3. ``end_of_series`` - 1 to 7 local days after the last dosing session of
    a series (no later session booked in the same series), unless answered
-   since the window opened.
+   since the window opened. Whether a dose was the last is only known once
+   the series' own rhythm has passed with nothing booked: the window opens
+   on the day the next dose would have come (the longest gap between the
+   series' doses, 1 to 7 days; day 7 after a single dose). A clinic that
+   books each dose after the one before is then not asked after every dose,
+   nor told after the first that its series has ended.
 4. PHQ-9 and GAD-7: ``every_two_weeks`` while in a series (a dose within
    the last 4 weeks), counted from the last response and from the series'
    first dose, so the first two weeks are covered by the baseline;
@@ -26,6 +31,7 @@ the first rule that applies wins:
 Cancelled sessions are left out by the caller.
 """
 
+import itertools
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
@@ -129,7 +135,9 @@ def _end_of_series(instrument, all_series, last_dose, answered, now, tz) -> dict
     if current is None or current.last_at != dosed_at:
         return None  # another dose of this series is booked
     first_day, last_day = END_OF_SERIES_DAYS
-    opens = _local_midnight(dosed_at, tz, first_day)
+    # A single dose shows no rhythm: its series may go on, so the window opens last.
+    rhythm = _rhythm(current, tz) or last_day
+    opens = _local_midnight(dosed_at, tz, min(max(rhythm, first_day), last_day))
     closes = _local_midnight(dosed_at, tz, last_day + 1)
     if not opens <= now < closes or (answered is not None and answered >= opens):
         return None
@@ -140,6 +148,12 @@ def _later(at: datetime, tz, gap: timedelta) -> datetime:
     """`gap` after `at` on the patient's clock: 14 days after 09:00 is 09:00, across a
     change to or from summer time too (Python adds to an aware time's wall clock)."""
     return at.astimezone(tz) + gap
+
+
+def _rhythm(one: Series, tz) -> int:
+    """The longest gap, in the patient's days, between two doses of a series; 0 for one dose."""
+    days = [at.astimezone(tz).date() for at in one.session_times]
+    return max(((later - earlier).days for earlier, later in itertools.pairwise(days)), default=0)
 
 
 def _regular(instrument, all_series, last_dose, answered, now, tz, owed_since) -> dict | None:

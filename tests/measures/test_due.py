@@ -55,22 +55,40 @@ def test_the_baseline_is_asked_again_in_the_14_days_before_a_series_starts(patie
     assert set(due(patient, opened + timedelta(minutes=5))) == {"gad7"}
 
 
-def test_end_of_series_1_to_7_days_after_the_last_dose(patient, now):
+def test_end_of_series_once_the_rhythm_has_passed_until_7_days_after_the_last_dose(patient, now):
+    # Tuesday, Friday, Tuesday: the longest gap is 4 days, so with nothing booked
+    # after the third dose the series has ended on Saturday 14 March.
+    for day in (3, 6):
+        factories.ketamine_session(
+            patient, scheduled_at=datetime(2026, 3, day, 10, 0, tzinfo=NEW_YORK)
+        )
     dosed = datetime(2026, 3, 10, 10, 0, tzinfo=NEW_YORK)
     session = factories.ketamine_session(patient, scheduled_at=dosed)
     for instrument in ("phq9", "gad7"):
-        factories.measure_response(patient, instrument, completed_at=dosed - timedelta(days=3))
-    assert due(patient, datetime(2026, 3, 10, 23, 0, tzinfo=NEW_YORK)) == {}
-    day_one = datetime(2026, 3, 11, 0, 5, tzinfo=NEW_YORK)
-    items = due(patient, day_one)
+        factories.measure_response(patient, instrument, completed_at=dosed - timedelta(days=8))
+    assert due(patient, datetime(2026, 3, 13, 23, 0, tzinfo=NEW_YORK)) == {}
+    opened = datetime(2026, 3, 14, 0, 5, tzinfo=NEW_YORK)
+    items = due(patient, opened)
     assert {item["reason"] for item in items.values()} == {"end_of_series"}
     assert items["gad7"]["reason_text"] == "end of your treatment series"
     assert items["gad7"]["ketamine_session_id"] == session.id
+    assert items["gad7"]["due_since"] == datetime(2026, 3, 14, 0, 0, tzinfo=NEW_YORK)
     assert set(due(patient, datetime(2026, 3, 17, 23, 0, tzinfo=NEW_YORK))) == {"phq9", "gad7"}
     # Day 8: the window has closed; two weeks after the first dose the regular rule asks.
+    late = due(patient, datetime(2026, 3, 18, 0, 5, tzinfo=NEW_YORK))
+    assert {item["reason"] for item in late.values()} == {"every_two_weeks"}
+
+
+def test_after_a_single_dose_the_end_of_series_waits_for_day_7(patient, now):
+    # One dose shows no rhythm: the next may be booked any day, so not "the end" yet.
+    dosed = datetime(2026, 3, 10, 10, 0, tzinfo=NEW_YORK)
+    factories.ketamine_session(patient, scheduled_at=dosed)
+    for instrument in ("phq9", "gad7"):
+        factories.measure_response(patient, instrument, completed_at=dosed - timedelta(days=3))
+    assert due(patient, datetime(2026, 3, 16, 23, 0, tzinfo=NEW_YORK)) == {}
+    items = due(patient, datetime(2026, 3, 17, 0, 5, tzinfo=NEW_YORK))
+    assert {item["reason"] for item in items.values()} == {"end_of_series"}
     assert due(patient, datetime(2026, 3, 18, 0, 5, tzinfo=NEW_YORK)) == {}
-    fortnight = due(patient, dosed + timedelta(days=14))
-    assert {item["reason"] for item in fortnight.values()} == {"every_two_weeks"}
 
 
 def test_no_end_of_series_while_another_dose_of_the_series_is_booked(patient, now):

@@ -36,18 +36,25 @@ TWICE_WEEKLY = [0, 3, 7, 10, 14, 17]
 WEEKLY = [0, 7, 14, 21, 28, 35]
 
 
-def simulate(days: list[int]) -> dict[str, list[tuple[date, str]]]:
-    """Every questionnaire asked and answered, per instrument: (local day, reason)."""
-    sessions = doses(days)
-    all_series = series.split(sessions, [])
+def simulate(days: list[int], booked_late: bool = False) -> dict[str, list[tuple[date, str]]]:
+    """Every questionnaire asked and answered, per instrument: (local day, reason).
+
+    All doses are booked before the first, or (`booked_late`) each one a day
+    after the dose before it, as a clinic that books from visit to visit.
+    """
+    booked = doses(days)
+    booked_at = [JOINED] + [at + timedelta(days=1) for _, at in booked[:-1]]
     latest: dict[str, datetime] = {}
     answered: dict[str, list[tuple[date, str]]] = {"phq9": [], "gad7": [], "pcl5": []}
     day = JOINED.date()
     while day < TWELVE_WEEKS.date():
         now = datetime.combine(day, time(9, 0), tzinfo=NEW_YORK)
+        sessions = [
+            s for s, at in zip(booked, booked_at, strict=True) if at <= now or not booked_late
+        ]
         for item in schedule.due(
             ("phq9", "gad7", "pcl5"),
-            all_series=all_series,
+            all_series=series.split(sessions, []),
             sessions=sessions,
             latest=latest,
             asked={},
@@ -66,20 +73,23 @@ def d(month: int, day: int) -> date:
     return date(2027 if month < 12 else 2026, month, day)
 
 
+#: The end of a series opens when its rhythm has passed with no dose booked:
+#: Monday after the last Friday (3x), Monday after the last Thursday (2x), a
+#: week after the last weekly dose.
 EXPECTED = {
     "three times weekly": (
         THREE_TIMES_WEEKLY,
         [
             (d(12, 21), "baseline"),
-            (d(1, 16), "end_of_series"),
-            (d(1, 30), "every_two_weeks"),
-            (d(3, 1), "monthly"),
+            (d(1, 18), "end_of_series"),
+            (d(2, 1), "every_two_weeks"),
+            (d(3, 3), "monthly"),
         ],
         [
             (d(12, 21), "baseline"),
-            (d(1, 16), "end_of_series"),
-            (d(2, 15), "monthly"),
-            (d(3, 17), "monthly"),
+            (d(1, 18), "end_of_series"),
+            (d(2, 17), "monthly"),
+            (d(3, 19), "monthly"),
         ],
     ),
     "twice weekly": (
@@ -87,16 +97,16 @@ EXPECTED = {
         [
             (d(12, 21), "baseline"),
             (d(1, 19), "every_two_weeks"),
-            (d(1, 22), "end_of_series"),
-            (d(2, 5), "every_two_weeks"),
-            (d(3, 7), "monthly"),
+            (d(1, 25), "end_of_series"),
+            (d(2, 8), "every_two_weeks"),
+            (d(3, 10), "monthly"),
         ],
         [
             (d(12, 21), "baseline"),
             (d(1, 20), "monthly"),
-            (d(1, 22), "end_of_series"),
-            (d(2, 21), "monthly"),
-            (d(3, 23), "monthly"),
+            (d(1, 25), "end_of_series"),
+            (d(2, 24), "monthly"),
+            (d(3, 26), "monthly"),
         ],
     ),
     "weekly": (
@@ -105,15 +115,14 @@ EXPECTED = {
             (d(12, 21), "baseline"),
             (d(1, 19), "every_two_weeks"),
             (d(2, 2), "every_two_weeks"),
-            (d(2, 9), "end_of_series"),
-            (d(2, 23), "every_two_weeks"),
-            (d(3, 25), "monthly"),
+            (d(2, 15), "end_of_series"),
+            (d(3, 1), "every_two_weeks"),
         ],
         [
             (d(12, 21), "baseline"),
             (d(1, 20), "monthly"),
-            (d(2, 9), "end_of_series"),
-            (d(3, 11), "monthly"),
+            (d(2, 15), "end_of_series"),
+            (d(3, 17), "monthly"),
         ],
     ),
 }
@@ -155,6 +164,17 @@ def test_the_app_asks_on_the_same_days(name, as_user, clock, clinic, therapist):
             answered[name_].append((day, item["reason"]))
         day += timedelta(days=1)
     assert answered == {"phq9": phq9, "gad7": phq9, "pcl5": pcl5}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_booking_from_visit_to_visit_asks_on_the_same_days(name):
+    """The end of a series is only known once its rhythm has passed with no dose
+    booked, so a clinic booking each dose the day after the one before is not
+    asked "end of your treatment series" after every dose (it was, six times)."""
+    days, phq9, pcl5 = EXPECTED[name]
+    answered = simulate(days, booked_late=True)
+    assert answered == {"phq9": phq9, "gad7": phq9, "pcl5": pcl5}
+    assert [reason for _, reason in answered["phq9"]].count("end_of_series") == 1
 
 
 @pytest.mark.parametrize("days", [THREE_TIMES_WEEKLY, TWICE_WEEKLY, WEEKLY])
