@@ -348,6 +348,13 @@ def test_sharing_lists_my_intentions_and_what_i_wrote_back(page, live_server, ca
     expect(back.get_by_role("status")).to_have_text("Private now.")
     [row] = fresh_rows(IntentionReflection, patient_id=patient.id)
     assert row.shared is False
+    check_accessibility(page, "sharing with intentions")
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)  # the colour transitions settle
+    check_accessibility(page, "sharing with intentions, dark")
+    page.emulate_media(color_scheme="light")
+    intentions.scroll_into_view_if_needed()
+    screenshot(page, "18-sharing-intentions")
 
 
 def test_an_earlier_intention_reads_offline_from_the_phones_sealed_copy(
