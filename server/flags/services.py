@@ -15,6 +15,7 @@ and every rule's threshold, as the workspace shows it, in
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -32,42 +33,50 @@ from server.signals import flag_raised
 ITEM9_INDEX = 8
 
 
-def raise_flag(
-    kind: str,
-    *,
-    patient_id: uuid.UUID,
-    clinic_id: uuid.UUID,
-    dedupe_key: str,
-    source_type: str | None = None,
-    source_id: uuid.UUID | None = None,
-    source_at: datetime | None = None,
-    level: int | None = None,
-) -> Flag:
-    """Raise a flag once per cause; returns the stored flag, new or not.
+@dataclass(frozen=True)
+class Cause:
+    """What raises a flag: whose, from what, named once by `dedupe_key`; `level` for the
+    kinds that have levels (a PHQ-9 item-9 answer, a severe total)."""
+
+    patient_id: uuid.UUID
+    clinic_id: uuid.UUID
+    dedupe_key: str
+    source_type: str | None = None
+    source_id: uuid.UUID | None = None
+    source_at: datetime | None = None
+    level: int | None = None
+
+
+def raise_flag(kind: str, **cause) -> Flag:
+    """Raise a flag once per cause (the fields of `Cause`); returns the stored flag, new or not.
 
     `dedupe_key` names the cause. A second call for the same cause (a rule
     re-run, a racing request) returns the first flag and notifies nobody
     again. A new flag is announced with `signals.flag_raised` (sender=flag)
     so push can tell the care team.
     """
+    return _raise(kind, Cause(**cause))
+
+
+def _raise(kind: str, cause: Cause) -> Flag:
     severity = KINDS[kind][0]
-    existing = db.session.scalar(select(Flag).where(Flag.dedupe_key == dedupe_key))
+    existing = db.session.scalar(select(Flag).where(Flag.dedupe_key == cause.dedupe_key))
     if existing is not None:
         return existing
     flag = Flag(
         id=uuid.uuid4(),
-        clinic_id=clinic_id,
-        patient_id=patient_id,
+        clinic_id=cause.clinic_id,
+        patient_id=cause.patient_id,
         kind=kind,
         severity=severity,
-        source_type=source_type,
-        source_id=source_id,
-        source_at=source_at,
-        last_seen_at=source_at,
-        latest_source_id=source_id,
+        source_type=cause.source_type,
+        source_id=cause.source_id,
+        source_at=cause.source_at,
+        last_seen_at=cause.source_at,
+        latest_source_id=cause.source_id,
         occurrences=1,
-        level=level,
-        dedupe_key=dedupe_key,
+        level=cause.level,
+        dedupe_key=cause.dedupe_key,
         raised_at=utcnow(),
     )
     try:
@@ -75,23 +84,14 @@ def raise_flag(
             db.session.add(flag)
     except IntegrityError:
         # Another transaction raised it first; theirs is the flag.
-        return db.session.scalar(select(Flag).where(Flag.dedupe_key == dedupe_key))
+        return db.session.scalar(select(Flag).where(Flag.dedupe_key == cause.dedupe_key))
     flag_raised.send(flag)
     return flag
 
 
-def raise_or_repeat(
-    kind: str,
-    *,
-    patient_id: uuid.UUID,
-    clinic_id: uuid.UUID,
-    dedupe_key: str,
-    source_type: str | None = None,
-    source_id: uuid.UUID | None = None,
-    source_at: datetime | None = None,
-    level: int | None = None,
-) -> Flag:
-    """Raise a flag, or count a repeat on the patient's open flag of that kind.
+def raise_or_repeat(kind: str, **cause) -> Flag:
+    """Raise a flag, or count a repeat on the patient's open flag of that kind (`cause`:
+    the fields of `Cause`).
 
     The entry point of every rule, and of the urgent safety flags: the
     PHQ-9 item-9 answer and the check-in saying "I don't feel safe" (kind
@@ -105,28 +105,25 @@ def raise_or_repeat(
     None) always repeats onto its open flag. The same cause twice (a replay,
     a re-run when sharing changes) counts once.
     """
-    common = {
-        "patient_id": patient_id,
-        "clinic_id": clinic_id,
-        "dedupe_key": dedupe_key,
-        "source_type": source_type,
-        "source_id": source_id,
-        "source_at": source_at,
-        "level": level,
-    }
-    if db.session.scalar(select(Flag.id).where(Flag.dedupe_key == dedupe_key)) is not None:
-        return raise_flag(kind, **common)  # this cause raised a flag already
+    cause = Cause(**cause)
+    level, source_id = cause.level, cause.source_id
+    if db.session.scalar(select(Flag.id).where(Flag.dedupe_key == cause.dedupe_key)) is not None:
+        return _raise(kind, cause)  # this cause raised a flag already
     open_flag = db.session.scalar(
         select(Flag)
-        .where(Flag.patient_id == patient_id, Flag.kind == kind, Flag.acknowledged_at.is_(None))
+        .where(
+            Flag.patient_id == cause.patient_id,
+            Flag.kind == kind,
+            Flag.acknowledged_at.is_(None),
+        )
         .order_by(func.coalesce(Flag.level, 0).desc(), Flag.raised_at.desc())
         .limit(1)
     )
     if open_flag is None or (level is not None and (open_flag.level or 0) < level):
-        return raise_flag(kind, **common)
+        return _raise(kind, cause)
     if source_id is not None and source_id in (open_flag.source_id, open_flag.latest_source_id):
         return open_flag
-    seen = source_at or utcnow()
+    seen = cause.source_at or utcnow()
     changed = db.session.execute(
         update(Flag)
         .where(Flag.id == open_flag.id, Flag.acknowledged_at.is_(None))
@@ -138,7 +135,7 @@ def raise_or_repeat(
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:  # acknowledged a moment ago: this cause is new
-        return raise_flag(kind, **common)
+        return _raise(kind, cause)
     db.session.refresh(open_flag)
     return open_flag
 
