@@ -66,18 +66,19 @@ def matching_step(
     return found
 
 
+def _spend(model, unspent: list, **spent) -> bool:
+    """Mark the one row that is still `unspent` as `spent`, in one statement; False when no
+    row was (already spent, by this request or a racing one)."""
+    result = db.session.execute(
+        update(model).where(*unspent).values(**spent).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def _spend_step(user: User, step: int) -> bool:
     """Record `step` as used; False if it (or a later one) already was."""
-    result = db.session.execute(
-        update(User)
-        .where(
-            User.id == user.id,
-            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
-        )
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    unused = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+    if not _spend(User, [User.id == user.id, unused], totp_last_step=step):
         return False
     set_committed_value(user, "totp_last_step", step)
     return True
@@ -108,17 +109,15 @@ def replace_recovery_codes(user: User) -> list[str]:
 
 
 def _spend_recovery_code(user: User, code: str) -> bool:
-    result = db.session.execute(
-        update(RecoveryCode)
-        .where(
+    return _spend(
+        RecoveryCode,
+        [
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == hash_recovery_code(code),
             RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
+        ],
+        used_at=utcnow(),
     )
-    return result.rowcount == 1
 
 
 def verify_second_factor(user: User, code: str | None) -> str | None:
