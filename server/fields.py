@@ -147,6 +147,12 @@ class DeviceTime(AwareDateTime):
         super().__init__(validate=not_ahead_of_server, **kwargs)
 
 
+def many(schema, description: str | None = None) -> fields.List:
+    """A list of `schema` objects, described for the API document."""
+    metadata = {"description": description} if description is not None else {}
+    return fields.List(fields.Nested(schema), metadata=metadata)
+
+
 class Cursor(Schema):
     """Query arguments of every paged list."""
 

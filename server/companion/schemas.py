@@ -6,7 +6,7 @@ from server.care.models import ROUTES, SETTINGS
 from server.companion import after_dose
 from server.companion.checklist import ITEM_TEXT_MAX, MAX_ITEMS
 from server.companion.models import INTENTION_MAX, REFLECTION_MAX
-from server.fields import AwareDateTime, Page, Schema
+from server.fields import AwareDateTime, Page, Schema, many
 
 _TEXT = {"required": True, "validate": validate.Length(min=1, max=INTENTION_MAX)}
 
@@ -260,10 +260,7 @@ class DoseViewSchema(Schema):
 
 
 class CareTeamCompanionSchema(Schema):
-    doses = fields.List(
-        fields.Nested(DoseViewSchema),
-        metadata={"description": "The next dosing session, then the latest ones, newest first."},
-    )
+    doses = many(DoseViewSchema, "The next dosing session, then the latest ones, newest first.")
 
 
 class ChecklistTickExportSchema(Schema):

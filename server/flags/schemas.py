@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from server.fields import AwareDateTime, Cursor, Page, Schema
+from server.fields import AwareDateTime, Cursor, Page, Schema, many
 from server.flags.models import KINDS, OUTCOMES
 
 NOTE_MAX = 2000
@@ -98,9 +98,8 @@ class DeletionNoticeSchema(Schema):
 
 class FlagPageSchema(Page):
     items = fields.List(fields.Nested(FlagSchema))
-    notices = fields.List(
-        fields.Nested(DeletionNoticeSchema),
-        metadata={"description": "Patients who deleted their account with open flags (30 days)."},
+    notices = many(
+        DeletionNoticeSchema, "Patients who deleted their account with open flags (30 days)."
     )
 
 

@@ -3,7 +3,7 @@
 from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
-from server.fields import AwareDateTime, Cursor, Page, Schema
+from server.fields import AwareDateTime, Cursor, Page, Schema, many
 from server.measures.scoring import INSTRUMENTS
 
 
@@ -249,12 +249,10 @@ class SeriesSchema(Schema):
     first_at = AwareDateTime()
     last_at = AwareDateTime()
     dosing_sessions = fields.Integer()
-    sessions = fields.List(
-        fields.Nested(SeriesSessionSchema),
-        metadata={
-            "description": "Its dosing sessions (not cancelled), by time; any but the first "
-            "may be marked as the start of a new series (`PUT .../series-start`)."
-        },
+    sessions = many(
+        SeriesSessionSchema,
+        "Its dosing sessions (not cancelled), by time; any but the first "
+        "may be marked as the start of a new series (`PUT .../series-start`).",
     )
     marked = fields.Boolean(metadata={"description": "Started by the therapist's mark."})
     baselines = fields.List(fields.Nested(SeriesBaselineSchema))

@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from server.care.schemas import DosingSessionSchema
 from server.companion.schemas import CompanionExportSchema
-from server.fields import AwareDateTime, Schema
+from server.fields import AwareDateTime, Schema, many
 from server.journal.assignment_schemas import hours_of, relative_of
 from server.journal.schemas import CheckInSchema
 from server.safetyplan.schemas import SafetyPlanSchema
@@ -228,10 +228,6 @@ class ExportAuditTrailSchema(Schema):
     user_agent = fields.String(allow_none=True, metadata={"description": "My own actions only."})
 
 
-def _many(schema):
-    return fields.List(fields.Nested(schema))
-
-
 class ExportSchema(Schema):
     """Everything Between holds about me, oldest first in every list."""
 
@@ -241,21 +237,21 @@ class ExportSchema(Schema):
     profile = fields.Nested(ExportProfileSchema)
     clinic = fields.Nested(ExportClinicSchema, allow_none=True)
     settings = fields.Nested(ExportSettingsSchema)
-    care_team = _many(ExportCareTeamMemberSchema)
+    care_team = many(ExportCareTeamMemberSchema)
     measure_plan = fields.Nested(ExportMeasurePlanSchema)
-    checkins = _many(ExportCheckInSchema)
-    entries = _many(ExportEntrySchema)
-    measure_responses = _many(ExportMeasureResponseSchema)
-    ketamine_sessions = _many(ExportDosingSessionSchema)
-    integration_sessions = _many(ExportIntegrationSessionSchema)
-    prompt_assignments = _many(ExportPromptAssignmentSchema)
-    flags = _many(ExportFlagSchema)
-    devices = _many(ExportDeviceSchema)
-    notifications = _many(ExportNotificationSchema)
-    deleted_items = _many(ExportDeletedItemSchema)
-    api_tokens = _many(ExportApiTokenSchema)
-    login_sessions = _many(ExportLoginSessionSchema)
-    audit_trail = _many(ExportAuditTrailSchema)
+    checkins = many(ExportCheckInSchema)
+    entries = many(ExportEntrySchema)
+    measure_responses = many(ExportMeasureResponseSchema)
+    ketamine_sessions = many(ExportDosingSessionSchema)
+    integration_sessions = many(ExportIntegrationSessionSchema)
+    prompt_assignments = many(ExportPromptAssignmentSchema)
+    flags = many(ExportFlagSchema)
+    devices = many(ExportDeviceSchema)
+    notifications = many(ExportNotificationSchema)
+    deleted_items = many(ExportDeletedItemSchema)
+    api_tokens = many(ExportApiTokenSchema)
+    login_sessions = many(ExportLoginSessionSchema)
+    audit_trail = many(ExportAuditTrailSchema)
     companion = fields.Nested(
         CompanionExportSchema,
         metadata={"description": "Intentions, what I wrote back, checks after doses, ticks."},

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 from server.care.schemas import TimeWindowQuery, query_time
 from server.companion.schemas import DoseViewSchema
-from server.fields import AwareDateTime, Page, Schema
+from server.fields import AwareDateTime, Page, Schema, many
 from server.measures.schemas import MarkersSchema, ThresholdSchema
 from server.readside.brief import BRIEF_CHECKIN_NOTES
 from server.readside.caseload import SORTS
@@ -100,10 +100,7 @@ class CaseloadRowSchema(Schema):
             "is two days or less away; null before then."
         },
     )
-    scores = fields.List(
-        fields.Nested(CaseloadScoreSchema),
-        metadata={"description": "The latest shared score of each questionnaire on the plan."},
-    )
+    scores = many(CaseloadScoreSchema, "The latest shared score of each questionnaire on the plan.")
     relapse = fields.Nested(RelapseSchema, allow_none=True)
 
 
@@ -296,14 +293,8 @@ class LatestScoreSchema(Schema):
 
 
 class BriefSessionsSchema(Schema):
-    in_window = fields.List(
-        fields.Nested(TimelineItemSchema),
-        metadata={"description": "Dosing sessions, oldest first."},
-    )
-    upcoming = fields.List(
-        fields.Nested(TimelineItemSchema),
-        metadata={"description": "The next scheduled dosing sessions (up to 3)."},
-    )
+    in_window = many(TimelineItemSchema, "Dosing sessions, oldest first.")
+    upcoming = many(TimelineItemSchema, "The next scheduled dosing sessions (up to 3).")
 
 
 class BriefFlagSchema(Schema):
@@ -330,21 +321,13 @@ class BriefFlagSchema(Schema):
 class BriefSchema(Schema):
     patient = fields.Nested(BriefPatientSchema)
     window = fields.Nested(BriefWindowSchema)
-    discuss_next_session = fields.List(
-        fields.Nested(TimelineItemSchema),
-        metadata={"description": "Shared items marked to discuss, newest first."},
-    )
-    entries = fields.List(
-        fields.Nested(TimelineItemSchema),
-        metadata={"description": "The other shared entries of the window, newest first."},
-    )
-    checkin_notes = fields.List(
-        fields.Nested(TimelineItemSchema),
-        metadata={
-            "description": "The window's other shared check-ins with a note (those to discuss "
-            f"are listed above), newest first; at most the {BRIEF_CHECKIN_NOTES} newest, so a "
-            "brief stays printable."
-        },
+    discuss_next_session = many(TimelineItemSchema, "Shared items marked to discuss, newest first.")
+    entries = many(TimelineItemSchema, "The other shared entries of the window, newest first.")
+    checkin_notes = many(
+        TimelineItemSchema,
+        "The window's other shared check-ins with a note (those to discuss "
+        f"are listed above), newest first; at most the {BRIEF_CHECKIN_NOTES} newest, so a "
+        "brief stays printable.",
     )
     checkin_notes_more = fields.Integer(
         metadata={
@@ -356,20 +339,14 @@ class BriefSchema(Schema):
     checkins = fields.Nested(CheckinsSummarySchema)
     scores = fields.List(fields.Nested(LatestScoreSchema))
     sessions = fields.Nested(BriefSessionsSchema)
-    flags = fields.List(
-        fields.Nested(BriefFlagSchema),
-        metadata={"description": "Open flags, urgent first: the brief opens with them."},
+    flags = many(BriefFlagSchema, "Open flags, urgent first: the brief opens with them.")
+    acknowledged_flags = many(
+        BriefFlagSchema, "Flags acknowledged since the window began, with outcome."
     )
-    acknowledged_flags = fields.List(
-        fields.Nested(BriefFlagSchema),
-        metadata={"description": "Flags acknowledged since the window began, with outcome."},
-    )
-    doses = fields.List(
-        fields.Nested(DoseViewSchema),
-        metadata={
-            "description": "Per dose (the next, then the latest, newest first): checklist "
-            "status and the shared intention, what was written back, the check after the dose."
-        },
+    doses = many(
+        DoseViewSchema,
+        "Per dose (the next, then the latest, newest first): checklist "
+        "status and the shared intention, what was written back, the check after the dose.",
     )
     last_dose = fields.Nested(
         DoseViewSchema,
