@@ -54,6 +54,11 @@ def record(action: str, **about) -> AuditEvent:
     return _event(action, **about)
 
 
+def record_sharing_change(patient_id: uuid.UUID, object_type: str, object_id: uuid.UUID) -> None:
+    """A patient shared an item or made it private: which item, never what it says."""
+    record("sharing_changed", patient_id=patient_id, object_type=object_type, object_id=object_id)
+
+
 def record_refusal(action: str, **about) -> None:
     """An event kept although the request fails (a refused sign-in, a refused read).
 

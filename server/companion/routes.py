@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.api import creates
-from server.audit.services import record
+from server.audit.services import record, record_sharing_change
 from server.care.models import DosingSession
 from server.companion import checklist, queries, services
 from server.companion.models import Intention, IntentionReflection
@@ -141,12 +141,7 @@ def _changed(model, item_id, change, data: dict):
     was_shared = item.shared
     item = change(item, data)
     if item.shared != was_shared:
-        record(
-            "sharing_changed",
-            patient_id=current_user.id,
-            object_type=item.kind,
-            object_id=item.id,
-        )
+        record_sharing_change(current_user.id, item.kind, item.id)
     return item
 
 

@@ -15,7 +15,7 @@ import uuid
 
 from sqlalchemy import inspect as sa_inspect
 
-from server.audit.services import record
+from server.audit.services import record, record_sharing_change
 from server.auth.models import User
 from server.care.services import own_dosing_session
 from server.db import versioned_edit
@@ -191,12 +191,7 @@ def _edit(item: Item, data: dict, apply) -> Item:
             if name in data:
                 setattr(item, name, data[name])
     if item.shared != was_shared:
-        record(
-            "sharing_changed",
-            patient_id=item.patient_id,
-            object_type=item.kind,
-            object_id=item.id,
-        )
+        record_sharing_change(item.patient_id, item.kind, item.id)
     return item
 
 

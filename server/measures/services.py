@@ -8,7 +8,7 @@ import hashlib
 import json
 from datetime import UTC
 
-from server.audit.services import record
+from server.audit.services import record_sharing_change
 from server.auth.models import User
 from server.db import utcnow, versioned_edit
 from server.errors import abort
@@ -109,12 +109,7 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
             if field in data:
                 setattr(response, field, data[field])
     if sharing_changed:
-        record(
-            "sharing_changed",
-            patient_id=patient.id,
-            object_type="measure_response",
-            object_id=response.id,
-        )
+        record_sharing_change(patient.id, "measure_response", response.id)
         if response.shared:
             item_shared.send(response)
     return response

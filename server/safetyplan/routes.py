@@ -4,7 +4,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
-from server.audit.services import record
+from server.audit.services import record, record_sharing_change
 from server.errors import abort
 from server.safetyplan import services
 from server.safetyplan.schemas import SafetyPlanPutSchema, SafetyPlanSchema
@@ -31,12 +31,7 @@ def save_safety_plan(data):
     """Write my whole safety plan; send the `version` you read (0 the first time)."""
     plan, sharing_changed = services.save(current_user, data)
     if sharing_changed:
-        record(
-            "sharing_changed",
-            patient_id=current_user.id,
-            object_type="safety_plan",
-            object_id=plan.id,
-        )
+        record_sharing_change(current_user.id, "safety_plan", plan.id)
     return services.view(plan)
 
 
