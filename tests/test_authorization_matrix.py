@@ -239,6 +239,7 @@ MATRIX = {
     | {"another patient": Because(422, "P's intention is not theirs")},
     ("PATCH", "/intention-reflections/<uuid:reflection_id>"): OWN_ITEM,
     ("GET", "/after-dose-checks"): ANY_PATIENT,
+    ("PATCH", "/after-dose-checks/<uuid:check_id>"): OWN_ITEM,
     ("POST", "/after-dose-checks"): ANY_PATIENT
     | {"another patient": Because(422, "P's dosing session is not theirs")},
     ("GET", "/clinic/checklist"): STAFF,
@@ -311,6 +312,7 @@ class World:
     intention: Thing | None = None
     intention_session_id: uuid.UUID | None = None
     reflection: Thing | None = None
+    after_dose_check: Thing | None = None
     invite: Thing | None = None
     assignment: Thing | None = None
 
@@ -375,7 +377,8 @@ def _assignment(clinic, patient, therapist) -> Thing:
 
 
 def _companion_things(patient) -> dict:
-    """P's intention for a past dose (read by its id), its reflection, a shared safety plan."""
+    """P's intention for a past dose (read by its id), its reflection, a check after an
+    earlier dose, a shared safety plan."""
     from server.companion import services as companion
     from server.safetyplan import services as safetyplan
 
@@ -388,6 +391,11 @@ def _companion_things(patient) -> dict:
         patient,
         {"id": uuid.uuid4(), "intention_id": intention.id, "body": SHARED_CANARY, "shared": True},
     )
+    earlier = factories.ketamine_session(patient, scheduled_at=utcnow() - timedelta(days=3))
+    check, _ = companion.create_after_dose_check(
+        patient,
+        {"id": uuid.uuid4(), "ketamine_session_id": earlier.id, "answers": AFTER_DOSE_ANSWERS},
+    )
     sections = {"warning_signs": [SHARED_CANARY]}
     safetyplan.save(patient, {"sections": sections, "shared": True, "version": 0})
     db.session.commit()
@@ -395,6 +403,7 @@ def _companion_things(patient) -> dict:
         "intention": _thing(intention),
         "intention_session_id": dose.id,
         "reflection": _thing(reflection),
+        "after_dose_check": _thing(check),
     }
 
 
@@ -432,6 +441,7 @@ def fill(rule: str, world: World, **override) -> str:
         "<uuid:token_id>": world.token_id,
         "<uuid:intention_id>": world.intention.id,
         "<uuid:reflection_id>": world.reflection.id,
+        "<uuid:check_id>": world.after_dose_check.id,
         "<instrument>": "phq9",
         "<uuid:clinic_id>": world.people["admin"].clinic_id,
         "<uuid:invite_id>": world.invite.id,
@@ -465,7 +475,7 @@ def _version(model, item_id) -> int:
 
 def body(method: str, rule: str, world: World, principal: str = "anonymous"):
     """A valid-looking body, so that authorization (not validation) decides."""
-    from server.companion.models import Intention, IntentionReflection
+    from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
     from server.journal.models import Prompt
 
     soon = (utcnow() + timedelta(days=3)).isoformat()
@@ -569,6 +579,10 @@ def body(method: str, rule: str, world: World, principal: str = "anonymous"):
         },
         ("PATCH", "/intention-reflections/<uuid:reflection_id>"): {
             "version": _version_if_kept(IntentionReflection, world.reflection.id),
+            "shared": False,
+        },
+        ("PATCH", "/after-dose-checks/<uuid:check_id>"): {
+            "version": _version_if_kept(AfterDoseCheck, world.after_dose_check.id),
             "shared": False,
         },
         ("POST", "/intention-reflections"): {

@@ -12,7 +12,7 @@ from server.api import creates
 from server.audit.services import record, record_sharing_change
 from server.care.models import DosingSession
 from server.companion import checklist, queries, services
-from server.companion.models import Intention, IntentionReflection
+from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
 from server.companion.schemas import (
     AfterDoseCheckCreateSchema,
     AfterDoseCheckListSchema,
@@ -170,7 +170,7 @@ def create_reflection(data):
 )
 def change_reflection(data, reflection_id):
     """Share what I wrote back about an intention, or make it private; send its `version`."""
-    return _changed(IntentionReflection, reflection_id, services.share_reflection, data)
+    return _changed(IntentionReflection, reflection_id, services.share, data)
 
 
 @blp.route("/after-dose-checks")
@@ -188,6 +188,17 @@ def my_after_dose_checks():
 def create_after_dose_check(data):
     """Answer the check the morning after a dose; the answer says what to do about red answers."""
     return services.create_after_dose_check(current_user, data)
+
+
+@_own_item_patch(
+    "/after-dose-checks/<uuid:check_id>",
+    SharingChangeSchema,
+    AfterDoseCheckSchema,
+    "checks after a dose",
+)
+def change_after_dose_check(data, check_id):
+    """Share my check after a dose, or make it private; send its `version`."""
+    return _changed(AfterDoseCheck, check_id, services.share, data)
 
 
 @blp.route("/clinic/checklist")

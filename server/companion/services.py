@@ -20,7 +20,7 @@ from server.db import utcnow, versioned_edit
 from server.errors import abort, stale
 from server.extensions import db
 from server.items import replayed
-from server.signals import item_created
+from server.signals import item_created, item_shared
 
 
 def _store_once(model, item, patient: User, same, session_field: str | None):
@@ -113,12 +113,18 @@ def update_intention(intention: Intention, data: dict) -> Intention:
 # -- reflections -------------------------------------------------------------------------------
 
 
-def share_reflection(reflection: IntentionReflection, data: dict) -> IntentionReflection:
-    """Share a reflection or make it private; a stale `version` changes nothing."""
-    with versioned_edit(reflection, data["version"], "This reflection"):
-        reflection.shared = data["shared"]
-        reflection.updated_at = utcnow()
-    return reflection
+def share(item, data: dict):
+    """Share a reflection or a check after a dose, or make it private; a stale
+    `version` changes nothing. Newly shared, it is announced with
+    `signals.item_shared` (a check's shared-only rule runs then:
+    `server.flags.receivers`)."""
+    was_shared = item.shared
+    with versioned_edit(item, data["version"]):
+        item.shared = data["shared"]
+        item.updated_at = utcnow()
+    if item.shared and not was_shared:
+        item_shared.send(item)
+    return item
 
 
 def create_reflection(patient: User, data: dict) -> tuple[IntentionReflection, bool]:

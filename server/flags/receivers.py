@@ -46,9 +46,11 @@ def on_item_created(item, **_):
 
 
 def on_item_shared(item, **_):
-    """A response shared later runs the rules that read shared responses (each cause once)."""
+    """An item shared later runs the rules that read shared items (each cause once)."""
     if isinstance(item, MeasureResponse):
         measure_rules.check_response(item, _patient(item))
+    elif isinstance(item, AfterDoseCheck):
+        check_after_dose(item, _patient(item))
 
 
 def _patient(item) -> User:

@@ -303,18 +303,24 @@ def test_a_week_with_nothing_logged_says_so_without_guilt(page, live_server, car
     expect(page.locator("main")).not_to_contain_text("missed")
 
 
-def test_sharing_lists_my_intentions_and_what_i_wrote_back(page, live_server, care_team):
+def test_sharing_lists_intentions_what_i_wrote_back_and_checks_after_a_dose(
+    page, live_server, care_team
+):
     import uuid
 
     from server.companion import services as companion
-    from server.companion.models import Intention, IntentionReflection
+    from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
     from server.db import utcnow
     from server.extensions import db
     from tests.browser.helpers import fresh_rows
+    from tests.companion.helpers import CALM
 
     _, therapist, patient = care_team
-    dose = factories.ketamine_session(
-        patient, created_by=therapist, scheduled_at=utcnow() + timedelta(days=2)
+    dose, earlier = (
+        factories.ketamine_session(
+            patient, created_by=therapist, scheduled_at=utcnow() + timedelta(days=days)
+        )
+        for days in (2, -1)
     )
     intention, _ = companion.create_intention(
         patient,
@@ -326,8 +332,12 @@ def test_sharing_lists_my_intentions_and_what_i_wrote_back(page, live_server, ca
         {"id": uuid.uuid4(), "intention_id": intention.id}
         | {"body": "It came, quietly.", "shared": True},
     )
+    companion.create_after_dose_check(
+        patient,
+        {"id": uuid.uuid4(), "ketamine_session_id": earlier.id, "answers": CALM}
+        | {"shared": False},
+    )
     db.session.commit()
-    db.session.rollback()
     sign_in_via_api(page, live_server, patient)
     open_app(page, live_server, "/sharing")
     intentions = page.get_by_role("region", name="Intentions", exact=True)
@@ -348,6 +358,13 @@ def test_sharing_lists_my_intentions_and_what_i_wrote_back(page, live_server, ca
     expect(back.get_by_role("status")).to_have_text("Private now.")
     [row] = fresh_rows(IntentionReflection, patient_id=patient.id)
     assert row.shared is False
+    # The check after an earlier dose, private when answered, shared from here.
+    checks = page.get_by_role("region", name="Checks after a dose")
+    expect(checks.locator("label.switch")).to_have_text("Private")
+    checks.get_by_role("switch").check()
+    expect(checks.get_by_role("status")).to_have_text("Shared.")
+    [check] = fresh_rows(AfterDoseCheck, patient_id=patient.id)
+    assert check.shared is True
     check_accessibility(page, "sharing with intentions")
     page.emulate_media(color_scheme="dark")
     page.wait_for_timeout(300)  # the colour transitions settle

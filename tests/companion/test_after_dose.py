@@ -129,3 +129,38 @@ def test_another_patients_session_is_refused(as_user, clinic, therapist, patient
     response, _ = _post(as_user(patient), session)
     assert response.status_code == 422
     assert "ketamine_session_id" in response.get_json()["errors"]
+
+
+def test_a_private_check_shared_later_reaches_the_care_team_and_its_shared_only_flag(
+    as_user, clinic, patient, therapist
+):
+    first = factories.ketamine_session(patient, scheduled_at=ago(24 * 8))
+    second = factories.ketamine_session(patient, scheduled_at=ago(20))
+    client = as_user(patient)
+    _post(client, first, answers=answers(urinary_urgency=True), shared=True)
+    response, _ = _post(client, second, answers=answers(urinary_urgency=True), shared=False)
+    check = response.get_json()
+    assert check["alerts"] == ["urinary_repeated"] and _flags(patient) == []
+    view = f"/api/v1/patients/{patient.id}/companion"
+    seen = [d["after_dose_check"] for d in as_user(therapist).get(view).get_json()["doses"]]
+    assert check["id"] not in [c["id"] for c in seen if c]
+
+    path = f"/api/v1/after-dose-checks/{check['id']}"
+    shared = client.patch(path, json={"version": check["version"], "shared": True})
+    assert shared.status_code == 200 and shared.get_json()["shared"] is True
+    assert [f.kind for f in _flags(patient)] == ["after_dose_urinary"]
+    seen = [d["after_dose_check"] for d in as_user(therapist).get(view).get_json()["doses"]]
+    assert check["id"] in [c["id"] for c in seen if c]
+
+    # Private again, and shared once more: the same cause raises no second flag.
+    version = shared.get_json()["version"]
+    private = client.patch(path, json={"version": version, "shared": False}).get_json()
+    again = client.patch(path, json={"version": private["version"], "shared": True})
+    assert again.status_code == 200 and len(_flags(patient)) == 1
+    # A stale version, no answer, or someone else's check change nothing.
+    assert client.patch(path, json={"version": version, "shared": False}).status_code == 409
+    missing = client.patch(path, json={"version": again.get_json()["version"]})
+    assert missing.status_code == 422 and "shared" in missing.get_json()["errors"]
+    other = as_user(factories.user(clinic, "patient", therapist=therapist))
+    theirs = other.patch(path, json={"version": again.get_json()["version"], "shared": False})
+    assert theirs.status_code == 404

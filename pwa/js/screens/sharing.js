@@ -38,6 +38,13 @@ const KINDS = {
     when: (item) => item.written_at,
     describe: (item) => firstWords(item.body),
   },
+  check: {
+    title: "Checks after a dose",
+    noun: () => "check after a dose",
+    path: (item) => `/after-dose-checks/${item.id}`,
+    when: (item) => item.answered_at,
+    describe: () => "How the day after the dose went.",
+  },
   measure: {
     title: "Check-ups",
     noun: (item) => INSTRUMENTS[item.instrument]?.name || "check-up",
@@ -105,7 +112,7 @@ export async function render(main) {
     h(
       "p",
       { class: "hint" },
-      "One exception, for your safety: if a questionnaire tells us you've had thoughts that you would be better off dead, or of hurting yourself, or a check-in says you don't feel safe, your care team is told you may need support, even when it is private. They see only that, not your answers or your check-in.",
+      "One exception, for your safety: if a questionnaire tells us you've had thoughts that you would be better off dead, or of hurting yourself, or a check-in says you don't feel safe, or a check after a dose has an answer that needs a call today (such as chest pain), your care team is told you may need support, even when it is private. They see only that, not your answers or your check-in.",
     ),
     h("p", { class: "notice" }, SHARE_NOTE),
   );
@@ -137,6 +144,7 @@ export async function render(main) {
     entry: "/entries",
     intention: "/intentions",
     reflection: "/intentions",
+    check: "/after-dose-checks",
     measure: "/measures/responses",
   };
   // What I wrote back comes inside each intention; listed on its own, newest first.
