@@ -108,20 +108,16 @@ def create_checkin(patient: User, data: dict) -> tuple[CheckIn, bool]:
         stored = None
     if stored is not None:
         return _replayed(stored, patient, data, _same_checkin), False
-    recorded_at, device_time = clamp_device_time(data["recorded_at"])
-    checkin = CheckIn(
-        id=data["id"],
-        patient_id=patient.id,
-        recorded_at=recorded_at,
-        recorded_offset_minutes=CheckIn.offset_minutes(recorded_at),
-        device_time=device_time,
+    checkin = _new_item(
+        CheckIn,
+        patient,
+        data,
+        "recorded_at",
         mood=data["mood"],
         anxiety=data.get("anxiety"),
         energy=data.get("energy"),
         sleep_quality=data.get("sleep_quality"),
         emotions=list(data.get("emotions") or []),
-        shared=data.get("shared", patient.share_by_default),
-        discuss_next_session=data.get("discuss_next_session", False),
         unsafe=data.get("unsafe", False),
     )
     # After `id`: the note's and tags' ciphertexts are bound to the row id.
@@ -140,8 +136,8 @@ def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:
     stored = db.session.get(JournalEntry, data["id"])
     if stored is not None:
         return _replayed(stored, patient, data, _same_entry), False
-    written_at, device_time = clamp_device_time(data["written_at"])
     prompt_id = data.get("prompt_id")
+    entry = _new_item(JournalEntry, patient, data, "written_at", prompt_id=prompt_id)
     if prompt_id is not None:
         _check_prompt_for(patient, prompt_id)
     if "ketamine_session_id" in data:
@@ -149,18 +145,8 @@ def create_entry(patient: User, data: dict) -> tuple[JournalEntry, bool]:
         if session_id is not None:
             own_dosing_session(patient, session_id)
     else:
-        session_id = _session_before(patient, written_at)
-    entry = JournalEntry(
-        id=data["id"],
-        patient_id=patient.id,
-        written_at=written_at,
-        written_offset_minutes=JournalEntry.offset_minutes(written_at),
-        device_time=device_time,
-        prompt_id=prompt_id,
-        ketamine_session_id=session_id,
-        shared=data.get("shared", patient.share_by_default),
-        discuss_next_session=data.get("discuss_next_session", False),
-    )
+        session_id = _session_before(patient, entry.written_at)
+    entry.ketamine_session_id = session_id
     entry.body = data["body"]  # after `id`, which the ciphertext is bound to
     return _store_new(entry, patient, data, _same_entry)
 
@@ -192,6 +178,20 @@ def _edit(item: Item, data: dict, apply) -> Item:
                 setattr(item, name, data[name])
     if item.shared != was_shared:
         record_sharing_change(item.patient_id, item.kind, item.id)
+    return item
+
+
+def _new_item(model: type[Item], patient: User, data: dict, when: str, **columns) -> Item:
+    """A new item of `patient` from the request: its id, its time `when` as the device sent
+    it, and the patient's sharing default where `shared` was not sent."""
+    item = model(
+        id=data["id"],
+        patient_id=patient.id,
+        shared=data.get("shared", patient.share_by_default),
+        discuss_next_session=data.get("discuss_next_session", False),
+        **columns,
+    )
+    _set_time(item, when, data[when])
     return item
 
 
