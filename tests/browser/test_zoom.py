@@ -85,6 +85,11 @@ def test_every_screen_reads_well_at_200_percent(browser, live_server, lived_in, 
         for name, route, ready in MORE_SCREENS:
             open_screen(page, live_server, route.format(yesterday=yesterday), ready)
             reads_well(page, name, size)
+        # The check-in with every optional part open: feelings by group, my tags.
+        open_screen(page, live_server, "/today", "Hello, Robin.")
+        page.get_by_text("Add more (optional)").click()
+        expect(page.get_by_role("group", name="Low and heavy")).to_be_visible()
+        reads_well(page, "today, expanded", size)
         # The journal with search results above its list.
         open_screen(page, live_server, "/journal", "warmth in my hands")
         page.get_by_label("Find in my journal").fill("warmth")
