@@ -154,33 +154,44 @@ def test_the_therapist_sees_the_level_follows_the_flag_and_acknowledges_with_an_
     assert console_errors == []
 
 
-@pytest.fixture
-def unsafe_checkin():
-    """A shared check-in that said "I don't feel safe" an hour ago, flagged by the real rule."""
-    from types import SimpleNamespace
-
-    from server.db import utcnow
-    from server.extensions import db
-    from server.flags import checkin_rules
+def harbour_team():
+    """A therapist and their patient Ada Lovell at Harbour KAP (committed rows)."""
     from tests import factories
 
     clinic = factories.clinic("Harbour KAP")
     therapist = factories.user(clinic, "therapist", display_name="Dr Kim Adeyemi")
     patient = factories.user(clinic, "patient", therapist=therapist, display_name="Ada Lovell")
+    return therapist, patient
+
+
+def signed_in_as(therapist, **ids):
+    """Commit, then let go of the session: the therapist's sign-in and the ids a test needs."""
+    from types import SimpleNamespace
+
+    from server.extensions import db
+    from tests import factories
+
+    db.session.commit()
+    values = SimpleNamespace(
+        therapist_email=therapist.email, secret=factories.STAFF_TOTP_SECRET, **ids
+    )
+    db.session.remove()
+    return values
+
+
+@pytest.fixture
+def unsafe_checkin():
+    """A shared check-in that said "I don't feel safe" an hour ago, flagged by the real rule."""
+    from server.db import utcnow
+    from server.flags import checkin_rules
+    from tests import factories
+
+    therapist, patient = harbour_team()
     checkin = factories.checkin(
         patient, recorded_at=utcnow() - timedelta(hours=1), mood=2, shared=True, unsafe=True
     )
     (flag,) = checkin_rules.check_checkin(checkin)
-    db.session.commit()
-    values = SimpleNamespace(
-        therapist_email=therapist.email,
-        secret=factories.STAFF_TOTP_SECRET,
-        patient=patient.id,
-        checkin=checkin.id,
-        flag=flag.id,
-    )
-    db.session.remove()
-    return values
+    return signed_in_as(therapist, patient=patient.id, checkin=checkin.id, flag=flag.id)
 
 
 def test_a_check_in_flag_names_its_time_and_leads_to_the_check_in(
@@ -206,17 +217,13 @@ def test_a_check_in_flag_names_its_time_and_leads_to_the_check_in(
 @pytest.fixture
 def departed():
     """A patient who deleted their account with an open safety flag and a dose booked."""
-    from types import SimpleNamespace
-
     from server.db import utcnow
     from server.extensions import db
     from server.flags import services as flags
     from server.privacy.services import delete_account
     from tests import factories
 
-    clinic = factories.clinic("Harbour KAP")
-    therapist = factories.user(clinic, "therapist", display_name="Dr Kim Adeyemi")
-    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Ada Lovell")
+    therapist, patient = harbour_team()
     response = factories.measure_response(
         patient, "phq9", answers=[1, 1, 1, 1, 1, 1, 1, 1, 2], shared=True
     )
@@ -226,10 +233,7 @@ def departed():
     )
     db.session.commit()
     delete_account(patient, factories.PASSWORD)
-    db.session.commit()
-    values = SimpleNamespace(therapist_email=therapist.email, secret=factories.STAFF_TOTP_SECRET)
-    db.session.remove()
-    return values
+    return signed_in_as(therapist)
 
 
 def test_a_patient_who_deleted_their_account_leaves_a_notice_on_the_flags_screen(
@@ -257,17 +261,12 @@ def test_a_patient_who_deleted_their_account_leaves_a_notice_on_the_flags_screen
 def repeated():
     """Item 9 answered "more than half the days", then "several days" a day later:
     one urgent flag (the real rule), repeated once."""
-    from types import SimpleNamespace
-
     from server.db import utcnow
-    from server.extensions import db
     from server.flags import services as flags
     from tests import factories
 
     now = utcnow()
-    clinic = factories.clinic("Harbour KAP")
-    therapist = factories.user(clinic, "therapist", display_name="Dr Kim Adeyemi")
-    patient = factories.user(clinic, "patient", therapist=therapist, display_name="Ada Lovell")
+    therapist, patient = harbour_team()
     responses = []
     for days_ago, item9 in ((2, 2), (1, 1)):
         response = factories.measure_response(
@@ -279,16 +278,7 @@ def repeated():
         )
         flags.check_measure_response(response, patient)
         responses.append(response.id)
-    db.session.commit()
-    values = SimpleNamespace(
-        therapist_email=therapist.email,
-        secret=factories.STAFF_TOTP_SECRET,
-        patient=patient.id,
-        first=responses[0],
-        latest=responses[1],
-    )
-    db.session.remove()
-    return values
+    return signed_in_as(therapist, patient=patient.id, first=responses[0], latest=responses[1])
 
 
 def test_a_repeat_updates_the_open_flag_and_leads_to_the_latest_response(

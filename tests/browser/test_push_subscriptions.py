@@ -250,6 +250,20 @@ def test_the_service_worker_replaces_a_changed_subscription_on_the_server(
     assert endpoints_on_server(patient.id) == [new]
 
 
+def turn_urgent_flag_pushes_on(context, page, base, user_id):
+    """From Off, "Notify me of urgent flags on this device" (permission granted) turns
+    it On: the browser's subscription is the one the server keeps for `user_id`."""
+    status = page.locator("#urgent-push-status")
+    expect(status).to_have_text("Off: urgent flags show here, but this device is not notified.")
+    context.grant_permissions(["notifications"], origin=base)
+    page.get_by_role("button", name="Notify me of urgent flags on this device").click()
+    expect(status).to_have_text(
+        "On: an urgent flag notifies you on this device, even with Between closed."
+    )
+    endpoint = browser_endpoint(page)
+    assert endpoint and endpoints_on_server(user_id) == [endpoint]
+
+
 def _open_flags(page):
     page.get_by_role("link", name="Flags, 2 open").click()
     expect(page.get_by_role("heading", name="Flags", level=1)).to_be_visible()
@@ -263,16 +277,8 @@ def test_a_therapist_turns_on_urgent_flag_notifications_for_this_computer(
     staff_sign_in(page, practice.therapist_email, practice.secret)
     _open_flags(page)
     status = page.locator("#urgent-push-status")
-    expect(status).to_have_text("Off: urgent flags show here, but this device is not notified.")
     assert browser_endpoint(page) is None  # nothing asked, nothing registered yet
-
-    context.grant_permissions(["notifications"], origin=live_server)
-    page.get_by_role("button", name="Notify me of urgent flags on this device").click()
-    expect(status).to_have_text(
-        "On: an urgent flag notifies you on this device, even with Between closed."
-    )
-    endpoint = browser_endpoint(page)
-    assert endpoint and endpoints_on_server(practice.therapist_id) == [endpoint]
+    turn_urgent_flag_pushes_on(context, page, live_server, practice.therapist_id)
     expect(
         page.get_by_role("button", name="Notify me of urgent flags on this device")
     ).to_be_hidden()
@@ -386,12 +392,4 @@ def test_an_admin_sees_an_escalated_flag_and_turns_on_its_notifications(
         check_accessibility(page, f"admin's escalated flags ({scheme})")
     page.emulate_media(color_scheme="light")
 
-    status = page.locator("#urgent-push-status")
-    expect(status).to_have_text("Off: urgent flags show here, but this device is not notified.")
-    context.grant_permissions(["notifications"], origin=live_server)
-    page.get_by_role("button", name="Notify me of urgent flags on this device").click()
-    expect(status).to_have_text(
-        "On: an urgent flag notifies you on this device, even with Between closed."
-    )
-    endpoint = browser_endpoint(page)
-    assert endpoint and endpoints_on_server(admin.id) == [endpoint]
+    turn_urgent_flag_pushes_on(context, page, live_server, admin.id)
