@@ -16,7 +16,12 @@ class FlagSchema(Schema):
     severity = fields.String(metadata={"description": "urgent or warning"})
     description = fields.String()
     source_type = fields.String(
-        allow_none=True, metadata={"description": "Null while the source is not shared."}
+        allow_none=True,
+        metadata={
+            "description": "Null while the source is not shared, and always for an admin "
+            "(on no care team): then the source's id and time, the item-9 level and the "
+            "latest repeat are null too."
+        },
     )
     source_id = fields.UUID(allow_none=True, metadata={"description": "What raised the flag."})
     source_at = AwareDateTime(
