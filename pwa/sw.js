@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "16fdd27e079e";
+const VERSION = "dd63cf1ea21d";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",

@@ -9,6 +9,15 @@ import { patchMe, session } from "../session.js";
 /** The first 80 characters of a text, marked as cut when it is longer. */
 const firstWords = (text) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
+/** A kind of text the patient wrote: listed by when it was written and its first words. */
+const written = (title, noun, base) => ({
+  title,
+  noun: () => noun,
+  path: (item) => `${base}/${item.id}`,
+  when: (item) => item.written_at,
+  describe: (item) => firstWords(item.body),
+});
+
 const KINDS = {
   checkin: {
     title: "Check-ins",
@@ -17,27 +26,13 @@ const KINDS = {
     when: (item) => item.recorded_at,
     describe: (item) => `Mood ${item.mood}${item.note ? " · with a note" : ""}`,
   },
-  entry: {
-    title: "Journal entries",
-    noun: () => "journal entry",
-    path: (item) => `/entries/${item.id}`,
-    when: (item) => item.written_at,
-    describe: (item) => firstWords(item.body),
-  },
-  intention: {
-    title: "Intentions",
-    noun: () => "intention",
-    path: (item) => `/intentions/${item.id}`,
-    when: (item) => item.written_at,
-    describe: (item) => firstWords(item.body),
-  },
-  reflection: {
-    title: "What I wrote back about my intentions",
-    noun: () => "what I wrote back",
-    path: (item) => `/intention-reflections/${item.id}`,
-    when: (item) => item.written_at,
-    describe: (item) => firstWords(item.body),
-  },
+  entry: written("Journal entries", "journal entry", "/entries"),
+  intention: written("Intentions", "intention", "/intentions"),
+  reflection: written(
+    "What I wrote back about my intentions",
+    "what I wrote back",
+    "/intention-reflections",
+  ),
   check: {
     title: "Checks after a dose",
     noun: () => "check after a dose",
