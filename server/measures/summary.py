@@ -5,7 +5,7 @@ default, PCL-5 where the therapist switched it on): the latest shared
 response with its change from the series' baseline and one marker, and, for
 PHQ-9, the relapse signal: the latest score reliable change (6) or more
 above the best score since the series began (the nadir), with the days
-since the last dose. Shared responses only. Four statements for any
+since the last dose. Shared responses only. Three statements for any
 number of patients.
 """
 
@@ -19,7 +19,7 @@ from server.auth.models import User
 from server.care.models import DosingSession
 from server.extensions import db
 from server.items import visible_to_care_team
-from server.measures import outcomes, scoring, series, trend
+from server.measures import outcomes, scoring, trend
 from server.measures.criteria import criteria
 from server.measures.models import MeasurePlan, MeasureResponse
 
@@ -51,15 +51,18 @@ def _plans(patient_ids) -> dict[uuid.UUID, tuple[str, ...]]:
     }
 
 
-def _latest(patient_ids) -> dict[tuple[uuid.UUID, str], object]:
-    """(patient id, questionnaire) -> the latest shared response (id, time, total, answers).
+def _latest(patient_ids, now: datetime) -> dict[tuple[uuid.UUID, str], object]:
+    """(patient id, questionnaire) -> the latest shared response (id, time, total, answers),
+    the first dose of its series (`series_start_id`) and the patient's last dose by `now`
+    (`last_dose_at`); one statement.
 
-    Each column probes `ix_measure_responses_course` at the newest end of one
-    patient's responses to one questionnaire, however long their history.
+    Each column is an index probe per patient and questionnaire, however long
+    their history: the newest end of `ix_measure_responses_course`, and the
+    series' first dose (`trend.series_start_at`, a walk back over the
+    sessions of one series).
     """
     names = outcomes.instruments()
     instrument = names.c.name
-
     latest = (
         select(
             User.id.label("patient_id"),
@@ -71,9 +74,27 @@ def _latest(patient_ids) -> dict[tuple[uuid.UUID, str], object]:
         )
         .join_from(User, names, literal(True))
         .where(User.id.in_(patient_ids))
+        # Kept whole (OFFSET 0), so the probes below take its columns as parameters.
+        .offset(0)
         .subquery()
     )
-    rows = db.session.execute(select(latest).where(latest.c.id.is_not(None)))
+    dose = aliased(DosingSession)
+    rows = db.session.execute(
+        select(
+            latest,
+            trend.series_start_at(latest.c.patient_id, latest.c.completed_at)
+            .scalar_subquery()
+            .label("series_start_id"),
+            select(func.max(dose.scheduled_at))
+            .where(
+                dose.patient_id == latest.c.patient_id,
+                dose.status != "cancelled",
+                dose.scheduled_at <= now,
+            )
+            .scalar_subquery()
+            .label("last_dose_at"),
+        ).where(latest.c.id.is_not(None))
+    )
     return {(row.patient_id, row.instrument): row for row in rows}
 
 
@@ -117,33 +138,24 @@ def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
 
 
 def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
-    """patient id -> `{"scores": [...], "relapse": {...} | None}`; four statements.
+    """patient id -> `{"scores": [...], "relapse": {...} | None}`; three statements.
 
     Only what the cells show is read: each questionnaire's latest response,
-    its series' baseline and nadir (the series rules stay in Python), not a
-    patient's whole history.
+    its series' baseline and nadir, not a patient's whole history nor their
+    dosing sessions (the series' first dose is found in SQL by
+    `trend.series_start_at`, which tests hold equal to `series.split`).
     """
     patient_ids = list(patient_ids)
     if not patient_ids:
         return {}
     plans = _plans(patient_ids)
-    series_of = {
-        patient_id: trend.split(sessions)
-        for patient_id, sessions in trend.sessions_by_patient(patient_ids).items()
-    }
     latest = {
         key: row
-        for key, row in _latest(patient_ids).items()
+        for key, row in _latest(patient_ids, now).items()
         if key[1] in plans.get(key[0], DEFAULT_PLAN)
     }
-    current = {
-        key: series.series_at(series_of[key[0]], row.completed_at) for key, row in latest.items()
-    }
-    ends = (
-        _series_ends({one.first_session_id for one in current.values() if one is not None})
-        if latest
-        else {}
-    )
+    starts = {row.series_start_id for row in latest.values()} - {None}
+    ends = _series_ends(starts) if latest else {}
     found = {}
     for patient_id in patient_ids:
         scores, relapse = [], None
@@ -151,10 +163,7 @@ def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
             row = latest.get((patient_id, name))
             if row is None:
                 continue
-            one = current[(patient_id, name)]
-            baseline, nadir = (
-                ends.get((one.first_session_id, name), (None, None)) if one else (None, None)
-            )
+            baseline, nadir = ends.get((row.series_start_id, name), (None, None))
             markers = scoring.markers(name, row.answers, row.total, baseline_total=baseline)
             scores.append(
                 {
@@ -176,12 +185,9 @@ def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
                 relapse = {
                     "total": row.total,
                     "nadir_total": nadir,
-                    "days_since_last_dose": _days_since_last_dose(series_of[patient_id], now),
+                    "days_since_last_dose": None
+                    if row.last_dose_at is None
+                    else (now - row.last_dose_at).days,
                 }
         found[patient_id] = {"scores": scores, "relapse": relapse}
     return found
-
-
-def _days_since_last_dose(all_series, now: datetime) -> int | None:
-    doses = [at for one in all_series for at in one.session_times if at <= now]
-    return (now - max(doses)).days if doses else None

@@ -11,9 +11,13 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import FunctionElement
 
 from server.care.models import DosingSession
+from server.db import UTCDateTime
 from server.extensions import db
 from server.items import visible_to_care_team
 from server.measures import series
@@ -102,3 +106,67 @@ def context_of(response: MeasureResponse, *, shared_only: bool) -> series.Contex
     trend = load([response.patient_id], shared_only=shared_only, instrument=response.instrument)
     empty = series.Context(None, None, None, None, None, None)
     return trend[response.patient_id].contexts.get(response.id, empty)
+
+
+class _gap_before(FunctionElement):
+    """A time less `series.SERIES_GAP`, exactly, on either database."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(_gap_before, "postgresql")
+def _gap_before_postgresql(element, compiler, **kw):
+    # Seconds, not days: a day of an interval follows the session's time zone.
+    seconds = int(series.SERIES_GAP.total_seconds())
+    return f"({compiler.process(element.clauses, **kw)} - interval '{seconds} seconds')"
+
+
+@compiles(_gap_before, "sqlite")
+def _gap_before_sqlite(element, compiler, **kw):
+    # Times are stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): shift the whole
+    # seconds and keep the fraction, so a comparison stays exact to the microsecond.
+    column = compiler.process(element.clauses, **kw)
+    seconds = int(series.SERIES_GAP.total_seconds())
+    shifted = f"strftime('%Y-%m-%d %H:%M:%S', {column}, '-{seconds} seconds')"
+    return f"({shifted} || substr({column}, 20))"
+
+
+def _starts_series(session) -> ColumnElement[bool]:
+    """`series.split`'s rule as SQL: a non-cancelled dosing session `session` (an alias)
+    starts a series when it is marked, or when no earlier non-cancelled session of its
+    patient (by time, then id, the order `split` is given) lies within `SERIES_GAP`."""
+    earlier = aliased(DosingSession)
+    return or_(
+        exists().where(SeriesStart.ketamine_session_id == session.id),
+        ~exists().where(
+            earlier.patient_id == session.patient_id,
+            earlier.status != "cancelled",
+            # One index range, [time less the gap, time]; ties go by id.
+            earlier.scheduled_at >= _gap_before(session.scheduled_at),
+            earlier.scheduled_at <= session.scheduled_at,
+            or_(earlier.scheduled_at < session.scheduled_at, earlier.id < session.id),
+        ),
+    )
+
+
+def series_start_at(patient_id, at) -> Select:
+    """The first dosing session (its id) of the series a moment `at` belongs to, as
+    `series.series_at(split(...), at)` finds it; `patient_id` and `at` may be columns,
+    for a correlated subquery. None before the patient's first dose.
+
+    An index walk back from `at` over the patient's sessions, each probed for a
+    mark and a predecessor: it reads the sessions of one series, not a history.
+    """
+    session = aliased(DosingSession)
+    return (
+        select(session.id)
+        .where(
+            session.patient_id == patient_id,
+            session.status != "cancelled",
+            session.scheduled_at <= at,
+            _starts_series(session),
+        )
+        .order_by(session.scheduled_at.desc(), session.id.desc())
+        .limit(1)
+    )
