@@ -11,8 +11,10 @@ number of patients.
 
 import uuid
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import Uuid, any_, bindparam, func, literal, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
 from server.auth.models import User
@@ -44,11 +46,38 @@ def marker_label(markers: dict) -> str | None:
 
 
 def _plans(patient_ids) -> dict[uuid.UUID, tuple[str, ...]]:
-    rows = db.session.scalars(select(MeasurePlan).where(MeasurePlan.patient_id.in_(patient_ids)))
+    rows = _run(_plans_statement, patient_ids=list(patient_ids))
     return {
-        plan.patient_id: tuple(name for name in scoring.INSTRUMENTS if getattr(plan, name))
-        for plan in rows
+        patient_id: tuple(name for name, on in zip(scoring.INSTRUMENTS, chosen, strict=True) if on)
+        for patient_id, *chosen in rows
     }
+
+
+# The statements are composed once per database (`functools.cache`), the ids
+# and the time bound as parameters: composing them on each request cost the
+# caseload more CPU than running them.
+
+
+def _run(statement, **parameters):
+    dialect = db.session.get_bind().dialect.name
+    return db.session.connection().execute(statement(dialect), parameters)
+
+
+def _one_of(column, name: str, dialect: str):
+    """`column` is one of the ids bound as `name`."""
+    # On PostgreSQL one array parameter: listed one by one, 200 ids made each
+    # statement too long for psycopg's cache of parsed queries.
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(Uuid())))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@cache
+def _plans_statement(dialect: str):
+    columns = [getattr(MeasurePlan, name) for name in scoring.INSTRUMENTS]
+    return select(MeasurePlan.patient_id, *columns).where(
+        _one_of(MeasurePlan.patient_id, "patient_ids", dialect)
+    )
 
 
 def _latest(patient_ids, now: datetime) -> dict[tuple[uuid.UUID, str], object]:
@@ -61,6 +90,12 @@ def _latest(patient_ids, now: datetime) -> dict[tuple[uuid.UUID, str], object]:
     series' first dose (`trend.series_start_at`, a walk back over the
     sessions of one series).
     """
+    rows = _run(_latest_statement, patient_ids=list(patient_ids), now=now)
+    return {(row.patient_id, row.instrument): row for row in rows}
+
+
+@cache
+def _latest_statement(dialect: str):
     names = outcomes.instruments()
     instrument = names.c.name
     latest = (
@@ -73,29 +108,26 @@ def _latest(patient_ids, now: datetime) -> dict[tuple[uuid.UUID, str], object]:
             outcomes.newest_shared(MeasureResponse.answers, instrument).label("answers"),
         )
         .join_from(User, names, literal(True))
-        .where(User.id.in_(patient_ids))
+        .where(_one_of(User.id, "patient_ids", dialect))
         # Kept whole (OFFSET 0), so the probes below take its columns as parameters.
         .offset(0)
         .subquery()
     )
     dose = aliased(DosingSession)
-    rows = db.session.execute(
-        select(
-            latest,
-            trend.series_start_at(latest.c.patient_id, latest.c.completed_at)
-            .scalar_subquery()
-            .label("series_start_id"),
-            select(func.max(dose.scheduled_at))
-            .where(
-                dose.patient_id == latest.c.patient_id,
-                dose.status != "cancelled",
-                dose.scheduled_at <= now,
-            )
-            .scalar_subquery()
-            .label("last_dose_at"),
-        ).where(latest.c.id.is_not(None))
-    )
-    return {(row.patient_id, row.instrument): row for row in rows}
+    return select(
+        latest,
+        trend.series_start_at(latest.c.patient_id, latest.c.completed_at)
+        .scalar_subquery()
+        .label("series_start_id"),
+        select(func.max(dose.scheduled_at))
+        .where(
+            dose.patient_id == latest.c.patient_id,
+            dose.status != "cancelled",
+            dose.scheduled_at <= bindparam("now"),
+        )
+        .scalar_subquery()
+        .label("last_dose_at"),
+    ).where(latest.c.id.is_not(None))
 
 
 def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
@@ -106,6 +138,12 @@ def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
     response, which is judged against it (every other response from the
     session on is earlier than it and in its series).
     """
+    rows = _run(_series_ends_statement, session_ids=list(session_ids))
+    return {(session_id, name): (base, low) for session_id, name, base, low in rows}
+
+
+@cache
+def _series_ends_statement(dialect: str):
     names = outcomes.instruments()
     baseline = outcomes.baseline_before_dose(names.c.name)
     newer = aliased(MeasureResponse)
@@ -129,12 +167,11 @@ def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
         .where(MeasureResponse.id != latest_id)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(DosingSession.id, names.c.name, baseline, nadir)
         .join_from(DosingSession, names, literal(True))
-        .where(DosingSession.id.in_(list(session_ids)))
+        .where(_one_of(DosingSession.id, "session_ids", dialect))
     )
-    return {(session_id, name): (base, low) for session_id, name, base, low in rows}
 
 
 def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
