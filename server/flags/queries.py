@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from server import paging
 from server.auth.models import User
 from server.care.models import DosingSession
+from server.care.queries import last_taken_place
 from server.clinics.queries import on_care_team
 from server.extensions import db
 from server.flags.models import URGENT, Flag
@@ -132,15 +133,7 @@ DOSE_TIMED = ("relapse_signal",)
 def _last_dose_before_source():
     """SQL: for a relapse flag, the patient's last dosing session (not cancelled)
     at or before the raising response; one index probe per such flag, NULL otherwise."""
-    last = (
-        select(func.max(DosingSession.scheduled_at))
-        .where(
-            DosingSession.patient_id == Flag.patient_id,
-            DosingSession.status != "cancelled",
-            DosingSession.scheduled_at <= Flag.source_at,
-        )
-        .scalar_subquery()
-    )
+    last = last_taken_place(DosingSession, Flag.patient_id, Flag.source_at).scalar_subquery()
     return case((Flag.kind.in_(DOSE_TIMED), last))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from server.auth.models import User
 from server.care.models import DosingSession
+from server.care.queries import last_taken_place
 from server.extensions import db
 from server.items import visible_to_care_team
 from server.measures import outcomes, scoring, trend
@@ -113,18 +114,12 @@ def _latest_statement(dialect: str):
         .offset(0)
         .subquery()
     )
-    dose = aliased(DosingSession)
     return select(
         latest,
         trend.series_start_at(latest.c.patient_id, latest.c.completed_at)
         .scalar_subquery()
         .label("series_start_id"),
-        select(func.max(dose.scheduled_at))
-        .where(
-            dose.patient_id == latest.c.patient_id,
-            dose.status != "cancelled",
-            dose.scheduled_at <= bindparam("now"),
-        )
+        last_taken_place(DosingSession, latest.c.patient_id, bindparam("now"))
         .scalar_subquery()
         .label("last_dose_at"),
     ).where(latest.c.id.is_not(None))
