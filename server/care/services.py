@@ -64,16 +64,6 @@ def change_dosing_session(
     return session, changed
 
 
-def cancel_dosing_session(session: DosingSession, version: int) -> DosingSession:
-    """Cancel a dosing session. The row is kept, so the history still shows it."""
-    return change_dosing_session(session, {"version": version, "status": "cancelled"})[0]
-
-
-def complete_dosing_session(session: DosingSession, version: int) -> DosingSession:
-    """Mark a dosing session as having taken place."""
-    return change_dosing_session(session, {"version": version, "status": "completed"})[0]
-
-
 def create_integration_session(
     patient: User, therapist: User, data: dict[str, Any]
 ) -> tuple[IntegrationSession, bool]:
@@ -116,14 +106,6 @@ def change_integration_session(
     elif changed:
         follows.check_still_before(session, session.scheduled_at)
     return session, changed
-
-
-def cancel_integration_session(session: IntegrationSession, version: int) -> IntegrationSession:
-    return change_integration_session(session, {"version": version, "status": "cancelled"})[0]
-
-
-def complete_integration_session(session: IntegrationSession, version: int) -> IntegrationSession:
-    return change_integration_session(session, {"version": version, "status": "completed"})[0]
 
 
 def _moves(session: Session, updates: dict[str, Any]) -> bool:

@@ -392,11 +392,3 @@ def plan_periodic(user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     plan_user(user, now)
     plan_measures(user, now)
-
-
-def plan_all(now: datetime | None = None) -> int:
-    """`plan_periodic` for every user with a device; how many users."""
-    users = users_to_plan()
-    for user in users:
-        plan_periodic(user, now)
-    return len(users)
