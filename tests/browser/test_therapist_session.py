@@ -68,13 +68,16 @@ def test_a_session_ended_by_the_server_returns_to_sign_in_and_then_to_the_same_p
     staff_sign_in(desk, practice.therapist_email, practice.secret)
     desk.get_by_role("link", name="Flags, 2 open").click()
     expect(desk.get_by_role("heading", name="Flags", level=1)).to_be_visible()
+    card = desk.locator(".flag-card").first
+    # The flags are on screen before the session ends; the heading comes first,
+    # and a list still loading when it ends would meet the 401 itself.
+    expect(card.get_by_label("What was done")).to_be_visible()
     # The session ends elsewhere (another tab signed out, an admin revoked it).
     me = desk.request.get(f"{live_server}/api/v1/auth/me").json()
     desk.request.post(
         f"{live_server}/api/v1/auth/logout",
         headers={"Origin": live_server, "X-CSRF-Token": me["csrf_token"]},
     )
-    card = desk.locator(".flag-card").first
     card.get_by_label("What was done").select_option(label="Contacted the patient")
     card.get_by_role("button", name="Acknowledge").click()
     expect(desk.get_by_role("heading", name="Sign in")).to_be_visible()
