@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from tests.browser import shell
 from tests.browser.helpers import (
     cache_contents,
+    end_session_on_the_server,
     fresh_rows,
     indexeddb_contents,
     open_app,
@@ -196,11 +197,7 @@ def test_what_waits_when_the_session_ends_is_sent_once_the_patient_signs_in_agai
     page.get_by_role("button", name="Save check-in").click()
     expect(page.locator("#sync-status")).to_contain_text("1 thing waiting to send.")
     # Before the app is back online, the server ends the session (as after 30 idle minutes).
-    me = page.request.get(live_server + "/api/v1/auth/me").json()
-    page.request.post(
-        live_server + "/api/v1/auth/logout",
-        headers={"Origin": live_server, "X-CSRF-Token": me["csrf_token"]},
-    )
+    end_session_on_the_server(page, live_server)
     context.set_offline(False)
     page.reload()
     # Nothing new can be written until the patient signs in: the device key went with the session.

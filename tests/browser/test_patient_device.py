@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import open_app, sign_in_via_api
+from tests.browser.helpers import end_session_on_the_server, open_app, sign_in_via_api
 
 
 @pytest.fixture
@@ -23,15 +23,6 @@ def other_patient(care_team):
 
     clinic, therapist, _ = care_team
     return detached(factories.user(clinic, "patient", therapist=therapist))[0]
-
-
-def end_session_on_the_server(page, base):
-    """The server ends the session (as after 30 idle minutes); the app does not know yet."""
-    me = page.request.get(base + "/api/v1/auth/me").json()
-    page.request.post(
-        base + "/api/v1/auth/logout",
-        headers={"Origin": base, "X-CSRF-Token": me["csrf_token"]},
-    )
 
 
 def test_the_next_person_to_sign_in_never_sees_the_last_ones_drafts(

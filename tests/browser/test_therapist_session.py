@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.helpers import end_session_on_the_server
+
 WORKSPACE = "/therapist/index.html"
 
 
@@ -73,11 +75,7 @@ def test_a_session_ended_by_the_server_returns_to_sign_in_and_then_to_the_same_p
     # and a list still loading when it ends would meet the 401 itself.
     expect(card.get_by_label("What was done")).to_be_visible()
     # The session ends elsewhere (another tab signed out, an admin revoked it).
-    me = desk.request.get(f"{live_server}/api/v1/auth/me").json()
-    desk.request.post(
-        f"{live_server}/api/v1/auth/logout",
-        headers={"Origin": live_server, "X-CSRF-Token": me["csrf_token"]},
-    )
+    end_session_on_the_server(desk, live_server)
     card.get_by_label("What was done").select_option(label="Contacted the patient")
     card.get_by_role("button", name="Acknowledge").click()
     expect(desk.get_by_role("heading", name="Sign in")).to_be_visible()
