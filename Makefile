@@ -31,8 +31,12 @@ run: db
 	trap 'exit 0' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# Two workers side by side (pytest-xdist), a test file to each at a time: the
+# suite mostly waits on Chromium and the live server, so two share a core well.
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,9 +29,32 @@ ORIGIN = "http://localhost"
 
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "between-test.db")
+    if not url:
+        # Under pytest-xdist each worker has a temporary directory of its own.
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "between-test.db")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _database_of_its_own(url, worker) if worker else url
+
+
+def _database_of_its_own(url: str, worker: str) -> str:
+    """`make test` runs workers side by side (pytest-xdist); on PostgreSQL each gets
+    a database named after TEST_DATABASE_URL's and the worker, made if missing,
+    since every run starts by emptying its database's schema."""
+    from sqlalchemy import create_engine, make_url
+
+    given = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{given.database}_{worker}"
+    admin = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            known = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+            if not known:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
 
 
 class FreshContextClient(FlaskClient):
