@@ -1,11 +1,11 @@
 """What the flags feature does when other features report: `init_app` connects it.
 
 Flags judges the other features' items, so it imports them (downward) and
-listens to their signals; they never call flags. New items and newly
-shared questionnaire responses run the rules; a patient deleting their
-account leaves the care team a notice; the scans that depend on time
-passing run in the push worker's loop; a questionnaire response shows the
-flags it raised (`server.measures.queries.provide_flag_kinds`).
+listens to their signals; they never call flags. New items and items
+shared later (check-ins, questionnaire responses, checks after a dose) run
+the rules; a patient deleting their account leaves the care team a notice;
+the scans that depend on time passing run in the push worker's loop; a
+questionnaire response shows the flags it raised (`server.measures.queries.provide_flag_kinds`).
 """
 
 from datetime import timedelta
@@ -47,7 +47,9 @@ def on_item_created(item, **_):
 
 def on_item_shared(item, **_):
     """An item shared later runs the rules that read shared items (each cause once)."""
-    if isinstance(item, MeasureResponse):
+    if isinstance(item, CheckIn):
+        checkin_rules.check_mood(item)
+    elif isinstance(item, MeasureResponse):
         measure_rules.check_response(item, _patient(item))
     elif isinstance(item, AfterDoseCheck):
         check_after_dose(item, _patient(item))

@@ -203,6 +203,41 @@ def test_a_check_in_posted_by_the_app_raises_the_flag_and_unsharing_hides_it(
     assert staff.get("/api/v1/flags").get_json()["items"] == []
 
 
+def test_a_low_check_in_kept_private_then_shared_is_judged_when_shared(
+    as_user, checkin, therapist, patient
+):
+    client = as_user(patient)
+    now = utcnow()
+    usual_week(checkin, patient, now)
+    low = client.post(
+        "/api/v1/checkins",
+        json={
+            "id": str(uuid.uuid4()),
+            "recorded_at": now.isoformat(),
+            "mood": 2,
+            "shared": False,
+        },
+    ).get_json()
+    assert kinds(patient) == []  # private: no rule reads it
+    shared = client.patch(
+        f"/api/v1/checkins/{low['id']}", json={"version": low["version"], "shared": True}
+    )
+    assert shared.status_code == 200, shared.get_json()
+    staff = as_user(therapist)
+    (flag,) = staff.get("/api/v1/flags").get_json()["items"]
+    assert flag["kind"] == "mood_drop" and flag["source_id"] == low["id"]
+    # Private again, then shared again: the same cause, still one flag.
+    version = shared.get_json()["version"]
+    for value in (False, True):
+        changed = client.patch(
+            f"/api/v1/checkins/{low['id']}", json={"version": version, "shared": value}
+        )
+        assert changed.status_code == 200, changed.get_json()
+        version = changed.get_json()["version"]
+    assert kinds(patient) == ["mood_drop"]
+    assert db.session.scalar(select(func.count()).select_from(Flag)) == 1
+
+
 def test_deleting_the_check_in_hides_its_mood_drop_flag(as_user, checkin, therapist, patient):
     client = as_user(patient)
     now = utcnow()
