@@ -15,8 +15,8 @@ dosing_session_changed = _signals.signal("dosing-session-changed")
 #: sender=the new item (CheckIn, JournalEntry, MeasureResponse, AfterDoseCheck);
 #: first stored (not on a replay).
 item_created = _signals.signal("item-created")
-#: sender=the item (CheckIn, JournalEntry, MeasureResponse, AfterDoseCheck); a private
-#: item was shared with the care team.
+#: sender=the item (a check-in, entry, response, intention, reflection or check after
+#: a dose); a private item was shared with the care team.
 item_shared = _signals.signal("item-shared")
 #: sender=Flag; a flag was raised.
 flag_raised = _signals.signal("flag-raised")

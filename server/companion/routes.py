@@ -33,6 +33,7 @@ from server.companion.schemas import (
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
+from server.signals import item_shared
 
 blp = Blueprint(
     "companion", __name__, url_prefix="/api/v1", description="The KAP session companion"
@@ -136,12 +137,16 @@ def _own_item_patch(rule: str, arguments, response, noun: str):
 
 
 def _changed(model, item_id, change, data: dict):
-    """My item `item_id` changed by `change(item, data)`; a change of who sees it is audited."""
+    """My item `item_id` changed by `change(item, data)`; a change of who sees it is
+    audited, and an item newly shared is announced with `signals.item_shared` (a check
+    after a dose's shared-only rule runs then: `server.flags.receivers`)."""
     item = access.own_item(model, item_id)
     was_shared = item.shared
     item = change(item, data)
     if item.shared != was_shared:
         record_sharing_change(current_user.id, item.kind, item.id)
+        if item.shared:
+            item_shared.send(item)
     return item
 
 

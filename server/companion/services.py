@@ -20,7 +20,7 @@ from server.db import utcnow, versioned_edit
 from server.errors import abort, stale
 from server.extensions import db
 from server.items import replayed
-from server.signals import item_created, item_shared
+from server.signals import item_created
 
 
 def _store_once(model, item, patient: User, same, session_field: str | None):
@@ -115,15 +115,10 @@ def update_intention(intention: Intention, data: dict) -> Intention:
 
 def share(item, data: dict):
     """Share a reflection or a check after a dose, or make it private; a stale
-    `version` changes nothing. Newly shared, it is announced with
-    `signals.item_shared` (a check's shared-only rule runs then:
-    `server.flags.receivers`)."""
-    was_shared = item.shared
+    `version` changes nothing."""
     with versioned_edit(item, data["version"]):
         item.shared = data["shared"]
         item.updated_at = utcnow()
-    if item.shared and not was_shared:
-        item_shared.send(item)
     return item
 
 

@@ -5,7 +5,8 @@ listens to their signals; they never call flags. New items and items
 shared later (check-ins, questionnaire responses, checks after a dose) run
 the rules; a patient deleting their account leaves the care team a notice;
 the scans that depend on time passing run in the push worker's loop; a
-questionnaire response shows the flags it raised (`server.measures.queries.provide_flag_kinds`).
+questionnaire response shows the flags it raised
+(`server.measures.queries.provide_flag_kinds`).
 """
 
 from datetime import timedelta
