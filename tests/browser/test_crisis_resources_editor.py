@@ -67,14 +67,14 @@ def test_an_admin_sets_country_phone_hours_and_an_own_list(
     [stored] = fresh_rows(ClinicCrisisResources, clinic_id=clinic_id)
     assert stored.resources == [{"name": "Harbour on-call", "phone": "020 7946 0001"}]
 
-    # Back to the built-in lines.
+    # Reloaded, the editor shows the saved list; then back to the built-in lines.
     desk.reload()
-    expect(desk.get_by_role("group", name="Line 1")).to_be_hidden()
-    desk.get_by_label("Our own list (for patients in the clinic's country)").check()
+    expect(desk.get_by_label("Our own list (for patients in the clinic's country)")).to_be_checked()
     expect(desk.get_by_role("group", name="Line 1").get_by_label("Name", exact=True)).to_have_value(
         "Harbour on-call"
     )
     desk.get_by_label("The built-in lines for the clinic's country").check()
+    expect(desk.get_by_role("group", name="Line 1")).to_be_hidden()
     desk.get_by_role("button", name="Save crisis resources").click()
     expect(desk.get_by_text("Saved. Patients see the built-in lines")).to_be_visible()
     [stored] = fresh_rows(ClinicCrisisResources, clinic_id=clinic_id)

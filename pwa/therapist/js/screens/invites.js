@@ -35,8 +35,9 @@ export async function render(main, { me, announce }) {
   );
   const pending = h("section", { class: "pending-invites", "aria-labelledby": "pending-heading" });
   main.append(form, result, pending);
-  await listPending(pending, result, announce);
 
+  // Listening before the pending list loads: a click meanwhile must not submit the
+  // form natively (a page reload that loses what was typed).
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     message.replaceChildren();
@@ -61,6 +62,7 @@ export async function render(main, { me, announce }) {
       send.disabled = false;
     }
   });
+  await listPending(pending, result, announce);
 }
 
 function showInvite(box, invite) {
