@@ -31,10 +31,10 @@ run: db
 	trap 'exit 0' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# Two workers side by side (pytest-xdist), a test file to each at a time: the
-# suite mostly waits on Chromium and the live server, so two share a core well.
-# `make test TEST_WORKERS=0` runs it in one process.
-TEST_WORKERS ?= 2
+# One process by default. `make test TEST_WORKERS=2` runs two workers side by
+# side (pytest-xdist, a test file to each at a time), each with its own database:
+# quicker, but a loaded machine still shows timing races in some browser tests.
+TEST_WORKERS ?= 0
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 

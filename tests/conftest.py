@@ -37,7 +37,7 @@ def _database_url(tmp_path_factory) -> str:
 
 
 def _database_of_its_own(url: str, worker: str) -> str:
-    """`make test` runs workers side by side (pytest-xdist); on PostgreSQL each gets
+    """`make test TEST_WORKERS=2` runs workers side by side (pytest-xdist); on PostgreSQL each gets
     a database named after TEST_DATABASE_URL's and the worker, made if missing,
     since every run starts by emptying its database's schema."""
     from sqlalchemy import create_engine, make_url

@@ -1,4 +1,4 @@
-"""`make test` runs two pytest-xdist workers; on PostgreSQL each empties and
+"""`make test TEST_WORKERS=2` runs two pytest-xdist workers; on PostgreSQL each empties and
 fills a database of its own, never the other's (tests/conftest.py)."""
 
 import os
