@@ -4,6 +4,7 @@ each booking, and the page reads the patient's summary rather than the caseload.
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 from tests.browser.helpers import check_accessibility, fresh_rows, screenshot
 
 WORKSPACE = "/therapist/index.html"
+ROBINS_ZONE = "America/New_York"  # the factories' default
 
 
 def open_schedule(page, base, patient_id, name):
@@ -124,12 +126,11 @@ def test_choosing_to_change_the_booking_books_nothing_and_returns_to_the_time(
     expect(form.get_by_label("Date and time")).to_be_focused()
     assert len(fresh_rows(IntegrationSession, patient_id=practice.robin)) == 2
 
-    # A time of its own books at once, and the length goes back to its default.
-    form.get_by_label("Date and time").fill(
-        as_local_input(desk, upcoming.scheduled_at.replace(hour=7).isoformat())
-        if upcoming.scheduled_at.hour > 9
-        else as_local_input(desk, upcoming.scheduled_at.replace(hour=18).isoformat())
-    )
+    # A time that overlaps nothing, on the same day on Robin's own clock (the
+    # day the clinic counts by), whatever hour the test runs at.
+    robins_day = upcoming.scheduled_at.astimezone(ZoneInfo(ROBINS_ZONE))
+    apart = robins_day.replace(hour=7 if robins_day.hour > 9 else 18, minute=0)
+    form.get_by_label("Date and time").fill(as_local_input(desk, apart.isoformat()))
     form.get_by_role("button", name="Book the integration session").click()
     question = form.get_by_role("group", name="Robin Ash already has:")
     # The same day as the other one: asked again, confirmed.
