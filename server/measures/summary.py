@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Uuid, any_, bindparam, func, literal, select
+from sqlalchemy import Uuid, and_, any_, bindparam, case, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import aliased
 
@@ -28,6 +28,9 @@ from server.measures.models import MeasurePlan, MeasureResponse
 
 #: The plan of a patient whose therapist never changed it.
 DEFAULT_PLAN = ("phq9", "gad7")
+
+#: The questionnaire whose rise above its nadir is the relapse signal.
+RELAPSE_INSTRUMENT = "phq9"
 
 
 def marker_label(markers: dict) -> str | None:
@@ -61,7 +64,7 @@ def _plans(patient_ids) -> dict[uuid.UUID, tuple[str, ...]]:
 
 def _run(statement, **parameters):
     dialect = db.session.get_bind().dialect.name
-    return db.session.connection().execute(statement(dialect), parameters)
+    return db.session.connection().execute(statement(dialect), parameters).all()
 
 
 def _one_of(column, name: str, dialect: str):
@@ -86,10 +89,12 @@ def _latest(patient_ids, now: datetime) -> dict[tuple[uuid.UUID, str], object]:
     the first dose of its series (`series_start_id`) and the patient's last dose by `now`
     (`last_dose_at`); one statement.
 
-    Each column is an index probe per patient and questionnaire, however long
-    their history: the newest end of `ix_measure_responses_course`, and the
-    series' first dose (`trend.series_start_at`, a walk back over the
-    sessions of one series).
+    Per patient and questionnaire one probe of the newest end of
+    `ix_measure_responses_course` and primary-key reads. The first dose of
+    each patient's series under way at `now` comes from one pass over their
+    dosing sessions (`trend.series_starts_at`): a response between that dose
+    and `now` is in that series. Only a response older than the current
+    series walks back to its own first dose (`trend.series_start_at`).
     """
     rows = _run(_latest_statement, patient_ids=list(patient_ids), now=now)
     return {(row.patient_id, row.instrument): row for row in rows}
@@ -97,32 +102,66 @@ def _latest(patient_ids, now: datetime) -> dict[tuple[uuid.UUID, str], object]:
 
 @cache
 def _latest_statement(dialect: str):
+    now = bindparam("now", type_=DosingSession.scheduled_at.type)
     names = outcomes.instruments()
-    instrument = names.c.name
-    latest = (
+    current = trend.series_starts_at(lambda column: _one_of(column, "patient_ids", dialect), now)
+    patients = (
         select(
             User.id.label("patient_id"),
-            instrument.label("instrument"),
-            outcomes.newest_shared(MeasureResponse.id, instrument).label("id"),
-            outcomes.newest_shared(MeasureResponse.completed_at, instrument).label("completed_at"),
-            outcomes.newest_shared(MeasureResponse.total, instrument).label("total"),
-            outcomes.newest_shared(MeasureResponse.answers, instrument).label("answers"),
+            current.c.id.label("start_id"),
+            current.c.scheduled_at.label("start_at"),
+            last_taken_place(DosingSession, User.id, now).scalar_subquery().label("last_dose_at"),
         )
-        .join_from(User, names, literal(True))
+        .outerjoin(current, current.c.patient_id == User.id)
         .where(_one_of(User.id, "patient_ids", dialect))
-        # Kept whole (OFFSET 0), so the probes below take its columns as parameters.
         .offset(0)
         .subquery()
     )
+    newest = (
+        outcomes.shared_of(patients.c.patient_id, names.c.name)
+        .with_only_columns(MeasureResponse.id)
+        .order_by(*outcomes.NEWEST_FIRST)
+        .limit(1)
+        .scalar_subquery()
+    )
+    latest = (
+        select(patients, names.c.name.label("instrument"), newest.label("id"))
+        .join_from(patients, names, literal(True))
+        .offset(0)
+        .subquery()
+    )
+    # Each further column is read by primary key, per row: joined instead, the
+    # planner hashes the whole table of responses.
+    response = _by_key(MeasureResponse, latest.c.id)
+    responses = (
+        select(
+            latest,
+            response(MeasureResponse.completed_at).label("completed_at"),
+            response(MeasureResponse.total).label("total"),
+            response(MeasureResponse.answers).label("answers"),
+        )
+        .where(latest.c.id.is_not(None))
+        .offset(0)
+        .subquery()
+    )
+    at = responses.c.completed_at
+    series_start_id = case(
+        (and_(at >= responses.c.start_at, at <= now), responses.c.start_id),
+        else_=trend.series_start_at(responses.c.patient_id, at).scalar_subquery(),
+    )
     return select(
-        latest,
-        trend.series_start_at(latest.c.patient_id, latest.c.completed_at)
-        .scalar_subquery()
-        .label("series_start_id"),
-        last_taken_place(DosingSession, latest.c.patient_id, bindparam("now"))
-        .scalar_subquery()
-        .label("last_dose_at"),
-    ).where(latest.c.id.is_not(None))
+        *(
+            responses.c[name]
+            for name in ("patient_id", "instrument", "id", "completed_at", "total", "answers")
+        ),
+        series_start_id.label("series_start_id"),
+        responses.c.last_dose_at,
+    )
+
+
+def _by_key(model, key):
+    """A column of the `model` row whose primary key is `key`, as a scalar subquery."""
+    return lambda column: select(column).where(model.id == key).scalar_subquery()
 
 
 def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
@@ -131,7 +170,8 @@ def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
     The baseline is the latest shared response before the session; the nadir
     the best total from the session on, leaving out the patient's latest
     response, which is judged against it (every other response from the
-    session on is earlier than it and in its series).
+    session on is earlier than it and in its series). Only PHQ-9 has a nadir
+    (the relapse signal); the others' is None.
     """
     rows = _run(_series_ends_statement, session_ids=list(session_ids))
     return {(session_id, name): (base, low) for session_id, name, base, low in rows}
@@ -163,7 +203,13 @@ def _series_ends_statement(dialect: str):
         .scalar_subquery()
     )
     return (
-        select(DosingSession.id, names.c.name, baseline, nadir)
+        select(
+            DosingSession.id,
+            names.c.name,
+            baseline,
+            # A CASE, so the nadir's scan runs for PHQ-9's rows only.
+            case((names.c.name == RELAPSE_INSTRUMENT, nadir)),
+        )
         .join_from(DosingSession, names, literal(True))
         .where(_one_of(DosingSession.id, "session_ids", dialect))
     )
@@ -209,7 +255,7 @@ def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
             )
             points = criteria(name).reliable_change
             if (
-                name == "phq9"
+                name == RELAPSE_INSTRUMENT
                 and points is not None
                 and nadir is not None
                 and row.total - nadir >= points

@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, exists, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import FunctionElement
@@ -169,4 +169,56 @@ def series_start_at(patient_id, at) -> Select:
         )
         .order_by(session.scheduled_at.desc(), session.id.desc())
         .limit(1)
+    )
+
+
+def series_starts_at(patient_condition, at) -> Subquery:
+    """Per patient, the first dosing session (`id`, `scheduled_at`) of the series `at` belongs
+    to, as `series_start_at` finds it, for many patients in one pass; `patient_condition`
+    maps a patient id column to the condition choosing the patients. A patient with no
+    dose by `at` has no row.
+
+    Each session's predecessor comes from LAG over the patient's sessions in time
+    order, rather than a probe per step of a walk back: a session starts a series
+    when it is marked or its predecessor is more than `SERIES_GAP` before it.
+    """
+    previous_at = func.lag(DosingSession.scheduled_at).over(
+        partition_by=DosingSession.patient_id,
+        order_by=(DosingSession.scheduled_at, DosingSession.id),
+    )
+    sessions = (
+        select(
+            DosingSession.patient_id,
+            DosingSession.id,
+            DosingSession.scheduled_at,
+            previous_at.label("previous_at"),
+            SeriesStart.ketamine_session_id.label("mark"),
+        )
+        .outerjoin(SeriesStart, SeriesStart.ketamine_session_id == DosingSession.id)
+        .where(
+            patient_condition(DosingSession.patient_id),
+            DosingSession.status != "cancelled",
+            DosingSession.scheduled_at <= at,
+        )
+        .subquery()
+    )
+    newest_first = func.row_number().over(
+        partition_by=sessions.c.patient_id,
+        order_by=(sessions.c.scheduled_at.desc(), sessions.c.id.desc()),
+    )
+    starts = (
+        select(sessions.c.patient_id, sessions.c.id, sessions.c.scheduled_at, newest_first)
+        .where(
+            or_(
+                sessions.c.mark.is_not(None),
+                sessions.c.previous_at.is_(None),
+                sessions.c.previous_at < _gap_before(sessions.c.scheduled_at),
+            )
+        )
+        .subquery()
+    )
+    return (
+        select(starts.c.patient_id, starts.c.id, starts.c.scheduled_at)
+        .where(starts.c[3] == 1)
+        .subquery()
     )

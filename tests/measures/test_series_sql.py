@@ -3,6 +3,8 @@
 import random
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from server.extensions import db
 from server.measures import series, trend
 from server.measures.models import SeriesStart
@@ -19,6 +21,12 @@ def _python_start(patient_id, at):
 
 def _sql_start(patient_id, at):
     return db.session.scalar(trend.series_start_at(patient_id, at))
+
+
+def _sql_starts(patient_ids, at) -> dict:
+    """`trend.series_starts_at`, for several patients in one pass."""
+    starts = trend.series_starts_at(lambda column: column.in_(patient_ids), at)
+    return dict(db.session.execute(select(starts.c.patient_id, starts.c.id)).all())
 
 
 def _book(patient, at, *, status="scheduled", marked=False):
@@ -40,6 +48,9 @@ def test_the_gap_of_exactly_8_weeks_and_a_microsecond_more(clinic, therapist):
     assert _sql_start(patient.id, START - timedelta(seconds=1)) is None
     assert _sql_start(patient.id, START + series.SERIES_GAP + timedelta(days=1)) == first.id
     assert _sql_start(patient.id, late) == third.id == _python_start(patient.id, late)
+    assert _sql_starts([patient.id], START - timedelta(seconds=1)) == {}
+    assert _sql_starts([patient.id], START + series.SERIES_GAP) == {patient.id: first.id}
+    assert _sql_starts([patient.id], late) == {patient.id: third.id}
 
 
 def test_same_answer_as_the_python_rules_on_a_random_history(clinic, therapist):
@@ -76,3 +87,12 @@ def test_same_answer_as_the_python_rules_on_a_random_history(clinic, therapist):
             assert _sql_start(patient.id, moment) == _python_start(patient.id, moment), moment
             checked += 1
     assert checked > 100
+    # The one-pass form, all four patients at once, at each session's moments.
+    ids = [patient.id for patient in patients]
+    for patient in patients:
+        for _, at, _ in trend.sessions_by_patient([patient.id])[patient.id]:
+            for moment in (at - timedelta(microseconds=1), at, at + timedelta(days=30)):
+                expected = {p: _python_start(p, moment) for p in ids}
+                assert _sql_starts(ids, moment) == {
+                    p: start for p, start in expected.items() if start is not None
+                }, moment

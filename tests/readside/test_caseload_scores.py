@@ -123,3 +123,21 @@ def test_the_nadir_is_the_current_series_best_shared_score_before_the_latest(cli
         "nadir_total": 5,
         "days_since_last_dose": (NOW - second.scheduled_at).days,
     }
+
+
+def test_a_score_from_an_earlier_series_keeps_that_series_baseline(clinic, therapist):
+    patient = factories.user(clinic, "patient", therapist=therapist)
+    first = NOW - timedelta(days=200)
+    factories.measure_response(patient, "phq9", phq9(18), completed_at=first - timedelta(days=2))
+    factories.ketamine_session(patient, scheduled_at=first)
+    factories.measure_response(patient, "phq9", phq9(6), completed_at=first + timedelta(days=20))
+    # More than 8 weeks later a new series begins; only GAD-7 was answered in it.
+    factories.ketamine_session(patient, scheduled_at=NOW - timedelta(days=30))
+    gad7 = [2, 2, 2, 2, 2, 2, 3]
+    factories.measure_response(patient, "gad7", gad7, completed_at=NOW - timedelta(days=35))
+    factories.measure_response(patient, "gad7", [1] * 7, completed_at=NOW - timedelta(days=5))
+    (row,) = caseload(therapist, now=NOW)
+    scores = {s["instrument"]: (s["total"], s["baseline_total"]) for s in row["scores"]}
+    # The PHQ-9 of 6 belongs to the first series: judged against 18, not against itself.
+    assert scores == {"phq9": (6, 18), "gad7": (7, 15)}
+    assert row["relapse"] is None
