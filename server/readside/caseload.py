@@ -1,11 +1,10 @@
 """The caseload: one row per patient on the therapist's care team, in eight statements."""
 
 import uuid
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, select
 
 from server.auth.models import User
 from server.care import phase
@@ -244,10 +243,14 @@ def _daily_moods(
 ) -> dict[uuid.UUID, dict[date, float]]:
     """Mean mood of shared check-ins per patient and local day in `[start, end)`; one statement."""
     day = local_day(CheckIn.recorded_at, CheckIn.recorded_offset_minutes)
-    rows = fetch_rows(
-        # Sum and count rather than avg(): integers come back as Python ints,
-        # while PostgreSQL's avg() is a numeric, a Decimal per row here.
-        select(CheckIn.patient_id, day, func.sum(CheckIn.mood), func.count())
+    daily = (
+        # Sum and count rather than avg(): PostgreSQL's avg() is a numeric.
+        select(
+            CheckIn.patient_id,
+            cast(day, String).label("day"),
+            cast(func.sum(CheckIn.mood), String).label("total"),
+            cast(func.count(), String).label("count"),
+        )
         .where(
             # The ids themselves, not the care team's subquery: with them the
             # planner reads each patient's days from the (patient_id,
@@ -258,10 +261,22 @@ def _daily_moods(
             CheckIn.recorded_at < end,
         )
         .group_by(CheckIn.patient_id, day)
+        .subquery()
     )
-    moods: dict[uuid.UUID, dict[date, float]] = defaultdict(dict)
-    for patient_id, on, total, count in rows:
-        moods[patient_id][on] = round(total / count, 2)
+    # One row per patient, the days joined into one string ("day total count,..."):
+    # a row per patient and day cost more to load than to aggregate.
+    rows = fetch_rows(
+        select(
+            daily.c.patient_id,
+            func.aggregate_strings(daily.c.day + " " + daily.c.total + " " + daily.c.count, ","),
+        ).group_by(daily.c.patient_id)
+    )
+    moods: dict[uuid.UUID, dict[date, float]] = {}
+    for patient_id, joined in rows:
+        days = moods[patient_id] = {}
+        for each in joined.split(","):
+            on, total, count = each.split(" ")
+            days[date.fromisoformat(on)] = round(int(total) / int(count), 2)
     return moods
 
 
