@@ -30,6 +30,13 @@ from tests import factories
 from tests.push.pushservice import POLL_INTERVAL
 
 
+@pytest.fixture(autouse=True)
+def _stopped_clock(clock):
+    """Subscribing plans the patient's daily check-in reminders from the time of day:
+    on the real clock, a test that moves `now` on could meet one falling due (it did,
+    at 19:57 in New York). On the stopped clock the next one is hours away."""
+
+
 def rows(user, kind=None):
     """The user's outbox rows (subscribing also plans their daily check-ins)."""
     query = select(Notification).where(Notification.user_id == user.id)
