@@ -175,10 +175,14 @@ export function flush() {
   return running;
 }
 
-/** Store, try to send at once, and tell what happened: sent, waiting or held. */
-export async function submit(entry) {
+/**
+ * Store, try to send at once, and tell what happened: sent, waiting or held.
+ * `onKept` is called once the entry is stored on this phone, before any sending.
+ */
+export async function submit(entry, { onKept } = {}) {
   const record = await enqueue(entry);
   if (!record) return { state: "sent", response: null };
+  onKept?.();
   for (let attempt = 0; attempt < 2; attempt += 1) {
     await flush();
     const current = await get("outbox", record.seq);

@@ -239,6 +239,37 @@ def test_i_dont_feel_safe_offline_shows_the_card_and_waits_in_the_outbox(
     assert [f.kind for f in fresh_rows(Flag, patient_id=patient.id)] == ["unsafe_checkin"]
 
 
+def test_over_a_connection_that_never_answers_the_check_in_says_it_is_kept(
+    page, context, live_server, patient
+):
+    from server.journal.models import CheckIn
+
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    open_app(page, live_server, "/today")
+    held = []
+    context.route("**/api/v1/checkins", lambda route: held.append(route))
+    page.get_by_role("radio", name="2", exact=True).first.click()
+    page.get_by_label("I don't feel safe right now").check()
+    page.get_by_role("button", name="Save check-in").click()
+    # Before the send's deadline (10 s) and without waiting for it: the check-in is
+    # on the phone, the patient is told so, and the card stays.
+    expect(
+        page.get_by_role("status").filter(has_text="Saved on this phone. Sending…")
+    ).to_be_visible(timeout=3000)
+    card_with_lines(page, BEFORE_SEND)
+    for _ in range(50):  # the send starts once the session is checked
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the check-in was never sent: the test proved nothing"
+    expect(
+        page.get_by_role("status").filter(has_text="Saved on this phone. Sending…")
+    ).to_be_visible()
+    assert fresh_rows(CheckIn, patient_id=patient.id) == []
+    both_schemes_pass_axe(page, "check-in kept, sending")
+
+
 def test_the_invitation_says_between_is_not_watched_in_real_time(page, live_server, care_team):
     from server.auth import services
     from server.extensions import db

@@ -125,6 +125,8 @@ async function showForm(section, me, draft) {
   if (savedNote) note.value = savedNote;
   note.addEventListener("input", () => draft.save(note.value));
   const message = h("div", { role: "alert" });
+  // Kept on the phone at once; over a connection that never answers, sending can take a while.
+  const progress = h("p", { role: "status", class: "hint" });
   const shared = h("input", {
     type: "checkbox",
     name: "shared",
@@ -163,6 +165,7 @@ async function showForm(section, me, draft) {
     h("p", { class: "hint", id: "checkin-share-note" }, SHARE_NOTE),
     h("label", { class: "check" }, discuss, h("span", {}, "I'd like to talk about this next session")),
     message,
+    progress,
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save check-in")),
   );
   form.addEventListener("submit", async (event) => {
@@ -194,7 +197,7 @@ async function showForm(section, me, draft) {
       path: "/checkins",
       body,
       label: `Check-in: mood ${mood}`,
-    });
+    }, { onKept: () => (progress.textContent = "Saved on this phone. Sending…") });
     await draft.clear();
     showDone(section, me, draft, result, { unsafe: unsafe.checked, shared: shared.checked });
   });
