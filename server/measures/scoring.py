@@ -119,9 +119,14 @@ def safety_answer(instrument: str, answers: list[int]) -> bool:
     return safety_item_answer(instrument, answers) is not None
 
 
+def safety_item(instrument: str) -> int | None:
+    """The safety item's number (PHQ-9's item 9), or None for instruments without one."""
+    return definition(instrument).get("safety_item")
+
+
 def safety_item_answer(instrument: str, answers: list[int]) -> int | None:
     """The PHQ-9 item-9 answer when above 0; None otherwise and for other instruments."""
-    item = definition(instrument).get("safety_item")
+    item = safety_item(instrument)
     if item is None or answers[item - 1] == 0:
         return None
     return answers[item - 1]
@@ -234,8 +239,21 @@ def markers(
     never while PHQ-9 item 9 is above 0: `safety_item_answer` is shown
     instead, and `withheld` says why the two are empty.
     """
+    return judge(
+        instrument,
+        total,
+        baseline_total=baseline_total,
+        safety_answer=safety_item_answer(instrument, answers),
+    )
+
+
+def judge(
+    instrument: str, total: int, *, baseline_total: int | None, safety_answer: int | None
+) -> dict:
+    """`markers`, where the safety item's answer (None when 0 or not asked) is known
+    without the whole response: the caseload reads only that answer."""
     reference = baseline_total
-    safety = safety_item_answer(instrument, answers)
+    safety = safety_answer
     withheld = None
     response = remission = None
     if safety is not None and clinical_baseline(instrument, reference):

@@ -85,9 +85,9 @@ def _plans_statement(dialect: str):
 
 
 def _latest(patient_ids, now: datetime) -> dict[tuple[uuid.UUID, str], object]:
-    """(patient id, questionnaire) -> the latest shared response (id, time, total, answers),
-    the first dose of its series (`series_start_id`) and the patient's last dose by `now`
-    (`last_dose_at`); one statement.
+    """(patient id, questionnaire) -> the latest shared response (time, total, the safety
+    item's answer), the first dose of its series (`series_start_id`) and the patient's
+    last dose by `now` (`last_dose_at`); one statement.
 
     Per patient and questionnaire one probe of the newest end of
     `ix_measure_responses_course` and primary-key reads. The first dose of
@@ -133,12 +133,23 @@ def _latest_statement(dialect: str):
     # Each further column is read by primary key, per row: joined instead, the
     # planner hashes the whole table of responses.
     response = _by_key(MeasureResponse, latest.c.id)
+    # Of the answers, a cell needs only the safety item's (PHQ-9's item 9).
+    safety_answer = case(
+        *(
+            (
+                latest.c.instrument == name,
+                response(MeasureResponse.answers[scoring.safety_item(name) - 1].as_integer()),
+            )
+            for name in scoring.INSTRUMENTS
+            if scoring.safety_item(name)
+        )
+    )
     responses = (
         select(
             latest,
             response(MeasureResponse.completed_at).label("completed_at"),
             response(MeasureResponse.total).label("total"),
-            response(MeasureResponse.answers).label("answers"),
+            safety_answer.label("safety_answer"),
         )
         .where(latest.c.id.is_not(None))
         .offset(0)
@@ -152,7 +163,7 @@ def _latest_statement(dialect: str):
     return select(
         *(
             responses.c[name]
-            for name in ("patient_id", "instrument", "id", "completed_at", "total", "answers")
+            for name in ("patient_id", "instrument", "completed_at", "total", "safety_answer")
         ),
         series_start_id.label("series_start_id"),
         responses.c.last_dose_at,
@@ -242,7 +253,12 @@ def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
             if row is None:
                 continue
             baseline, nadir = ends.get((row.series_start_id, name), (None, None))
-            markers = scoring.markers(name, row.answers, row.total, baseline_total=baseline)
+            markers = scoring.judge(
+                name,
+                row.total,
+                baseline_total=baseline,
+                safety_answer=row.safety_answer or None,
+            )
             scores.append(
                 {
                     "instrument": name,

@@ -87,7 +87,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
     scores = summary.latest_scores([row.id for row in found], now)
 
     # Patients mostly share a handful of todays: each one's TREND_DAYS days are listed once.
-    trend_days: dict[date, list[date]] = {}
+    trend_days: dict[date, list[str]] = {}
     no_flags, no_moods = {"total": 0, "urgent": 0}, {}
     rows = []
     for row in found:
@@ -100,7 +100,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
         days = trend_days.get(today)
         if days is None:
             days = trend_days[today] = [
-                today - timedelta(days=back) for back in range(TREND_DAYS - 1, -1, -1)
+                (today - timedelta(days=back)).isoformat() for back in range(TREND_DAYS - 1, -1, -1)
             ]
         daily = moods.get(patient_id, no_moods)
         counts = flags.get(patient_id, no_flags)
@@ -240,13 +240,15 @@ def _last_dose(now):
 
 def _daily_moods(
     patient_ids: list[uuid.UUID], start: datetime, end: datetime
-) -> dict[uuid.UUID, dict[date, float]]:
-    """Mean mood of shared check-ins per patient and local day in `[start, end)`; one statement."""
+) -> dict[uuid.UUID, dict[str, float]]:
+    """Mean mood of shared check-ins per patient and local day (ISO, "YYYY-MM-DD") in
+    `[start, end)`; one statement."""
     day = local_day(CheckIn.recorded_at, CheckIn.recorded_offset_minutes)
     daily = (
         # Sum and count rather than avg(): PostgreSQL's avg() is a numeric.
         select(
             CheckIn.patient_id,
+            # ISO text: psycopg works only with the server on DateStyle ISO.
             cast(day, String).label("day"),
             cast(func.sum(CheckIn.mood), String).label("total"),
             cast(func.count(), String).label("count"),
@@ -271,12 +273,12 @@ def _daily_moods(
             func.aggregate_strings(daily.c.day + " " + daily.c.total + " " + daily.c.count, ","),
         ).group_by(daily.c.patient_id)
     )
-    moods: dict[uuid.UUID, dict[date, float]] = {}
+    moods: dict[uuid.UUID, dict[str, float]] = {}
     for patient_id, joined in rows:
         days = moods[patient_id] = {}
         for each in joined.split(","):
             on, total, count = each.split(" ")
-            days[date.fromisoformat(on)] = round(int(total) / int(count), 2)
+            days[on] = round(int(total) / int(count), 2)
     return moods
 
 
