@@ -5,7 +5,7 @@ default, PCL-5 where the therapist switched it on): the latest shared
 response with its change from the series' baseline and one marker, and, for
 PHQ-9, the relapse signal: the latest score reliable change (6) or more
 above the best score since the series began (the nadir), with the days
-since the last dose. Shared responses only. Three statements for any
+since the last dose. Shared responses only. Two statements for any
 number of patients.
 """
 
@@ -15,13 +15,11 @@ from functools import cache
 
 from sqlalchemy import Uuid, and_, any_, bindparam, case, func, literal, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased
 
 from server.auth.models import User
 from server.care.models import DosingSession
 from server.care.queries import last_taken_place
 from server.extensions import db
-from server.items import visible_to_care_team
 from server.measures import outcomes, scoring, trend
 from server.measures.criteria import criteria
 from server.measures.models import MeasurePlan, MeasureResponse
@@ -86,8 +84,8 @@ def _plans_statement(dialect: str):
 
 def _latest(patient_ids, now: datetime) -> dict[tuple[uuid.UUID, str], object]:
     """(patient id, questionnaire) -> the latest shared response (time, total, the safety
-    item's answer), the first dose of its series (`series_start_id`) and the patient's
-    last dose by `now` (`last_dose_at`); one statement.
+    item's answer), its series' baseline and nadir (`baseline_total`, `nadir_total`) and
+    the patient's last dose by `now` (`last_dose_at`); one statement.
 
     Per patient and questionnaire one probe of the newest end of
     `ix_measure_responses_course` and primary-key reads. The first dose of
@@ -160,13 +158,44 @@ def _latest_statement(dialect: str):
         (and_(at >= responses.c.start_at, at <= now), responses.c.start_id),
         else_=trend.series_start_at(responses.c.patient_id, at).scalar_subquery(),
     )
+    starts = select(responses, series_start_id.label("series_start_id")).offset(0).subquery()
+    start_at = _by_key(DosingSession, starts.c.series_start_id)(DosingSession.scheduled_at)
+    scored = select(starts, start_at.label("series_start_at")).offset(0).subquery()
+    # The series' baseline: the latest shared response before its first dose.
+    baseline = (
+        outcomes.shared_of(scored.c.patient_id, scored.c.instrument)
+        .with_only_columns(MeasureResponse.total)
+        .where(MeasureResponse.completed_at < scored.c.series_start_at)
+        .order_by(*outcomes.NEWEST_FIRST)
+        .limit(1)
+        .scalar_subquery()
+    )
+    # Its nadir: the best total from the first dose on, the latest response
+    # left out (it is the one judged against it; every other one from the
+    # dose on is earlier, so in its series). PHQ-9 only: the relapse signal.
+    nadir = (
+        outcomes.shared_of(scored.c.patient_id, scored.c.instrument)
+        .with_only_columns(func.min(MeasureResponse.total))
+        .where(
+            MeasureResponse.completed_at >= scored.c.series_start_at,
+            MeasureResponse.id != scored.c.id,
+        )
+        .scalar_subquery()
+    )
     return select(
         *(
-            responses.c[name]
-            for name in ("patient_id", "instrument", "completed_at", "total", "safety_answer")
+            scored.c[name]
+            for name in (
+                "patient_id",
+                "instrument",
+                "completed_at",
+                "total",
+                "safety_answer",
+                "last_dose_at",
+            )
         ),
-        series_start_id.label("series_start_id"),
-        responses.c.last_dose_at,
+        baseline.label("baseline_total"),
+        case((scored.c.instrument == RELAPSE_INSTRUMENT, nadir)).label("nadir_total"),
     )
 
 
@@ -175,59 +204,8 @@ def _by_key(model, key):
     return lambda column: select(column).where(model.id == key).scalar_subquery()
 
 
-def _series_ends(session_ids) -> dict[tuple[uuid.UUID, str], tuple]:
-    """(first dosing session of a series, questionnaire) -> (baseline total, nadir total).
-
-    The baseline is the latest shared response before the session; the nadir
-    the best total from the session on, leaving out the patient's latest
-    response, which is judged against it (every other response from the
-    session on is earlier than it and in its series). Only PHQ-9 has a nadir
-    (the relapse signal); the others' is None.
-    """
-    rows = _run(_series_ends_statement, session_ids=list(session_ids))
-    return {(session_id, name): (base, low) for session_id, name, base, low in rows}
-
-
-@cache
-def _series_ends_statement(dialect: str):
-    names = outcomes.instruments()
-    baseline = outcomes.baseline_before_dose(names.c.name)
-    newer = aliased(MeasureResponse)
-    latest_id = (
-        select(newer.id)
-        .where(
-            newer.patient_id == DosingSession.patient_id,
-            newer.instrument == names.c.name,
-            visible_to_care_team(newer),
-        )
-        .order_by(newer.completed_at.desc(), newer.id.desc())
-        .limit(1)
-        .scalar_subquery()
-        # Nested in the nadir's subquery: it belongs to each session row, not one.
-        .correlate(DosingSession, names)
-    )
-    nadir = (
-        outcomes.shared_of(DosingSession.patient_id, names.c.name)
-        .with_only_columns(func.min(MeasureResponse.total))
-        .where(MeasureResponse.completed_at >= DosingSession.scheduled_at)
-        .where(MeasureResponse.id != latest_id)
-        .scalar_subquery()
-    )
-    return (
-        select(
-            DosingSession.id,
-            names.c.name,
-            baseline,
-            # A CASE, so the nadir's scan runs for PHQ-9's rows only.
-            case((names.c.name == RELAPSE_INSTRUMENT, nadir)),
-        )
-        .join_from(DosingSession, names, literal(True))
-        .where(_one_of(DosingSession.id, "session_ids", dialect))
-    )
-
-
 def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
-    """patient id -> `{"scores": [...], "relapse": {...} | None}`; three statements.
+    """patient id -> `{"scores": [...], "relapse": {...} | None}`; two statements.
 
     Only what the cells show is read: each questionnaire's latest response,
     its series' baseline and nadir, not a patient's whole history nor their
@@ -243,8 +221,6 @@ def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
         for key, row in _latest(patient_ids, now).items()
         if key[1] in plans.get(key[0], DEFAULT_PLAN)
     }
-    starts = {row.series_start_id for row in latest.values()} - {None}
-    ends = _series_ends(starts) if latest else {}
     found = {}
     for patient_id in patient_ids:
         scores, relapse = [], None
@@ -252,7 +228,7 @@ def latest_scores(patient_ids, now: datetime) -> dict[uuid.UUID, dict]:
             row = latest.get((patient_id, name))
             if row is None:
                 continue
-            baseline, nadir = ends.get((row.series_start_id, name), (None, None))
+            baseline, nadir = row.baseline_total, row.nadir_total
             markers = scoring.judge(
                 name,
                 row.total,

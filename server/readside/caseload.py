@@ -54,7 +54,7 @@ def _parameters(therapist: User, now: datetime) -> dict:
 
 
 def caseload(therapist: User, *, sort: str = "attention", now: datetime | None = None) -> list:
-    """One row per patient on `therapist`'s care team; nine statements whatever its size.
+    """One row per patient on `therapist`'s care team; eight statements whatever its size.
 
     Each row: `patient_id`, `display_name`, `phase`, `last_checkin_at` and
     `last_checkin_mood` (shared check-ins only), `mood_trend` (TREND_DAYS daily mean moods of
@@ -66,7 +66,7 @@ def caseload(therapist: User, *, sort: str = "attention", now: datetime | None =
     only, see `open_flag_counts`), `checklist_open` (preparation items not
     ticked for the next dosing session once it is two days or less away,
     else None; `server.companion`), `scores` and `relapse`
-    (`server.measures.summary`: three statements).
+    (`server.measures.summary`: two statements).
 
     Sorts: `attention` (most urgent flags, then most open flags, then name),
     `name`, `last_checkin` (longest silent first: never, then oldest).

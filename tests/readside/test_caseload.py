@@ -210,10 +210,10 @@ def test_the_caseload_costs_the_same_statements_for_1_or_50_patients(
         patient = factories.user(clinic, "patient", therapist=therapist)
         _populate(patient, therapist, index)
     assert cost(50) == one
-    # Reading the caseload itself (without signing in and auditing) is nine statements.
+    # Reading the caseload itself (without signing in and auditing) is eight statements.
     with count_statements() as statements:
         caseload(therapist, now=NOW)
-    assert len(statements) == 9
+    assert len(statements) == 8
 
 
 def test_caseload_phases_agree_with_the_phase_rules(clinic, therapist):
