@@ -94,6 +94,10 @@ def checkin_summary(
     tz = zone(patient.time_zone)
     first, last = since.astimezone(tz).date(), now.astimezone(tz).date()
     by_day = {on: (count, figures) for on, count, figures in windows[1]}
+    if by_day:
+        # A check-in is on the day its phone lived it: one sent from another zone can
+        # fall a day outside the profile zone's; the calendar stretches to show it.
+        first, last = min(first, min(by_day)), max(last, max(by_day))
     calendar = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
     days = [(on, *by_day.get(on, (0, None))) for on in calendar]
 

@@ -116,3 +116,18 @@ def test_a_new_patient_has_no_figures(as_user, clinic, therapist, frozen):
     assert checkins["adherence"]["without_checkin"] == 30
     assert brief["last_dose"] is None
     assert date.fromisoformat(checkins["days"][-1]["date"]) == NOW.date()
+
+
+def test_a_check_in_from_a_phone_abroad_keeps_its_own_day(as_user, therapist, world, frozen):
+    from datetime import timezone
+
+    # An hour ago, from a phone in Brisbane: already tomorrow there (01:00 on the 16th),
+    # while it is still the 15th in New York, the patient's own zone.
+    abroad = (NOW - timedelta(hours=1)).astimezone(timezone(timedelta(hours=10)))
+    factories.checkin(world.patient, recorded_at=abroad, mood=9)
+    brief = read_brief(as_user(therapist), world.patient)
+    days = {day["date"]: day for day in brief["checkins"]["days"]}
+    # It counts in the figures, so it shows on its day too: never in one and not the other.
+    assert brief["checkins"]["scales"]["mood"]["checkin_count"] == 5
+    assert days["2025-06-16"]["checkin_count"] == 1 and days["2025-06-16"]["mood"] == 9.0
+    assert sum(day["checkin_count"] for day in brief["mood"]["days"]) == 5
