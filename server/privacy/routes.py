@@ -15,6 +15,7 @@ from server.accounts import signin
 from server.auth.passwords import verify_password
 from server.auth.sessions import end_session
 from server.db import utcnow
+from server.fields import zone
 from server.privacy import services
 from server.privacy.schemas import DeleteAccountSchema, ExportArgs, ExportSchema, FhirBundleSchema
 
@@ -23,10 +24,12 @@ blp = Blueprint("privacy", __name__, url_prefix="/api/v1", description="My data:
 FHIR_MEDIA_TYPE = "application/fhir+json"
 
 
-def _attachment(kind: str) -> dict:
+def _attachment(kind: str, patient) -> dict:
     # A download, not a page: browsers save it, and no cache keeps a copy
     # (the API's no-store header applies; it is repeated here on purpose).
-    name = f"between-{kind}-{utcnow().date().isoformat()}.json"
+    # Dated on the patient's own calendar: in UTC, an evening's file is tomorrow's.
+    today = utcnow().astimezone(zone(patient.time_zone)).date()
+    name = f"between-{kind}-{today.isoformat()}.json"
     return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
 
 
@@ -62,9 +65,9 @@ def export(args):
             json.dumps(bundle, ensure_ascii=False),
             status=200,
             mimetype=FHIR_MEDIA_TYPE,
-            headers=_attachment("fhir"),
+            headers=_attachment("fhir", patient),
         )
-    return services.export_data(patient), 200, _attachment("export")
+    return services.export_data(patient), 200, _attachment("export", patient)
 
 
 @blp.route("/me", methods=["DELETE"])

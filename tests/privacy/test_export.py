@@ -154,3 +154,16 @@ def test_the_export_reads_my_items_oldest_first_shared_or_not(patient):
     entry = factories.entry(patient, shared=False)
     assert [c.id for c in queries.checkins(patient.id)] == [first.id, second.id]
     assert [e["entry"].id for e in queries.entries(patient.id)] == [entry.id]
+
+
+def test_the_file_is_dated_on_the_patients_own_calendar(clock, as_user, clinic, therapist):
+    from datetime import UTC, datetime
+
+    # 22:30 on 18 March in New York is already the 19th in UTC.
+    clock.now = datetime(2026, 3, 19, 2, 30, tzinfo=UTC)
+    patient = factories.user(clinic, "patient", therapist=therapist)
+    for query, kind in (("", "export"), ("?format=fhir", "fhir")):
+        response = as_user(patient).get(EXPORT + query)
+        assert response.status_code == 200
+        disposition = response.headers["Content-Disposition"]
+        assert disposition == f'attachment; filename="between-{kind}-2026-03-18.json"'
