@@ -207,7 +207,12 @@ def series_starts_at(patient_condition, at) -> Subquery:
         order_by=(sessions.c.scheduled_at.desc(), sessions.c.id.desc()),
     )
     starts = (
-        select(sessions.c.patient_id, sessions.c.id, sessions.c.scheduled_at, newest_first)
+        select(
+            sessions.c.patient_id,
+            sessions.c.id,
+            sessions.c.scheduled_at,
+            newest_first.label("newest_first"),
+        )
         .where(
             or_(
                 sessions.c.mark.is_not(None),
@@ -219,6 +224,6 @@ def series_starts_at(patient_condition, at) -> Subquery:
     )
     return (
         select(starts.c.patient_id, starts.c.id, starts.c.scheduled_at)
-        .where(starts.c[3] == 1)
+        .where(starts.c.newest_first == 1)
         .subquery()
     )
