@@ -6,6 +6,7 @@ person: if the clinic's list has no item with that key, the built-in one is
 added, so no clinic setting can drop it.
 """
 
+import hashlib
 import json
 import re
 import uuid
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from server.care.models import DosingSession
 from server.companion.models import ChecklistTick, ClinicChecklist
 from server.db import utcnow
-from server.errors import abort
+from server.errors import abort, stale
 from server.extensions import db
 
 SUPPORT_PERSON = "support-person"
@@ -107,15 +108,32 @@ def clinic_items_of(session: DosingSession) -> list[dict]:
     return clinic_items(patient.clinic_id)
 
 
+def version_of(clinic_id: uuid.UUID) -> str:
+    """A short fingerprint of the clinic's checklist as staff see it (built-in or own):
+    an editor sends back the one it read, so a save never silently undoes another's."""
+    seen = {"customised": is_customised(clinic_id), "items": clinic_items(clinic_id)}
+    encoded = json.dumps(seen, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
 def set_clinic_items(
-    clinic_id: uuid.UUID, items: list[dict] | None, by_id: uuid.UUID
+    clinic_id: uuid.UUID,
+    items: list[dict] | None,
+    by_id: uuid.UUID,
+    *,
+    version: str | None = None,
 ) -> list[dict]:
     """Replace the clinic's checklist, or with None go back to the built-in one.
 
     An item sent without a key gets one made from its words (ticks are kept
-    by key, so an item keeps its key when its words change).
+    by key, so an item keeps its key when its words change). With `version`
+    (`version_of` as the editor read it), a list changed since is a 409 and
+    nothing is written.
     """
-    stored = db.session.get(ClinicChecklist, clinic_id)
+    # Locked (PostgreSQL) until the request commits: two saves are checked in turn.
+    stored = db.session.get(ClinicChecklist, clinic_id, with_for_update=True)
+    if version is not None and version != version_of(clinic_id):
+        stale("The checklist")
     if items is None:
         if stored is not None:
             db.session.delete(stored)

@@ -218,10 +218,13 @@ def clinic_checklist():
 @access.staff_only
 @blp.arguments(ClinicChecklistSchema)
 @blp.response(200, ClinicChecklistSchema)
+@blp.alt_response(409, description="A stale `version`: someone else saved; nothing was changed.")
 def set_clinic_checklist(data):
     """Set my clinic's preparation checklist (null: the built-in one); home sessions
-    always ask for a support person."""
-    checklist.set_clinic_items(current_user.clinic_id, data["items"], current_user.id)
+    always ask for a support person. Send the `version` you read."""
+    checklist.set_clinic_items(
+        current_user.clinic_id, data["items"], current_user.id, version=data["version"]
+    )
     record("clinic_checklist_changed", object_type="clinic_checklist")
     return _clinic_checklist(current_user.clinic_id)
 
@@ -230,6 +233,7 @@ def _clinic_checklist(clinic_id) -> dict:
     return {
         "items": checklist.clinic_items(clinic_id),
         "customised": checklist.is_customised(clinic_id),
+        "version": checklist.version_of(clinic_id),
     }
 
 

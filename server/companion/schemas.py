@@ -69,6 +69,14 @@ class ClinicChecklistSchema(Schema):
     customised = fields.Boolean(
         dump_only=True, metadata={"description": "False while the clinic uses the built-in list."}
     )
+    version = fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={
+            "description": "The list as read; send it back when saving, and a list changed "
+            "since by someone else is a 409 with nothing saved."
+        },
+    )
 
 
 # -- intentions ----------------------------------------------------------------------------------

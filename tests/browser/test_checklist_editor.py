@@ -103,3 +103,29 @@ def test_a_therapist_edits_the_clinics_checklist_and_the_patient_sees_it(
     expect(form).to_contain_text("Between's built-in list.")
     expect(items).to_have_count(6)
     assert fresh_rows(ClinicChecklist, clinic_id=clinic.id) == []
+
+
+def test_a_save_over_a_colleagues_newer_list_is_refused_and_says_so(
+    desk, live_server, care_team, staff_sign_in
+):
+    from server.companion import checklist
+    from server.companion.models import ClinicChecklist
+    from server.extensions import db
+
+    clinic, therapist, _patient = care_team
+    staff_sign_in(desk, therapist.email, STAFF_TOTP_SECRET)
+    expect(desk.get_by_role("heading", name="Caseload", level=1)).to_be_visible(timeout=15000)
+    desk.get_by_role("navigation", name="Workspace").get_by_role(
+        "link", name="Preparation checklist"
+    ).click()
+    form = desk.get_by_role("form", name="Items")
+    expect(form).to_contain_text("Between's built-in list.")
+    # While this editor is open, a colleague saves a list of their own.
+    checklist.set_clinic_items(clinic.id, [{"text": "Eat lightly the day before"}], therapist.id)
+    db.session.commit()
+    _items(form).nth(0).get_by_label("What the patient ticks").fill("Bring warm socks.")
+    form.get_by_role("button", name="Save the checklist").click()
+    alert = form.get_by_role("alert")
+    expect(alert).to_have_text("The checklist changed meanwhile. Reload it and try again.")
+    [stored] = fresh_rows(ClinicChecklist, clinic_id=clinic.id)
+    assert [item["text"] for item in stored.items] == ["Eat lightly the day before"]

@@ -139,3 +139,30 @@ def test_a_clinic_checklist_item_without_words_names_the_field(as_user, therapis
         assert refused.status_code == 422
         assert field in refused.get_json()["errors"]
     assert staff.get("/api/v1/clinic/checklist").get_json() == before
+
+
+def test_a_save_over_a_list_changed_meanwhile_is_refused_and_changes_nothing(
+    as_user, clinic, therapist
+):
+    admin = factories.user(clinic, "admin")
+    mine, theirs = as_user(therapist), as_user(admin)
+    path = "/api/v1/clinic/checklist"
+    read = mine.get(path).get_json()
+    # Someone else saves first, from the list as it was.
+    first = theirs.put(path, json={"items": [{"text": "Eat lightly"}], "version": read["version"]})
+    assert first.status_code == 200
+    assert first.get_json()["version"] != read["version"]
+    # My save, from the list I read, would undo theirs: refused, naming the version.
+    late = mine.put(path, json={"items": [{"text": "Bring socks"}], "version": read["version"]})
+    assert late.status_code == 409
+    assert late.mimetype == "application/problem+json"
+    assert "version" in late.get_json()["errors"]
+    now = mine.get(path).get_json()
+    assert [item["text"] for item in now["items"]] == ["Eat lightly"]
+    assert now["version"] == first.get_json()["version"]
+    # Going back to the built-in list is checked the same way; with the fresh version it saves.
+    assert mine.put(path, json={"items": None, "version": read["version"]}).status_code == 409
+    back = mine.put(path, json={"items": None, "version": now["version"]})
+    assert back.status_code == 200 and back.get_json()["customised"] is False
+    # A client that sends no version saves as before.
+    assert mine.put(path, json={"items": [{"text": "Bring socks"}]}).status_code == 200

@@ -141,7 +141,8 @@ export function outcome(lookup, what) {
   function refused(error) {
     const problem = error instanceof ApiError ? error.problem || {} : {};
     const unplaced = errors.show(problem.errors);
-    const lines = unplaced.flatMap((key) => problem.errors[key].map((text) => text));
+    // A stale version is said by the intro ("… changed meanwhile"), not as a field.
+    const lines = unplaced.filter((key) => key !== "version").flatMap((key) => problem.errors[key].map((text) => text));
     const placed = Object.keys(problem.errors || {}).length - unplaced.length;
     const intro = placed ? `Not saved: ${placed === 1 ? "a field needs" : `${placed} fields need`} a change, marked below ${placed === 1 ? "it" : "each"}.` : failure(error, what);
     message.replaceChildren(h("div", { class: "attention", role: "alert" }, h("p", {}, intro), lines.length ? h("ul", {}, lines.map((line) => h("li", {}, line))) : null));
@@ -193,10 +194,16 @@ export function listForm({ id, title, about, state, rows, add, save, reset, mess
 }
 
 /** `put(value, said)`: PUT `{[name]: value}` to `path` while `buttons` wait, redraw with the answer, say `said`. */
-export function listSaver(result, buttons, path, name, draw) {
+export function listSaver(result, buttons, path, name, draw, current = {}) {
+  // The `version` read is sent back where the list has one: a list someone else
+  // saved meanwhile is refused (409) rather than silently overwritten.
+  let version = current.version;
   return (value, said) =>
     result.saving(buttons, async () => {
-      draw(await call(path, { method: "PUT", body: { [name]: value } }));
+      const body = version ? { [name]: value, version } : { [name]: value };
+      const answer = await call(path, { method: "PUT", body });
+      version = answer.version;
+      draw(answer);
       return said;
     });
 }

@@ -35,7 +35,7 @@ function editor(current) {
   const rows = h("div", { class: "prompt-slots" });
   const add = h("button", { type: "button" }, "Add an item");
   const state = h("p", { class: "hint", id: "checklist-state" });
-  const result = outcome((key) => rowOf(rows, "items", key)?.row.item.text || null, "Saving the checklist");
+  const result = outcome((key) => rowOf(rows, "items", key)?.row.item.text || null, "The checklist");
   const renumber = () => {
     [...rows.children].forEach((row, index) => {
       row.item.legend.textContent = `Item ${index + 1}`;
@@ -75,7 +75,7 @@ function editor(current) {
     `What patients tick in the days before each dosing session, in this order (at most ${MAX_ITEMS}). ` +
     "Items for home sessions only are left out of sessions at the clinic. A home session always asks for a person to be with the patient, even if the list leaves that out.";
   const form = listForm({ id: "checklist", title: "Items", about, state, rows, add, save, reset: builtIn, message: result.message });
-  const put = listSaver(result, [save, builtIn], "/clinic/checklist", "items", draw);
+  const put = listSaver(result, [save, builtIn], "/clinic/checklist", "items", draw, current);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const items = [...rows.children].map(({ item }) => {
