@@ -1,4 +1,5 @@
-"""Writing audit events. Callers pass identifiers, never content."""
+"""Writing audit events, and announcing a sharing change it records. Callers pass
+identifiers, never content (the shared item itself goes only to `signals.item_shared`)."""
 
 import uuid
 
@@ -10,6 +11,7 @@ from server.audit.actions import known
 from server.audit.models import AuditEvent
 from server.db import utcnow
 from server.extensions import db
+from server.signals import item_shared
 
 
 def _who_and_where(actor, clinic_id: uuid.UUID | None) -> dict:
@@ -57,6 +59,15 @@ def record(action: str, **about) -> AuditEvent:
 def record_sharing_change(patient_id: uuid.UUID, object_type: str, object_id: uuid.UUID) -> None:
     """A patient shared an item or made it private: which item, never what it says."""
     record("sharing_changed", patient_id=patient_id, object_type=object_type, object_id=object_id)
+
+
+def sharing_changed(patient_id: uuid.UUID, item) -> None:
+    """A patient's item (it has `kind`, `id` and `shared`) was shared or made private:
+    audited, and when newly shared announced with `signals.item_shared`, so the rules
+    that read only shared items judge it then (`server.flags.receivers`)."""
+    record_sharing_change(patient_id, item.kind, item.id)
+    if item.shared:
+        item_shared.send(item)
 
 
 def record_refusal(action: str, **about) -> None:

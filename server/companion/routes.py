@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from server import access
 from server.api import creates
-from server.audit.services import record, record_sharing_change
+from server.audit.services import record, sharing_changed
 from server.care.models import DosingSession
 from server.companion import checklist, queries, services
 from server.companion.models import AfterDoseCheck, Intention, IntentionReflection
@@ -33,7 +33,6 @@ from server.companion.schemas import (
 from server.db import utcnow
 from server.errors import abort
 from server.extensions import db
-from server.signals import item_shared
 
 blp = Blueprint(
     "companion", __name__, url_prefix="/api/v1", description="The KAP session companion"
@@ -137,16 +136,14 @@ def _own_item_patch(rule: str, arguments, response, noun: str):
 
 
 def _changed(model, item_id, change, data: dict):
-    """My item `item_id` changed by `change(item, data)`; a change of who sees it is
-    audited, and an item newly shared is announced with `signals.item_shared` (a check
-    after a dose's shared-only rule runs then: `server.flags.receivers`)."""
+    """My item `item_id` changed by `change(item, data)`; a change of who sees it goes to
+    `sharing_changed` (audited; a check after a dose newly shared meets its shared-only
+    rule then)."""
     item = access.own_item(model, item_id)
     was_shared = item.shared
     item = change(item, data)
     if item.shared != was_shared:
-        record_sharing_change(current_user.id, item.kind, item.id)
-        if item.shared:
-            item_shared.send(item)
+        sharing_changed(current_user.id, item)
     return item
 
 

@@ -15,7 +15,7 @@ import uuid
 
 from sqlalchemy import inspect as sa_inspect
 
-from server.audit.services import record, record_sharing_change
+from server.audit.services import record, sharing_changed
 from server.auth.models import User
 from server.care.services import own_dosing_session
 from server.db import versioned_edit
@@ -24,7 +24,7 @@ from server.extensions import db
 from server.fields import clamp_device_time
 from server.items import bury, refuse_buried, replayed, store_once
 from server.journal.models import CheckIn, JournalEntry, Prompt
-from server.signals import item_created, item_shared
+from server.signals import item_created
 
 CHECKIN_FIELDS = ("mood", "anxiety", "energy", "sleep_quality", "discuss_next_session", "unsafe")
 ENTRY_FIELDS = ("discuss_next_session",)
@@ -169,11 +169,10 @@ def _check_prompt_for(patient: User, prompt_id: uuid.UUID) -> Prompt:
 
 
 def _edit(item: Item, data: dict, apply) -> Item:
-    """Apply an edit if `version` is the stored one; audit a sharing change.
-
-    Sharing an item is announced with `signals.item_shared`: the rules that
-    read only shared check-ins (a mood drop, a sustained low mood) judge it
-    then, as they would have when it was written (each cause still flags once).
+    """Apply an edit if `version` is the stored one; a sharing change is audited and,
+    newly shared, announced (`sharing_changed`): the rules that read only shared
+    check-ins (a mood drop, a sustained low mood) judge it then, as they would have
+    when it was written (each cause still flags once).
     """
     was_shared = item.shared
     with versioned_edit(item, data["version"]):
@@ -182,9 +181,7 @@ def _edit(item: Item, data: dict, apply) -> Item:
             if name in data:
                 setattr(item, name, data[name])
     if item.shared != was_shared:
-        record_sharing_change(item.patient_id, item.kind, item.id)
-        if item.shared:
-            item_shared.send(item)
+        sharing_changed(item.patient_id, item)
     return item
 
 

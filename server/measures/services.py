@@ -8,7 +8,7 @@ import hashlib
 import json
 from datetime import UTC
 
-from server.audit.services import record_sharing_change
+from server.audit.services import sharing_changed
 from server.auth.models import User
 from server.db import utcnow, versioned_edit
 from server.errors import abort
@@ -17,7 +17,7 @@ from server.fields import clamp_device_time, device_time_error
 from server.items import bury, store_once
 from server.measures import scoring
 from server.measures.models import MeasurePlan, MeasureResponse, SeriesStart
-from server.signals import item_created, item_shared
+from server.signals import item_created
 
 
 def request_digest(instrument: str, data: dict) -> str:
@@ -103,15 +103,13 @@ def update_response(response: MeasureResponse, data: dict, patient: User) -> Mea
     `signals.item_shared` (the flag rules that read shared responses run;
     each cause still flags once).
     """
-    sharing_changed = "shared" in data and data["shared"] != response.shared
+    sharing_flips = "shared" in data and data["shared"] != response.shared
     with versioned_edit(response, data["version"], "This response"):
         for field in ("shared", "discuss_next_session"):
             if field in data:
                 setattr(response, field, data[field])
-    if sharing_changed:
-        record_sharing_change(patient.id, "measure_response", response.id)
-        if response.shared:
-            item_shared.send(response)
+    if sharing_flips:
+        sharing_changed(patient.id, response)
     return response
 
 
