@@ -108,10 +108,11 @@ def clinic_items_of(session: DosingSession) -> list[dict]:
     return clinic_items(patient.clinic_id)
 
 
-def version_of(clinic_id: uuid.UUID) -> str:
-    """A short fingerprint of the clinic's checklist as staff see it (built-in or own):
-    an editor sends back the one it read, so a save never silently undoes another's."""
-    seen = {"customised": is_customised(clinic_id), "items": clinic_items(clinic_id)}
+def version_of(items: list[dict], customised: bool) -> str:
+    """A short fingerprint of a clinic's checklist as staff see it (its `clinic_items`,
+    built-in or own): an editor sends back the one it read, so a save never silently
+    undoes another's."""
+    seen = {"customised": customised, "items": items}
     encoded = json.dumps(seen, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()[:16]
 
@@ -132,7 +133,8 @@ def set_clinic_items(
     """
     # Locked (PostgreSQL) until the request commits: two saves are checked in turn.
     stored = db.session.get(ClinicChecklist, clinic_id, with_for_update=True)
-    if version is not None and version != version_of(clinic_id):
+    current = stored.items if stored is not None else default_items()
+    if version is not None and version != version_of(list(current), stored is not None):
         stale("The checklist")
     if items is None:
         if stored is not None:

@@ -227,10 +227,11 @@ def set_clinic_checklist(data):
 
 
 def _clinic_checklist(clinic_id) -> dict:
+    items, customised = checklist.clinic_items(clinic_id), checklist.is_customised(clinic_id)
     return {
-        "items": checklist.clinic_items(clinic_id),
-        "customised": checklist.is_customised(clinic_id),
-        "version": checklist.version_of(clinic_id),
+        "items": items,
+        "customised": customised,
+        "version": checklist.version_of(items, customised),
     }
 
 
