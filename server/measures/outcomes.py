@@ -55,11 +55,11 @@ def shared_of(patient_id, instrument):
     )
 
 
-def newest_shared(column, instrument):
-    """`column` of the outer query's patient's (`User.id`) newest shared response to
+def newest_shared(column, instrument, patient_id=User.id):
+    """`column` of the outer query's patient's (`patient_id`) newest shared response to
     `instrument`, as a correlated scalar subquery: one probe of the index's newest end."""
     return (
-        shared_of(User.id, instrument)
+        shared_of(patient_id, instrument)
         .with_only_columns(column)
         .order_by(*NEWEST_FIRST)
         .limit(1)
@@ -67,13 +67,13 @@ def newest_shared(column, instrument):
     )
 
 
-def baseline_before_dose(instrument):
-    """The total of the outer query's dosing session's (`DosingSession`) patient's
-    latest shared response to `instrument` before it: that series' baseline."""
+def baseline_before(patient_id, instrument, first_dose_at):
+    """The total of the patient's latest shared response to `instrument` before a series'
+    first dose: that series' baseline (columns of the outer query, correlated)."""
     return (
-        shared_of(DosingSession.patient_id, instrument)
+        shared_of(patient_id, instrument)
         .with_only_columns(MeasureResponse.total)
-        .where(MeasureResponse.completed_at < DosingSession.scheduled_at)
+        .where(MeasureResponse.completed_at < first_dose_at)
         .order_by(*NEWEST_FIRST)
         .limit(1)
         .scalar_subquery()
@@ -126,7 +126,11 @@ def _baselines(session_ids) -> dict[tuple[uuid.UUID, str], int]:
         return {}
     names = instruments()
     rows = db.session.execute(
-        select(DosingSession.id, names.c.name, baseline_before_dose(names.c.name))
+        select(
+            DosingSession.id,
+            names.c.name,
+            baseline_before(DosingSession.patient_id, names.c.name, DosingSession.scheduled_at),
+        )
         .join_from(DosingSession, names, literal(True))
         .where(DosingSession.id.in_(session_ids))
     )

@@ -115,13 +115,7 @@ def _latest_statement(dialect: str):
         .offset(0)
         .subquery()
     )
-    newest = (
-        outcomes.shared_of(patients.c.patient_id, names.c.name)
-        .with_only_columns(MeasureResponse.id)
-        .order_by(*outcomes.NEWEST_FIRST)
-        .limit(1)
-        .scalar_subquery()
-    )
+    newest = outcomes.newest_shared(MeasureResponse.id, names.c.name, patients.c.patient_id)
     latest = (
         select(patients, names.c.name.label("instrument"), newest.label("id"))
         .join_from(patients, names, literal(True))
@@ -161,14 +155,8 @@ def _latest_statement(dialect: str):
     starts = select(responses, series_start_id.label("series_start_id")).offset(0).subquery()
     start_at = _by_key(DosingSession, starts.c.series_start_id)(DosingSession.scheduled_at)
     scored = select(starts, start_at.label("series_start_at")).offset(0).subquery()
-    # The series' baseline: the latest shared response before its first dose.
-    baseline = (
-        outcomes.shared_of(scored.c.patient_id, scored.c.instrument)
-        .with_only_columns(MeasureResponse.total)
-        .where(MeasureResponse.completed_at < scored.c.series_start_at)
-        .order_by(*outcomes.NEWEST_FIRST)
-        .limit(1)
-        .scalar_subquery()
+    baseline = outcomes.baseline_before(
+        scored.c.patient_id, scored.c.instrument, scored.c.series_start_at
     )
     # Its nadir: the best total from the first dose on, the latest response
     # left out (it is the one judged against it; every other one from the
