@@ -61,11 +61,19 @@ def registration_ids(cdp, page: Page) -> dict[str, str]:
         ),
     )
     cdp.send("ServiceWorker.enable")
-    for _ in range(50):  # events arrive with or just after the reply
-        if found:
-            break
-        page.wait_for_timeout(100)
+    wait_until(page, lambda: found, every_ms=100)  # events arrive with or just after the reply
     return found
+
+
+def wait_until(page: Page, condition, *, attempts: int = 50, every_ms: int = 200):
+    """Ask `condition()` until it is truthy, waiting `every_ms` in the page between tries,
+    at most `attempts` times; its last answer (the caller asserts on it)."""
+    for _ in range(attempts):
+        answer = condition()
+        if answer:
+            return answer
+        page.wait_for_timeout(every_ms)
+    return condition()
 
 
 def deliver_push(page: Page, cdp, base: str, data: str, attempts: int = 5) -> list[dict]:

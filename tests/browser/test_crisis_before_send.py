@@ -12,6 +12,7 @@ from tests.browser.helpers import (
     open_app,
     sign_in_via_api,
     wait_for_service_worker,
+    wait_until,
 )
 
 LABELS = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
@@ -258,10 +259,7 @@ def test_over_a_connection_that_never_answers_the_check_in_says_it_is_kept(
         page.get_by_role("status").filter(has_text="Saved on this phone. Sending…")
     ).to_be_visible(timeout=3000)
     card_with_lines(page, BEFORE_SEND)
-    for _ in range(50):  # the send starts once the session is checked
-        if held:
-            break
-        page.wait_for_timeout(100)
+    wait_until(page, lambda: held, every_ms=100)  # the send starts once the session is checked
     assert held, "the check-in was never sent: the test proved nothing"
     expect(
         page.get_by_role("status").filter(has_text="Saved on this phone. Sending…")

@@ -19,6 +19,7 @@ from tests.browser.helpers import (
     open_app,
     sign_in_via_api,
     wait_for_service_worker,
+    wait_until,
 )
 
 DRAFT = "SEALTEST draft about the ceiling and my father"
@@ -263,11 +264,7 @@ def test_what_an_earlier_version_kept_in_clear_is_sealed_once_the_key_is_here(
 
     open_app(page, live_server)
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
-    for _ in range(50):
-        if "SEALTEST" not in raw_storage(page):
-            break
-        page.wait_for_timeout(200)
-    assert "SEALTEST" not in raw_storage(page)
+    assert wait_until(page, lambda: "SEALTEST" not in raw_storage(page))
     # Both still open as the patient's own words.
     page.goto(f"{live_server}/#/journal/new")
     expect(page.get_by_label("What's on your mind?")).to_have_value("SEALTEST left in clear")

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from server.auth.models import LoginSession
 from server.db import utcnow
 from server.extensions import db
-from tests.browser.helpers import open_app, sign_in_via_api
+from tests.browser.helpers import open_app, sign_in_via_api, wait_until
 
 
 def end_sessions_on_the_server(user):
@@ -44,11 +44,8 @@ def test_the_greeting_on_screen_loses_the_name_when_a_401_arrives(page, live_ser
     open_app(page, live_server)
     name = f"Hello, {patient.display_name}."
     expect(page.get_by_text(name)).to_be_visible()
-    for _ in range(50):  # the device key is fetched once the app knows who is signed in
-        if page.evaluate(KEPT_KEY):
-            break
-        page.wait_for_timeout(200)
-    assert page.evaluate(KEPT_KEY)
+    # The device key is fetched once the app knows who is signed in.
+    assert wait_until(page, lambda: page.evaluate(KEPT_KEY))
     end_sessions_on_the_server(patient)
     # Any API call of the app that meets the ended session (here: going online again).
     page.evaluate("import('/js/api.js').then(({api}) => api('/me/settings').catch(() => null))")
