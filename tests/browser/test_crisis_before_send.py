@@ -5,6 +5,7 @@ anything is sent, with no network, and when the connection hangs.
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import update
 
 from tests.browser.helpers import (
     check_accessibility,
@@ -343,6 +344,44 @@ def test_a_patient_chooses_the_country_of_their_help_lines(page, live_server, pa
     # From now on the patient's lines are the UK's, also when the screen opens again.
     page.reload()
     expect(page.get_by_text("These lines are for United Kingdom (you chose it).")).to_be_visible()
+
+
+def test_the_country_chooser_stays_open_when_the_fresh_list_arrives(
+    page, context, live_server, patient
+):
+    from server.auth.models import User
+    from server.extensions import db
+
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    # Chosen on another phone meanwhile: this phone keeps the United States' list.
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.execute(update(User).where(User.id == patient.id).values(country="GB"))
+    held, holding = [], [True]
+    context.route(
+        "**/api/v1/crisis-resources",
+        lambda route: held.append(route) if holding else route.continue_(),
+    )
+    page.reload()
+    expect(
+        page.get_by_text("These lines are for United States (from your time zone).")
+    ).to_be_visible()
+    page.get_by_text("Live somewhere else? Choose your country").click()
+    choose = page.get_by_label("Country for help lines")
+    expect(choose.locator("option", has_text="Ireland")).to_be_attached()
+    wait_until(page, lambda: held)
+    holding.clear()
+    for route in held:
+        route.continue_()
+    # The fresh list says where the lines are for now, and the chooser stays open.
+    expect(page.get_by_text("These lines are for United Kingdom (you chose it).")).to_be_visible()
+    expect(page.get_by_role("link", name="Call 116 123")).to_be_visible()
+    choose.select_option(label="Ireland")
+    expect(page.get_by_text("Saved. Showing help lines for Ireland.")).to_be_visible()
+    expect(page.get_by_text("These lines are for Ireland (you chose it).")).to_be_visible()
+    [me] = fresh_rows(User, id=patient.id)
+    assert me.country == "IE"
 
 
 def test_the_app_opens_to_help_while_the_server_never_answers(page, context, live_server, patient):

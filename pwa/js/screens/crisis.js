@@ -45,13 +45,33 @@ const CHOSEN_BY = {
   clinic: "your clinic's country",
 };
 
-/** Which country's lines these are, and a way to choose another (signed in, online). */
+/** What each screen's country line shows, so a later list updates it in place. */
+const shown = new WeakMap();
+
+function countryLine(info) {
+  const why = CHOSEN_BY[info.chosen_by];
+  return `These lines are for ${info.country_name}${why ? ` (${why})` : ""}.`;
+}
+
+/**
+ * Which country's lines these are, and a way to choose another (signed in, online).
+ * The fresh list arrives after the kept one: it updates the line and leaves the
+ * chooser as it is, so it does not fold shut under the patient's finger.
+ */
 function showCountry(where, info, list) {
   if (!info.country_name) {
     where.replaceChildren();
+    shown.delete(where);
     return;
   }
-  const why = CHOSEN_BY[info.chosen_by];
+  const drawn = shown.get(where);
+  if (drawn) {
+    drawn.info = info;
+    drawn.line.textContent = countryLine(info);
+    return;
+  }
+  const state = { info, line: h("p", { class: "muted" }, countryLine(info)) };
+  shown.set(where, state);
   const select = h("select", { id: "crisis-country" }, h("option", { value: "" }, "From my time zone"));
   const status = h("span", { class: "meta", role: "status" });
   const details = h(
@@ -68,10 +88,9 @@ function showCountry(where, info, list) {
         const { items } = await api("/crisis-resources/countries", { timeout: 5000 });
         const built = items.filter((item) => item.built_in);
         const rest = items.filter((item) => !item.built_in);
+        const chosen = state.info.chosen_by === "setting" ? state.info.country : null;
         select.append(
-          ...[...built, ...rest].map((item) =>
-            h("option", { value: item.code, selected: info.chosen_by === "setting" && item.code === info.country }, item.name),
-          ),
+          ...[...built, ...rest].map((item) => h("option", { value: item.code, selected: item.code === chosen }, item.name)),
         );
       } catch {
         status.textContent = "The list of countries needs a connection.";
@@ -85,13 +104,12 @@ function showCountry(where, info, list) {
       await api("/me/settings", { method: "PATCH", body: { country: select.value || null }, timeout: 5000 });
       const fresh = await freshResources();
       list.replaceChildren(resourceList(fresh, h));
+      state.info = fresh;
+      state.line.textContent = countryLine(fresh);
       status.textContent = `Saved. Showing help lines for ${fresh.country_name}.`;
     } catch (error) {
       status.textContent = error instanceof ApiError ? "That could not be saved." : "You're offline. Try again when you're back online.";
     }
   });
-  where.replaceChildren(
-    h("p", { class: "muted" }, `These lines are for ${info.country_name}${why ? ` (${why})` : ""}.`),
-    details,
-  );
+  where.replaceChildren(state.line, details);
 }
