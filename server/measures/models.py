@@ -29,8 +29,18 @@ class MeasureResponse(CreatedMixin, db.Model):
     __tablename__ = "measure_responses"
     __table_args__ = (
         Index("ix_measure_responses_patient_completed", "patient_id", "completed_at"),
-        # One questionnaire's history of one patient, from either end (the outcomes report).
-        Index("ix_measure_responses_course", "patient_id", "instrument", "completed_at"),
+        # One questionnaire's history of one patient, from either end (the outcomes
+        # report, the caseload's scores). `id` breaks ties in the newest-first order,
+        # so the newest is the first entry, not a sort; with the total and the
+        # sharing beside it, the nadir is read from the index alone (PostgreSQL).
+        Index(
+            "ix_measure_responses_course",
+            "patient_id",
+            "instrument",
+            "completed_at",
+            "id",
+            postgresql_include=["total", "shared"],
+        ),
     )
 
     #: What a tombstone of a deleted response records (`server.items.bury`).
