@@ -171,10 +171,16 @@ def _caseload_patients():
         .scalar_subquery()
     )
     # Its mood as recorded: the sparkline's "latest" (its points are daily means).
+    # Read at that moment, the newest id first should two share it: ordered by
+    # (recorded_at, id) instead, each probe sorted the newest moment's entries.
     last_mood = (
         select(CheckIn.mood)
-        .where(CheckIn.patient_id == User.id, visible_to_care_team(CheckIn))
-        .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+        .where(
+            CheckIn.patient_id == User.id,
+            visible_to_care_team(CheckIn),
+            CheckIn.recorded_at == last_checkin,
+        )
+        .order_by(CheckIn.id.desc())
         .limit(1)
         .correlate(User)
         .scalar_subquery()

@@ -51,6 +51,16 @@ def test_the_latest_mood_is_the_newest_check_in_not_the_days_mean(
     assert row["mood_trend"][-1] == 5  # (7 + 3) / 2
 
 
+def test_the_latest_mood_is_never_a_private_check_ins(as_user, therapist, world, frozen):
+    # Private, and later than the shared one, or at the very same moment.
+    factories.checkin(world.patient, recorded_at=local(0, 10), mood=3, shared=True)
+    factories.checkin(world.patient, recorded_at=local(0, 10), mood=1, shared=False)
+    factories.checkin(world.patient, recorded_at=local(0, 11), mood=2, shared=False)
+    (row,) = _rows(as_user(therapist))
+    assert row["last_checkin_mood"] == 3
+    assert datetime.fromisoformat(row["last_checkin_at"]) == local(0, 10)
+
+
 def test_a_new_patient_has_an_empty_row(as_user, clinic, therapist, frozen):
     factories.user(clinic, "patient", therapist=therapist, display_name="Ben")
     (row,) = _rows(as_user(therapist))
