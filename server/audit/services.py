@@ -87,8 +87,7 @@ def record_reads(action: str, patient_ids: Select, *, object_type: str) -> None:
     So "who saw this patient's data" is answered by the patient's own events,
     whatever the care team looked like at the time. `patient_ids` is a SELECT
     of the patients shown; the events are written by one INSERT … SELECT in
-    the database, which costs the same for 200 patients as for one (sending
-    200 rows from Python took ~11 ms of CPU).
+    the database, so no row of them passes through Python.
     """
     ids = patient_ids.subquery()
     if db.session.get_bind().dialect.name == "postgresql":

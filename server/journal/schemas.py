@@ -158,7 +158,7 @@ def checkin_json(checkin) -> dict:
     """Exactly what `CheckInSchema().dump(checkin)` answers, built directly.
 
     Lists answer up to 200 check-ins, and marshmallow's per-field machinery
-    cost more than reading them (about 60 us a check-in, ~2 ms a page of 30).
+    cost more than reading them.
     The schema stays what is documented; `tests/journal/test_lists.py`
     compares the two on every shape of check-in.
     """
