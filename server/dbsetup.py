@@ -26,8 +26,12 @@ def engine_options(config) -> dict:
         connect_args.setdefault("connect_timeout", max(1, int(config["DATABASE_CONNECT_TIMEOUT"])))
         statement_ms = int(config["DATABASE_STATEMENT_TIMEOUT"] * 1000)
         lock_ms = int(config["DATABASE_LOCK_TIMEOUT"] * 1000)
+        # Times come back in UTC whatever the server's TimeZone: psycopg then
+        # gives them the `datetime.UTC` tzinfo itself, which the app's UTC
+        # columns keep as they are instead of converting each one from a zone.
         connect_args.setdefault(
-            "options", f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms}"
+            "options",
+            f"-c statement_timeout={statement_ms} -c lock_timeout={lock_ms} -c timezone=UTC",
         )
     options["connect_args"] = connect_args
     return options

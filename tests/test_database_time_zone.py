@@ -1,0 +1,51 @@
+"""Times read from PostgreSQL are UTC instants whatever zone the server is set to."""
+
+import os
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, literal, make_url, select, text
+
+from server import create_app
+from server.db import UTCDateTime
+
+URL = os.environ.get("TEST_DATABASE_URL", "")
+
+pytestmark = pytest.mark.skipif(
+    not URL.startswith("postgresql"),
+    reason="a server's TimeZone setting is PostgreSQL's (set TEST_DATABASE_URL)",
+)
+
+
+@pytest.fixture
+def new_york_database():
+    """A database of its own whose default TimeZone is New York's."""
+    given = make_url(URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = "between_zone_" + uuid.uuid4().hex[:8]
+    admin = create_engine(given, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f"ALTER DATABASE \"{name}\" SET timezone = 'America/New_York'"))
+    yield given.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.committed
+def test_the_app_reads_times_in_utc_on_a_server_set_to_another_zone(new_york_database):
+    from server.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": new_york_database})
+    late = datetime(2026, 3, 19, 2, 30, tzinfo=UTC)  # 22:30 the day before in New York
+    with app.app_context():
+        # The app's connections ask for UTC, so the driver marks each time UTC itself.
+        assert db.session.scalar(text("SHOW timezone")) == "UTC"
+        read = db.session.scalar(select(literal(late, UTCDateTime())))
+        assert read == late and read.tzinfo is UTC
+        # A time's calendar day in SQL is the UTC one, not New York's day before.
+        day = db.session.scalar(text("SELECT CAST(CAST(:at AS timestamptz) AS date)"), {"at": late})
+        assert str(day) == "2026-03-19"
+        db.session.remove()
+        db.engine.dispose()
