@@ -280,11 +280,17 @@ def _daily_moods(
         ).group_by(daily.c.patient_id)
     )
     moods: dict[uuid.UUID, dict[str, float]] = {}
+    # Few (total, count) pairs recur across a caseload: each mean is worked out once.
+    means: dict[str, float] = {}
     for patient_id, joined in rows:
         days = moods[patient_id] = {}
         for each in joined.split(","):
-            on, total, count = each.split(" ")
-            days[on] = round(int(total) / int(count), 2)
+            on, sums = each.split(" ", 1)
+            mean = means.get(sums)
+            if mean is None:
+                total, count = sums.split(" ")
+                mean = means[sums] = round(int(total) / int(count), 2)
+            days[on] = mean
     return moods
 
 
