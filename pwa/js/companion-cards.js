@@ -5,16 +5,41 @@
 import { unavailable } from "./api.js";
 import { companion, sessionDetails, sessionTitle, whenInMyZone } from "./companion.js";
 import { h, titledCard } from "./dom.js";
+import { pending } from "./outbox.js";
 
 /** A section to put on Today; it fills itself in. Returns {element, refresh}. */
 export function companionCards() {
   const element = h("div", { class: "companion" });
   const refresh = async () => {
     const { summary, offline, error } = await companion();
-    element.replaceChildren(...cards(summary, offline ? error : null));
+    element.replaceChildren(...cards(withoutAnswered(summary, await waitingHere()), offline ? error : null));
     return !offline;
   };
   return { element, refresh };
+}
+
+/** What this phone holds for the server: checks after a dose, words back to an intention. */
+async function waitingHere() {
+  const of = async (kind, key) => new Set((await pending(kind).catch(() => [])).map((item) => item.body?.[key]));
+  const [checks, reflections] = await Promise.all([of("after-dose", "ketamine_session_id"), of("reflection", "intention_id")]);
+  return { checks, reflections };
+}
+
+/**
+ * The summary less what the patient already answered on this phone: until the
+ * server has the answer, the summary (kept, or from a server the answer has
+ * not reached) still asks, and asking again would invite a second answer.
+ */
+function withoutAnswered(summary, waiting) {
+  if (!summary) return summary;
+  const checked = summary.after_dose_check && waiting.checks.has(summary.after_dose_check.ketamine_session_id);
+  const answered = summary.intention_back && waiting.reflections.has(summary.intention_back.intention.id);
+  if (!checked && !answered) return summary;
+  return {
+    ...summary,
+    after_dose_check: checked ? null : summary.after_dose_check,
+    intention_back: answered ? null : summary.intention_back,
+  };
 }
 
 function cards(summary, error) {

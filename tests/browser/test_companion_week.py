@@ -8,6 +8,7 @@ about noon now, so "an hour ago" is the same local day whatever hour the test ru
 """
 
 import json
+import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from sqlalchemy import update
 
 from server.db import utcnow
 from tests.browser.helpers import (
+    api_post,
     check_both_schemes,
     fresh_rows,
     indexeddb_contents,
@@ -24,6 +26,7 @@ from tests.browser.helpers import (
     screenshot,
     sign_in_via_api,
     wait_for_service_worker,
+    wait_until,
 )
 from tests.factories import STAFF_TOTP_SECRET
 
@@ -64,6 +67,34 @@ def _move(dose, to):
         connection.execute(
             update(DosingSession).where(DosingSession.id == dose.id).values(scheduled_at=to)
         )
+
+
+def answer_after_dose(page, *, chest_pain: bool) -> None:
+    """Answer every question of the check after a dose, all calm but chest pain if asked."""
+    calm = {
+        "How long did any feeling of unreality": "Less than an hour",
+        "Nausea or sickness": "A little",
+        "Headache": "None",
+        "How did you sleep last night?": "On and off",
+        "How did you get home?": "The session was at home",
+        "Any urge to take more ketamine": "No",
+    }
+    for group, answer in calm.items():
+        page.get_by_role("group", name=group).get_by_label(answer, exact=True).click()
+    yes_no = (
+        "Has any effect of the dose",
+        "Is anything frightening from the session still with you?",
+        "Pain when passing urine?",
+        "Needing to pass urine urgently",
+        "Blood in your urine?",
+        "Chest pain?",
+        "A racing or pounding heart?",
+        "A very high blood pressure reading?",
+        "Have you taken any ketamine outside your clinic's plan?",
+    )
+    for group in yes_no:
+        answer = "Yes" if chest_pain and group == "Chest pain?" else "No"
+        page.get_by_role("group", name=group).get_by_label(answer, exact=True).click()
 
 
 def test_a_week_with_a_dosing_session(
@@ -140,30 +171,7 @@ def test_a_week_with_a_dosing_session(
     expect(page.get_by_role("heading", name="After the dose")).to_be_visible()
     check_both_schemes(page, "after-dose")
     screenshot(page, "after-dose")
-    calm = {
-        "How long did any feeling of unreality": "Less than an hour",
-        "Nausea or sickness": "A little",
-        "Headache": "None",
-        "How did you sleep last night?": "On and off",
-        "How did you get home?": "The session was at home",
-        "Any urge to take more ketamine": "No",
-    }
-    for group, answer in calm.items():
-        page.get_by_role("group", name=group).get_by_label(answer, exact=True).click()
-    yes_no = (
-        "Has any effect of the dose",
-        "Is anything frightening from the session still with you?",
-        "Pain when passing urine?",
-        "Needing to pass urine urgently",
-        "Blood in your urine?",
-        "Chest pain?",
-        "A racing or pounding heart?",
-        "A very high blood pressure reading?",
-        "Have you taken any ketamine outside your clinic's plan?",
-    )
-    for group in yes_no:
-        answer = "Yes" if group == "Chest pain?" else "No"
-        page.get_by_role("group", name=group).get_by_label(answer, exact=True).click()
+    answer_after_dose(page, chest_pain=True)
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("heading", name="What to do now")).to_be_visible()
     expect(page.get_by_role("heading", name="Get help now")).to_be_visible()
@@ -225,6 +233,55 @@ def test_a_week_with_a_dosing_session(
     check_both_schemes(desk, "brief with doses")
     doses.get_by_role("heading", name="Around each dose").scroll_into_view_if_needed()
     screenshot(desk, "therapist-brief-doses")
+
+
+def test_answers_given_offline_are_not_asked_for_again(page, context, live_server, week):
+    from server.companion.models import AfterDoseCheck, IntentionReflection
+
+    _clinic, _therapist, patient, dose = week
+    sign_in_via_api(page, live_server, patient)
+    intention = api_post(
+        page,
+        live_server,
+        "/intentions",
+        {
+            "id": str(uuid.uuid4()),
+            "ketamine_session_id": str(dose.id),
+            "body": "To rest without guilt",
+            "written_at": utcnow().isoformat(),
+            "shared": True,
+        },
+    )
+    # The morning after the dose: the check is due and the intention comes back.
+    _move(dose, utcnow() - timedelta(hours=26))
+    open_app(page, live_server)
+    expect(page.get_by_role("link", name="Answer the check")).to_be_visible()
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    page.reload()
+    back = page.get_by_role("region", name="Your intention")
+    expect(back).to_contain_text("“To rest without guilt”: did it show up?")
+    back.get_by_role("link", name="Write back").click()
+    page.get_by_label("did it show up?").fill("It did, on the second evening.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Saved on this phone.")).to_be_visible()
+    page.get_by_role("link", name="Back to today").click()
+    page.get_by_role("link", name="Answer the check").click()
+    answer_after_dose(page, chest_pain=False)
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Saved on this phone", exact=False).first).to_be_visible()
+    # Back on Today, still offline: neither is asked for again while it waits to be sent.
+    open_app(page, live_server)
+    expect(page.get_by_role("region", name="Sessions ahead")).to_be_visible()
+    expect(page.get_by_role("region", name="Your intention")).to_have_count(0)
+    expect(page.get_by_role("link", name="Answer the check")).to_have_count(0)
+    # Online again, both reach the server once.
+    context.set_offline(False)
+    wait_until(page, lambda: fresh_rows(IntentionReflection, patient_id=patient.id))
+    wait_until(page, lambda: fresh_rows(AfterDoseCheck, patient_id=patient.id))
+    [reflection] = fresh_rows(IntentionReflection, patient_id=patient.id)
+    assert str(reflection.intention_id) == intention["id"]
+    assert len(fresh_rows(AfterDoseCheck, patient_id=patient.id)) == 1
 
 
 def test_the_safety_plan_opens_offline_from_the_crisis_card(
