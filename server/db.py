@@ -1,5 +1,8 @@
-"""The declarative base, naming convention, id and time mixins, UTC times."""
+"""The declarative base, naming convention, id and time mixins, UTC times, and edits
+checked against the version their editor read."""
 
+import hashlib
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,4 +82,20 @@ def versioned_edit(row, version: int, what: str = "This item") -> Iterator[None]
     try:
         object_session(row).flush()
     except StaleDataError:
+        stale(what)
+
+
+def fingerprint(seen) -> str:
+    """The `version` of something kept whole without a counter of its own (a clinic's
+    checklist, its prompt times): a short fingerprint of `seen`, all of it as a reader
+    was shown it (anything JSON can encode). Computed from what the caller holds."""
+    encoded = json.dumps(seen, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def unchanged_since_read(version: str | None, seen, what: str = "This item") -> None:
+    """409 (`stale`), before anything is written, if `version` (the `fingerprint` its editor
+    read) is not `seen`'s, the same thing as stored now: the caller holds its row locked,
+    so two saves are checked in turn. Without a version there is nothing to check."""
+    if version is not None and version != fingerprint(seen):
         stale(what)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import marshmallow as ma
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 #: Names the system offers as zones that are not places: refused.
 NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
@@ -50,6 +50,22 @@ def zone(name: str) -> ZoneInfo:
 class TimeZone(fields.String):
     def __init__(self, **kwargs):
         super().__init__(validate=validate_time_zone, **kwargs)
+
+
+class Fingerprint(fields.String):
+    """The `version` of something kept whole (`server.db.fingerprint`), e.g. a clinic's
+    "list": given with it, and sent back when saving it."""
+
+    def __init__(self, what: str, **kwargs):
+        super().__init__(
+            load_default=None,
+            validate=validate.Length(max=64),
+            metadata={
+                "description": f"The {what} as read; send it back when saving, and a {what} "
+                "changed since by someone else is a 409 with nothing saved."
+            },
+            **kwargs,
+        )
 
 
 class AwareDateTime(fields.AwareDateTime):

@@ -6,7 +6,6 @@ person: if the clinic's list has no item with that key, the built-in one is
 added, so no clinic setting can drop it.
 """
 
-import hashlib
 import json
 import re
 import uuid
@@ -18,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from server.care.models import DosingSession
 from server.companion.models import ChecklistTick, ClinicChecklist
-from server.db import utcnow
-from server.errors import abort, stale
+from server.db import fingerprint, unchanged_since_read, utcnow
+from server.errors import abort
 from server.extensions import db
 
 SUPPORT_PERSON = "support-person"
@@ -112,9 +111,11 @@ def version_of(items: list[dict], customised: bool) -> str:
     """A short fingerprint of a clinic's checklist as staff see it (its `clinic_items`,
     built-in or own): an editor sends back the one it read, so a save never silently
     undoes another's."""
-    seen = {"customised": customised, "items": items}
-    encoded = json.dumps(seen, sort_keys=True, separators=(",", ":")).encode()
-    return hashlib.sha256(encoded).hexdigest()[:16]
+    return fingerprint(_seen(items, customised))
+
+
+def _seen(items: list[dict], customised: bool) -> dict:
+    return {"customised": customised, "items": items}
 
 
 def set_clinic_items(
@@ -134,8 +135,7 @@ def set_clinic_items(
     # Locked (PostgreSQL) until the request commits: two saves are checked in turn.
     stored = db.session.get(ClinicChecklist, clinic_id, with_for_update=True)
     current = stored.items if stored is not None else default_items()
-    if version is not None and version != version_of(list(current), stored is not None):
-        stale("The checklist")
+    unchanged_since_read(version, _seen(list(current), stored is not None), "The checklist")
     if items is None:
         if stored is not None:
             db.session.delete(stored)

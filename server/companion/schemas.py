@@ -6,7 +6,7 @@ from server.care.models import ROUTES, SETTINGS
 from server.companion import after_dose
 from server.companion.checklist import ITEM_TEXT_MAX, MAX_ITEMS
 from server.companion.models import INTENTION_MAX, REFLECTION_MAX
-from server.fields import AwareDateTime, Page, Schema, many
+from server.fields import AwareDateTime, Fingerprint, Page, Schema, many
 
 _TEXT = {"required": True, "validate": validate.Length(min=1, max=INTENTION_MAX)}
 
@@ -69,14 +69,7 @@ class ClinicChecklistSchema(Schema):
     customised = fields.Boolean(
         dump_only=True, metadata={"description": "False while the clinic uses the built-in list."}
     )
-    version = fields.String(
-        load_default=None,
-        validate=validate.Length(max=64),
-        metadata={
-            "description": "The list as read; send it back when saving, and a list changed "
-            "since by someone else is a 409 with nothing saved."
-        },
-    )
+    version = Fingerprint("list")
 
 
 # -- intentions ----------------------------------------------------------------------------------
