@@ -76,10 +76,12 @@ def clinic_push_schedule():
 @access.admin_only
 @blp.arguments(ClinicPushScheduleSchema)
 @blp.response(200, ClinicPushScheduleSchema)
+@blp.alt_response(409, description="A stale `version`: someone else saved; nothing was changed.")
 def set_clinic_push_schedule(data):
-    """Replace my clinic's prompt times (null: the defaults); queued prompts move with them."""
+    """Replace my clinic's prompt times (null: the defaults); queued prompts move with them.
+    Send the `version` you read."""
     result = clinic_schedule.set_clinic_session_prompts(
-        current_user.clinic_id, data["session_prompts"]
+        current_user.clinic_id, data["session_prompts"], version=data["version"]
     )
     record("push_schedule_changed", object_type="clinic", object_id=current_user.clinic_id)
     return result

@@ -126,7 +126,11 @@ def next_day_check_due(session_at: datetime, user: User) -> datetime:
 
 def session_prompt_slots(clinic_id: uuid.UUID) -> tuple[PromptSlot, ...]:
     """The clinic's prompt times around each dosing session, else the defaults."""
-    stored = db.session.get(ClinicPushSchedule, clinic_id)
+    return slots_of(db.session.get(ClinicPushSchedule, clinic_id))
+
+
+def slots_of(stored: ClinicPushSchedule | None) -> tuple[PromptSlot, ...]:
+    """The prompt times of a clinic's stored schedule (None: the defaults)."""
     if stored is None:
         return DEFAULT_SESSION_PROMPTS
     return tuple(

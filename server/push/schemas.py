@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from server.fields import AwareDateTime, Schema
+from server.fields import AwareDateTime, Fingerprint, Schema
 from server.push import subscriptions
 
 #: Bounds of a clinic's prompt times around a dosing session (days from its date).
@@ -127,6 +127,7 @@ class ClinicPushScheduleSchema(Schema):
     customised = fields.Boolean(
         dump_only=True, metadata={"description": "False while the clinic uses the defaults."}
     )
+    version = Fingerprint("schedule")
 
     @validates("session_prompts")
     def _unique_names(self, value, **_):

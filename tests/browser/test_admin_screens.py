@@ -182,6 +182,44 @@ def test_the_admin_changes_the_clinic_and_errors_show_beside_their_fields(
 
 
 @pytest.fixture
+def clinic_admin():
+    """A clinic and its admin, enrolled in TOTP with `factories.STAFF_TOTP_SECRET`."""
+    from tests.browser.conftest import detached
+
+    clinic = factories.clinic()
+    admin = factories.user(clinic, "admin")
+    return detached(clinic, admin)
+
+
+def test_a_save_over_a_colleagues_newer_prompt_times_is_refused_and_says_so(
+    desk, live_server, clinic_admin, staff_sign_in
+):
+    from server.extensions import db
+    from server.push import clinic_schedule
+    from server.push.models import ClinicPushSchedule
+
+    clinic, admin = clinic_admin
+    staff_sign_in(desk, admin.email, factories.STAFF_TOTP_SECRET)
+    expect(desk.get_by_role("heading", name="Audit log", level=1)).to_be_visible(timeout=15000)
+    nav = desk.get_by_role("navigation", name="Workspace")
+    nav.get_by_role("link", name="Clinic settings").click()
+    prompts = desk.get_by_role("form", name="Prompt times around each dosing session")
+    expect(prompts.get_by_text("Between's default times.")).to_be_visible()
+    # While this form is open, a colleague saves times of their own.
+    colleague = [{"name": "morning_after", "days": 1, "at": "09:30"}]
+    clinic_schedule.set_clinic_session_prompts(clinic.id, colleague)
+    db.session.commit()
+    prompts.get_by_role("group", name="Prompt 1").get_by_label("Time (the patient's own)").fill(
+        "18:30"
+    )
+    prompts.get_by_role("button", name="Save the prompt times").click()
+    alert = prompts.get_by_role("alert")
+    expect(alert).to_have_text("The prompt schedule changed meanwhile. Reload it and try again.")
+    [stored] = fresh_rows(ClinicPushSchedule, clinic_id=clinic.id)
+    assert stored.session_prompts == colleague
+
+
+@pytest.fixture
 def outcomes_clinic():
     """A clinic of two dosed patients on PHQ-9: one 20 -> 4 (responded, remitted), one 12 -> 11."""
     from server.db import utcnow

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from server.audit.models import AuditEvent
 from server.db import utcnow
 from server.extensions import db
-from server.push import scheduling
+from server.push import clinic_schedule, scheduling
 from server.push.models import ClinicPushSchedule, Notification
 from tests import factories
 
@@ -44,6 +44,12 @@ def _prompts(user, state="pending"):
     )
 
 
+def _without_version(shown: dict) -> dict:
+    """What GET or PUT answered, less its `version` (a fingerprint, tested on its own)."""
+    assert len(shown.pop("version")) == 16
+    return shown
+
+
 def _local(instant):
     return instant.astimezone(NEW_YORK).replace(tzinfo=None)
 
@@ -62,7 +68,10 @@ def test_a_clinic_without_its_own_times_shows_the_defaults(as_user, therapist, a
     for user in (therapist, admin):
         response = as_user(user).get(SCHEDULE)
         assert response.status_code == 200
-        assert response.get_json() == {"session_prompts": DEFAULTS, "customised": False}
+        assert _without_version(response.get_json()) == {
+            "session_prompts": DEFAULTS,
+            "customised": False,
+        }
 
 
 def test_an_admin_changes_only_their_own_clinics(as_user, clinic, admin):
@@ -72,7 +81,7 @@ def test_an_admin_changes_only_their_own_clinics(as_user, clinic, admin):
     other_admin = factories.user(other_clinic, "admin")
     response = as_user(other_admin).put(SCHEDULE, json=body)
     assert response.status_code == 200
-    assert response.get_json() == {**body, "customised": True}
+    assert _without_version(response.get_json()) == {**body, "customised": True}
     # Clinic A still has the defaults; only the other clinic changed.
     assert as_user(admin).get(SCHEDULE).get_json()["customised"] is False
     assert db.session.get(ClinicPushSchedule, clinic.id) is None
@@ -159,7 +168,10 @@ def test_new_times_move_the_prompts_already_queued_and_null_brings_the_defaults_
     assert {r.last_error for r in cancelled} == {"superseded"}
 
     response = as_user(admin).put(SCHEDULE, json={"session_prompts": None})
-    assert response.get_json() == {"session_prompts": DEFAULTS, "customised": False}
+    assert _without_version(response.get_json()) == {
+        "session_prompts": DEFAULTS,
+        "customised": False,
+    }
     restored = _prompts(patient)
     assert [_local(r.due_at).time() for r in restored] == [time(19)] * len(DEFAULTS)
     assert {r.id for r in restored} == {r.id for r in before}  # the same rows, brought back
@@ -213,3 +225,66 @@ def test_a_device_added_weeks_after_a_session_gets_the_clinics_late_prompts(
     assert [_local(r.due_at) for r in rows] == [
         datetime.combine(day + timedelta(days=30), time(18))
     ]
+
+
+def test_a_save_over_times_changed_meanwhile_is_refused_and_changes_nothing(
+    as_user, clinic, therapist, admin, subscribe
+):
+    patient = factories.user(clinic, "patient", therapist=therapist, time_zone="America/New_York")
+    subscribe(patient)
+    _book(as_user(therapist), patient, 5)
+    other_admin = factories.user(clinic, "admin")
+    mine, theirs = as_user(admin), as_user(other_admin)
+    read = mine.get(SCHEDULE).get_json()
+    # Someone else saves first, from the times as they were.
+    body = {"session_prompts": [{"name": "morning_after", "days": 1, "at": "09:30"}]}
+    first = theirs.put(SCHEDULE, json={**body, "version": read["version"]})
+    assert first.status_code == 200
+    assert first.get_json()["version"] != read["version"]
+    queued = [(r.id, r.due_at) for r in _prompts(patient)]
+    # My save, from the times I read, would undo theirs: refused, naming the version.
+    mine_body = {"session_prompts": [{"name": "two_weeks", "days": 14, "at": "18:00"}]}
+    late = mine.put(SCHEDULE, json={**mine_body, "version": read["version"]})
+    assert late.status_code == 409
+    assert late.mimetype == "application/problem+json"
+    assert "version" in late.get_json()["errors"]
+    now = mine.get(SCHEDULE).get_json()
+    assert now["session_prompts"] == body["session_prompts"]
+    assert now["version"] == first.get_json()["version"]
+    stored = db.session.get(ClinicPushSchedule, clinic.id, populate_existing=True)
+    assert stored.session_prompts == body["session_prompts"]
+    assert [(r.id, r.due_at) for r in _prompts(patient)] == queued  # nothing moved
+    # Going back to the defaults is checked the same way; with the fresh version it saves.
+    reset = mine.put(SCHEDULE, json={"session_prompts": None, "version": read["version"]})
+    assert reset.status_code == 409
+    back = mine.put(SCHEDULE, json={"session_prompts": None, "version": now["version"]})
+    assert back.status_code == 200 and back.get_json()["customised"] is False
+    assert back.get_json()["version"] == read["version"]  # the defaults, as first read
+
+
+def test_a_save_without_a_version_saves_as_before(as_user, clinic, admin):
+    other_admin = factories.user(clinic, "admin")
+    mine, theirs = as_user(admin), as_user(other_admin)
+    read = mine.get(SCHEDULE).get_json()
+    first = {"session_prompts": [{"name": "morning_after", "days": 1, "at": "09:30"}]}
+    assert theirs.put(SCHEDULE, json=first).status_code == 200
+    # A client that sends no version is not checked: its save wins, as it always did.
+    then = {"session_prompts": [{"name": "two_weeks", "days": 14, "at": "18:00"}]}
+    response = mine.put(SCHEDULE, json=then)
+    assert response.status_code == 200
+    saved = response.get_json()
+    assert saved["session_prompts"] == then["session_prompts"]
+    assert saved["version"] not in (read["version"], None)
+    assert saved == mine.get(SCHEDULE).get_json()
+
+
+def test_the_times_and_their_version_are_read_in_one_statement(clinic, count_statements):
+    # The version fingerprints what was read: no second read, defaults or not.
+    with count_statements() as counted:
+        defaults = clinic_schedule.clinic_session_prompts(clinic.id)
+    assert len(counted) == 1 and not defaults["customised"]
+    clinic_schedule.set_clinic_session_prompts(clinic.id, defaults["session_prompts"][:1])
+    db.session.expunge_all()  # nothing loaded yet, as in a fresh request
+    with count_statements() as counted:
+        own = clinic_schedule.clinic_session_prompts(clinic.id)
+    assert len(counted) == 1 and own["customised"]

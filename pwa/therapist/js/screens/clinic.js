@@ -109,7 +109,7 @@ function promptForm(current) {
     if (!at) return null;
     return at.name === "at" ? at.row.prompt.at : at.row.prompt.days;
   };
-  const result = outcome(lookup, "Saving the prompt times");
+  const result = outcome(lookup, "The prompt schedule");
   const renumber = () => {
     [...rows.children].forEach((row, index) => {
       row.prompt.legend.textContent = `Prompt ${index + 1}`;
@@ -138,7 +138,7 @@ function promptForm(current) {
   const about =
     `When patients are asked to check in around each dosing session, at their own local time (at most ${MAX_PROMPTS}). Prompts already queued move to the new times; ones already sent stay sent.`;
   const form = listForm({ id: "prompts", title: "Prompt times around each dosing session", about, state, rows, add, save, reset: defaults, message: result.message });
-  const put = listSaver(result, [save, defaults], "/clinic/push-schedule", "session_prompts", draw);
+  const put = listSaver(result, [save, defaults], "/clinic/push-schedule", "session_prompts", draw, current);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const list = [...rows.children];
