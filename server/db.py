@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, registry
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -98,4 +99,16 @@ def unchanged_since_read(version: str | None, seen, what: str = "This item") -> 
     read) is not `seen`'s, the same thing as stored now: the caller holds its row locked,
     so two saves are checked in turn. Without a version there is nothing to check."""
     if version is not None and version != fingerprint(seen):
+        stale(what)
+
+
+def insert_first(session, row, what: str = "This item") -> None:
+    """Insert `row`, the first of what is kept one to an owner (its key, e.g. the clinic's
+    id). Two first saves at once both found no row to lock: the later insert meets the
+    earlier one's key and is undone (a savepoint), and it is a 409 (`stale`) like any save
+    over something changed since it was read; the request rolls back the rest."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
         stale(what)

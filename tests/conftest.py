@@ -273,6 +273,34 @@ def count_statements(app):
     return counting
 
 
+@pytest.fixture
+def lands_after_read(app):
+    """`with lands_after_read(Model, **values):` inserts that row of `Model`'s table just
+    after the next SELECT from the table has run: a twin request's first save landing
+    between this one's read (no row, so nothing to lock) and its insert. It goes through
+    the reading connection itself, since SQLite lets one writer at a time (a connection
+    of its own would wait for this one), and stays when this save is refused."""
+
+    @contextlib.contextmanager
+    def landing(model, **values):
+        table = model.__table__
+        landed = []
+
+        def after(conn, cursor, statement, *args):
+            read = statement.lstrip().upper().startswith("SELECT")
+            if read and f"FROM {table.name}" in statement and not landed:
+                landed.append(values)
+                conn.execute(table.insert().values(**values))
+
+        event.listen(db.engine, "after_cursor_execute", after)
+        try:
+            yield landed
+        finally:
+            event.remove(db.engine, "after_cursor_execute", after)
+
+    return landing
+
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.care.models import DosingSession
 from server.companion.models import ChecklistTick, ClinicChecklist
-from server.db import fingerprint, unchanged_since_read, utcnow
+from server.db import fingerprint, insert_first, unchanged_since_read, utcnow
 from server.errors import abort
 from server.extensions import db
 
@@ -130,7 +130,8 @@ def set_clinic_items(
     An item sent without a key gets one made from its words (ticks are kept
     by key, so an item keeps its key when its words change). With `version`
     (`version_of` as the editor read it), a list changed since is a 409 and
-    nothing is written.
+    nothing is written; so is a first list when another first list was saved
+    meanwhile, version or not.
     """
     # Locked (PostgreSQL) until the request commits: two saves are checked in turn.
     stored = db.session.get(ClinicChecklist, clinic_id, with_for_update=True)
@@ -154,8 +155,8 @@ def set_clinic_items(
         for item in items
     ]
     if stored is None:
-        stored = ClinicChecklist(clinic_id=clinic_id, items=items, updated_by_id=by_id)
-        db.session.add(stored)
+        row = ClinicChecklist(clinic_id=clinic_id, items=items, updated_by_id=by_id)
+        insert_first(db.session, row, "The checklist")
     else:
         stored.items = items
         stored.updated_by_id = by_id

@@ -40,15 +40,17 @@ def set_clinic_session_prompts(
     """Set (None: back to the defaults) a clinic's prompt times, and move what is queued.
 
     With `version` (as `clinic_session_prompts` gave it), times changed since
-    are a 409 and nothing is written. Every dosing session of the clinic's
-    patients whose prompts may still lie ahead is re-planned: pending prompts
-    follow the new times, prompts no longer wanted are cancelled, new ones are
-    queued if still in the future. What was already sent stays as it was.
+    are a 409 and nothing is written; so are first times when other first
+    times were saved meanwhile, version or not. Every dosing session of the
+    clinic's patients whose prompts may still lie ahead is re-planned: pending
+    prompts follow the new times, prompts no longer wanted are cancelled, new
+    ones are queued if still in the future. What was already sent stays as it
+    was.
     """
     now = now or utcnow()
     # Locked (PostgreSQL) until the request commits: two saves are checked in turn.
     stored = db.session.get(ClinicPushSchedule, clinic_id, with_for_update=True)
-    unchanged_since_read(version, _shown(stored), "The prompt schedule")
+    unchanged_since_read(version, _shown(stored), scheduling.PROMPT_SCHEDULE)
     before = scheduling.slots_of(stored)
     slots = None
     if items is not None:
@@ -56,7 +58,7 @@ def set_clinic_session_prompts(
             scheduling.PromptSlot(item["name"], item["days"], clock.fromisoformat(item["at"]))
             for item in items
         ]
-    scheduling.set_session_prompts(clinic_id, slots)
+    scheduling.set_session_prompts(clinic_id, slots, stored=stored)
     after = scheduling.session_prompt_slots(clinic_id)
     # A session this long ago has no prompt left to move, under the old times or the new.
     reach = max([s.days for s in (*before, *after)] + [0])

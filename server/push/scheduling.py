@@ -29,7 +29,7 @@ from sqlalchemy import select
 from server.auth.models import User
 from server.care.models import DosingSession
 from server.care.phase import DOSING_DAY_WAIT
-from server.db import utcnow
+from server.db import insert_first, utcnow
 from server.extensions import db
 from server.fields import zone
 from server.measures import queries as measure_queries
@@ -58,6 +58,8 @@ DEFAULT_SESSION_PROMPTS = (
     PromptSlot("day_3", 3, time(19, 0)),
     PromptSlot("day_7", 7, time(19, 0)),
 )
+#: How a refused save of a clinic's prompt times names them (`server.errors.stale`).
+PROMPT_SCHEDULE = "The prompt schedule"
 #: On the dosing day, wait at least this long after the session starts: the
 #: acute effects (and the ride home) come first. The same wait as the
 #: dosing-day prompts' (`server.care.phase.DOSING_DAY_WAIT`), so a reminder
@@ -139,13 +141,19 @@ def slots_of(stored: ClinicPushSchedule | None) -> tuple[PromptSlot, ...]:
     )
 
 
-def set_session_prompts(clinic_id: uuid.UUID, slots: Iterable[PromptSlot] | None) -> None:
-    """Set (or, with None, reset to the defaults) a clinic's session prompt times.
+def set_session_prompts(
+    clinic_id: uuid.UUID,
+    slots: Iterable[PromptSlot] | None,
+    *,
+    stored: ClinicPushSchedule | None,
+) -> None:
+    """Set (or, with None, reset to the defaults) a clinic's session prompt times over
+    `stored`, its row as the caller read it (locked), or None when it found none: a row
+    another save inserted since then makes this a 409, not an overwrite.
 
     Stores only; `clinic_schedule.set_clinic_session_prompts` also moves what
     is queued.
     """
-    stored = db.session.get(ClinicPushSchedule, clinic_id)
     if slots is None:
         if stored is not None:
             db.session.delete(stored)
@@ -157,7 +165,8 @@ def set_session_prompts(clinic_id: uuid.UUID, slots: Iterable[PromptSlot] | None
             raise ValueError("a prompt is at most 7 days before or 30 days after a session")
         items.append({"name": slot.name, "days": slot.days, "at": slot.at.strftime("%H:%M")})
     if stored is None:
-        db.session.add(ClinicPushSchedule(clinic_id=clinic_id, session_prompts=items))
+        row = ClinicPushSchedule(clinic_id=clinic_id, session_prompts=items)
+        insert_first(db.session, row, PROMPT_SCHEDULE)
     else:
         stored.session_prompts = items
     db.session.flush()

@@ -4,10 +4,9 @@ import json
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from server.auth.models import User
-from server.db import utcnow
+from server.db import insert_first, utcnow
 from server.errors import stale
 from server.extensions import db
 from server.safetyplan.models import SECTIONS, SafetyPlan
@@ -67,11 +66,7 @@ def save(patient: User, data: dict) -> tuple[SafetyPlan, bool]:
     if plan is None:
         plan = SafetyPlan(id=uuid.uuid4(), patient_id=patient.id, shared=data["shared"])
         plan.sections_json = text
-        try:
-            with db.session.begin_nested():
-                db.session.add(plan)
-        except IntegrityError:
-            stale("The plan")
+        insert_first(db.session, plan, "The plan")
         return plan, plan.shared
     changed = plan.shared != data["shared"]
     plan.sections_json = text

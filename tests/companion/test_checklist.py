@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests import factories
 
 
@@ -166,3 +168,25 @@ def test_a_save_over_a_list_changed_meanwhile_is_refused_and_changes_nothing(
     assert back.status_code == 200 and back.get_json()["customised"] is False
     # A client that sends no version saves as before.
     assert mine.put(path, json={"items": [{"text": "Bring socks"}]}).status_code == 200
+
+
+def test_a_first_save_that_meets_a_twin_first_save_is_refused_and_keeps_it(
+    clinic, therapist, lands_after_read
+):
+    from server.companion import checklist
+    from server.companion.models import ClinicChecklist
+    from server.errors import Problem
+    from server.extensions import db
+
+    theirs = [{"key": "eat-lightly", "text": "Eat lightly", "home_only": False}]
+    read = checklist.version_of(checklist.clinic_items(clinic.id), False)
+    # Both read the built-in list; theirs is stored between my read and my insert.
+    twin = lands_after_read(ClinicChecklist, clinic_id=clinic.id, items=theirs)
+    with twin as landed, pytest.raises(Problem) as refused:
+        checklist.set_clinic_items(clinic.id, [{"text": "Bring socks"}], therapist.id, version=read)
+    assert landed, "the twin save never landed"
+    assert refused.value.code == 409 and "version" in refused.value.data["errors"]
+    # Mine was undone, theirs kept, and the session goes on.
+    assert checklist.clinic_items(clinic.id) == theirs
+    db.session.expunge_all()
+    assert db.session.get(ClinicChecklist, clinic.id).items == theirs

@@ -288,3 +288,29 @@ def test_the_times_and_their_version_are_read_in_one_statement(clinic, count_sta
     with count_statements() as counted:
         own = clinic_schedule.clinic_session_prompts(clinic.id)
     assert len(counted) == 1 and own["customised"]
+
+
+def test_a_first_save_that_meets_a_twin_first_save_is_refused_and_keeps_it(
+    clinic, therapist, lands_after_read, subscribe
+):
+    from server.errors import Problem
+
+    patient = factories.user(clinic, "patient", therapist=therapist, time_zone="America/New_York")
+    subscribe(patient)
+    factories.ketamine_session(patient, scheduled_at=utcnow() + timedelta(days=5))
+    scheduling.plan_user(patient, now=utcnow())
+    db.session.commit()
+    queued = [(r.id, r.due_at) for r in _prompts(patient)]
+    read = clinic_schedule.clinic_session_prompts(clinic.id)["version"]
+    theirs = [{"name": "morning_after", "days": 1, "at": "09:30"}]
+    mine = [{"name": "two_weeks", "days": 14, "at": "18:00"}]
+    # Both read the defaults; theirs is stored between my read and my insert.
+    twin = lands_after_read(ClinicPushSchedule, clinic_id=clinic.id, session_prompts=theirs)
+    with twin as landed, pytest.raises(Problem) as refused:
+        clinic_schedule.set_clinic_session_prompts(clinic.id, mine, version=read)
+    assert landed, "the twin save never landed"
+    assert refused.value.code == 409 and "version" in refused.value.data["errors"]
+    # Mine was undone before it moved anything; theirs is kept, and the session goes on.
+    db.session.expunge_all()
+    assert db.session.get(ClinicPushSchedule, clinic.id).session_prompts == theirs
+    assert [(r.id, r.due_at) for r in _prompts(patient)] == queued

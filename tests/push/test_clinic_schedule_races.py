@@ -48,3 +48,30 @@ def test_two_saves_of_the_same_version_at_once_let_only_one_win(as_user):
     with db.engine.connect() as connection:
         stored = connection.scalar(select(ClinicPushSchedule.session_prompts))
     assert stored == winner["session_prompts"]
+
+
+def test_two_first_saves_at_once_keep_one_and_refuse_the_other(as_user):
+    postgres_only()
+    clinic = factories.clinic()
+    admins = [factories.user(clinic, "admin"), factories.user(clinic, "admin")]
+    clients = [as_user(admin) for admin in admins]
+    version = clients[0].get(SCHEDULE).get_json()["version"]  # the defaults: no row to lock
+    bodies = [
+        {"session_prompts": [{"name": "day_1", "days": 1, "at": at}], "version": version}
+        for at in ("08:00", "21:00")
+    ]
+    # Both are held just before they insert; the second insert waits on the first's
+    # key until it commits, then finds it taken.
+    responses = race(
+        [lambda c=c, b=b: c.put(SCHEDULE, json=b) for c, b in zip(clients, bodies, strict=True)],
+        ClinicPushSchedule,
+        "before_insert",
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    winner = next(r for r in responses if r.status_code == 200).get_json()
+    loser = next(r for r in responses if r.status_code == 409)
+    assert loser.mimetype == "application/problem+json"
+    assert "version" in loser.get_json()["errors"]
+    with db.engine.connect() as connection:
+        stored = connection.scalars(select(ClinicPushSchedule.session_prompts)).all()
+    assert stored == [winner["session_prompts"]]

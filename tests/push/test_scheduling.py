@@ -13,7 +13,7 @@ from server.care.models import DosingSession
 from server.db import utcnow
 from server.extensions import db
 from server.push import outbox, scheduling, subscriptions, worker
-from server.push.models import Notification
+from server.push.models import ClinicPushSchedule, Notification
 from server.push.scheduling import (
     PromptSlot,
     after_quiet_hours,
@@ -273,19 +273,22 @@ def test_session_prompts_respect_quiet_hours(clinic):
 
 def test_a_clinic_can_set_its_own_prompt_times(clinic):
     patient = factories.user(clinic, "patient", time_zone="America/New_York")
-    scheduling.set_session_prompts(
-        clinic.id, [PromptSlot("morning_after", 1, time(9)), PromptSlot("two_weeks", 14, time(18))]
-    )
+
+    def set_prompts(slots):
+        stored = db.session.get(ClinicPushSchedule, clinic.id)
+        scheduling.set_session_prompts(clinic.id, slots, stored=stored)
+
+    set_prompts([PromptSlot("morning_after", 1, time(9)), PromptSlot("two_weeks", 14, time(18))])
     anchor = _anchor(patient, datetime(2026, 5, 4, 10, 0, tzinfo=NEW_YORK).astimezone(UTC))
     planned = session_plan(anchor, patient)
     assert [local(p.due_at).replace(tzinfo=None) for p in planned] == [
         datetime(2026, 5, 5, 9),
         datetime(2026, 5, 18, 18),
     ]
-    scheduling.set_session_prompts(clinic.id, None)
+    set_prompts(None)
     assert len(session_plan(anchor, patient)) == len(scheduling.DEFAULT_SESSION_PROMPTS)
     with pytest.raises(ValueError):
-        scheduling.set_session_prompts(clinic.id, [PromptSlot("far", 400, time(9))])
+        set_prompts([PromptSlot("far", 400, time(9))])
 
 
 SESSIONS = "/api/v1/patients/{}/ketamine-sessions"
