@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import confirm_enrolment, fresh_rows, sign_in_a_newcomer
+from tests.browser.helpers import confirm_enrolment, fresh_rows, sign_in_a_newcomer, wait_until
 
 WORKSPACE = "/therapist/index.html"
 
@@ -172,6 +172,40 @@ def test_a_patient_shows_what_they_shared_newest_first_and_items_are_marked_read
     expect(desk.get_by_role("heading", name="Robin Ash", level=1)).to_be_visible()
     expect(desk.get_by_role("link", name="Flags, 2 open")).to_be_visible()
     assert console_errors == []
+
+
+def test_a_slow_answer_for_an_earlier_range_leaves_the_chosen_range_shown(
+    desk, live_server, practice, staff_sign_in
+):
+    staff_sign_in(desk, practice.therapist_email, practice.secret)
+    open_screen(desk, live_server, f"/patients/{practice.robin}", "Robin Ash")
+    # The timeline's own pages (the charts read theirs 200 at a time): the
+    # answer for the last 30 days is held until the whole treatment has shown.
+    held = []
+    desk.route(
+        re.compile(r"/timeline\?.*limit=50"),
+        lambda route: held.append(route) if not held else route.continue_(),
+    )
+    choose = desk.get_by_label("Show")
+    choose.select_option(label="Last 30 days")
+    expect(desk.get_by_role("heading", name="Shared: last 30 days")).to_be_visible()
+    assert wait_until(desk, lambda: held)
+    choose.select_option(label="Whole treatment")
+    expect(desk.get_by_role("heading", name="Shared: whole treatment")).to_be_visible()
+    expect(desk.locator(".timeline[aria-busy=false]")).to_be_attached()
+    items = desk.locator(".timeline article")
+    # Six weeks ago, the first PHQ-9: three in the whole treatment, two in 30 days.
+    phq9 = items.filter(has=desk.locator("h3", has_text="PHQ-9"))
+    expect(phq9).to_have_count(3)
+    whole = items.count()
+    with desk.expect_response(lambda response: response.url == held[0].request.url) as answer:
+        held[0].continue_()
+    answer.value.finished()
+    desk.wait_for_timeout(300)  # the stale answer has been read by now, and set aside
+    # The whole treatment stays shown under its heading, not the last 30 days.
+    expect(phq9).to_have_count(3)
+    assert items.count() == whole
+    expect(choose).to_have_value("all")
 
 
 def test_the_brief_lists_what_to_discuss_first_and_prints_cleanly(

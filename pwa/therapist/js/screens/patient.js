@@ -134,7 +134,12 @@ export async function render(main, { params, announce }) {
     markAll.textContent = `Mark all ${unread} shown as read`;
   }
 
+  // Each load is numbered: the answer of one overtaken by another (a range
+  // chosen while the last was on its way) is set aside, never drawn over it.
+  let loads = 0;
+
   async function load({ append = false } = {}) {
+    const mine = ++loads;
     list.setAttribute("aria-busy", "true");
     more.disabled = true;
     listMessage.textContent = "";
@@ -142,6 +147,7 @@ export async function render(main, { params, announce }) {
       const page = await call(
         `/patients/${patientId}/timeline${query({ since: sinceFor(range), cursor: append ? cursor : null, limit: 50 })}`,
       );
+      if (mine !== loads) return;
       cursor = page.next_cursor;
       if (!append) {
         shown = [];
@@ -158,10 +164,12 @@ export async function render(main, { params, announce }) {
       more.hidden = !cursor;
       updateMarkAll();
     } catch (error) {
-      listMessage.textContent = failure(error, "The timeline");
+      if (mine === loads) listMessage.textContent = failure(error, "The timeline");
     } finally {
-      list.setAttribute("aria-busy", "false");
-      more.disabled = false;
+      if (mine === loads) {
+        list.setAttribute("aria-busy", "false");
+        more.disabled = false;
+      }
     }
   }
 
