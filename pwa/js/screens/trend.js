@@ -114,9 +114,14 @@ export async function render(main) {
     draw();
   };
 
+  // Each drawing is numbered: one overtaken by another (a range chosen while
+  // the last was loading) is set aside, never drawn over the newer range.
+  let drawings = 0;
   const draw = async () => {
+    const drawing = ++drawings;
+    const shown = days;
     const to = Date.now();
-    const from = to - days * DAY;
+    const from = to - shown * DAY;
     let checkins;
     let responses;
     let sessions;
@@ -129,12 +134,14 @@ export async function render(main) {
         ),
       ]);
     } catch (error) {
+      if (drawing !== drawings) return;
       body.classList.remove("loading");
       body.replaceChildren(
         h("p", {}, unavailable(error, "your trend")),
       );
       return;
     }
+    if (drawing !== drawings) return;
     body.classList.remove("loading");
     const doses = sessions
       .filter((item) => item.status !== "cancelled")
@@ -146,9 +153,9 @@ export async function render(main) {
       .sort((a, b) => a[0] - b[0]);
     const average = moods.length ? moods.reduce((sum, [, mood]) => sum + mood, 0) / moods.length : null;
     const moodSummary = moods.length
-      ? `${count(moods.length, "check-in")} in the last ${days} days; average mood ${average.toFixed(1)} of 10, latest ${moods.at(-1)[1]}. ${count(doses.length, "dosing session")}.`
-      : `No check-ins in the last ${days} days.`;
-    const moodChart = chart({ title: `Mood, last ${days} days`, points: moods, doses, from, to, max: 10, unit: "mood", summary: moodSummary });
+      ? `${count(moods.length, "check-in")} in the last ${shown} days; average mood ${average.toFixed(1)} of 10, latest ${moods.at(-1)[1]}. ${count(doses.length, "dosing session")}.`
+      : `No check-ins in the last ${shown} days.`;
+    const moodChart = chart({ title: `Mood, last ${shown} days`, points: moods, doses, from, to, max: 10, unit: "mood", summary: moodSummary });
     openDayOnTap(moodChart, moods, from, to);
     const parts = [
       h("h2", {}, "Mood"),
@@ -174,7 +181,7 @@ export async function render(main) {
       const summary = `${count(mine.length, "answer")}; latest score ${mine.at(-1)[1]} of ${max}. Lower is better.`;
       parts.push(
         h("h2", {}, info.name),
-        chart({ title: `${info.name} score, last ${days} days`, points: mine.map(([t, v]) => [t, v]), doses, from, to, max, unit: id, summary }),
+        chart({ title: `${info.name} score, last ${shown} days`, points: mine.map(([t, v]) => [t, v]), doses, from, to, max, unit: id, summary }),
         h("p", { class: "muted" }, summary),
         table(info.name, mine.map(([time, total, severity]) => [formatWhen(new Date(time).toISOString()), `${total}${severity ? ` (${severity})` : ""}`]), ["When", "Score"]),
       );
