@@ -10,7 +10,7 @@
 // - Push: always shows a notification; a click opens the right screen.
 
 const PREFIX = "between-";
-const VERSION = "d11c548c1def";
+const VERSION = "1955b86763a7";
 const SHELL_CACHE = `${PREFIX}shell-${VERSION}`;
 const SHELL = [
   "/",

@@ -96,13 +96,17 @@ export async function freshResources() {
 /**
  * Show what is kept at once in `target`, then the fresh list if it comes in time.
  * `render(info)` makes the content. Returns when the kept list shows.
+ * A fresh list the same as the kept one (most often) leaves it as it is: drawn
+ * again, the button the patient was reaching for (or had focused) would be
+ * swapped under their finger.
  */
 export async function showResources(target, render, { refresh = true } = {}) {
-  target.replaceChildren(render(await cachedResources()));
+  const kept = await cachedResources();
+  target.replaceChildren(render(kept));
   if (refresh && navigator.onLine) {
     freshResources()
       .then((info) => {
-        if (target.isConnected) target.replaceChildren(render(info));
+        if (target.isConnected && JSON.stringify(info) !== JSON.stringify(kept)) target.replaceChildren(render(info));
       })
       .catch(() => {
         // Offline, slow or signed out: the kept list stays.

@@ -384,6 +384,34 @@ def test_the_country_chooser_stays_open_when_the_fresh_list_arrives(
     assert me.country == "IE"
 
 
+def test_a_focused_call_button_stays_when_the_same_list_arrives_fresh(
+    page, context, live_server, patient
+):
+    sign_in_via_api(page, live_server, patient)
+    keep_crisis_list(page, live_server)
+    held, holding = [], [True]
+    context.route(
+        "**/api/v1/crisis-resources",
+        lambda route: held.append(route) if holding else route.continue_(),
+    )
+    page.reload()
+    expect(
+        page.get_by_text("These lines are for United States (from your time zone).")
+    ).to_be_visible()
+    # A patient (keyboard, switch or screen reader) is on the line they mean to call.
+    call = page.get_by_role("link", name="Call 988", exact=True).first
+    call.focus()
+    expect(call).to_be_focused()
+    assert wait_until(page, lambda: held)
+    holding.clear()
+    with page.expect_response(lambda response: "/crisis-resources" in response.url) as answer:
+        for route in held:
+            route.continue_()
+    answer.value.finished()
+    page.wait_for_timeout(300)  # the fresh list, the same as the kept one, has been read
+    expect(call).to_be_focused()
+
+
 def test_the_app_opens_to_help_while_the_server_never_answers(page, context, live_server, patient):
     sign_in_via_api(page, live_server, patient)
     keep_crisis_list(page, live_server)
