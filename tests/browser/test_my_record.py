@@ -1,12 +1,19 @@
 """Everything a patient logged, findable: check-ins read back, a day opened from
 the trend, the journal searched, and every item on the Sharing screen."""
 
+import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import check_accessibility, open_app, screenshot, sign_in_via_api
+from tests.browser.helpers import (
+    check_accessibility,
+    open_app,
+    screenshot,
+    sign_in_via_api,
+    wait_until,
+)
 
 
 def test_my_check_ins_read_back_with_their_notes_feelings_and_scales(page, live_server, care_team):
@@ -99,6 +106,67 @@ def test_the_journal_finds_my_own_words(page, live_server, care_team):
     screenshot(page, "15-journal-search")
     search.get_by_role("button", name="Show all entries").click()
     expect(entries.get_by_text("A loud day at work.")).to_be_visible()
+
+
+def test_a_search_answered_before_the_first_page_keeps_its_results(
+    page, context, live_server, care_team
+):
+    from server.extensions import db
+
+    patient = care_team[2]
+    factories.entry(patient, body="Walked by the river with my sister.")
+    factories.entry(patient, body="A loud day at work.")
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    # The first page of the journal is held until the search has answered.
+    held = []
+    context.route(
+        re.compile(r"/api/v1/entries$"),
+        lambda route: held.append(route) if not held else route.continue_(),
+    )
+    page.goto(f"{live_server}/#/journal")
+    assert wait_until(page, lambda: held)
+    search = page.get_by_role("search", name="My journal")
+    search.get_by_label("Find in my journal").fill("River")
+    search.get_by_role("button", name="Find").click()
+    expect(page.get_by_text("1 entry found.")).to_be_visible()
+    with page.expect_response(lambda response: response.url == held[0].request.url) as answer:
+        held[0].continue_()
+    answer.value.finished()
+    page.wait_for_timeout(300)  # the first page has been read, and set aside
+    entries = page.get_by_role("list", name="My entries")
+    expect(page.get_by_text("1 entry found.")).to_be_visible()
+    expect(entries.get_by_role("article")).to_have_count(1)
+    expect(entries).not_to_contain_text("A loud day at work.")
+
+
+def test_a_double_tap_on_show_older_lists_each_entry_once(page, context, live_server, care_team):
+    from server.db import utcnow
+    from server.extensions import db
+
+    patient = care_team[2]
+    now = utcnow()
+    for hour in range(55):
+        factories.entry(patient, body=f"Entry {hour}", written_at=now - timedelta(hours=hour + 1))
+    db.session.rollback()
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server, "/journal")
+    entries = page.get_by_role("list", name="My entries")
+    expect(entries.get_by_role("article")).to_have_count(50)
+    # Both taps reach the server before the older page comes back.
+    held, holding = [], [True]
+    context.route(
+        re.compile(r"/api/v1/entries\?cursor="),
+        lambda route: held.append(route) if holding else route.continue_(),
+    )
+    page.get_by_role("button", name="Show older entries").dblclick()
+    assert wait_until(page, lambda: len(held) == 2)
+    holding.clear()
+    for route in held:
+        route.continue_()
+    expect(entries.get_by_role("article")).to_have_count(55)
+    page.wait_for_timeout(300)  # both answers have been read
+    expect(entries.get_by_role("article")).to_have_count(55)
 
 
 def test_sharing_covers_every_item_a_page_at_a_time_and_says_private(page, live_server, care_team):

@@ -19,7 +19,7 @@ export async function render(main) {
   );
   const prompts = new Map((await cachedPrompts()).map((prompt) => [String(prompt.id), promptText(prompt)]));
   const waitingList = h("ul", { class: "list", "aria-label": "Waiting to send" });
-  const { list, note, more, load } = pagedList({
+  const { list, note, more, load, claim } = pagedList({
     path: (cursor) => pagePath("/entries", cursor),
     card: (entry) => entryCard(entry, prompts),
     label: "My entries",
@@ -32,7 +32,7 @@ export async function render(main) {
       note: "You're offline: these are your entries of the last 30 days, kept on this phone. You can still write.",
     },
   });
-  const search = searchForm(list, note, more, prompts, () => load());
+  const search = searchForm(list, note, more, prompts, () => load(), claim);
   main.append(search, waitingList, list, note, more);
 
   const showWaiting = async () => {
@@ -63,7 +63,7 @@ export async function render(main) {
  * Find my own words again. The words go to the server in a POST body (never a
  * URL), which reads my entries, decrypted, for this request only.
  */
-function searchForm(list, note, more, prompts, showAll) {
+function searchForm(list, note, more, prompts, showAll, claim) {
   const input = h("input", { type: "search", id: "journal-search", name: "q", maxlength: "200", autocomplete: "off" });
   const clear = h("button", { type: "button", hidden: true }, "Show all entries");
   const form = h(
@@ -81,6 +81,9 @@ function searchForm(list, note, more, prompts, showAll) {
     event.preventDefault();
     const words = input.value.trim();
     if (!words) return;
+    // Answered after "Show all entries" was pressed, the results are no longer wanted;
+    // answered before the entries came, they stay and the entries are set aside.
+    const mine = claim();
     let found;
     try {
       found = await api("/entries/search", { method: "POST", body: { q: words } });
@@ -88,6 +91,7 @@ function searchForm(list, note, more, prompts, showAll) {
       note.textContent = unavailable(error, "the search");
       return;
     }
+    if (!mine()) return;
     clear.hidden = false;
     more.replaceChildren();
     list.replaceChildren(...found.items.map((entry) => entryCard(entry, prompts)));
