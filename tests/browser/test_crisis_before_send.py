@@ -47,9 +47,35 @@ def skip_difficulty(page):
 
 
 def keep_crisis_list(page, base, country="United States"):
-    """Open Need help now once online, as the app does on start: the list is kept."""
+    """Open Need help now once online, as the app does on start: the list is kept.
+
+    Returns once every request for the list has been answered. The app asks
+    twice on start (the screen, and keeping the list for offline): the screen's
+    answer shows first, and the other, still on its way, would be read after a
+    change the test makes next and kept over this list.
+    """
+    asked, answered = [], []
+
+    def ask(request):
+        if request.url.endswith("/api/v1/crisis-resources"):
+            asked.append(request)
+
+    def answer(request):
+        if request in asked:
+            answered.append(request)
+
+    page.on("request", ask)
+    page.on("requestfinished", answer)
+    page.on("requestfailed", answer)
     open_app(page, base, "/crisis")
     expect(page.get_by_text(f"These lines are for {country}")).to_be_visible()
+    assert wait_until(page, lambda: len(answered) == len(asked))
+    for event, handler in (
+        ("request", ask),
+        ("requestfinished", answer),
+        ("requestfailed", answer),
+    ):
+        page.remove_listener(event, handler)
 
 
 def card_with_lines(page, name, call="988", emergency="911"):
