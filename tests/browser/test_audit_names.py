@@ -109,3 +109,30 @@ def test_without_the_list_of_actions_an_action_is_typed_by_name(
     cells = desk.locator("table.audit tbody tr td:nth-child(4)")
     expect(cells.first).to_have_text("Read the patient's session brief")
     assert {cell.get_attribute("data-action") for cell in cells.all()} == {"brief_read"}
+
+
+def test_a_filter_chosen_while_the_log_loads_is_the_one_shown(
+    desk, live_server, practice, staff_sign_in
+):
+    add_events(practice)
+    # The log's first, unfiltered page is held until the filtered one has shown.
+    held = []
+    desk.route(
+        re.compile(r"/api/v1/audit\?limit=100$"),
+        lambda route: held.append(route) if not held else route.continue_(),
+    )
+    staff_sign_in(desk, practice.admin_email, practice.secret)
+    expect(desk.get_by_role("heading", name="Audit log", level=1)).to_be_visible()
+    action = desk.get_by_label("What happened")
+    expect(action.locator("option[value=brief_read]")).to_have_count(1)
+    assert held
+    filter_by_action(desk, "brief_read")
+    events = desk.locator("table.audit tbody tr")
+    expect(events).to_have_count(1)
+    with desk.expect_response(lambda response: response.url == held[0].request.url) as answer:
+        held[0].continue_()
+    answer.value.finished()
+    desk.wait_for_timeout(300)  # the unfiltered page has been read, and set aside
+    expect(events).to_have_count(1)
+    expect(events.first.locator("td:nth-child(4)")).to_have_attribute("data-action", "brief_read")
+    expect(desk.get_by_text("1 event shown.")).to_be_visible()

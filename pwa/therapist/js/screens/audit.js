@@ -90,10 +90,16 @@ export async function render(main) {
   let filters = {};
   let count = 0;
 
+  // Each load is numbered: the answer of one overtaken by another (a filter
+  // chosen while the log was loading) is set aside, never drawn under the newer filter.
+  let loads = 0;
+
   async function load(append) {
+    const mine = ++loads;
     more.disabled = true;
     try {
       const page = await call(`/audit${query({ ...filters, cursor: append ? cursor : null, limit: 100 })}`);
+      if (mine !== loads) return;
       cursor = page.next_cursor;
       if (!append) {
         tbody.replaceChildren();
@@ -119,10 +125,12 @@ export async function render(main) {
       status.textContent = count ? `${plural(count, "event")} shown${cursor ? "; older ones below" : ""}.` : "No events match.";
       more.hidden = !cursor;
     } catch (error) {
-      message.replaceChildren(h("p", { class: "attention" }, failure(error, "The audit log")));
+      if (mine === loads) message.replaceChildren(h("p", { class: "attention" }, failure(error, "The audit log")));
     } finally {
-      more.disabled = false;
-      status.classList.remove("loading");
+      if (mine === loads) {
+        more.disabled = false;
+        status.classList.remove("loading");
+      }
     }
   }
 
