@@ -48,6 +48,32 @@ export function clear(el) {
 
 let counter = 0;
 /** A unique id for label/aria wiring. */
+/** Each node `keyedChildren` drew, with its key: kept off the page, since a key may hold words. */
+const drawnKeys = new WeakMap();
+
+/**
+ * Make `parent`'s children the nodes of `items`, in order. An item whose `keyOf`
+ * is the same as when it was drawn keeps its node where it is, so whatever the
+ * person has open or focused in it stays: only what changed is drawn again.
+ */
+export function keyedChildren(parent, items, keyOf, make) {
+  const drawn = new Map([...parent.children].map((node) => [drawnKeys.get(node), node]));
+  const wanted = items.map((item) => {
+    const key = keyOf(item);
+    const node = drawn.get(key) || make(item);
+    drawnKeys.set(node, key);
+    return node;
+  });
+  const keep = new Set(wanted);
+  for (const node of [...parent.children]) if (!keep.has(node)) node.remove();
+  wanted.forEach((node, index) => {
+    if (parent.children[index] !== node) parent.insertBefore(node, parent.children[index] || null);
+  });
+}
+
+/** An outbox item as it is drawn: a change to any of this draws it again. */
+export const outboxKey = (item) => JSON.stringify([item.seq, item.state, item.problem, item.label, item.body]);
+
 export function uid(prefix = "f") {
   counter += 1;
   return `${prefix}-${counter}`;

@@ -13,6 +13,7 @@ from tests.browser.helpers import (
     open_app,
     sign_in_via_api,
     wait_for_service_worker,
+    wait_until,
 )
 
 
@@ -297,3 +298,42 @@ def test_today_fills_in_when_the_connection_returns(page, context, live_server, 
     expect(due.get_by_role("link", name="Start PHQ-9")).to_be_visible()
     expect(due).not_to_contain_text("You're offline")
     expect(page.locator("main .phase")).to_contain_text("Preparing for your session on")
+
+
+def test_an_open_discard_question_stays_while_another_item_is_sent(
+    page, context, live_server, patient
+):
+    from server.journal.models import JournalEntry as Entry
+
+    sign_in_via_api(page, live_server, patient)
+    open_app(page, live_server)
+    wait_for_service_worker(page)
+    context.set_offline(True)
+    page.get_by_role("link", name="Journal", exact=True).click()
+    page.get_by_role("link", name="Write an entry").click()
+    page.get_by_label("What's on your mind?").fill("Written first, on the ferry.")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page.get_by_text("Your entry is saved on this phone")).to_be_visible()
+    open_app(page, live_server)
+    page.get_by_role("group", name="How is your mood right now?").get_by_label(
+        "4", exact=True
+    ).click()
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.locator("#sync-status")).to_contain_text("2 things waiting to send.")
+
+    page.goto(f"{live_server}/#/waiting")
+    check_in = page.locator("li.card").filter(has_text="Check-in")
+    check_in.get_by_role("button", name="Discard").click()
+    question = page.get_by_role("group", name="Discard this? It has not reached the server.")
+    keep = question.get_by_role("button", name="Keep it")
+    expect(keep).to_be_focused()
+    # Back online, the entry goes through while the check-in's send hangs.
+    held = []
+    context.route("**/api/v1/checkins", lambda route: held.append(route))
+    context.set_offline(False)
+    wait_until(page, lambda: fresh_rows(Entry, patient_id=patient.id))
+    expect(page.locator("li.card")).to_have_count(1)
+    # The patient's open question, and their place in it, are as they left them.
+    expect(question).to_be_visible()
+    expect(keep).to_be_focused()
+    assert held, "the check-in's send was not held: the test proved nothing"

@@ -1,5 +1,5 @@
 import { ApiError, api, unavailable } from "../api.js";
-import { formatWhen, h, listCard, takeFlash, timeEl } from "../dom.js";
+import { formatWhen, h, keyedChildren, listCard, outboxKey, takeFlash, timeEl } from "../dom.js";
 import { discard, events, pending, submit } from "../outbox.js";
 import { pagedList, pagePath } from "../paged-list.js";
 import { cachedPrompts, promptText } from "../prompts.js";
@@ -37,7 +37,7 @@ export async function render(main) {
 
   const showWaiting = async () => {
     const items = (await pending("entry")).filter((item) => item.op === "create");
-    waitingList.replaceChildren(...items.map((item) => waitingCard(item, prompts)));
+    keyedChildren(waitingList, items, outboxKey, (item) => waitingCard(item, prompts));
   };
   await showWaiting();
   const onChange = () => showWaiting();

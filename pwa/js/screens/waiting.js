@@ -1,5 +1,5 @@
 import { flush, discard, events, pending, sentSinceStart } from "../outbox.js";
-import { h, problemMessages, timeEl } from "../dom.js";
+import { h, keyedChildren, outboxKey, problemMessages, timeEl } from "../dom.js";
 import { confirmButton } from "./journal.js";
 
 const EDIT = {
@@ -23,30 +23,29 @@ export async function render(main) {
       list.replaceChildren(h("li", { class: "notice" }, sentHere ? "Everything you wrote has been sent." : "Nothing is waiting to send."));
       return;
     }
-    list.replaceChildren(
-      ...items.map((item) => {
-        const edit = EDIT[item.kind]?.(item);
-        return h(
-          "li",
-          { class: "card" },
-          h("p", {}, h("strong", {}, item.label || "Something you wrote"), " ", h("span", { class: "meta" }, "saved ", timeEl(item.created_at))),
-          item.state === "held"
-            ? h(
-                "div",
-                { class: "attention" },
-                h("p", {}, "The server could not accept this:"),
-                h("ul", {}, problemMessages(item.problem).map((line) => h("li", {}, line))),
-              )
-            : h("p", { class: "badge waiting" }, "Waiting to send"),
-          h(
-            "div",
-            { class: "actions" },
-            edit ? h("a", { class: "button", href: edit }, "Edit") : null,
-            confirmButton("Discard", "Discard this? It has not reached the server.", () => discard(item.seq)),
-          ),
-        );
-      }),
-    );
+    // Another item sent meanwhile leaves this one's open "Discard this?" as it is.
+    keyedChildren(list, items, outboxKey, (item) => {
+      const edit = EDIT[item.kind]?.(item);
+      return h(
+        "li",
+        { class: "card" },
+        h("p", {}, h("strong", {}, item.label || "Something you wrote"), " ", h("span", { class: "meta" }, "saved ", timeEl(item.created_at))),
+        item.state === "held"
+          ? h(
+              "div",
+              { class: "attention" },
+              h("p", {}, "The server could not accept this:"),
+              h("ul", {}, problemMessages(item.problem).map((line) => h("li", {}, line))),
+            )
+          : h("p", { class: "badge waiting" }, "Waiting to send"),
+        h(
+          "div",
+          { class: "actions" },
+          edit ? h("a", { class: "button", href: edit }, "Edit") : null,
+          confirmButton("Discard", "Discard this? It has not reached the server.", () => discard(item.seq)),
+        ),
+      );
+    });
   };
   await show();
   events.addEventListener("change", show);
