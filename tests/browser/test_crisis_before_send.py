@@ -78,6 +78,30 @@ def keep_crisis_list(page, base, country="United States"):
         page.remove_listener(event, handler)
 
 
+def reopen_with_the_fresh_list_held(page, context):
+    """Open Need help now again, its fresh list held, so the kept (US) one shows.
+
+    Returns `release()`, which lets the held requests, and any later, through.
+    """
+    held, holding = [], [True]
+    context.route(
+        "**/api/v1/crisis-resources",
+        lambda route: held.append(route) if holding else route.continue_(),
+    )
+    page.reload()
+    expect(
+        page.get_by_text("These lines are for United States (from your time zone).")
+    ).to_be_visible()
+
+    def release():
+        assert wait_until(page, lambda: held)
+        holding.clear()
+        for route in held:
+            route.continue_()
+
+    return release
+
+
 def card_with_lines(page, name, call="988", emergency="911"):
     card = page.get_by_role("region", name=name)
     expect(card).to_be_visible()
@@ -384,22 +408,11 @@ def test_the_country_chooser_stays_open_when_the_fresh_list_arrives(
     db.session.remove()
     with db.engine.begin() as connection:
         connection.execute(update(User).where(User.id == patient.id).values(country="GB"))
-    held, holding = [], [True]
-    context.route(
-        "**/api/v1/crisis-resources",
-        lambda route: held.append(route) if holding else route.continue_(),
-    )
-    page.reload()
-    expect(
-        page.get_by_text("These lines are for United States (from your time zone).")
-    ).to_be_visible()
+    release = reopen_with_the_fresh_list_held(page, context)
     page.get_by_text("Live somewhere else? Choose your country").click()
     choose = page.get_by_label("Country for help lines")
     expect(choose.locator("option", has_text="Ireland")).to_be_attached()
-    wait_until(page, lambda: held)
-    holding.clear()
-    for route in held:
-        route.continue_()
+    release()
     # The fresh list says where the lines are for now, and the chooser stays open.
     expect(page.get_by_text("These lines are for United Kingdom (you chose it).")).to_be_visible()
     expect(page.get_by_role("link", name="Call 116 123")).to_be_visible()
@@ -415,24 +428,13 @@ def test_a_focused_call_button_stays_when_the_same_list_arrives_fresh(
 ):
     sign_in_via_api(page, live_server, patient)
     keep_crisis_list(page, live_server)
-    held, holding = [], [True]
-    context.route(
-        "**/api/v1/crisis-resources",
-        lambda route: held.append(route) if holding else route.continue_(),
-    )
-    page.reload()
-    expect(
-        page.get_by_text("These lines are for United States (from your time zone).")
-    ).to_be_visible()
+    release = reopen_with_the_fresh_list_held(page, context)
     # A patient (keyboard, switch or screen reader) is on the line they mean to call.
     call = page.get_by_role("link", name="Call 988", exact=True).first
     call.focus()
     expect(call).to_be_focused()
-    assert wait_until(page, lambda: held)
-    holding.clear()
     with page.expect_response(lambda response: "/crisis-resources" in response.url) as answer:
-        for route in held:
-            route.continue_()
+        release()
     answer.value.finished()
     page.wait_for_timeout(300)  # the fresh list, the same as the kept one, has been read
     expect(call).to_be_focused()

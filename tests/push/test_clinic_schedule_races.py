@@ -19,6 +19,18 @@ pytestmark = pytest.mark.committed
 SCHEDULE = "/api/v1/clinic/push-schedule"
 
 
+def two_saves_from_one_read(clients):
+    """Each admin's save of other times, both sending the version the first one read."""
+    version = clients[0].get(SCHEDULE).get_json()["version"]
+    return [
+        lambda client=client, at=at: client.put(
+            SCHEDULE,
+            json={"session_prompts": [{"name": "day_1", "days": 1, "at": at}], "version": version},
+        )
+        for client, at in zip(clients, ("08:00", "21:00"), strict=True)
+    ]
+
+
 def test_two_saves_of_the_same_version_at_once_let_only_one_win(as_user):
     postgres_only()
     clinic = factories.clinic()
@@ -27,16 +39,11 @@ def test_two_saves_of_the_same_version_at_once_let_only_one_win(as_user):
         clinic.id, [{"name": "day_1", "days": 1, "at": "19:00"}]
     )
     db.session.commit()
-    clients = [as_user(admin) for admin in admins]
-    version = clients[0].get(SCHEDULE).get_json()["version"]
-    bodies = [
-        {"session_prompts": [{"name": "day_1", "days": 1, "at": at}], "version": version}
-        for at in ("08:00", "21:00")
-    ]
+    saves = two_saves_from_one_read([as_user(admin) for admin in admins])
     # The first holds the clinic's row locked while it waits; the second waits for
     # the lock (the barrier gives up first), then finds the times changed.
     responses = race(
-        [lambda c=c, b=b: c.put(SCHEDULE, json=b) for c, b in zip(clients, bodies, strict=True)],
+        saves,
         ClinicPushSchedule,
         "before_update",
         timeout=2,
@@ -54,16 +61,12 @@ def test_two_first_saves_at_once_keep_one_and_refuse_the_other(as_user):
     postgres_only()
     clinic = factories.clinic()
     admins = [factories.user(clinic, "admin"), factories.user(clinic, "admin")]
-    clients = [as_user(admin) for admin in admins]
-    version = clients[0].get(SCHEDULE).get_json()["version"]  # the defaults: no row to lock
-    bodies = [
-        {"session_prompts": [{"name": "day_1", "days": 1, "at": at}], "version": version}
-        for at in ("08:00", "21:00")
-    ]
+    # Read while the clinic has the defaults: no row to lock.
+    saves = two_saves_from_one_read([as_user(admin) for admin in admins])
     # Both are held just before they insert; the second insert waits on the first's
     # key until it commits, then finds it taken.
     responses = race(
-        [lambda c=c, b=b: c.put(SCHEDULE, json=b) for c, b in zip(clients, bodies, strict=True)],
+        saves,
         ClinicPushSchedule,
         "before_insert",
     )
