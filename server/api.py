@@ -71,6 +71,22 @@ def creates(blp: flask_smorest.Blueprint, schema, *, replay: str = "A replay.", 
     return decorate
 
 
+#: How the API documents a save refused because the `version` sent is not the stored one.
+STALE_VERSION = "A stale `version`: saved since it was read; nothing was changed."
+
+
+def replaces(blp: flask_smorest.Blueprint, schema, *, answer=None):
+    """A save of something kept whole (PUT) with the `version` its editor read: the body
+    in `schema`, answered 200 in `answer` (default `schema`), 409 when the version is stale."""
+
+    def decorate(view):
+        view = blp.alt_response(409, description=STALE_VERSION)(view)
+        view = blp.response(200, answer or schema)(view)
+        return blp.arguments(schema)(view)
+
+    return decorate
+
+
 def require_json_body():
     """A request body sent to the API must be JSON; say so rather than guess."""
     if (

@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
-from server.api import creates
+from server.api import STALE_VERSION, creates, replaces
 from server.audit.services import record, sharing_changed
 from server.care.models import DosingSession
 from server.companion import checklist, queries, services
@@ -124,7 +124,7 @@ def _own_item_patch(rule: str, arguments, response, noun: str):
         blp.arguments(arguments),
         blp.response(200, response),
         blp.alt_response(404, description=f"Not one of my {noun}."),
-        blp.alt_response(409, description="A stale `version`; nothing was changed."),
+        blp.alt_response(409, description=STALE_VERSION),
     )
 
     def wrap(view):
@@ -213,9 +213,7 @@ def clinic_checklist():
 
 @blp.route("/clinic/checklist", methods=["PUT"])
 @access.staff_only
-@blp.arguments(ClinicChecklistSchema)
-@blp.response(200, ClinicChecklistSchema)
-@blp.alt_response(409, description="A stale `version`: someone else saved; nothing was changed.")
+@replaces(blp, ClinicChecklistSchema)
 def set_clinic_checklist(data):
     """Set my clinic's preparation checklist (null: the built-in one); home sessions
     always ask for a support person. Send the `version` you read."""

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
+from server.api import replaces
 from server.audit.services import record
 from server.push import clinic_schedule, subscriptions
 from server.push.schemas import (
@@ -74,9 +75,7 @@ def clinic_push_schedule():
 
 @blp.route("/clinic/push-schedule", methods=["PUT"])
 @access.admin_only
-@blp.arguments(ClinicPushScheduleSchema)
-@blp.response(200, ClinicPushScheduleSchema)
-@blp.alt_response(409, description="A stale `version`: someone else saved; nothing was changed.")
+@replaces(blp, ClinicPushScheduleSchema)
 def set_clinic_push_schedule(data):
     """Replace my clinic's prompt times (null: the defaults); queued prompts move with them.
     Send the `version` you read."""

@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from server import access
+from server.api import replaces
 from server.audit.services import record, record_sharing_change
 from server.errors import abort
 from server.safetyplan import services
@@ -24,9 +25,7 @@ def my_safety_plan():
 
 @blp.route("/me/safety-plan", methods=["PUT"])
 @access.patient_only
-@blp.arguments(SafetyPlanPutSchema)
-@blp.response(200, SafetyPlanSchema)
-@blp.alt_response(409, description="A stale `version`; nothing was changed.")
+@replaces(blp, SafetyPlanPutSchema, answer=SafetyPlanSchema)
 def save_safety_plan(data):
     """Write my whole safety plan; send the `version` you read (0 the first time)."""
     plan, sharing_changed = services.save(current_user, data)
