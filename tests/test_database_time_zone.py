@@ -49,3 +49,23 @@ def test_the_app_reads_times_in_utc_on_a_server_set_to_another_zone(new_york_dat
         assert str(day) == "2026-03-19"
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.committed
+def test_times_are_still_utc_when_the_zone_cannot_be_set_at_connection(new_york_database):
+    from server.extensions import db
+
+    # Behind PgBouncer the start-up options are the operator's own, without the zone.
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": new_york_database,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-c lock_timeout=3000"}},
+        }
+    )
+    late = datetime(2026, 3, 19, 2, 30, tzinfo=UTC)
+    with app.app_context():
+        assert db.session.scalar(text("SHOW timezone")) == "America/New_York"
+        read = db.session.scalar(select(literal(late, UTCDateTime())))
+        assert read == late and read.tzinfo is UTC
+        db.session.remove()
+        db.engine.dispose()
