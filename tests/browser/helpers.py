@@ -76,6 +76,32 @@ def wait_until(page: Page, condition, *, attempts: int = 50, every_ms: int = 200
     return condition()
 
 
+class FirstRequestHeld:
+    """The first request to `pattern` on `target` (a page or its browser context) held
+    back, later ones let through: an answer made to arrive after the user has acted."""
+
+    def __init__(self, page: Page, target, pattern):
+        self.page = page
+        self.held = []
+        target.route(
+            pattern,
+            lambda route: self.held.append(route) if not self.held else route.continue_(),
+        )
+
+    def wait(self) -> None:
+        """Until the request has been made, and held."""
+        assert wait_until(self.page, lambda: self.held), "the request was never made"
+
+    def release(self) -> None:
+        """Let it through, wait until its answer is in, and give the screen a moment to
+        read it (and draw it, or set it aside)."""
+        url = self.held[0].request.url
+        with self.page.expect_response(lambda response: response.url == url) as answer:
+            self.held[0].continue_()
+        answer.value.finished()
+        self.page.wait_for_timeout(300)
+
+
 def deliver_push(page: Page, cdp, base: str, data: str, attempts: int = 5) -> list[dict]:
     """Deliver `data` to the app's service worker through DevTools (the stand-in
     push service cannot reach Chromium) and return the notifications it shows.

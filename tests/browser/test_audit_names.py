@@ -5,6 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.helpers import FirstRequestHeld
+
 WORKSPACE = "/therapist/index.html"
 
 
@@ -118,23 +120,16 @@ def test_a_filter_chosen_while_the_log_loads_is_the_one_shown(
 ):
     add_events(practice)
     # The log's first, unfiltered page is held until the filtered one has shown.
-    held = []
-    desk.route(
-        re.compile(r"/api/v1/audit\?limit=100$"),
-        lambda route: held.append(route) if not held else route.continue_(),
-    )
+    unfiltered = FirstRequestHeld(desk, desk, re.compile(r"/api/v1/audit\?limit=100$"))
     staff_sign_in(desk, practice.admin_email, practice.secret)
     expect(desk.get_by_role("heading", name="Audit log", level=1)).to_be_visible()
     action = desk.get_by_label("What happened")
     expect(action.locator("option[value=brief_read]")).to_have_count(1)
-    assert held
+    assert unfiltered.held
     filter_by_action(desk, "brief_read")
     events = desk.locator("table.audit tbody tr")
     expect(events).to_have_count(1)
-    with desk.expect_response(lambda response: response.url == held[0].request.url) as answer:
-        held[0].continue_()
-    answer.value.finished()
-    desk.wait_for_timeout(300)  # the unfiltered page has been read, and set aside
+    unfiltered.release()  # read, and set aside
     expect(events).to_have_count(1)
     expect(events.first.locator("td:nth-child(4)")).to_have_attribute("data-action", "brief_read")
     expect(desk.get_by_text("1 event shown.")).to_be_visible()

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.helpers import (
+    FirstRequestHeld,
     check_accessibility,
     open_app,
     screenshot,
@@ -119,21 +120,14 @@ def test_a_search_answered_before_the_first_page_keeps_its_results(
     db.session.rollback()
     sign_in_via_api(page, live_server, patient)
     # The first page of the journal is held until the search has answered.
-    held = []
-    context.route(
-        re.compile(r"/api/v1/entries$"),
-        lambda route: held.append(route) if not held else route.continue_(),
-    )
+    first_page = FirstRequestHeld(page, context, re.compile(r"/api/v1/entries$"))
     page.goto(f"{live_server}/#/journal")
-    assert wait_until(page, lambda: held)
+    first_page.wait()
     search = page.get_by_role("search", name="My journal")
     search.get_by_label("Find in my journal").fill("River")
     search.get_by_role("button", name="Find").click()
     expect(page.get_by_text("1 entry found.")).to_be_visible()
-    with page.expect_response(lambda response: response.url == held[0].request.url) as answer:
-        held[0].continue_()
-    answer.value.finished()
-    page.wait_for_timeout(300)  # the first page has been read, and set aside
+    first_page.release()  # read, and set aside
     entries = page.get_by_role("list", name="My entries")
     expect(page.get_by_text("1 entry found.")).to_be_visible()
     expect(entries.get_by_role("article")).to_have_count(1)

@@ -6,7 +6,12 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.helpers import check_accessibility, open_app, sign_in_via_api, wait_until
+from tests.browser.helpers import (
+    FirstRequestHeld,
+    check_accessibility,
+    open_app,
+    sign_in_via_api,
+)
 
 
 def test_someone_who_wrote_nothing_is_not_told_it_was_sent(page, live_server, care_team):
@@ -63,21 +68,14 @@ def test_the_trend_keeps_the_range_chosen_while_the_first_was_loading(
     db.session.rollback()
     sign_in_via_api(page, live_server, patient)
     # The first range's check-ins are held until the patient has chosen 90 days.
-    held = []
-    context.route(
-        re.compile(r"/api/v1/checkins\?since="),
-        lambda route: held.append(route) if not held else route.continue_(),
-    )
+    first_range = FirstRequestHeld(page, context, re.compile(r"/api/v1/checkins\?since="))
     page.goto(f"{live_server}/#/trend")
-    assert wait_until(page, lambda: held)
+    first_range.wait()
     ninety = page.get_by_role("button", name="90 days")
     ninety.click()
     summary = page.locator("p.muted", has_text="check-ins in the last")
     expect(summary).to_contain_text("2 check-ins in the last 90 days")
-    with page.expect_response(lambda response: response.url == held[0].request.url) as answer:
-        held[0].continue_()
-    answer.value.finished()
-    page.wait_for_timeout(300)  # the late answer for 30 days has been read, and set aside
+    first_range.release()  # the late answer for 30 days: read, and set aside
     expect(ninety).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("img", name=re.compile("Mood, last 90 days"))).to_be_visible()
     expect(summary).to_contain_text("2 check-ins in the last 90 days")

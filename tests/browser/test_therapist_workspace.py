@@ -6,7 +6,12 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import confirm_enrolment, fresh_rows, sign_in_a_newcomer, wait_until
+from tests.browser.helpers import (
+    FirstRequestHeld,
+    confirm_enrolment,
+    fresh_rows,
+    sign_in_a_newcomer,
+)
 
 WORKSPACE = "/therapist/index.html"
 
@@ -181,15 +186,11 @@ def test_a_slow_answer_for_an_earlier_range_leaves_the_chosen_range_shown(
     open_screen(desk, live_server, f"/patients/{practice.robin}", "Robin Ash")
     # The timeline's own pages (the charts read theirs 200 at a time): the
     # answer for the last 30 days is held until the whole treatment has shown.
-    held = []
-    desk.route(
-        re.compile(r"/timeline\?.*limit=50"),
-        lambda route: held.append(route) if not held else route.continue_(),
-    )
+    thirty_days = FirstRequestHeld(desk, desk, re.compile(r"/timeline\?.*limit=50"))
     choose = desk.get_by_label("Show")
     choose.select_option(label="Last 30 days")
     expect(desk.get_by_role("heading", name="Shared: last 30 days")).to_be_visible()
-    assert wait_until(desk, lambda: held)
+    thirty_days.wait()
     choose.select_option(label="Whole treatment")
     expect(desk.get_by_role("heading", name="Shared: whole treatment")).to_be_visible()
     expect(desk.locator(".timeline[aria-busy=false]")).to_be_attached()
@@ -198,10 +199,7 @@ def test_a_slow_answer_for_an_earlier_range_leaves_the_chosen_range_shown(
     phq9 = items.filter(has=desk.locator("h3", has_text="PHQ-9"))
     expect(phq9).to_have_count(3)
     whole = items.count()
-    with desk.expect_response(lambda response: response.url == held[0].request.url) as answer:
-        held[0].continue_()
-    answer.value.finished()
-    desk.wait_for_timeout(300)  # the stale answer has been read by now, and set aside
+    thirty_days.release()  # the stale answer: read, and set aside
     # The whole treatment stays shown under its heading, not the last 30 days.
     expect(phq9).to_have_count(3)
     assert items.count() == whole
