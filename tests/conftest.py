@@ -10,6 +10,7 @@ after them.
 import contextlib
 import logging
 import os
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,6 +56,37 @@ def _database_of_its_own(url: str, worker: str) -> str:
     finally:
         admin.dispose()
     return given.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def scratch_postgres_database():
+    """`scratch_postgres_database(prefix, *settings)`: the URL of a new, empty PostgreSQL
+    database on TEST_DATABASE_URL's server (each of `settings`, e.g. "timezone = 'UTC'",
+    its own default), dropped with everything in it after the test."""
+    from sqlalchemy import create_engine, make_url
+
+    made, admins = [], []
+
+    def make(prefix: str, *settings: str) -> str:
+        given = make_url(
+            os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+        )
+        if not admins:
+            admins.append(create_engine(given, isolation_level="AUTOCOMMIT"))
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        with admins[0].connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            made.append(name)
+            for setting in settings:
+                connection.execute(text(f'ALTER DATABASE "{name}" SET {setting}'))
+        return given.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for admin in admins:
+        with admin.connect() as connection:
+            for name in made:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 class FreshContextClient(FlaskClient):

@@ -1,11 +1,10 @@
 """Times read from PostgreSQL are UTC instants whatever zone the server is set to."""
 
 import os
-import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, literal, make_url, select, text
+from sqlalchemy import literal, select, text
 
 from server import create_app
 from server.db import UTCDateTime
@@ -19,18 +18,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def new_york_database():
+def new_york_database(scratch_postgres_database):
     """A database of its own whose default TimeZone is New York's."""
-    given = make_url(URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = "between_zone_" + uuid.uuid4().hex[:8]
-    admin = create_engine(given, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-        connection.execute(text(f"ALTER DATABASE \"{name}\" SET timezone = 'America/New_York'"))
-    yield given.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return scratch_postgres_database("between_zone", "timezone = 'America/New_York'")
 
 
 @pytest.mark.committed
